@@ -1,0 +1,148 @@
+// Policies as pure functions: given a record's targets and their health, which answers can be given, and with
+// what probability. The answer table turns each variant into a response template once; per query only one of
+// them is picked.
+
+import type { Policy, WhenAllDown } from '../zone/model.js';
+
+/** `unknown` means not yet probed; it counts as healthy so a fresh start serves everything (see docs). */
+export type AddressHealth = 'up' | 'down' | 'unknown';
+
+export interface TargetAddress {
+  readonly address: string;
+  readonly family: 4 | 6;
+  readonly health: AddressHealth;
+}
+
+export interface ResolvedTarget {
+  readonly weight: number;
+  readonly addresses: readonly TargetAddress[];
+}
+
+export interface Variant {
+  readonly probability: number;
+  /** Indexes into the record's targets, in answer order. */
+  readonly targets: readonly number[];
+  readonly addresses: readonly string[];
+}
+
+/**
+ * Why the answer is what it is:
+ * - `healthy`: chosen among targets with a healthy address of the family
+ * - `fail-open`: none was healthy and `whenAllDown: all` treats every target as healthy
+ * - `all-down`: none was healthy and `whenAllDown: none` answers NODATA
+ * - `no-addresses`: no target has an address of the family at all (NODATA)
+ */
+export type SelectionRule = 'healthy' | 'fail-open' | 'all-down' | 'no-addresses';
+
+export interface Selection {
+  readonly rule: SelectionRule;
+  /** Empty means NODATA. Probabilities sum to 1. */
+  readonly variants: readonly Variant[];
+}
+
+export interface SelectionPolicy {
+  readonly policy: Policy;
+  readonly answers: number;
+  readonly whenAllDown: WhenAllDown;
+}
+
+/** Above this many distinct ordered draws, `answers: N` keeps a sample of them instead of all. */
+export const MAX_VARIANTS = 256;
+
+interface Candidate {
+  readonly index: number;
+  readonly weight: number;
+  readonly addresses: readonly string[];
+}
+
+export function selectAnswers(
+  policy: SelectionPolicy,
+  targets: readonly ResolvedTarget[],
+  family: 4 | 6,
+  random: () => number = Math.random,
+): Selection {
+  const all: Candidate[] = [];
+  const healthy: Candidate[] = [];
+  targets.forEach((target, index) => {
+    const ofFamily = target.addresses.filter((a) => a.family === family);
+    if (ofFamily.length === 0) return;
+    all.push({ index, weight: target.weight, addresses: ofFamily.map((a) => a.address) });
+    const up = ofFamily.filter((a) => a.health !== 'down');
+    if (up.length > 0) healthy.push({ index, weight: target.weight, addresses: up.map((a) => a.address) });
+  });
+
+  if (all.length === 0) return { rule: 'no-addresses', variants: [] };
+  let rule: SelectionRule = 'healthy';
+  let eligible = healthy;
+  if (eligible.length === 0) {
+    if (policy.whenAllDown === 'none') return { rule: 'all-down', variants: [] };
+    rule = 'fail-open';
+    eligible = all;
+  }
+
+  if (policy.policy === 'failover') {
+    const first = eligible[0]!;
+    return { rule, variants: [{ probability: 1, targets: [first.index], addresses: first.addresses }] };
+  }
+  const draws = Math.min(policy.answers, eligible.length);
+  return { rule, variants: draws === 1 ? singleDraws(eligible) : multiDraws(eligible, draws, random) };
+}
+
+function singleDraws(eligible: readonly Candidate[]): Variant[] {
+  const total = eligible.reduce((sum, c) => sum + c.weight, 0);
+  return eligible.map((c) => ({ probability: c.weight / total, targets: [c.index], addresses: c.addresses }));
+}
+
+function orderedDrawCount(n: number, k: number): number {
+  let count = 1;
+  for (let i = 0; i < k; i++) count *= n - i;
+  return count;
+}
+
+/** Every ordered draw of `k` distinct targets without replacement, with its exact probability. */
+function multiDraws(eligible: readonly Candidate[], k: number, random: () => number): Variant[] {
+  if (orderedDrawCount(eligible.length, k) > MAX_VARIANTS) return sampledDraws(eligible, k, random);
+  const variants: Variant[] = [];
+  const walk = (chosen: Candidate[], remaining: Candidate[], probability: number) => {
+    if (chosen.length === k) {
+      variants.push(toVariant(chosen, probability));
+      return;
+    }
+    const left = remaining.reduce((sum, c) => sum + c.weight, 0);
+    remaining.forEach((candidate, i) => {
+      const rest = remaining.slice(0, i).concat(remaining.slice(i + 1));
+      walk([...chosen, candidate], rest, (probability * candidate.weight) / left);
+    });
+  };
+  walk([], [...eligible], 1);
+  return variants;
+}
+
+/** A sample of MAX_VARIANTS draws, each equally likely: the sample itself follows the weights. */
+function sampledDraws(eligible: readonly Candidate[], k: number, random: () => number): Variant[] {
+  const variants: Variant[] = [];
+  for (let n = 0; n < MAX_VARIANTS; n++) {
+    const remaining = [...eligible];
+    const chosen: Candidate[] = [];
+    while (chosen.length < k) {
+      const total = remaining.reduce((sum, c) => sum + c.weight, 0);
+      let point = random() * total;
+      let pick = remaining.length - 1;
+      for (let i = 0; i < remaining.length; i++) {
+        point -= remaining[i]!.weight;
+        if (point < 0) {
+          pick = i;
+          break;
+        }
+      }
+      chosen.push(remaining.splice(pick, 1)[0]!);
+    }
+    variants.push(toVariant(chosen, 1 / MAX_VARIANTS));
+  }
+  return variants;
+}
+
+function toVariant(chosen: readonly Candidate[], probability: number): Variant {
+  const addresses = [...new Set(chosen.flatMap((c) => c.addresses))];
+  return { probability, targets: chosen.map((c) => c.index), addresses };
+}

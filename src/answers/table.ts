@@ -1,0 +1,82 @@
+// The answer table: everything the query path needs, precomputed as wire bytes. It is immutable; a reload or a
+// health change builds a new one and swaps it in whole, so a query never sees half an update.
+
+/** The possible responses for one (name, qtype), with how likely each is. */
+export interface AnswerSet {
+  readonly rcode: number;
+  /** Complete response messages with ID 0 (see encodeResponseTemplate). */
+  readonly templates: readonly Buffer[];
+  /** Cumulative probability per template, ending at 1; empty when there is one template. */
+  readonly cumulative: Float64Array;
+}
+
+export interface ZoneEntry {
+  /** "gslb.example.com" */
+  readonly name: string;
+  /** Wire-form length of the zone name, for pointing at it inside an echoed question. */
+  readonly wireLength: number;
+  readonly serial: number;
+  /** The SOA record of negative answers without its owner name (see encodeSoaTail). */
+  readonly soaTail: Buffer;
+}
+
+export interface NameEntry {
+  readonly zone: ZoneEntry;
+  readonly types: ReadonlyMap<number, AnswerSet>;
+  /** Answers every qtype that has no set of its own (a CNAME owner chases them); absent means NODATA. */
+  readonly otherwise: AnswerSet | undefined;
+}
+
+export class AnswerTable {
+  readonly #zones: ReadonlyMap<string, ZoneEntry>;
+  readonly #names: ReadonlyMap<string, NameEntry>;
+
+  /** Keys are names in wire form, lowercase, as latin1 strings (see nameToKey). */
+  constructor(zones: ReadonlyMap<string, ZoneEntry>, names: ReadonlyMap<string, NameEntry>) {
+    this.#zones = zones;
+    this.#names = names;
+  }
+
+  static empty(): AnswerTable {
+    return new AnswerTable(new Map(), new Map());
+  }
+
+  get zoneCount(): number {
+    return this.#zones.size;
+  }
+
+  get nameCount(): number {
+    return this.#names.size;
+  }
+
+  name(key: string): NameEntry | undefined {
+    return this.#names.get(key);
+  }
+
+  /** The longest configured zone that contains the name, found by trying each label boundary. */
+  zoneFor(key: string): ZoneEntry | undefined {
+    for (let offset = 0; offset < key.length; offset += key.charCodeAt(offset) + 1) {
+      const zone = this.#zones.get(offset === 0 ? key : key.slice(offset));
+      if (zone !== undefined) return zone;
+    }
+    return undefined;
+  }
+
+  zones(): IterableIterator<ZoneEntry> {
+    return this.#zones.values();
+  }
+}
+
+/** Picks one template by its probability; `point` is uniform in [0, 1). */
+export function pickTemplate(set: AnswerSet, point: number): Buffer {
+  const cumulative = set.cumulative;
+  if (cumulative.length === 0) return set.templates[0]!;
+  let low = 0;
+  let high = cumulative.length - 1;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (point < cumulative[middle]!) high = middle;
+    else low = middle + 1;
+  }
+  return set.templates[low]!;
+}

@@ -1,0 +1,60 @@
+// Wire constants from RFC 1035 §3.2 and §4.1, RFC 6891 and RFC 8482. Plain numbers, so the query path
+// compares integers and never looks anything up by name.
+
+export const RRType = {
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  TXT: 16,
+  AAAA: 28,
+  OPT: 41,
+  IXFR: 251,
+  AXFR: 252,
+  ANY: 255,
+} as const;
+
+export const RRClass = {
+  IN: 1,
+  ANY: 255,
+} as const;
+
+export const Rcode = {
+  NOERROR: 0,
+  FORMERR: 1,
+  SERVFAIL: 2,
+  NXDOMAIN: 3,
+  NOTIMP: 4,
+  REFUSED: 5,
+  /** Extended rcode 16 (RFC 6891 §9): carried as 1 in the OPT TTL's high byte, 0 in the header. */
+  BADVERS: 16,
+} as const;
+
+export const RcodeName: Readonly<Record<number, string>> = {
+  0: 'NOERROR',
+  1: 'FORMERR',
+  2: 'SERVFAIL',
+  3: 'NXDOMAIN',
+  4: 'NOTIMP',
+  5: 'REFUSED',
+  16: 'BADVERS',
+};
+
+export const Opcode = { QUERY: 0 } as const;
+
+export const HEADER_SIZE = 12;
+/** Classic DNS over UDP without EDNS (RFC 1035 §4.2.1). */
+export const CLASSIC_UDP_SIZE = 512;
+/** The payload size Meridian advertises and honours at most: the DNS Flag Day 2020 value, safe from fragmentation. */
+export const SERVER_UDP_PAYLOAD = 1232;
+/** Size of the OPT pseudo-record Meridian writes: root name, type, class, TTL, RDLENGTH 0. */
+export const OPT_RECORD_SIZE = 11;
+
+// Header byte 2: QR(1) OPCODE(4) AA(1) TC(1) RD(1). Byte 3: RA(1) Z(1) AD(1) CD(1) RCODE(4).
+export const FLAG2_QR = 0x80;
+export const FLAG2_AA = 0x04;
+export const FLAG2_TC = 0x02;
+export const FLAG2_RD = 0x01;
+export const FLAG3_CD = 0x10;
+/** The DO bit (RFC 3225) sits in the high byte of the OPT TTL's lower 16 bits. */
+export const OPT_DO_BIT = 0x8000;

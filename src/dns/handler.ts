@@ -1,0 +1,175 @@
+// The query path: parse, look up, copy a precomputed response and patch a few bytes. No I/O, no awaits and no
+// record encoding happen here; everything that depends on configuration or health was encoded when the
+// answer table was built.
+
+import { pickTemplate, type AnswerSet, type AnswerTable, type ZoneEntry } from '../answers/table.js';
+import {
+  CLASSIC_UDP_SIZE,
+  FLAG2_AA,
+  FLAG2_QR,
+  FLAG2_RD,
+  FLAG2_TC,
+  FLAG3_CD,
+  HEADER_SIZE,
+  OPT_DO_BIT,
+  OPT_RECORD_SIZE,
+  Rcode,
+  RRClass,
+  RRType,
+  SERVER_UDP_PAYLOAD,
+} from './constants.js';
+import { newParsedQuery, parseQuery, QueryStatus, type ParsedQuery } from './query.js';
+
+export type Transport = 'udp' | 'tcp';
+
+/** Told about every answered query; metrics hang off this. Must not throw or block. */
+export interface QueryObserver {
+  onQuery(zone: string | undefined, qtype: number, rcode: number, transport: Transport): void;
+}
+
+/** The current answer table; swapped whole on reload or health change. */
+export interface AnswerTableSource {
+  readonly current: AnswerTable;
+}
+
+export interface QueryHandlerOptions {
+  /** Uniform in [0, 1); injectable so tests can pin weighted picks. */
+  readonly random?: () => number;
+  readonly observer?: QueryObserver;
+}
+
+const OPCODE_BITS = 0x78;
+
+export class QueryHandler {
+  readonly #tables: AnswerTableSource;
+  readonly #random: () => number;
+  readonly #observer: QueryObserver | undefined;
+  /** Reused for every query: the handler is synchronous, so one scratch record per handler suffices. */
+  readonly #query: ParsedQuery = newParsedQuery();
+
+  constructor(tables: AnswerTableSource, options: QueryHandlerOptions = {}) {
+    this.#tables = tables;
+    this.#random = options.random ?? Math.random;
+    this.#observer = options.observer;
+  }
+
+  /** The response to send, or null to send nothing. Never throws for any input. */
+  handle(msg: Buffer, transport: Transport): Buffer | null {
+    const query = this.#query;
+    parseQuery(msg, query);
+    switch (query.status) {
+      case QueryStatus.DROP:
+        return null;
+      case QueryStatus.FORMERR:
+        return this.#bare(msg, query, Rcode.FORMERR, 0, transport, undefined);
+      case QueryStatus.NOTIMP:
+        return this.#bare(msg, query, Rcode.NOTIMP, 0, transport, undefined);
+      case QueryStatus.BADVERS:
+        return this.#bare(msg, query, Rcode.BADVERS, 0, transport, undefined);
+    }
+
+    const table = this.#tables.current;
+    if (query.qclass !== RRClass.IN || query.qtype === RRType.AXFR || query.qtype === RRType.IXFR) {
+      // Meridian serves class IN only and never transfers zones.
+      const zone = table.zoneFor(query.key);
+      return this.#bare(msg, query, Rcode.REFUSED, 0, transport, zone?.name);
+    }
+    const entry = table.name(query.key);
+    if (entry !== undefined) {
+      const set = entry.types.get(query.qtype) ?? entry.otherwise;
+      if (set !== undefined) return this.#fromTemplate(msg, query, set, transport, entry.zone.name);
+      return this.#negative(msg, query, entry.zone, Rcode.NOERROR, transport);
+    }
+    const zone = table.zoneFor(query.key);
+    if (zone !== undefined) return this.#negative(msg, query, zone, Rcode.NXDOMAIN, transport);
+    return this.#bare(msg, query, Rcode.REFUSED, 0, transport, undefined);
+  }
+
+  #observe(zone: string | undefined, qtype: number, rcode: number, transport: Transport): void {
+    this.#observer?.onQuery(zone, qtype, rcode, transport);
+  }
+
+  #fromTemplate(msg: Buffer, query: ParsedQuery, set: AnswerSet, transport: Transport, zone: string): Buffer {
+    const template = pickTemplate(set, this.#random());
+    const optSize = query.edns ? OPT_RECORD_SIZE : 0;
+    const size = template.length + optSize;
+    if (transport === 'udp' && size > udpLimit(query)) {
+      return this.#bare(msg, query, set.rcode, FLAG2_AA | FLAG2_TC, transport, zone);
+    }
+    const out = Buffer.allocUnsafe(size);
+    template.copy(out, 0);
+    out[0] = msg[0];
+    out[1] = msg[1];
+    out[2] = out[2] | (msg[2] & FLAG2_RD);
+    out[3] = out[3] | (msg[3] & FLAG3_CD);
+    // Echo the question as asked, keeping the asker's 0x20 case pattern; it has the template's length.
+    msg.copy(out, HEADER_SIZE, HEADER_SIZE, query.questionEnd);
+    if (optSize > 0) {
+      writeOpt(out, template.length, 0, query.dnssecOk);
+      out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
+    }
+    this.#observe(zone, query.qtype, set.rcode, transport);
+    return out;
+  }
+
+  /** NXDOMAIN or NODATA: the question as asked, and the zone SOA whose owner points into that question. */
+  #negative(msg: Buffer, query: ParsedQuery, zone: ZoneEntry, rcode: number, transport: Transport): Buffer {
+    const optSize = query.edns ? OPT_RECORD_SIZE : 0;
+    const questionEnd = query.questionEnd;
+    const size = questionEnd + 2 + zone.soaTail.length + optSize;
+    if (transport === 'udp' && size > udpLimit(query)) {
+      return this.#bare(msg, query, rcode, FLAG2_AA | FLAG2_TC, transport, zone.name);
+    }
+    const out = Buffer.allocUnsafe(size);
+    writeHeader(out, msg, rcode, FLAG2_AA, 1, 0, 1, optSize > 0 ? 1 : 0);
+    msg.copy(out, HEADER_SIZE, HEADER_SIZE, questionEnd);
+    out.writeUInt16BE(0xc000 | (HEADER_SIZE + query.qnameLength - zone.wireLength), questionEnd);
+    zone.soaTail.copy(out, questionEnd + 2);
+    if (optSize > 0) writeOpt(out, questionEnd + 2 + zone.soaTail.length, 0, query.dnssecOk);
+    this.#observe(zone.name, query.qtype, rcode, transport);
+    return out;
+  }
+
+  /** Header, the question when there is one, and OPT when the query had one: errors and truncated answers. */
+  #bare(msg: Buffer, query: ParsedQuery, rcode: number, flags: number, transport: Transport, zone: string | undefined): Buffer {
+    const questionEnd = query.questionEnd;
+    const hasQuestion = questionEnd > 0;
+    const optSize = query.edns ? OPT_RECORD_SIZE : 0;
+    const bodyEnd = hasQuestion ? questionEnd : HEADER_SIZE;
+    const out = Buffer.allocUnsafe(bodyEnd + optSize);
+    writeHeader(out, msg, rcode & 0x0f, flags, hasQuestion ? 1 : 0, 0, 0, optSize > 0 ? 1 : 0);
+    if (hasQuestion) msg.copy(out, HEADER_SIZE, HEADER_SIZE, questionEnd);
+    if (optSize > 0) writeOpt(out, bodyEnd, rcode >> 4, query.dnssecOk);
+    this.#observe(zone, query.qtype, rcode, transport);
+    return out;
+  }
+}
+
+/** What fits in a UDP response: 512 without EDNS, else the asker's size capped at ours (RFC 6891 §6.2.5). */
+function udpLimit(query: ParsedQuery): number {
+  if (!query.edns) return CLASSIC_UDP_SIZE;
+  return query.udpPayload < SERVER_UDP_PAYLOAD ? query.udpPayload : SERVER_UDP_PAYLOAD;
+}
+
+function writeHeader(out: Buffer, msg: Buffer, rcode: number, flags: number, qd: number, an: number, ns: number, ar: number): void {
+  out[0] = msg[0];
+  out[1] = msg[1];
+  // Echo the opcode (it matters for NOTIMP), RD and CD; RA stays clear: Meridian does not recurse.
+  out[2] = FLAG2_QR | (msg[2] & (OPCODE_BITS | FLAG2_RD)) | flags;
+  out[3] = (msg[3] & FLAG3_CD) | (rcode & 0x0f);
+  out.writeUInt16BE(qd, 4);
+  out.writeUInt16BE(an, 6);
+  out.writeUInt16BE(ns, 8);
+  out.writeUInt16BE(ar, 10);
+}
+
+/** Our OPT record: root owner, payload 1232, extended rcode and version 0, DO echoed (RFC 3225 §3), no options. */
+function writeOpt(out: Buffer, offset: number, extendedRcode: number, dnssecOk: boolean): void {
+  out[offset] = 0;
+  out.writeUInt16BE(RRType.OPT, offset + 1);
+  out.writeUInt16BE(SERVER_UDP_PAYLOAD, offset + 3);
+  out[offset + 5] = extendedRcode;
+  out[offset + 6] = 0;
+  out.writeUInt16BE(dnssecOk ? OPT_DO_BIT : 0, offset + 7);
+  out.writeUInt16BE(0, offset + 9);
+}

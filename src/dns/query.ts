@@ -1,0 +1,187 @@
+// A single-pass reader for incoming queries. It reads only what answering needs (header, the one question,
+// the OPT record) and never allocates more than the lookup key. Everything it cannot interpret is classified
+// here, so the handler never meets an exception: a too-short message is dropped, anything else malformed is
+// FORMERR (RFC 1035 §4.1.1), another opcode is NOTIMP and an EDNS version above 0 is BADVERS (RFC 6891 §6.1.3).
+
+import { CLASSIC_UDP_SIZE, HEADER_SIZE, OPT_DO_BIT, RRType } from './constants.js';
+
+export const QueryStatus = {
+  OK: 0,
+  /** Not worth an answer: shorter than a header, or an error response (answering those can loop). */
+  DROP: 1,
+  FORMERR: 2,
+  NOTIMP: 3,
+  BADVERS: 4,
+} as const;
+export type QueryStatus = (typeof QueryStatus)[keyof typeof QueryStatus];
+
+/** Mutable so one instance per listener can be reused for every query. */
+export interface ParsedQuery {
+  status: QueryStatus;
+  /** Offset just past QTYPE and QCLASS, or 0 when there is no usable question to echo. */
+  questionEnd: number;
+  /** Length of the question name in wire form, including the root label. */
+  qnameLength: number;
+  qtype: number;
+  qclass: number;
+  /** The question name in wire form, ASCII-lowercased, as a latin1 string: the answer table's key. */
+  key: string;
+  edns: boolean;
+  /** The requestor's UDP payload size (RFC 6891 §6.2.5: values below 512 count as 512). */
+  udpPayload: number;
+  ednsVersion: number;
+  dnssecOk: boolean;
+}
+
+export function newParsedQuery(): ParsedQuery {
+  return {
+    status: QueryStatus.DROP,
+    questionEnd: 0,
+    qnameLength: 0,
+    qtype: 0,
+    qclass: 0,
+    key: '',
+    edns: false,
+    udpPayload: CLASSIC_UDP_SIZE,
+    ednsVersion: 0,
+    dnssecOk: false,
+  };
+}
+
+const MAX_NAME_WIRE_LENGTH = 255;
+
+/** Parses `msg` into `out`. Never throws. */
+export function parseQuery(msg: Buffer, out: ParsedQuery): void {
+  out.questionEnd = 0;
+  out.qnameLength = 0;
+  out.qtype = 0;
+  out.qclass = 0;
+  out.key = '';
+  out.edns = false;
+  out.udpPayload = CLASSIC_UDP_SIZE;
+  out.ednsVersion = 0;
+  out.dnssecOk = false;
+
+  const length = msg.length;
+  if (length < HEADER_SIZE) {
+    out.status = QueryStatus.DROP;
+    return;
+  }
+  const isResponse = (msg[2] & 0x80) !== 0;
+  if (isResponse && (msg[3] & 0x0f) !== 0) {
+    // An error response aimed at us. Answering it with FORMERR could start a ping-pong between two servers
+    // when a source address is spoofed, so it is the one kind of header-complete message we drop.
+    out.status = QueryStatus.DROP;
+    return;
+  }
+  const opcode = (msg[2] >> 3) & 0x0f;
+  const qdcount = (msg[4] << 8) | msg[5];
+  const qnameEnd = qdcount === 1 ? readQuestionName(msg, HEADER_SIZE) : -1;
+  if (qnameEnd > 0 && qnameEnd + 4 <= length) {
+    out.qnameLength = qnameEnd - HEADER_SIZE;
+    out.qtype = (msg[qnameEnd] << 8) | msg[qnameEnd + 1];
+    out.qclass = (msg[qnameEnd + 2] << 8) | msg[qnameEnd + 3];
+    out.questionEnd = qnameEnd + 4;
+    out.key = msg.toString('latin1', HEADER_SIZE, qnameEnd).toLowerCase();
+  }
+
+  if (isResponse) {
+    out.status = QueryStatus.FORMERR;
+    return;
+  }
+  if (opcode !== 0) {
+    out.status = QueryStatus.NOTIMP;
+    return;
+  }
+  if (out.questionEnd === 0) {
+    out.status = QueryStatus.FORMERR;
+    return;
+  }
+  if (out.qtype === RRType.OPT) {
+    // OPT is a pseudo-type that only lives in the additional section (RFC 6891 §6.1.1).
+    out.status = QueryStatus.FORMERR;
+    return;
+  }
+  out.status = readRecords(msg, out);
+}
+
+/**
+ * Reads the first question's name. The only question of a query cannot legally hold a compression pointer
+ * (nothing precedes it to point at), so a pointer is as malformed as a label that runs past the end.
+ * Returns the offset just past the name, or -1.
+ */
+function readQuestionName(msg: Buffer, start: number): number {
+  const length = msg.length;
+  let offset = start;
+  for (;;) {
+    if (offset >= length) return -1;
+    const labelLength = msg[offset];
+    if (labelLength === 0) {
+      offset += 1;
+      return offset - start > MAX_NAME_WIRE_LENGTH ? -1 : offset;
+    }
+    if (labelLength > 63) return -1;
+    offset += labelLength + 1;
+    if (offset - start > MAX_NAME_WIRE_LENGTH) return -1;
+  }
+}
+
+/** Skips a possibly compressed name in a resource record. Returns the offset past it, or -1. */
+function skipName(msg: Buffer, start: number): number {
+  const length = msg.length;
+  let offset = start;
+  for (;;) {
+    if (offset >= length) return -1;
+    const labelLength = msg[offset];
+    if (labelLength === 0) return offset + 1;
+    if ((labelLength & 0xc0) === 0xc0) return offset + 2 <= length ? offset + 2 : -1;
+    if (labelLength > 63) return -1;
+    offset += labelLength + 1;
+    if (offset - start > MAX_NAME_WIRE_LENGTH) return -1;
+  }
+}
+
+/** Walks the answer, authority and additional sections to find the OPT record (RFC 6891 §6.1.1). */
+function readRecords(msg: Buffer, out: ParsedQuery): QueryStatus {
+  const length = msg.length;
+  const ancount = (msg[6] << 8) | msg[7];
+  const nscount = (msg[8] << 8) | msg[9];
+  const arcount = (msg[10] << 8) | msg[11];
+  const total = ancount + nscount + arcount;
+  let offset = out.questionEnd;
+  for (let index = 0; index < total; index++) {
+    const nameStart = offset;
+    offset = skipName(msg, offset);
+    if (offset < 0 || offset + 10 > length) return QueryStatus.FORMERR;
+    const type = (msg[offset] << 8) | msg[offset + 1];
+    const rdlength = (msg[offset + 8] << 8) | msg[offset + 9];
+    const rdataStart = offset + 10;
+    if (rdataStart + rdlength > length) return QueryStatus.FORMERR;
+    if (type === RRType.OPT) {
+      const inAdditional = index >= ancount + nscount;
+      // Exactly one OPT, owned by the root, in the additional section.
+      if (!inAdditional || out.edns || offset !== nameStart + 1 || msg[nameStart] !== 0) {
+        return QueryStatus.FORMERR;
+      }
+      out.edns = true;
+      const payload = (msg[offset + 2] << 8) | msg[offset + 3];
+      out.udpPayload = payload < CLASSIC_UDP_SIZE ? CLASSIC_UDP_SIZE : payload;
+      out.ednsVersion = msg[offset + 5];
+      out.dnssecOk = (((msg[offset + 6] << 8) | msg[offset + 7]) & OPT_DO_BIT) !== 0;
+      if (!optionsWellFormed(msg, rdataStart, rdataStart + rdlength)) return QueryStatus.FORMERR;
+    }
+    offset = rdataStart + rdlength;
+  }
+  return out.edns && out.ednsVersion > 0 ? QueryStatus.BADVERS : QueryStatus.OK;
+}
+
+/** OPT RDATA is a sequence of {code, length, data}; one that overruns RDATA is malformed (RFC 6891 §6.1.2). */
+function optionsWellFormed(msg: Buffer, start: number, end: number): boolean {
+  let offset = start;
+  while (offset < end) {
+    if (offset + 4 > end) return false;
+    const optionLength = (msg[offset + 2] << 8) | msg[offset + 3];
+    offset += 4 + optionLength;
+  }
+  return offset === end;
+}

@@ -1,0 +1,131 @@
+// DNS over TCP, RFC 7766: two-octet length framing, pipelined queries answered as they are read, an idle
+// timeout, and limits that keep one client from holding the server: a connection cap (total and per client),
+// a deadline for finishing a started message (slowloris) and write backpressure (a reader that never reads).
+
+import net from 'node:net';
+import { Errors } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { formatEndpoint, type ListenEndpoint } from './endpoint.js';
+import type { QueryHandler } from './handler.js';
+
+export interface TcpLimits {
+  /** Connections open at once, over all clients. */
+  readonly maxConnections: number;
+  readonly maxConnectionsPerClient: number;
+  /** Close a connection with no traffic for this long (RFC 7766 §6.2.3). */
+  readonly idleTimeoutMs: number;
+  /** A message whose first octet has arrived must be complete within this time. */
+  readonly readDeadlineMs: number;
+  /** Stop reading from a client while this many response octets wait to be sent to it. */
+  readonly maxPendingWriteBytes: number;
+}
+
+export const DEFAULT_TCP_LIMITS: TcpLimits = {
+  maxConnections: 1000,
+  maxConnectionsPerClient: 32,
+  idleTimeoutMs: 10_000,
+  readDeadlineMs: 5_000,
+  maxPendingWriteBytes: 64 * 1024,
+};
+
+export interface TcpListener {
+  readonly endpoint: ListenEndpoint;
+  /** Open connections now (for tests and metrics). */
+  readonly connections: number;
+  close(): Promise<void>;
+}
+
+export function listenTcp(
+  endpoint: ListenEndpoint,
+  handler: QueryHandler,
+  logger: Logger,
+  limits: TcpLimits = DEFAULT_TCP_LIMITS,
+): Promise<TcpListener> {
+  const sockets = new Set<net.Socket>();
+  const perClient = new Map<string, number>();
+
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    const client = socket.remoteAddress ?? '';
+    const open = perClient.get(client) ?? 0;
+    if (sockets.size >= limits.maxConnections || open >= limits.maxConnectionsPerClient) {
+      socket.destroy();
+      return;
+    }
+    perClient.set(client, open + 1);
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left <= 0) perClient.delete(client);
+      else perClient.set(client, left);
+    });
+    serveConnection(socket, handler, limits);
+  });
+
+  return new Promise((resolve, reject) => {
+    const onListenError = (error: NodeJS.ErrnoException) => {
+      reject(Errors.listenFailed(['TCP', formatEndpoint(endpoint), error.code ?? error.message], { cause: error }));
+    };
+    server.once('error', onListenError);
+    server.listen({ host: endpoint.host, port: endpoint.port, ipv6Only: net.isIP(endpoint.host) === 6 }, () => {
+      server.off('error', onListenError);
+      server.on('error', (error) => logger.warn('tcp server error', { error }));
+      const address = server.address() as net.AddressInfo;
+      resolve({
+        endpoint: { host: endpoint.host, port: address.port },
+        get connections() {
+          return sockets.size;
+        },
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            for (const socket of sockets) socket.destroy();
+          }),
+      });
+    });
+  });
+}
+
+function serveConnection(socket: net.Socket, handler: QueryHandler, limits: TcpLimits): void {
+  let pending: Buffer = Buffer.alloc(0);
+  let readDeadline: NodeJS.Timeout | undefined;
+
+  socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+  socket.once('close', () => clearTimeout(readDeadline));
+  socket.on('drain', () => socket.resume());
+
+  socket.on('data', (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    let offset = 0;
+    while (pending.length - offset >= 2) {
+      const length = pending.readUInt16BE(offset);
+      if (pending.length - offset - 2 < length) break;
+      const message = pending.subarray(offset + 2, offset + 2 + length);
+      offset += 2 + length;
+      respond(socket, handler, message);
+      if (socket.destroyed) return;
+    }
+    pending = offset === pending.length ? Buffer.alloc(0) : pending.subarray(offset);
+
+    clearTimeout(readDeadline);
+    readDeadline = pending.length > 0 ? setTimeout(() => socket.destroy(), limits.readDeadlineMs) : undefined;
+    if (socket.writableLength > limits.maxPendingWriteBytes) socket.pause();
+  });
+}
+
+function respond(socket: net.Socket, handler: QueryHandler, message: Buffer): void {
+  let response: Buffer | null;
+  try {
+    response = handler.handle(message, 'tcp');
+  } catch {
+    // Never expected (the handler does not throw); drop the connection rather than answer out of order.
+    socket.destroy();
+    return;
+  }
+  if (response === null) return;
+  const framed = Buffer.allocUnsafe(response.length + 2);
+  framed.writeUInt16BE(response.length, 0);
+  response.copy(framed, 2);
+  socket.write(framed);
+}

@@ -1,0 +1,44 @@
+import dgram from 'node:dgram';
+import { isIP } from 'node:net';
+import { Errors } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { formatEndpoint, type ListenEndpoint } from './endpoint.js';
+import type { QueryHandler } from './handler.js';
+
+export interface UdpListener {
+  readonly endpoint: ListenEndpoint;
+  close(): Promise<void>;
+}
+
+export function listenUdp(endpoint: ListenEndpoint, handler: QueryHandler, logger: Logger): Promise<UdpListener> {
+  const socket = dgram.createSocket({ type: isIP(endpoint.host) === 6 ? 'udp6' : 'udp4', ipv6Only: isIP(endpoint.host) === 6 });
+  return new Promise((resolve, reject) => {
+    const onBindError = (error: NodeJS.ErrnoException) => {
+      socket.close();
+      reject(Errors.listenFailed(['UDP', formatEndpoint(endpoint), error.code ?? error.message], { cause: error }));
+    };
+    socket.once('error', onBindError);
+    socket.bind(endpoint.port, endpoint.host, () => {
+      socket.off('error', onBindError);
+      // After binding, a socket error (an ICMP-induced send failure, say) concerns one datagram: log it and
+      // keep serving.
+      socket.on('error', (error) => logger.warn('udp socket error', { error }));
+      socket.on('message', (msg, peer) => {
+        let response: Buffer | null;
+        try {
+          response = handler.handle(msg, 'udp');
+        } catch (error) {
+          // The handler is written never to throw; if it ever does, one query is lost, not the server.
+          logger.error('query handler threw', { error, peer: peer.address });
+          return;
+        }
+        if (response !== null) socket.send(response, peer.port, peer.address);
+      });
+      const bound = socket.address();
+      resolve({
+        endpoint: { host: endpoint.host, port: bound.port },
+        close: () => new Promise<void>((done) => socket.close(() => done())),
+      });
+    });
+  });
+}

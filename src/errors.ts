@@ -1,0 +1,29 @@
+// One catalogue of coded errors, in the style of Fastify's: every error Meridian raises on purpose has a stable
+// code that operators can grep for and tests can assert on, and a message built from the same template.
+
+export class MeridianError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MeridianError';
+    this.code = code;
+  }
+}
+
+type Template<A extends unknown[]> = (...args: A) => string;
+
+function defineError<A extends unknown[]>(code: string, template: Template<A>) {
+  const factory = (args: A, options?: { cause?: unknown }) => new MeridianError(code, template(...args), options);
+  return Object.assign(factory, { code });
+}
+
+export const Errors = {
+  zonesInvalid: defineError('MERIDIAN_ZONES_INVALID', (count: number, details: string) =>
+    `${count} problem${count === 1 ? '' : 's'} in the zone policy files:\n${details}`),
+  zonesEmpty: defineError('MERIDIAN_ZONES_EMPTY', (where: string) =>
+    `no zone policy files (*.yaml, *.yml) found in ${where}`),
+  badListenAddress: defineError('MERIDIAN_BAD_LISTEN_ADDRESS', (value: string) =>
+    `'${value}' is not ADDR:PORT (for IPv6 use [ADDR]:PORT)`),
+  listenFailed: defineError('MERIDIAN_LISTEN_FAILED', (what: string, address: string, reason: string) =>
+    `cannot listen for ${what} on ${address}: ${reason}`),
+} as const;

@@ -1,0 +1,133 @@
+// The validated, normalised form of a zone policy file. Everything downstream (discovery, health, answers)
+// reads these types; nothing downstream ever sees raw YAML.
+//
+// Names are lowercase, fully qualified and written without the trailing dot ("app.gslb.example.com").
+// Durations are milliseconds.
+
+export type Policy = 'weighted' | 'failover';
+export type WhenAllDown = 'all' | 'none';
+export type ProbeProtocol = 'http' | 'https' | 'tcp' | 'none';
+
+export interface TlsConfig {
+  readonly insecureSkipVerify: boolean;
+  /** PEM text of the CA bundle, read from the `ca` path at load time. */
+  readonly caPem?: string;
+  /** The `ca` path as written, resolved against the zone file's directory. */
+  readonly caFile?: string;
+}
+
+export interface CheckConfig {
+  readonly protocol: ProbeProtocol;
+  readonly port: number;
+  readonly path: string;
+  /** Host header and TLS SNI. Defaults to the record's own name. */
+  readonly host: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly fastIntervalMs: number;
+  readonly rise: number;
+  readonly fall: number;
+  /** Inclusive status ranges that count as success; default [[200, 399]]. */
+  readonly expect: ReadonlyArray<readonly [number, number]>;
+  readonly body?: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly tls: TlsConfig;
+}
+
+export interface StaticTarget {
+  readonly kind: 'static';
+  readonly addresses: readonly string[];
+  readonly weight: number;
+}
+
+export interface ClusterTarget {
+  readonly kind: 'cluster';
+  readonly cluster: string;
+  readonly weight: number;
+}
+
+export type TargetConfig = StaticTarget | ClusterTarget;
+
+export interface BalancedRecord {
+  readonly kind: 'balanced';
+  readonly name: string;
+  readonly policy: Policy;
+  readonly ttl: number;
+  /** How many distinct targets a weighted answer may hold (default 1). Always 1 for failover. */
+  readonly answers: number;
+  readonly check?: CheckConfig;
+  readonly whenAllDown: WhenAllDown;
+  readonly targets: readonly TargetConfig[];
+}
+
+export interface StaticRecord {
+  readonly kind: 'static';
+  readonly name: string;
+  readonly ttl: number;
+  readonly a: readonly string[];
+  readonly aaaa: readonly string[];
+  /** One entry per TXT record; each is stored as one or more 255-octet character-strings. */
+  readonly txt: readonly string[];
+}
+
+export interface CnameRecord {
+  readonly kind: 'cname';
+  readonly name: string;
+  readonly ttl: number;
+  /** Fully qualified target name. */
+  readonly target: string;
+}
+
+export type RecordConfig = BalancedRecord | StaticRecord | CnameRecord;
+
+export interface SoaConfig {
+  /** Primary name server: the first entry of `nameservers`. */
+  readonly mname: string;
+  /** Mailbox in domain-name form (hostmaster.example.com). */
+  readonly rname: string;
+  readonly serial: number;
+  readonly refresh: number;
+  readonly retry: number;
+  readonly expire: number;
+  /** Negative-caching TTL (RFC 2308). */
+  readonly minimum: number;
+}
+
+export interface NameserverConfig {
+  readonly name: string;
+  /** Glue addresses; empty for a name server outside the zone. */
+  readonly addresses: readonly string[];
+}
+
+export interface ZoneConfig {
+  /** Path of the file the zone was read from. */
+  readonly file: string;
+  readonly zone: string;
+  /** Default TTL for records, and the TTL of the SOA, NS and glue records. */
+  readonly ttl: number;
+  readonly soa: SoaConfig;
+  readonly nameservers: readonly NameserverConfig[];
+  /** In file order. Names are unique within a zone. */
+  readonly records: readonly RecordConfig[];
+}
+
+/** One problem found in a zone file, positioned for `file:line:column: message` output. */
+export interface ZoneIssue {
+  readonly file: string;
+  /** 1-based; 0 when the problem concerns the whole file (unreadable, empty). */
+  readonly line: number;
+  /** 1-based; 0 when line is 0. */
+  readonly column: number;
+  readonly message: string;
+}
+
+export function formatZoneIssue(issue: ZoneIssue): string {
+  return issue.line > 0
+    ? `${issue.file}:${issue.line}:${issue.column}: ${issue.message}`
+    : `${issue.file}: ${issue.message}`;
+}
+
+/** The outcome of loading a set of zone files: either every zone, or every problem. */
+export type ZoneLoadResult =
+  | { readonly ok: true; readonly zones: readonly ZoneConfig[] }
+  | { readonly ok: false; readonly issues: readonly ZoneIssue[] };

@@ -1,0 +1,148 @@
+// Test-side DNS messages: a query builder that can also build the malformed queries a real client never sends,
+// and a decoder (dns2's parser) that renders records in zone-file presentation form for readable assertions.
+
+import { Packet } from 'dns2';
+
+export interface QuerySpec {
+  readonly name: string;
+  readonly type: number;
+  readonly id?: number;
+  readonly qclass?: number;
+  readonly rd?: boolean;
+  readonly cd?: boolean;
+  readonly qr?: boolean;
+  readonly opcode?: number;
+  /** Add an OPT record. */
+  readonly edns?: { readonly udp?: number; readonly version?: number; readonly do?: boolean };
+}
+
+/** Encodes the name exactly as given (keeping its case), unlike most encoders. */
+export function encodeName(name: string): Buffer {
+  const labels = name.replace(/\.$/, '').split('.').filter((l) => l.length > 0);
+  const parts: Buffer[] = [];
+  for (const label of labels) parts.push(Buffer.from([label.length]), Buffer.from(label, 'latin1'));
+  parts.push(Buffer.from([0]));
+  return Buffer.concat(parts);
+}
+
+export function buildQuery(spec: QuerySpec): Buffer {
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(spec.id ?? 0x1234, 0);
+  header[2] = (spec.qr ? 0x80 : 0) | ((spec.opcode ?? 0) << 3) | (spec.rd ?? true ? 0x01 : 0);
+  header[3] = spec.cd ? 0x10 : 0;
+  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(spec.edns ? 1 : 0, 10);
+  const question = Buffer.alloc(4);
+  question.writeUInt16BE(spec.type, 0);
+  question.writeUInt16BE(spec.qclass ?? 1, 2);
+  const parts = [header, encodeName(spec.name), question];
+  if (spec.edns) parts.push(optRecord(spec.edns.udp ?? 1232, spec.edns.version ?? 0, spec.edns.do ?? false));
+  return Buffer.concat(parts);
+}
+
+export function optRecord(udp: number, version: number, dnssecOk: boolean, rdata: Buffer = Buffer.alloc(0)): Buffer {
+  const opt = Buffer.alloc(11 + rdata.length);
+  opt[0] = 0;
+  opt.writeUInt16BE(41, 1);
+  opt.writeUInt16BE(udp, 3);
+  opt[5] = 0;
+  opt[6] = version;
+  opt.writeUInt16BE(dnssecOk ? 0x8000 : 0, 7);
+  opt.writeUInt16BE(rdata.length, 9);
+  rdata.copy(opt, 11);
+  return opt;
+}
+
+export interface DecodedResponse {
+  readonly id: number;
+  /** Full rcode, including the EDNS extended bits. */
+  readonly rcode: number;
+  readonly flags: { readonly qr: boolean; readonly aa: boolean; readonly tc: boolean; readonly rd: boolean; readonly ra: boolean; readonly cd: boolean };
+  readonly opcode: number;
+  /** "name type" as sent back, case preserved. */
+  readonly question: string[];
+  readonly answer: string[];
+  readonly authority: string[];
+  /** Without the OPT record, which is reported in `opt`. */
+  readonly additional: string[];
+  readonly opt: { readonly udp: number; readonly version: number; readonly do: boolean; readonly extendedRcode: number } | undefined;
+}
+
+const TYPE_NAMES: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 16: 'TXT', 28: 'AAAA', 255: 'ANY', 252: 'AXFR', 251: 'IXFR' };
+export const typeName = (type: number) => TYPE_NAMES[type] ?? `TYPE${type}`;
+
+interface Dns2Record {
+  name: string;
+  type: number;
+  class: number;
+  ttl: number;
+  address?: string;
+  domain?: string;
+  ns?: string;
+  data?: string[];
+  primary?: string;
+  admin?: string;
+  serial?: number;
+  refresh?: number;
+  retry?: number;
+  expiration?: number;
+  minimum?: number;
+  version?: number;
+  doFlag?: boolean;
+  extendedRcode?: number;
+}
+
+function present(record: Dns2Record): string {
+  const owner = `${record.name}.`.replace(/^\.$/, '.');
+  const type = typeName(record.type);
+  let data: string;
+  switch (record.type) {
+    case 1:
+    case 28:
+      data = record.address ?? '';
+      break;
+    case 5:
+      data = `${record.domain}.`;
+      break;
+    case 2:
+      data = `${record.ns}.`;
+      break;
+    case 16:
+      data = (record.data ?? []).map((s) => JSON.stringify(s)).join(' ');
+      break;
+    case 6:
+      data = `${record.primary}. ${record.admin}. ${record.serial} ${record.refresh} ${record.retry} ${record.expiration} ${record.minimum}`;
+      break;
+    default:
+      data = '?';
+  }
+  return `${owner} ${record.ttl} IN ${type} ${data}`;
+}
+
+export function decodeResponse(bytes: Buffer): DecodedResponse {
+  const packet = Packet.parse(bytes) as unknown as {
+    header: { id: number; qr: number; aa: number; tc: number; rd: number; ra: number; cd: number; rcode: number; opcode: number };
+    questions: Array<{ name: string; type: number }>;
+    answers: Dns2Record[];
+    authorities: Dns2Record[];
+    additionals: Dns2Record[];
+    errors: unknown[];
+  };
+  if (packet.errors.length > 0) throw new Error(`response did not decode: ${String(packet.errors[0])}`);
+  const opt = packet.additionals.find((r) => r.type === 41);
+  const h = packet.header;
+  return {
+    id: h.id,
+    rcode: h.rcode,
+    opcode: h.opcode,
+    flags: { qr: !!h.qr, aa: !!h.aa, tc: !!h.tc, rd: !!h.rd, ra: !!h.ra, cd: !!h.cd },
+    question: packet.questions.map((q) => `${q.name}. ${typeName(q.type)}`),
+    answer: packet.answers.map(present),
+    authority: packet.authorities.map(present),
+    additional: packet.additionals.filter((r) => r.type !== 41).map(present),
+    opt:
+      opt === undefined
+        ? undefined
+        : { udp: opt.class, version: opt.version ?? 0, do: !!opt.doFlag, extendedRcode: opt.extendedRcode ?? 0 },
+  };
+}

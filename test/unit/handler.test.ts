@@ -1,0 +1,219 @@
+// Table-driven tests of the query handler, CoreDNS style: (qname, qtype, flags) → (rcode, answer, authority,
+// additional). The handler is exercised exactly as the listeners call it, on encoded bytes.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildAnswerTable } from '../../src/answers/build.js';
+import { createStaticTargetSource } from '../../src/discovery/static.js';
+import { QueryHandler, type Transport } from '../../src/dns/handler.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { buildQuery, decodeResponse, encodeName, optRecord, type QuerySpec } from '../helpers/dns-message.js';
+import { childZone, fixtureZone, SERIAL } from '../helpers/fixture-zone.js';
+
+const table = buildAnswerTable([fixtureZone, childZone], createStaticTargetSource(silentLogger));
+/** random() = 0 pins weighted picks to the first target, so answers are predictable. */
+const handler = new QueryHandler({ current: table }, { random: () => 0 });
+
+const SOA = `gslb.example.com. 20 IN SOA ns1.gslb.example.com. hostmaster.example.com. ${SERIAL} 3600 600 86400 20`;
+const CHILD_SOA = 'sub.gslb.example.com. 60 IN SOA ns1.gslb.example.com. hostmaster.example.com. 7 3600 600 86400 120';
+const T = { A: 1, NS: 2, CNAME: 5, SOA: 6, TXT: 16, AAAA: 28, OPT: 41, IXFR: 251, AXFR: 252, ANY: 255 };
+
+interface Expected {
+  rcode: number;
+  aa?: boolean;
+  tc?: boolean;
+  answer?: string[];
+  authority?: string[];
+  additional?: string[];
+  /** Expected OPT: omitted means "no OPT in the response". */
+  opt?: { udp: number; version: number; do: boolean; extendedRcode: number };
+}
+
+interface Case {
+  name: string;
+  query: QuerySpec;
+  transport?: Transport;
+  expect: Expected;
+}
+
+const cases: Case[] = [
+  // Weighted, failover and static data.
+  { name: 'weighted A picks by weight (pinned to first)', query: { name: 'app.gslb.example.com', type: T.A }, expect: { rcode: 0, answer: ['app.gslb.example.com. 30 IN A 192.0.2.10'] } },
+  { name: 'weighted AAAA only among targets with IPv6', query: { name: 'app.gslb.example.com', type: T.AAAA }, expect: { rcode: 0, answer: ['app.gslb.example.com. 30 IN AAAA 2001:db8::20'] } },
+  { name: 'failover answers the first target', query: { name: 'shop.gslb.example.com', type: T.A }, expect: { rcode: 0, answer: ['shop.gslb.example.com. 15 IN A 192.0.2.30'] } },
+  { name: 'failover without IPv6 targets is NODATA', query: { name: 'shop.gslb.example.com', type: T.AAAA }, expect: { rcode: 0, authority: [SOA] } },
+  { name: 'static A', query: { name: 'static.gslb.example.com', type: T.A }, expect: { rcode: 0, answer: ['static.gslb.example.com. 30 IN A 192.0.2.1'] } },
+  { name: 'static AAAA', query: { name: 'static.gslb.example.com', type: T.AAAA }, expect: { rcode: 0, answer: ['static.gslb.example.com. 30 IN AAAA 2001:db8::1'] } },
+  { name: 'TXT', query: { name: 'info.gslb.example.com', type: T.TXT }, expect: { rcode: 0, answer: ['info.gslb.example.com. 30 IN TXT "hello"'] } },
+  { name: 'multi-label name', query: { name: 'api.eu.gslb.example.com', type: T.A }, expect: { rcode: 0, answer: ['api.eu.gslb.example.com. 30 IN A 192.0.2.50'] } },
+
+  // Negative answers (RFC 2308): SOA in authority with TTL min(SOA TTL, minimum).
+  { name: 'NODATA for a type the name lacks', query: { name: 'app.gslb.example.com', type: T.TXT }, expect: { rcode: 0, authority: [SOA] } },
+  { name: 'empty non-terminal is NODATA, not NXDOMAIN', query: { name: 'eu.gslb.example.com', type: T.A }, expect: { rcode: 0, authority: [SOA] } },
+  { name: 'unknown name is NXDOMAIN', query: { name: 'nope.gslb.example.com', type: T.A }, expect: { rcode: 3, authority: [SOA] } },
+  { name: 'below an existing name is NXDOMAIN', query: { name: 'deep.app.gslb.example.com', type: T.A }, expect: { rcode: 3, authority: [SOA] } },
+  { name: 'NXDOMAIN for an unknown type too', query: { name: 'nope.gslb.example.com', type: 99 }, expect: { rcode: 3, authority: [SOA] } },
+
+  // Apex.
+  { name: 'apex SOA', query: { name: 'gslb.example.com', type: T.SOA }, expect: { rcode: 0, answer: [`gslb.example.com. 30 IN SOA ns1.gslb.example.com. hostmaster.example.com. ${SERIAL} 3600 600 86400 20`] } },
+  {
+    name: 'apex NS with in-zone glue in additional',
+    query: { name: 'gslb.example.com', type: T.NS },
+    expect: {
+      rcode: 0,
+      answer: ['gslb.example.com. 30 IN NS ns1.gslb.example.com.', 'gslb.example.com. 30 IN NS ns2.gslb.example.com.', 'gslb.example.com. 30 IN NS ns.other.example.net.'],
+      additional: ['ns1.gslb.example.com. 30 IN A 203.0.113.53', 'ns2.gslb.example.com. 30 IN A 198.51.100.53', 'ns2.gslb.example.com. 30 IN AAAA 2001:db8::53'],
+    },
+  },
+  { name: 'apex A without data is NODATA', query: { name: 'gslb.example.com', type: T.A }, expect: { rcode: 0, authority: [SOA] } },
+  { name: 'name server glue name answers A', query: { name: 'ns2.gslb.example.com', type: T.AAAA }, expect: { rcode: 0, answer: ['ns2.gslb.example.com. 30 IN AAAA 2001:db8::53'] } },
+
+  // CNAME.
+  { name: 'CNAME with the in-zone target records', query: { name: 'www.gslb.example.com', type: T.A }, expect: { rcode: 0, answer: ['www.gslb.example.com. 60 IN CNAME app.gslb.example.com.', 'app.gslb.example.com. 30 IN A 192.0.2.10'] } },
+  { name: 'CNAME query gets the CNAME alone', query: { name: 'www.gslb.example.com', type: T.CNAME }, expect: { rcode: 0, answer: ['www.gslb.example.com. 60 IN CNAME app.gslb.example.com.'] } },
+  { name: 'CNAME to a name without the type: NODATA after the CNAME', query: { name: 'www.gslb.example.com', type: T.TXT }, expect: { rcode: 0, answer: ['www.gslb.example.com. 60 IN CNAME app.gslb.example.com.'], authority: [SOA] } },
+  { name: 'CNAME to a missing in-zone name: NXDOMAIN (RFC 6604)', query: { name: 'dangling.gslb.example.com', type: T.A }, expect: { rcode: 3, answer: ['dangling.gslb.example.com. 60 IN CNAME missing.gslb.example.com.'], authority: [SOA] } },
+  { name: 'CNAME out of zone is left to the resolver', query: { name: 'away.gslb.example.com', type: T.A }, expect: { rcode: 0, answer: ['away.gslb.example.com. 60 IN CNAME www.example.org.'] } },
+
+  // ANY (RFC 8482): one RRset, never the whole name.
+  { name: 'ANY gets one RRset', query: { name: 'static.gslb.example.com', type: T.ANY }, expect: { rcode: 0, answer: ['static.gslb.example.com. 30 IN A 192.0.2.1'] } },
+  { name: 'ANY at the apex gets the SOA', query: { name: 'gslb.example.com', type: T.ANY }, expect: { rcode: 0, answer: [`gslb.example.com. 30 IN SOA ns1.gslb.example.com. hostmaster.example.com. ${SERIAL} 3600 600 86400 20`] } },
+  { name: 'ANY at a CNAME gets the CNAME', query: { name: 'www.gslb.example.com', type: T.ANY }, expect: { rcode: 0, answer: ['www.gslb.example.com. 60 IN CNAME app.gslb.example.com.'] } },
+
+  // Zones: longest match, and nothing outside them.
+  { name: 'child zone wins by longest match', query: { name: 'x.sub.gslb.example.com', type: T.A }, expect: { rcode: 0, answer: ['x.sub.gslb.example.com. 60 IN A 192.0.2.99'] } },
+  { name: 'NXDOMAIN in the child zone carries the child SOA', query: { name: 'y.sub.gslb.example.com', type: T.A }, expect: { rcode: 3, authority: [CHILD_SOA] } },
+  { name: 'parent of a zone is REFUSED', query: { name: 'example.com', type: T.A }, expect: { rcode: 5, aa: false } },
+  { name: 'unrelated name is REFUSED', query: { name: 'www.example.org', type: T.A }, expect: { rcode: 5, aa: false } },
+  { name: 'root is REFUSED', query: { name: '.', type: T.NS }, expect: { rcode: 5, aa: false } },
+
+  // Transfers and classes.
+  { name: 'AXFR is REFUSED', query: { name: 'gslb.example.com', type: T.AXFR }, transport: 'tcp', expect: { rcode: 5, aa: false } },
+  { name: 'IXFR is REFUSED', query: { name: 'gslb.example.com', type: T.IXFR }, expect: { rcode: 5, aa: false } },
+  { name: 'class CH is REFUSED', query: { name: 'version.bind', type: T.TXT, qclass: 3 }, expect: { rcode: 5, aa: false } },
+
+  // EDNS0 (RFC 6891).
+  { name: 'OPT echoed with our payload size and DO copied', query: { name: 'app.gslb.example.com', type: T.A, edns: { udp: 4096, do: true } }, expect: { rcode: 0, answer: ['app.gslb.example.com. 30 IN A 192.0.2.10'], opt: { udp: 1232, version: 0, do: true, extendedRcode: 0 } } },
+  { name: 'OPT on NXDOMAIN', query: { name: 'nope.gslb.example.com', type: T.A, edns: { udp: 1232 } }, expect: { rcode: 3, authority: [SOA], opt: { udp: 1232, version: 0, do: false, extendedRcode: 0 } } },
+  { name: 'EDNS version 1 gets BADVERS', query: { name: 'app.gslb.example.com', type: T.A, edns: { version: 1 } }, expect: { rcode: 16, aa: false, opt: { udp: 1232, version: 0, do: false, extendedRcode: 1 } } },
+
+  // Truncation: the big TXT set is ~1.7 kB.
+  { name: 'large answer over UDP without EDNS is truncated', query: { name: 'big.gslb.example.com', type: T.TXT }, expect: { rcode: 0, tc: true } },
+  { name: 'large answer over UDP with EDNS is truncated and keeps OPT', query: { name: 'big.gslb.example.com', type: T.TXT, edns: { udp: 4096 } }, expect: { rcode: 0, tc: true, opt: { udp: 1232, version: 0, do: false, extendedRcode: 0 } } },
+  { name: 'large answer over TCP is whole', query: { name: 'big.gslb.example.com', type: T.TXT }, transport: 'tcp', expect: { rcode: 0, answer: Array.from({ length: 8 }, (_, i) => `big.gslb.example.com. 30 IN TXT ${JSON.stringify(`${i}`.repeat(200))}`) } },
+
+  // Malformed and unsupported.
+  { name: 'a response sent as a query gets FORMERR', query: { name: 'app.gslb.example.com', type: T.A, qr: true }, expect: { rcode: 1, aa: false } },
+  { name: 'NOTIFY (opcode 4) gets NOTIMP', query: { name: 'gslb.example.com', type: T.SOA, opcode: 4 }, expect: { rcode: 4, aa: false } },
+  { name: 'UPDATE (opcode 5) gets NOTIMP', query: { name: 'gslb.example.com', type: T.SOA, opcode: 5 }, expect: { rcode: 4, aa: false } },
+  { name: 'QTYPE OPT gets FORMERR', query: { name: 'app.gslb.example.com', type: T.OPT }, expect: { rcode: 1, aa: false } },
+];
+
+describe('query handler', () => {
+  for (const testCase of cases) {
+    it(testCase.name, () => {
+      const query = buildQuery(testCase.query);
+      const bytes = handler.handle(query, testCase.transport ?? 'udp');
+      assert.ok(bytes, 'expected a response');
+      const response = decodeResponse(bytes);
+      const expected = testCase.expect;
+      assert.equal(response.id, 0x1234);
+      assert.equal(response.rcode, expected.rcode, 'rcode');
+      assert.equal(response.flags.qr, true, 'QR');
+      assert.equal(response.flags.aa, expected.aa ?? true, 'AA');
+      assert.equal(response.flags.tc, expected.tc ?? false, 'TC');
+      assert.equal(response.flags.ra, false, 'RA');
+      assert.deepEqual(response.answer, expected.answer ?? [], 'answer');
+      assert.deepEqual(response.authority, expected.authority ?? [], 'authority');
+      assert.deepEqual(response.additional, expected.additional ?? [], 'additional');
+      assert.deepEqual(response.opt, expected.opt, 'OPT');
+    });
+  }
+});
+
+describe('header and question handling', () => {
+  it('echoes the question with its original case (0x20)', () => {
+    const bytes = handler.handle(buildQuery({ name: 'ApP.GsLb.ExAmPlE.CoM', type: T.A }), 'udp')!;
+    const response = decodeResponse(bytes);
+    assert.deepEqual(response.question, ['ApP.GsLb.ExAmPlE.CoM. A']);
+    assert.equal(response.answer.length, 1);
+    assert.match(response.answer[0]!, /192\.0\.2\.10$/);
+  });
+
+  it('echoes case on NXDOMAIN too, and points the SOA owner at the zone inside the question', () => {
+    const response = decodeResponse(handler.handle(buildQuery({ name: 'NoPe.GSLB.example.COM', type: T.A }), 'udp')!);
+    assert.deepEqual(response.question, ['NoPe.GSLB.example.COM. A']);
+    assert.equal(response.rcode, 3);
+    assert.equal(response.authority.length, 1);
+    assert.match(response.authority[0]!, /^GSLB\.example\.COM\. 20 IN SOA /);
+  });
+
+  it('copies RD and CD, never sets RA', () => {
+    for (const rd of [true, false]) {
+      for (const cd of [true, false]) {
+        const response = decodeResponse(handler.handle(buildQuery({ name: 'app.gslb.example.com', type: T.A, rd, cd }), 'udp')!);
+        assert.equal(response.flags.rd, rd);
+        assert.equal(response.flags.cd, cd);
+        assert.equal(response.flags.ra, false);
+      }
+    }
+  });
+
+  it('echoes the opcode in NOTIMP', () => {
+    const response = decodeResponse(handler.handle(buildQuery({ name: 'gslb.example.com', type: T.SOA, opcode: 4 }), 'udp')!);
+    assert.equal(response.opcode, 4);
+  });
+
+  it('drops messages shorter than a header', () => {
+    for (const length of [0, 1, 11]) assert.equal(handler.handle(Buffer.alloc(length), 'udp'), null);
+  });
+
+  it('drops error responses (a FORMERR ping-pong guard)', () => {
+    const query = buildQuery({ name: 'app.gslb.example.com', type: T.A, qr: true });
+    query[3] = 1;
+    assert.equal(handler.handle(query, 'udp'), null);
+  });
+
+  const header = (qdcount: number, arcount = 0) => {
+    const h = Buffer.alloc(12);
+    h.writeUInt16BE(0x4242, 0);
+    h.writeUInt16BE(qdcount, 4);
+    h.writeUInt16BE(arcount, 10);
+    return h;
+  };
+  const question = Buffer.concat([encodeName('app.gslb.example.com'), Buffer.from([0, 1, 0, 1])]);
+  const formerrCases: Array<[string, Buffer]> = [
+    ['QDCOUNT 0', header(0)],
+    ['QDCOUNT 2', Buffer.concat([header(2), question, question])],
+    ['question name runs past the end', Buffer.concat([header(1), Buffer.from([3, 0x61, 0x70])])],
+    ['question without type and class', Buffer.concat([header(1), encodeName('app.gslb.example.com')])],
+    ['compression pointer in the question', Buffer.concat([header(1), Buffer.from([0xc0, 0x0c, 0, 1, 0, 1])])],
+    ['label length 64 (reserved bits)', Buffer.concat([header(1), Buffer.from([0x40]), Buffer.alloc(64, 0x61), Buffer.from([0, 0, 1, 0, 1])])],
+    ['name longer than 255 octets', Buffer.concat([header(1), ...Array.from({ length: 5 }, () => Buffer.concat([Buffer.from([63]), Buffer.alloc(63, 0x61)])), Buffer.from([0, 0, 1, 0, 1])])],
+    ['ARCOUNT 1 with nothing there', Buffer.concat([header(1, 1), question])],
+    ['two OPT records', Buffer.concat([header(1, 2), question, optRecord(1232, 0, false), optRecord(1232, 0, false)])],
+    ['OPT option overruns RDATA', Buffer.concat([header(1, 1), question, optRecord(1232, 0, false, Buffer.from([0, 8, 0, 9, 1]))])],
+    ['OPT RDATA longer than the message', Buffer.concat([header(1, 1), question, optRecord(1232, 0, false).subarray(0, 9), Buffer.from([0, 40])])],
+  ];
+  for (const [name, message] of formerrCases) {
+    it(`FORMERR: ${name}`, () => {
+      const bytes = handler.handle(message, 'udp');
+      assert.ok(bytes);
+      assert.equal(bytes.readUInt16BE(0), 0x4242, 'ID echoed');
+      assert.equal(bytes[2]! & 0x80, 0x80, 'QR set');
+      assert.equal(bytes[3]! & 0x0f, 1, 'FORMERR');
+    });
+  }
+
+  it('clamps an EDNS payload below 512 to 512 (RFC 6891 §6.2.5)', () => {
+    const small = decodeResponse(handler.handle(buildQuery({ name: 'gslb.example.com', type: T.NS, edns: { udp: 100 } }), 'udp')!);
+    assert.equal(small.flags.tc, false);
+    assert.equal(small.answer.length, 3);
+  });
+
+  it('truncates to the requestor payload when it is below ours', () => {
+    const bytes = handler.handle(buildQuery({ name: 'big.gslb.example.com', type: T.TXT, edns: { udp: 600 } }), 'udp')!;
+    assert.equal(decodeResponse(bytes).flags.tc, true);
+    assert.ok(bytes.length <= 600);
+  });
+});

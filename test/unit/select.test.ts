@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildAnswerTable } from '../../src/answers/build.js';
+import { MAX_VARIANTS, selectAnswers, type AddressHealth, type ResolvedTarget, type SelectionPolicy } from '../../src/answers/select.js';
+import { createStaticTargetSource } from '../../src/discovery/static.js';
+import { QueryHandler } from '../../src/dns/handler.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
+import { fixtureZone } from '../helpers/fixture-zone.js';
+
+const target = (weight: number, ...addresses: Array<[string, AddressHealth]>): ResolvedTarget => ({
+  weight,
+  addresses: addresses.map(([address, health]) => ({ address, family: address.includes(':') ? 6 : 4, health })),
+});
+const weighted = (answers = 1, whenAllDown: 'all' | 'none' = 'all'): SelectionPolicy => ({ policy: 'weighted', answers, whenAllDown });
+const failover = (whenAllDown: 'all' | 'none' = 'all'): SelectionPolicy => ({ policy: 'failover', answers: 1, whenAllDown });
+const summary = (selection: ReturnType<typeof selectAnswers>) =>
+  selection.variants.map((v) => `${v.addresses.join(',')}@${Math.round(v.probability * 1000) / 1000}`);
+
+describe('selectAnswers', () => {
+  const cases: Array<{ name: string; policy: SelectionPolicy; targets: ResolvedTarget[]; family: 4 | 6; rule: string; variants: string[] }> = [
+    {
+      name: 'weighted: probability proportional to weight',
+      policy: weighted(),
+      targets: [target(3, ['192.0.2.1', 'up']), target(1, ['192.0.2.2', 'up'])],
+      family: 4,
+      rule: 'healthy',
+      variants: ['192.0.2.1@0.75', '192.0.2.2@0.25'],
+    },
+    {
+      name: 'weighted: unknown counts as healthy',
+      policy: weighted(),
+      targets: [target(1, ['192.0.2.1', 'unknown']), target(1, ['192.0.2.2', 'up'])],
+      family: 4,
+      rule: 'healthy',
+      variants: ['192.0.2.1@0.5', '192.0.2.2@0.5'],
+    },
+    {
+      name: 'weighted: down targets take no part',
+      policy: weighted(),
+      targets: [target(3, ['192.0.2.1', 'down']), target(1, ['192.0.2.2', 'up'])],
+      family: 4,
+      rule: 'healthy',
+      variants: ['192.0.2.2@1'],
+    },
+    {
+      name: 'weighted: a target answers with its healthy addresses of the family',
+      policy: weighted(),
+      targets: [target(1, ['192.0.2.1', 'up'], ['192.0.2.3', 'down'], ['2001:db8::1', 'up'])],
+      family: 4,
+      rule: 'healthy',
+      variants: ['192.0.2.1@1'],
+    },
+    {
+      name: 'weighted: all down, whenAllDown all fails open by weight',
+      policy: weighted(),
+      targets: [target(3, ['192.0.2.1', 'down']), target(1, ['192.0.2.2', 'down'])],
+      family: 4,
+      rule: 'fail-open',
+      variants: ['192.0.2.1@0.75', '192.0.2.2@0.25'],
+    },
+    {
+      name: 'weighted: all down, whenAllDown none is NODATA',
+      policy: weighted(1, 'none'),
+      targets: [target(3, ['192.0.2.1', 'down'])],
+      family: 4,
+      rule: 'all-down',
+      variants: [],
+    },
+    {
+      name: 'no address of the family is NODATA whatever the health',
+      policy: weighted(),
+      targets: [target(1, ['192.0.2.1', 'up'])],
+      family: 6,
+      rule: 'no-addresses',
+      variants: [],
+    },
+    {
+      name: 'failover: the first healthy target in order',
+      policy: failover(),
+      targets: [target(1, ['192.0.2.1', 'down']), target(1, ['192.0.2.2', 'up']), target(1, ['192.0.2.3', 'up'])],
+      family: 4,
+      rule: 'healthy',
+      variants: ['192.0.2.2@1'],
+    },
+    {
+      name: 'failover: all down fails open to the first target',
+      policy: failover(),
+      targets: [target(1, ['192.0.2.1', 'down']), target(1, ['192.0.2.2', 'down'])],
+      family: 4,
+      rule: 'fail-open',
+      variants: ['192.0.2.1@1'],
+    },
+    {
+      name: 'weighted answers: 2 lists every ordered draw with its exact probability',
+      policy: weighted(2),
+      targets: [target(2, ['192.0.2.1', 'up']), target(1, ['192.0.2.2', 'up']), target(1, ['192.0.2.3', 'up'])],
+      family: 4,
+      rule: 'healthy',
+      // P(1 then 2) = 2/4 * 1/2; P(2 then 1) = 1/4 * 2/3; ...
+      variants: [
+        '192.0.2.1,192.0.2.2@0.25',
+        '192.0.2.1,192.0.2.3@0.25',
+        '192.0.2.2,192.0.2.1@0.167',
+        '192.0.2.2,192.0.2.3@0.083',
+        '192.0.2.3,192.0.2.1@0.167',
+        '192.0.2.3,192.0.2.2@0.083',
+      ],
+    },
+    {
+      name: 'weighted answers: N larger than the healthy targets gives them all',
+      policy: weighted(5),
+      targets: [target(1, ['192.0.2.1', 'up']), target(1, ['192.0.2.2', 'down'])],
+      family: 4,
+      rule: 'healthy',
+      variants: ['192.0.2.1@1'],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const selection = selectAnswers(c.policy, c.targets, c.family);
+      assert.equal(selection.rule, c.rule);
+      assert.deepEqual(summary(selection), c.variants);
+      if (selection.variants.length > 0) {
+        const total = selection.variants.reduce((sum, v) => sum + v.probability, 0);
+        assert.ok(Math.abs(total - 1) < 1e-9, `probabilities sum to ${total}`);
+      }
+    });
+  }
+
+  it('samples when there are too many ordered draws, and the sample follows the weights', () => {
+    const targets = Array.from({ length: 12 }, (_, i) => target(i === 0 ? 11 : 1, [`192.0.2.${i + 1}`, 'up']));
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const selection = selectAnswers(weighted(3), targets, 4, random);
+    assert.equal(selection.variants.length, MAX_VARIANTS);
+    // Target 1 carries half the weight: it should lead about half of the draws.
+    const leading = selection.variants.filter((v) => v.addresses[0] === '192.0.2.1').length / MAX_VARIANTS;
+    assert.ok(leading > 0.4 && leading < 0.6, `first target leads ${leading} of the draws`);
+    for (const v of selection.variants) assert.equal(new Set(v.targets).size, 3);
+  });
+});
+
+describe('weighted answers through the query path', () => {
+  it('follows the weights over many queries (chi-square, 1 degree of freedom)', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const table = buildAnswerTable([fixtureZone], createStaticTargetSource(silentLogger));
+    const handler = new QueryHandler({ current: table }, { random });
+    const counts = new Map<string, number>();
+    const n = 8000;
+    for (let i = 0; i < n; i++) {
+      const answer = decodeResponse(handler.handle(buildQuery({ name: 'app.gslb.example.com', type: 1 }), 'udp')!).answer[0]!;
+      counts.set(answer, (counts.get(answer) ?? 0) + 1);
+    }
+    const observed = [counts.get('app.gslb.example.com. 30 IN A 192.0.2.10') ?? 0, counts.get('app.gslb.example.com. 30 IN A 192.0.2.20') ?? 0];
+    const expected = [n * 0.75, n * 0.25];
+    const chiSquare = observed.reduce((sum, o, i) => sum + (o - expected[i]!) ** 2 / expected[i]!, 0);
+    // 10.83 is the 0.1% critical value: a correct implementation fails this once in a thousand seeds.
+    assert.ok(chiSquare < 10.83, `chi-square ${chiSquare} for ${observed.join(':')}`);
+  });
+});
