@@ -1,0 +1,202 @@
+// Loading zone policy files from disk: finding them, reading them, validating each one (validate.ts) and checking
+// across files that no zone is declared twice. All problems come back together as ZoneIssues; nothing throws.
+
+import { readFileSync } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import type { ZoneConfig, ZoneIssue, ZoneLoadResult } from './model.js';
+import { validateZoneText, type DeclaredZone, type ReadTextFile } from './validate.js';
+
+export type { ReadTextFile } from './validate.js';
+
+/** Extensions of zone policy files in a directory (compared case-insensitively). */
+export const ZONE_FILE_EXTENSIONS: readonly string[] = ['.yaml', '.yml'];
+
+/**
+ * Validates and normalises the text of one zone policy file. Pure apart from `readFile`, which reads the CA files
+ * that `check.tls.ca` names (resolved against the directory of `file`); by default it reads them from disk.
+ * `zone` is present only when `issues` is empty.
+ */
+export function parseZoneText(
+  text: string,
+  file: string,
+  readFile: ReadTextFile = readTextFileSync,
+): { zone?: ZoneConfig; issues: ZoneIssue[] } {
+  const { zone, issues } = validateZoneText(text, file, readFile);
+  return zone === undefined ? { issues: [...issues] } : { zone, issues: [] };
+}
+
+/**
+ * Loads every zone policy file (*.yaml, *.yml) directly in `dir`, in name order. Subdirectories and hidden files
+ * are skipped; symbolic links are followed (a Kubernetes ConfigMap volume is made of them).
+ */
+export async function loadZoneDirectory(dir: string): Promise<ZoneLoadResult> {
+  const listing = await listZoneFiles(dir);
+  if (!listing.ok) return { ok: false, issues: [listing.issue] };
+  return loadZoneFiles(listing.files);
+}
+
+/**
+ * Loads zone policy files named by `paths`: each one a file (whatever its extension) or a directory (as
+ * loadZoneDirectory). A file named twice, directly or through its directory, is loaded once.
+ * This is what `meridian validate PATH...` runs.
+ */
+export async function loadZonePaths(paths: readonly string[]): Promise<ZoneLoadResult> {
+  if (paths.length === 0) return { ok: false, issues: [wholeFileIssue('.', 'no zone policy files or directories given')] };
+  // Problems with the paths themselves are reported in the order the paths were given, among the files' problems.
+  const entries: Array<{ readonly files: readonly string[] } | { readonly issue: ZoneIssue }> = [];
+  for (const path of paths) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = (await stat(path)).isDirectory();
+    } catch (error) {
+      entries.push({ issue: wholeFileIssue(path, `cannot read: ${describeFsError(error)}`) });
+      continue;
+    }
+    if (!isDirectory) {
+      entries.push({ files: [path] });
+      continue;
+    }
+    const listing = await listZoneFiles(path);
+    entries.push(listing.ok ? { files: listing.files } : { issue: listing.issue });
+  }
+
+  const seen = new Set<string>();
+  const files: string[] = [];
+  for (const entry of entries) {
+    if (!('files' in entry)) continue;
+    for (const file of entry.files) {
+      const absolute = resolve(file);
+      if (!seen.has(absolute)) files.push(file);
+      seen.add(absolute);
+    }
+  }
+  const outcomes = await loadOutcomes(files);
+  // Each file's issues go where the file is first named; a file named again has been loaded once only.
+  const unreported = new Map(outcomes.map((outcome) => [outcome.file, outcome.issues]));
+  const issues: ZoneIssue[] = [];
+  for (const entry of entries) {
+    if ('issue' in entry) {
+      issues.push(entry.issue);
+      continue;
+    }
+    for (const file of entry.files) {
+      issues.push(...(unreported.get(file) ?? []));
+      unreported.delete(file);
+    }
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, zones: outcomes.map((outcome) => outcome.zone).filter((zone) => zone !== undefined) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+type Listing = { readonly ok: true; readonly files: string[] } | { readonly ok: false; readonly issue: ZoneIssue };
+
+async function listZoneFiles(dir: string): Promise<Listing> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    return { ok: false, issue: wholeFileIssue(dir, `cannot read the zone directory: ${describeFsError(error)}`) };
+  }
+  const candidates = names
+    .filter((name) => !name.startsWith('.') && ZONE_FILE_EXTENSIONS.includes(extname(name).toLowerCase()))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const files: string[] = [];
+  for (const name of candidates) {
+    const file = join(dir, name);
+    // stat, not the directory entry: it follows symbolic links.
+    const isFile = await stat(file).then((s) => s.isFile(), () => true); // an unreadable entry is reported on read
+    if (isFile) files.push(file);
+  }
+  if (files.length === 0) {
+    return { ok: false, issue: wholeFileIssue(dir, 'no zone policy files (*.yaml, *.yml) in this directory') };
+  }
+  return { ok: true, files };
+}
+
+interface FileOutcome {
+  readonly file: string;
+  readonly zone?: ZoneConfig;
+  readonly issues: ZoneIssue[];
+  readonly declared?: DeclaredZone;
+}
+
+async function loadZoneFiles(files: readonly string[]): Promise<ZoneLoadResult> {
+  const outcomes = await loadOutcomes(files);
+  const issues = outcomes.flatMap((outcome) => outcome.issues);
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, zones: outcomes.map((outcome) => outcome.zone).filter((zone) => zone !== undefined) };
+}
+
+/** Reads and validates every file (in parallel), then checks across them; outcomes are in the order of `files`. */
+async function loadOutcomes(files: readonly string[]): Promise<FileOutcome[]> {
+  const outcomes = await Promise.all(files.map(loadZoneFile));
+  checkZonesDeclaredOnce(outcomes);
+  return outcomes;
+}
+
+async function loadZoneFile(file: string): Promise<FileOutcome> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    return { file, issues: [wholeFileIssue(file, `cannot read: ${describeFsError(error)}`)] };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { file, issues: [wholeFileIssue(file, 'is not UTF-8 text')] };
+  }
+  const { zone, issues, declared } = validateZoneText(text, file, readTextFileSync);
+  return { file, issues: [...issues], ...(zone === undefined ? {} : { zone }), ...(declared === undefined ? {} : { declared }) };
+}
+
+/** The same zone in two files is an error at the second `zone:` key, naming where the first one is. */
+function checkZonesDeclaredOnce(outcomes: readonly FileOutcome[]): void {
+  const first = new Map<string, { file: string; line: number }>();
+  for (const outcome of outcomes) {
+    const declared = outcome.declared;
+    if (declared === undefined) continue;
+    const earlier = first.get(declared.zone);
+    if (earlier === undefined) {
+      first.set(declared.zone, { file: outcome.file, line: declared.line });
+      continue;
+    }
+    outcome.issues.push({
+      file: outcome.file,
+      line: declared.line,
+      column: declared.column,
+      message: `zone '${declared.zone}' is already declared in ${earlier.file}:${earlier.line}`,
+    });
+    outcome.issues.sort((a, b) => a.line - b.line || a.column - b.column);
+  }
+}
+
+function wholeFileIssue(file: string, message: string): ZoneIssue {
+  return { file, line: 0, column: 0, message };
+}
+
+function readTextFileSync(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+const FS_ERROR_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  ELOOP: 'too many levels of symbolic links',
+};
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return (code !== undefined ? FS_ERROR_TEXT[code] : undefined) ?? (error as Error).message;
+}

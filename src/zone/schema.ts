@@ -1,0 +1,312 @@
+// The JSON Schema of a zone policy file. It describes structure only — types, required keys, enums, patterns and
+// bounds — so editors can complete keys, show help and flag typos while people type. Rules that span several
+// keys (a record is exactly one kind, a CNAME stands alone, interval ≥ timeout, names lie inside the zone, ...)
+// are checked by validate.ts, which gives them positioned, human messages.
+//
+// Written for JSON Schema draft-07, the draft that yaml-language-server and VS Code support best. Every property is
+// inlined (no $ref) so each one carries its own description: in draft-07 a description beside a $ref is ignored.
+
+import { DURATION_PATTERN } from './duration.js';
+
+/** RFC 2181 §8: a TTL is an unsigned 32-bit number with the top bit clear. */
+export const MAX_TTL = 2_147_483_647;
+/** RFC 1982 serial numbers are unsigned 32-bit; 0 is avoided because some tools treat it as "unset". */
+export const MAX_SERIAL = 4_294_967_295;
+
+/** A Kubernetes-style cluster name: one DNS label. */
+export const CLUSTER_NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+/** One HTTP status code ("204") or an inclusive range ("200-399"). */
+export const STATUS_RANGE_PATTERN = '^[1-5][0-9][0-9](-[1-5][0-9][0-9])?$';
+/** An absolute request path without whitespace. */
+export const HTTP_PATH_PATTERN = '^/\\S*$';
+
+function ttlSchema(description: string) {
+  return { description, type: 'integer', minimum: 0, maximum: MAX_TTL } as const;
+}
+
+function secondsSchema(description: string, defaultValue: number) {
+  return { description, type: 'integer', minimum: 0, maximum: MAX_TTL, default: defaultValue } as const;
+}
+
+function durationSchema(description: string, defaultValue: string) {
+  return {
+    description: `${description} Written as a whole number with units h, m, s or ms, largest first: 500ms, 5s, 1m, 1h30m.`,
+    type: 'string',
+    pattern: DURATION_PATTERN,
+    default: defaultValue,
+    examples: ['500ms', '5s', '1m', '1h30m'],
+  } as const;
+}
+
+function addressListSchema(description: string, family: string) {
+  return {
+    description,
+    type: 'array',
+    items: { description: `An ${family} address.`, type: 'string' },
+  } as const;
+}
+
+const tlsSchema = {
+  title: 'TLS settings',
+  description: 'TLS settings of an https check.',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    insecureSkipVerify: {
+      description: 'Accept any server certificate without verifying it. Default false.',
+      type: 'boolean',
+      default: false,
+    },
+    ca: {
+      description:
+        "Path of a PEM file holding the CA certificates that sign the targets' certificates, relative to the zone " +
+        'file\'s directory. Read when the zone is loaded; a missing or unreadable file is an error.',
+      type: 'string',
+      minLength: 1,
+    },
+  },
+} as const;
+
+const checkSchema = {
+  title: 'Health check',
+  description:
+    'How the targets of this record are probed. Without a check every target counts as healthy. ' +
+    'An interval shorter than its timeout is an error.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['protocol'],
+  properties: {
+    protocol: {
+      description:
+        'http or https: a request must return an expected status (and body); tcp: a connection must open; ' +
+        'none: no probing, every target counts as healthy (allows no other keys).',
+      enum: ['http', 'https', 'tcp', 'none'],
+    },
+    port: {
+      description: 'Port to probe on every target. Default 80 for http and 443 for https; required for tcp.',
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
+    },
+    path: {
+      description: 'Request path (http, https). Must start with "/". Default "/".',
+      type: 'string',
+      pattern: HTTP_PATH_PATTERN,
+      default: '/',
+    },
+    host: {
+      description: "Host header and TLS server name (http, https). Default: the record's own name.",
+      type: 'string',
+      minLength: 1,
+    },
+    interval: durationSchema('Time between probes of a target while its state is settled. Default 5s.', '5s'),
+    timeout: durationSchema('How long one probe may take before it counts as a failure. Default 2s.', '2s'),
+    fastInterval: durationSchema(
+      'Time between probes while a target is changing state (between its first and its rise-th or fall-th ' +
+        'result). Default 1s.',
+      '1s',
+    ),
+    rise: {
+      description: 'Consecutive successful probes before a down target counts as healthy. Default 2.',
+      type: 'integer',
+      minimum: 1,
+      default: 2,
+    },
+    fall: {
+      description: 'Consecutive failed probes before a healthy target counts as down. Default 2.',
+      type: 'integer',
+      minimum: 1,
+      default: 2,
+    },
+    expect: {
+      description:
+        'HTTP statuses that count as success (http, https): status codes (204) or inclusive ranges ("200-399"). ' +
+        'Default ["200-399"].',
+      type: 'array',
+      minItems: 1,
+      items: {
+        description: 'A status code such as 204, or an inclusive range such as "200-399".',
+        type: ['integer', 'string'],
+        minimum: 100,
+        maximum: 599,
+        pattern: STATUS_RANGE_PATTERN,
+      },
+      default: ['200-399'],
+    },
+    body: {
+      description: 'Text the response body must contain (http, https).',
+      type: 'string',
+    },
+    headers: {
+      description: 'Extra request headers (http, https), name: value.',
+      type: 'object',
+      additionalProperties: { description: 'Header value.', type: 'string' },
+    },
+    tls: tlsSchema,
+  },
+} as const;
+
+const targetSchema = {
+  title: 'Target',
+  description:
+    'Where answers point: exactly one of address, addresses or cluster, plus an optional weight (weighted records only).',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    address: {
+      description: 'One IPv4 or IPv6 address.',
+      type: 'string',
+      examples: ['192.0.2.10', '2001:db8::10'],
+    },
+    addresses: {
+      description: 'Several IPv4 and/or IPv6 addresses that are answered (and checked) together as one target.',
+      type: 'array',
+      minItems: 1,
+      items: { description: 'An IPv4 or IPv6 address.', type: 'string' },
+    },
+    cluster: {
+      description: 'Name of a Kubernetes cluster whose addresses are found by discovery.',
+      type: 'string',
+      pattern: CLUSTER_NAME_PATTERN,
+      maxLength: 63,
+      examples: ['eu-west'],
+    },
+    weight: {
+      description:
+        'Relative share of answers (weighted records only; a number greater than 0). Default 1. ' +
+        'Has no meaning in a failover record.',
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: 1,
+    },
+  },
+} as const;
+
+const recordSchema = {
+  title: 'Record',
+  description:
+    'The data of one name. A record is exactly one kind: balanced (policy + targets, optionally ttl, answers, ' +
+    'check, whenAllDown), cname (cname, optionally ttl) or static (a, aaaa and/or txt, optionally ttl).',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    policy: {
+      description:
+        'Makes this a balanced record. weighted: answers are drawn from the healthy targets by weight; ' +
+        'failover: the targets are in priority order and the first healthy one answers.',
+      enum: ['weighted', 'failover'],
+    },
+    ttl: ttlSchema('TTL of the answers in seconds (0..2147483647). Default: the zone ttl.'),
+    answers: {
+      description:
+        'Weighted records only: how many distinct healthy targets one answer may hold, drawn by weight. Default 1.',
+      type: 'integer',
+      minimum: 1,
+      default: 1,
+    },
+    check: checkSchema,
+    whenAllDown: {
+      description:
+        'What to answer when no target is healthy. all (default): every target, as if all were healthy; ' +
+        'none: an empty answer (NODATA).',
+      enum: ['all', 'none'],
+      default: 'all',
+    },
+    targets: {
+      description: 'The targets of a balanced record (at least one). For failover, in priority order.',
+      type: 'array',
+      minItems: 1,
+      items: targetSchema,
+    },
+    cname: {
+      description:
+        'Makes this an alias of another name (fully qualified; a trailing dot is optional). A CNAME stands alone: ' +
+        'only ttl may stand beside it, and the apex ("@") cannot be one.',
+      type: 'string',
+      minLength: 1,
+      examples: ['app.gslb.example.com'],
+    },
+    a: addressListSchema('Static IPv4 addresses (A records).', 'IPv4'),
+    aaaa: addressListSchema('Static IPv6 addresses (AAAA records).', 'IPv6'),
+    txt: {
+      description: 'TXT records, one per string. Strings longer than 255 octets are split on the wire.',
+      type: 'array',
+      items: { description: 'The text of one TXT record.', type: 'string' },
+    },
+  },
+} as const;
+
+export const zonePolicySchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'urn:meridian:zone-policy:v1',
+  title: 'Meridian zone policy',
+  description:
+    'One zone served by Meridian: its apex (SOA, NS) and the records inside it. See docs/zone-policy.md.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['zone', 'soa', 'nameservers'],
+  properties: {
+    zone: {
+      description: 'The delegated zone this file serves, e.g. gslb.example.com. Record names are relative to it.',
+      type: 'string',
+      minLength: 1,
+      examples: ['gslb.example.com'],
+    },
+    ttl: { ...ttlSchema('Default TTL of records, and the TTL of the SOA, NS and glue records. Default 30.'), default: 30 },
+    soa: {
+      title: 'Start of authority',
+      description: 'The SOA record of the zone. Its primary name server (mname) is the first entry of nameservers.',
+      type: 'object',
+      additionalProperties: false,
+      required: ['rname'],
+      properties: {
+        rname: {
+          description:
+            'Mailbox of the person responsible for the zone, written as a domain name: hostmaster.example.com ' +
+            'stands for hostmaster@example.com.',
+          type: 'string',
+          minLength: 1,
+          examples: ['hostmaster.example.com'],
+        },
+        serial: {
+          description:
+            'Zone serial (1..4294967295). Leave it out to derive it from the zone content, so every replica ' +
+            'serving the same files reports the same serial and every change gets a new one.',
+          type: 'integer',
+          minimum: 1,
+          maximum: MAX_SERIAL,
+        },
+        refresh: secondsSchema('SOA refresh in seconds. Default 3600.', 3600),
+        retry: secondsSchema('SOA retry in seconds. Default 600.', 600),
+        expire: secondsSchema('SOA expire in seconds. Default 86400.', 86400),
+        minimum: secondsSchema('Negative-caching TTL in seconds (RFC 2308). Default 30.', 30),
+      },
+    },
+    nameservers: {
+      title: 'Name servers',
+      description:
+        'The NS set of the apex: fully qualified name → glue addresses. A name server inside the zone needs at ' +
+        'least one address; one outside the zone must have an empty list ([]).',
+      type: 'object',
+      minProperties: 1,
+      additionalProperties: {
+        description: 'Glue addresses (IPv4 and/or IPv6) of this name server; [] for a name server outside the zone.',
+        type: 'array',
+        items: { description: 'An IPv4 or IPv6 address.', type: 'string' },
+      },
+    },
+    records: {
+      title: 'Records',
+      description:
+        'The names of the zone. Keys are relative to the zone ("app", "api.eu"); "@" is the apex; a key ending ' +
+        'in "." is absolute and must lie inside the zone.',
+      type: 'object',
+      additionalProperties: recordSchema,
+    },
+  },
+} as const;
+
+/** The schema as written to docs/zone-policy.schema.json: pretty JSON with a trailing newline. */
+export function zonePolicySchemaJson(): string {
+  return `${JSON.stringify(zonePolicySchema, null, 2)}\n`;
+}

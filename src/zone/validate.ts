@@ -1,0 +1,969 @@
+// Validation of one zone policy file, from YAML text to a normalised ZoneConfig or a list of positioned problems.
+//
+// Three passes, each reporting everything it finds:
+//   1. YAML: syntax errors stop here (the tree after one is unreliable); duplicate keys are reported and we go on.
+//   2. Structure: ajv checks the plain data against the JSON schema (schema.ts), the same schema editors use.
+//   3. Semantics: rules that span keys or need DNS knowledge (addresses, names, record kinds, defaults, ...), while
+//      building the ZoneConfig. This pass reads the data defensively and skips whatever pass 2 already rejected.
+// Every problem is positioned by mapping its JSON pointer back to the YAML node it came from.
+
+import { createHash } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
+import { dirname, isAbsolute, join } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type YAMLError } from 'yaml';
+import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
+import type {
+  BalancedRecord,
+  CheckConfig,
+  CnameRecord,
+  NameserverConfig,
+  Policy,
+  ProbeProtocol,
+  RecordConfig,
+  SoaConfig,
+  StaticRecord,
+  TargetConfig,
+  TlsConfig,
+  WhenAllDown,
+  ZoneConfig,
+  ZoneIssue,
+} from './model.js';
+import { isSubdomainOf, nameProblem, normaliseName, resolveRecordName } from './names.js';
+import {
+  CLUSTER_NAME_PATTERN,
+  HTTP_PATH_PATTERN,
+  MAX_SERIAL,
+  MAX_TTL,
+  STATUS_RANGE_PATTERN,
+  zonePolicySchema,
+} from './schema.js';
+
+/** Reads a file that a zone file refers to (a CA bundle); undefined when it is missing or unreadable. */
+export type ReadTextFile = (path: string) => string | undefined;
+
+/** Where a file declares its zone, for the cross-file "declared twice" check. */
+export interface DeclaredZone {
+  readonly zone: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface ZoneFileValidation {
+  /** Present only when `issues` is empty. */
+  readonly zone?: ZoneConfig;
+  readonly issues: readonly ZoneIssue[];
+  /** The zone name the file declares, when it is valid, even if other parts of the file are not. */
+  readonly declared?: DeclaredZone;
+}
+
+export const DEFAULTS = {
+  zoneTtl: 30,
+  soa: { refresh: 3600, retry: 600, expire: 86400, minimum: 30 },
+  answers: 1,
+  weight: 1,
+  whenAllDown: 'all' as WhenAllDown,
+  check: {
+    httpPort: 80,
+    httpsPort: 443,
+    path: '/',
+    intervalMs: 5_000,
+    timeoutMs: 2_000,
+    fastIntervalMs: 1_000,
+    rise: 2,
+    fall: 2,
+    expect: [[200, 399]] as ReadonlyArray<readonly [number, number]>,
+  },
+} as const;
+
+/** Longest probe interval or timeout we accept; far below the ~24.8 days where Node timers overflow. */
+const MAX_CHECK_DURATION_MS = 24 * 3_600_000;
+/** Text octets one TXT record can carry: RDATA ≤ 65535 octets, and every 255 octets cost a length octet. */
+const MAX_TXT_OCTETS = 65_279;
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const TARGET_KINDS = ['address', 'addresses', 'cluster'] as const;
+const STATIC_KEYS = ['a', 'aaaa', 'txt'] as const;
+const BALANCED_ONLY_KEYS = ['answers', 'check', 'whenAllDown', 'targets'] as const;
+const HTTP_ONLY_CHECK_KEYS = ['path', 'host', 'expect', 'body', 'headers', 'tls'] as const;
+
+/** Validates and normalises the text of one zone policy file. `file` is used for positions and to resolve `ca`. */
+export function validateZoneText(text: string, file: string, readFile: ReadTextFile): ZoneFileValidation {
+  const source = text.startsWith('\uFEFF') ? text.slice(1) : text; // a byte order mark is not content
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, {
+    lineCounter,
+    prettyErrors: false,
+    // Duplicate keys are reported by YamlNodeIndex, which can also say where the first one is.
+    uniqueKeys: false,
+  });
+  const positionAt = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  const issues: ZoneIssue[] = [...doc.errors, ...doc.warnings].map((error) => ({
+    file,
+    ...positionAt(error.pos[0]),
+    message: yamlErrorMessage(error, source),
+  }));
+  if (doc.errors.length > 0) return { issues: sortIssues(issues) };
+  if (doc.contents === null) {
+    issues.push({ file, line: 0, column: 0, message: 'the file is empty; expected a zone policy (zone, soa, nameservers, records)' });
+    return { issues };
+  }
+
+  const index = new YamlNodeIndex(doc, positionAt);
+  for (const duplicate of index.duplicateKeys) {
+    issues.push({
+      file,
+      ...positionAt(duplicate.offset),
+      message: `duplicate key '${duplicate.key}' (also at line ${positionAt(duplicate.firstOffset).line})`,
+    });
+  }
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    issues.push({ file, line: 0, column: 0, message: `cannot expand the YAML aliases: ${(error as Error).message}` });
+    return { issues };
+  }
+
+  const ctx: Ctx = { file, index, root: data, readFile, issues };
+  checkStructure(ctx, data);
+  const { zone, declared } = checkZone(ctx, data);
+  const unique = dedupeIssues(sortIssues(issues));
+  return unique.length === 0 && zone !== undefined ? { zone, issues: [], declared } : { issues: unique, declared };
+}
+
+/**
+ * The serial a zone gets when its file sets none: the first 32 bits of a SHA-256 over a canonical JSON of the
+ * normalised zone, leaving out what does not describe the zone (the file path, the CA path) and the serial itself.
+ * Equal configurations give equal serials on every replica; any change of configuration gives a new one.
+ */
+export function deriveSerial(zone: ZoneConfig): number {
+  const { file: _file, soa, records, ...rest } = zone;
+  const { serial: _serial, ...soaWithoutSerial } = soa;
+  const recordsWithoutPaths = records.map((record) =>
+    record.kind === 'balanced' && record.check !== undefined
+      ? { ...record, check: { ...record.check, tls: { ...record.check.tls, caFile: undefined } } }
+      : record,
+  );
+  const canonical = canonicalJson({ ...rest, soa: soaWithoutSerial, records: recordsWithoutPaths });
+  const serial = createHash('sha256').update(canonical).digest().readUInt32BE(0);
+  return serial === 0 ? 1 : serial;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Positions: JSON pointer → YAML node
+
+interface IndexedNode {
+  readonly valueOffset: number;
+  readonly keyOffset?: number;
+  /** Keys of a map in source order (the order of a JS object would put "1" before "app"). */
+  readonly keys?: readonly string[];
+}
+
+interface DuplicateKey {
+  readonly key: string;
+  readonly offset: number;
+  readonly firstOffset: number;
+}
+
+class YamlNodeIndex {
+  readonly duplicateKeys: DuplicateKey[] = [];
+  readonly #nodes = new Map<string, IndexedNode>();
+  readonly #positionAt: (offset: number) => { line: number; column: number };
+  readonly #doc: Document;
+
+  constructor(doc: Document, positionAt: (offset: number) => { line: number; column: number }) {
+    this.#doc = doc;
+    this.#positionAt = positionAt;
+    this.#walk(doc.contents, '', undefined, new Set());
+  }
+
+  /** Line and column of the key (when asked and there is one) or the value at `pointer`, or its nearest ancestor. */
+  position(pointer: string, part: 'key' | 'value'): { line: number; column: number } {
+    return this.#positionAt(this.offset(pointer, part));
+  }
+
+  offset(pointer: string, part: 'key' | 'value'): number {
+    for (let current = pointer; ; current = current.slice(0, current.lastIndexOf('/'))) {
+      const node = this.#nodes.get(current);
+      if (node !== undefined) return (part === 'key' ? node.keyOffset : undefined) ?? node.valueOffset;
+      if (current === '') return 0;
+    }
+  }
+
+  keysOf(pointer: string): readonly string[] {
+    return this.#nodes.get(pointer)?.keys ?? [];
+  }
+
+  #walk(node: unknown, pointer: string, keyOffset: number | undefined, ancestors: Set<unknown>): void {
+    // An empty value ("check:" and nothing more) is best shown at its key.
+    const isEmptyValue = isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1];
+    const valueOffset = (isEmptyValue ? keyOffset : rangeStart(node)) ?? keyOffset ?? 0;
+    const target = isAlias(node) ? node.resolve(this.#doc) : node;
+    if (ancestors.has(target)) return; // a recursive alias; toJS reports it
+    if (isMap(target)) {
+      const keys: string[] = [];
+      const firstOffsets = new Map<string, number>();
+      const inner = new Set(ancestors).add(target);
+      for (const pair of target.items) {
+        const key = jsKey(pair.key);
+        const offset = rangeStart(pair.key) ?? valueOffset;
+        const first = firstOffsets.get(key);
+        if (first === undefined) {
+          firstOffsets.set(key, offset);
+          keys.push(key);
+        } else {
+          this.duplicateKeys.push({ key, offset, firstOffset: first });
+        }
+        this.#walk(pair.value, childPointer(pointer, key), offset, inner);
+      }
+      this.#nodes.set(pointer, { valueOffset, keyOffset, keys });
+    } else if (isSeq(target)) {
+      this.#nodes.set(pointer, { valueOffset, keyOffset });
+      const inner = new Set(ancestors).add(target);
+      target.items.forEach((item, i) => this.#walk(item, childPointer(pointer, String(i)), undefined, inner));
+    } else {
+      this.#nodes.set(pointer, { valueOffset, keyOffset });
+    }
+  }
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as { range?: readonly number[] } | null | undefined)?.range;
+  return range?.[0];
+}
+
+// The key the yaml library gives a pair in toJS(): String() of a scalar's value, '' for an empty key.
+function jsKey(key: unknown): string {
+  if (isScalar(key)) return key.value === null || key.value === undefined ? '' : String(key.value);
+  return String(key);
+}
+
+function childPointer(pointer: string, key: string): string {
+  return `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+}
+
+function pointerSegments(pointer: string): string[] {
+  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+
+function yamlErrorMessage(error: YAMLError, text: string): string {
+  if (error.code === 'BAD_SCALAR_START' && text[error.pos[0]] === '@') {
+    return `'@' is reserved in YAML; quote the apex key: "@":`;
+  }
+  if (error.code === 'MULTIPLE_DOCS') return 'a zone policy file holds one YAML document; this one holds several (---)';
+  return error.message;
+}
+
+function sortIssues(issues: ZoneIssue[]): ZoneIssue[] {
+  return issues.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function dedupeIssues(issues: readonly ZoneIssue[]): ZoneIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.line}:${issue.column}:${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared helpers of passes 2 and 3
+
+interface Ctx {
+  readonly file: string;
+  readonly index: YamlNodeIndex;
+  /** The whole data, to tell list items from map entries when naming a pointer. */
+  readonly root: unknown;
+  readonly readFile: ReadTextFile;
+  readonly issues: ZoneIssue[];
+}
+
+function report(ctx: Ctx, pointer: string, part: 'key' | 'value', message: string): void {
+  ctx.issues.push({ file: ctx.file, ...ctx.index.position(pointer, part), message });
+}
+
+type PlainMap = Record<string, unknown>;
+
+function isPlainMap(value: unknown): value is PlainMap {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function has(map: PlainMap, key: string): boolean {
+  return Object.hasOwn(map, key);
+}
+
+/**
+ * How messages name a value: the path from the nearest record, target or name server, with list items as [i].
+ * "/records/app/check/interval" → "check.interval", "/records/app/targets/0/weight" → "weight",
+ * "/records/app/a/1" → "a[1]", "/soa/rname" → "soa.rname", "/records/app" → "record 'app'".
+ */
+function labelFor(root: unknown, pointer: string): string {
+  const segments = pointerSegments(pointer);
+  let start = 0;
+  let whole = 'the zone policy';
+  if (segments[0] === 'records' && segments.length >= 2) {
+    start = 2;
+    whole = `record '${segments[1]}'`;
+    if (segments[2] === 'targets' && segments.length >= 4) {
+      start = 4;
+      whole = `targets[${segments[3]}]`;
+    }
+  } else if (segments[0] === 'nameservers' && segments.length >= 2) {
+    start = 2;
+    whole = `name server '${segments[1]}'`;
+  }
+  let value: unknown = root;
+  for (const segment of segments.slice(0, start)) value = childValue(value, segment);
+  let path = '';
+  for (const segment of segments.slice(start)) {
+    path += Array.isArray(value) ? `[${segment}]` : path === '' ? segment : `.${segment}`;
+    value = childValue(value, segment);
+  }
+  if (path === '') return whole;
+  return path.startsWith('[') ? `${whole}${path}` : path;
+}
+
+function childValue(value: unknown, segment: string): unknown {
+  if (Array.isArray(value)) return value[Number(segment)];
+  return isPlainMap(value) ? value[segment] : undefined;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  if (typeof value === 'string') return `'${value.length > 60 ? `${value.slice(0, 57)}...` : value}'`;
+  return String(value);
+}
+
+function isMangledIpv6(value: unknown): boolean {
+  if (!isPlainMap(value)) return false;
+  const entries = Object.entries(value);
+  return entries.length === 1 && entries[0]![1] === null && /^[0-9a-f:]*:$/i.test(entries[0]![0]);
+}
+
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pass 2: structure (JSON schema)
+
+// Compiled once per process on first use; the compiled function keeps no state between calls that we rely on
+// (its `errors` are read right after the synchronous call).
+let compiledSchema: ValidateFunction | undefined;
+
+function schemaValidator(): ValidateFunction {
+  compiledSchema ??= new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true }).compile(
+    zonePolicySchema,
+  );
+  return compiledSchema;
+}
+
+const TYPE_PHRASES: Record<string, string> = {
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'a map',
+  array: 'a list',
+  null: 'empty',
+};
+
+const PATTERN_PHRASES: Record<string, string> = {
+  [DURATION_PATTERN]: 'must be a duration such as 500ms, 5s, 1m or 1h30m',
+  [CLUSTER_NAME_PATTERN]: "must be a cluster name of lowercase letters, digits and '-'",
+  [STATUS_RANGE_PATTERN]: 'must be a status code or a range such as 200-399',
+  [HTTP_PATH_PATTERN]: "must start with '/' and hold no spaces",
+};
+
+function checkStructure(ctx: Ctx, data: unknown): void {
+  const validate = schemaValidator();
+  if (validate(data)) return;
+  for (const error of validate.errors ?? []) {
+    const { pointer, part, message } = describeSchemaError(error, ctx.root);
+    report(ctx, pointer, part, message);
+  }
+}
+
+function describeSchemaError(
+  error: ErrorObject,
+  root: unknown,
+): { pointer: string; part: 'key' | 'value'; message: string } {
+  const pointer = error.instancePath;
+  const label = labelFor(root, pointer);
+  const params = error.params as Record<string, unknown>;
+  const value = error.data;
+  const at = (message: string, part: 'key' | 'value' = 'value') => ({ pointer, part, message });
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const properties = (error.parentSchema as { properties?: object } | undefined)?.properties ?? {};
+      const allowed = Object.keys(properties).sort();
+      return { pointer: childPointer(pointer, key), part: 'key', message: `unknown key '${key}' (allowed: ${allowed.join(', ')})` };
+    }
+    case 'required': {
+      const where = pointer === '' ? '' : ` in ${label}`;
+      return at(`missing required key '${String(params.missingProperty)}'${where}`);
+    }
+    case 'type': {
+      const expected = orList(String(params.type).split(',').map((type) => TYPE_PHRASES[type] ?? type));
+      if (pointer === '') return at(`a zone policy file must hold a map of settings (got ${describeValue(value)})`);
+      // "interval: 5" is a likely slip; say what a duration looks like rather than just "a string".
+      const pattern = (error.parentSchema as { pattern?: string } | undefined)?.pattern;
+      if (pattern === DURATION_PATTERN) return at(`${label} ${PATTERN_PHRASES[pattern]} (got ${describeValue(value)})`);
+      // Unquoted, "2001:db8::" reads as the map { "2001:db8:": null }.
+      if (isMangledIpv6(value)) return at(`${label} must be ${expected} (got a map; quote IPv6 addresses that end in '::')`);
+      return at(`${label} must be ${expected} (got ${describeValue(value)})`);
+    }
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      return at(`${label} must be ${orList(allowed)} (got ${describeValue(value)})`);
+    }
+    case 'minimum':
+      return at(`${label} must be at least ${String(params.limit)}`);
+    case 'maximum':
+      return at(`${label} must be at most ${String(params.limit)}`);
+    case 'exclusiveMinimum':
+      return at(`${label} must be greater than ${String(params.limit)}`);
+    case 'minItems':
+    case 'minProperties':
+    case 'minLength':
+      return at(`${label} must not be empty`);
+    case 'maxLength':
+      return at(`${label} must be at most ${String(params.limit)} characters long`);
+    case 'pattern': {
+      const phrase = PATTERN_PHRASES[String(params.pattern)] ?? `must match ${String(params.pattern)}`;
+      return at(`${label} ${phrase} (got ${describeValue(value)})`);
+    }
+    default:
+      return at(`${label} ${error.message ?? 'is not valid'}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pass 3: semantics and normalisation
+
+interface NameOwner {
+  readonly name: string;
+  readonly pointer: string;
+}
+
+function checkZone(ctx: Ctx, data: unknown): { zone?: ZoneConfig; declared?: DeclaredZone } {
+  if (!isPlainMap(data)) return {};
+  const zoneName = checkName(ctx, '/zone', 'value', data.zone);
+  const declared = zoneName === undefined ? undefined : { zone: zoneName, ...ctx.index.position('/zone', 'key') };
+  const ttl = isInteger(data.ttl, 0, MAX_TTL) ? data.ttl : DEFAULTS.zoneTtl;
+
+  const nameservers = checkNameservers(ctx, data.nameservers, zoneName);
+  const soa = checkSoa(ctx, data.soa, nameservers.list[0]?.name);
+  const records = checkRecords(ctx, data.records, zoneName, ttl);
+  checkDuplicateNames(ctx, [...nameservers.owners, ...records.owners]);
+  checkCnameLoops(ctx, records.cnames);
+
+  if (ctx.issues.length > 0 || zoneName === undefined || soa === undefined) return { declared };
+  const withoutSerial: ZoneConfig = {
+    file: ctx.file,
+    zone: zoneName,
+    ttl,
+    soa: { ...soa, serial: soa.serial ?? 0 },
+    nameservers: nameservers.list,
+    records: records.list,
+  };
+  const serial = soa.serial ?? deriveSerial(withoutSerial);
+  return { zone: { ...withoutSerial, soa: { ...withoutSerial.soa, serial } }, declared };
+}
+
+/** Normalises and validates a fully qualified name at `pointer`; reports and returns undefined when it is bad. */
+function checkName(ctx: Ctx, pointer: string, part: 'key' | 'value', raw: unknown): string | undefined {
+  if (typeof raw !== 'string' || raw === '') return undefined; // reported by the schema
+  const name = normaliseName(raw);
+  const problem = nameProblem(name);
+  if (problem === undefined) return name;
+  report(ctx, pointer, part, `'${raw}' is not a valid DNS name (${problem})`);
+  return undefined;
+}
+
+function isInteger(value: unknown, min: number, max: number): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
+}
+
+function checkSoa(
+  ctx: Ctx,
+  value: unknown,
+  mname: string | undefined,
+): (Omit<SoaConfig, 'serial'> & { serial?: number }) | undefined {
+  if (!isPlainMap(value)) return undefined;
+  let rname: string | undefined;
+  if (typeof value.rname === 'string' && value.rname.includes('@')) {
+    report(ctx, '/soa/rname', 'value',
+      `soa.rname must be written as a domain name (hostmaster.example.com), not as an e-mail address`);
+  } else {
+    rname = checkName(ctx, '/soa/rname', 'value', value.rname);
+  }
+  const seconds = (key: keyof typeof DEFAULTS.soa) =>
+    isInteger(value[key], 0, MAX_TTL) ? value[key] : DEFAULTS.soa[key];
+  const serial = isInteger(value.serial, 1, MAX_SERIAL) ? value.serial : undefined;
+  if (rname === undefined || mname === undefined) return undefined;
+  return {
+    mname,
+    rname,
+    serial,
+    refresh: seconds('refresh'),
+    retry: seconds('retry'),
+    expire: seconds('expire'),
+    minimum: seconds('minimum'),
+  };
+}
+
+function checkNameservers(
+  ctx: Ctx,
+  value: unknown,
+  zone: string | undefined,
+): { list: NameserverConfig[]; owners: NameOwner[] } {
+  const list: NameserverConfig[] = [];
+  const owners: NameOwner[] = [];
+  if (!isPlainMap(value)) return { list, owners };
+  for (const key of ctx.index.keysOf('/nameservers')) {
+    const pointer = childPointer('/nameservers', key);
+    const name = checkName(ctx, pointer, 'key', key);
+    const addresses = checkAddressList(ctx, pointer, value[key], 'any');
+    if (name === undefined || addresses === undefined) continue;
+    owners.push({ name, pointer });
+    const inZone = zone !== undefined && isSubdomainOf(name, zone);
+    if (inZone && addresses.length === 0) {
+      report(ctx, pointer, 'value', `name server '${name}' lies inside the zone and needs at least one glue address`);
+    } else if (!inZone && zone !== undefined && addresses.length > 0) {
+      report(ctx, pointer, 'value',
+        `name server '${name}' lies outside the zone, so its addresses would not be authoritative data; ` +
+          'give it an empty list ([])');
+    }
+    list.push({ name, addresses });
+  }
+  return { list, owners };
+}
+
+type AddressFamily = 'any' | 'ipv4' | 'ipv6';
+
+/** The canonical text of an IP address (IPv6 compressed and lowercase), or undefined when it is not one. */
+function canonicalAddress(text: string): { family: 4 | 6; address: string } | undefined {
+  if (isIPv4(text)) return { family: 4, address: text };
+  // Zone indexes ("fe80::1%eth0") mean nothing to a DNS client.
+  if (!text.includes('%') && isIPv6(text)) return { family: 6, address: new URL(`http://[${text}]/`).hostname.slice(1, -1) };
+  return undefined;
+}
+
+function checkAddress(ctx: Ctx, pointer: string, value: unknown, family: AddressFamily): string | undefined {
+  if (typeof value !== 'string') return undefined; // reported by the schema
+  const parsed = canonicalAddress(value);
+  if (family === 'any' && parsed === undefined) {
+    report(ctx, pointer, 'value', `'${value}' is not an IPv4 or IPv6 address`);
+  } else if (family === 'ipv4' && parsed?.family !== 4) {
+    report(ctx, pointer, 'value', parsed === undefined
+      ? `'${value}' is not an IPv4 address`
+      : `'${value}' is an IPv6 address; list it under aaaa`);
+  } else if (family === 'ipv6' && parsed?.family !== 6) {
+    report(ctx, pointer, 'value', parsed === undefined
+      ? `'${value}' is not an IPv6 address`
+      : `'${value}' is an IPv4 address; list it under a`);
+  } else {
+    return parsed?.address;
+  }
+  return undefined;
+}
+
+/** The canonical addresses of a list, or undefined when the value is not a list or holds a bad address. */
+function checkAddressList(ctx: Ctx, pointer: string, value: unknown, family: AddressFamily): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const addresses: string[] = [];
+  const firstPointer = new Map<string, string>();
+  let allValid = true;
+  value.forEach((item, i) => {
+    const itemPointer = childPointer(pointer, String(i));
+    const address = checkAddress(ctx, itemPointer, item, family);
+    if (address === undefined) {
+      allValid = false;
+      return;
+    }
+    const first = firstPointer.get(address);
+    if (first !== undefined) {
+      report(ctx, itemPointer, 'value',
+        `duplicate address '${item as string}' (also at line ${ctx.index.position(first, 'value').line})`);
+      allValid = false;
+      return;
+    }
+    firstPointer.set(address, itemPointer);
+    addresses.push(address);
+  });
+  return allValid ? addresses : undefined;
+}
+
+interface CheckedRecords {
+  readonly list: RecordConfig[];
+  readonly owners: NameOwner[];
+  /** CNAME records with the pointer of their `cname` value, for the checks that need every name. */
+  readonly cnames: Array<{ readonly record: CnameRecord; readonly pointer: string }>;
+}
+
+function checkRecords(ctx: Ctx, value: unknown, zone: string | undefined, zoneTtl: number): CheckedRecords {
+  const checked: CheckedRecords = { list: [], owners: [], cnames: [] };
+  if (!isPlainMap(value)) return checked;
+  for (const key of ctx.index.keysOf('/records')) {
+    const pointer = childPointer('/records', key);
+    let name: string | undefined;
+    if (zone !== undefined) {
+      const resolved = resolveRecordName(key, zone);
+      if (resolved.ok) name = resolved.name;
+      else report(ctx, pointer, 'key', resolved.message);
+    }
+    if (name !== undefined) checked.owners.push({ name, pointer });
+    // Check the body even when the name is bad, so every problem shows at once.
+    const record = checkRecord(ctx, pointer, value[key], name ?? key, zone, zoneTtl);
+    if (record === undefined || name === undefined) continue;
+    checked.list.push(record);
+    if (record.kind === 'cname') checked.cnames.push({ record, pointer: childPointer(pointer, 'cname') });
+  }
+  return checked;
+}
+
+function checkDuplicateNames(ctx: Ctx, owners: readonly NameOwner[]): void {
+  // Report at the later of two keys, wherever the nameservers and records sections are in the file.
+  const inFileOrder = [...owners].sort((a, b) => ctx.index.offset(a.pointer, 'key') - ctx.index.offset(b.pointer, 'key'));
+  const firstOwner = new Map<string, NameOwner>();
+  for (const owner of inFileOrder) {
+    const first = firstOwner.get(owner.name);
+    if (first === undefined) {
+      firstOwner.set(owner.name, owner);
+      continue;
+    }
+    const line = ctx.index.position(first.pointer, 'key').line;
+    report(ctx, owner.pointer, 'key', `duplicate name '${owner.name}' (also at line ${line})`);
+  }
+}
+
+// A target inside the zone that no record defines is not an error here: another file may serve a child zone there.
+function checkCnameLoops(ctx: Ctx, cnames: CheckedRecords['cnames']): void {
+  const cnameTargets = new Map(cnames.map(({ record }) => [record.name, record.target]));
+  for (const { record, pointer } of cnames) {
+    if (record.target === record.name) {
+      report(ctx, pointer, 'value', 'a CNAME cannot point at itself');
+      continue;
+    }
+    // Follow the chain inside the zone; coming back to this record is a loop no resolver can finish.
+    const chain = [record.name];
+    for (let next = cnameTargets.get(record.name); next !== undefined; next = cnameTargets.get(next)) {
+      chain.push(next);
+      if (next === record.name) {
+        report(ctx, pointer, 'value', `CNAME loop: ${chain.join(' → ')}`);
+        break;
+      }
+      if (chain.length > cnameTargets.size + 1) break; // a loop further down that does not come back here
+    }
+  }
+}
+
+function checkRecord(
+  ctx: Ctx,
+  pointer: string,
+  value: unknown,
+  name: string,
+  zone: string | undefined,
+  zoneTtl: number,
+): RecordConfig | undefined {
+  if (!isPlainMap(value)) return undefined; // reported by the schema
+  const ttl = isInteger(value.ttl, 0, MAX_TTL) ? value.ttl : zoneTtl;
+  const present = (keys: readonly string[]) => keys.filter((key) => has(value, key));
+
+  if (has(value, 'cname')) {
+    const beside = Object.keys(value).filter((key) => key !== 'cname' && key !== 'ttl');
+    let valid = true;
+    if (beside.length > 0) {
+      report(ctx, childPointer(pointer, 'cname'), 'key', `a CNAME cannot stand beside other data (${beside.join(', ')})`);
+      valid = false;
+    }
+    if (name === zone) {
+      report(ctx, pointer, 'key', 'a CNAME cannot be at the apex: it would stand beside the SOA and NS records');
+      valid = false;
+    }
+    const target = checkName(ctx, childPointer(pointer, 'cname'), 'value', value.cname);
+    // cname targets are fully qualified; "cname: app" almost surely meant app.<zone>, not a top-level name.
+    if (target !== undefined && !target.includes('.')) {
+      report(ctx, childPointer(pointer, 'cname'), 'value',
+        `cname '${String(value.cname)}' is a single label; write the fully qualified name` +
+          (zone === undefined ? '' : ` (${target}.${zone})`));
+      valid = false;
+    }
+    return valid && target !== undefined ? { kind: 'cname', name, ttl, target } : undefined;
+  }
+
+  if (has(value, 'policy')) {
+    for (const key of present(STATIC_KEYS)) {
+      report(ctx, childPointer(pointer, key), 'key',
+        `'${key}' cannot stand beside 'policy': a balanced record answers with the addresses of its targets`);
+    }
+    return checkBalancedRecord(ctx, pointer, value, name, ttl);
+  }
+
+  const balancedOnly = present(BALANCED_ONLY_KEYS);
+  for (const key of balancedOnly) {
+    report(ctx, childPointer(pointer, key), 'key', `'${key}' belongs in a record with a policy (weighted or failover)`);
+  }
+  const staticKeys = present(STATIC_KEYS);
+  if (staticKeys.length > 0) return checkStaticRecord(ctx, pointer, value, name, ttl);
+  if (balancedOnly.length === 0) {
+    report(ctx, pointer, 'value',
+      'the record holds no data: give it a policy and targets, a cname, or a, aaaa or txt values');
+  }
+  return undefined;
+}
+
+function checkBalancedRecord(
+  ctx: Ctx,
+  pointer: string,
+  value: PlainMap,
+  name: string,
+  ttl: number,
+): BalancedRecord | undefined {
+  const policy = value.policy === 'weighted' || value.policy === 'failover' ? (value.policy as Policy) : undefined;
+  if (policy === 'failover' && has(value, 'answers')) {
+    report(ctx, childPointer(pointer, 'answers'), 'key',
+      'answers has no meaning in a failover record (the first healthy target answers)');
+  }
+  if (!has(value, 'targets')) report(ctx, pointer, 'value', `missing required key 'targets' in ${labelFor(ctx.root, pointer)}`);
+  const targets: TargetConfig[] = [];
+  if (Array.isArray(value.targets)) {
+    value.targets.forEach((item, i) => {
+      const target = checkTarget(ctx, childPointer(childPointer(pointer, 'targets'), String(i)), item, policy);
+      if (target !== undefined) targets.push(target);
+    });
+  }
+  const check = has(value, 'check') ? checkHealthCheck(ctx, childPointer(pointer, 'check'), value.check, name) : undefined;
+  if (policy === undefined || targets.length === 0) return undefined;
+  return {
+    kind: 'balanced',
+    name,
+    policy,
+    ttl,
+    answers: policy === 'weighted' && isInteger(value.answers, 1, Number.MAX_SAFE_INTEGER) ? value.answers : DEFAULTS.answers,
+    ...(check === undefined ? {} : { check }),
+    whenAllDown: value.whenAllDown === 'none' ? 'none' : DEFAULTS.whenAllDown,
+    targets,
+  };
+}
+
+function checkTarget(ctx: Ctx, pointer: string, value: unknown, policy: Policy | undefined): TargetConfig | undefined {
+  if (!isPlainMap(value)) return undefined;
+  const kinds = TARGET_KINDS.filter((key) => has(value, key));
+  if (kinds.length === 0) {
+    report(ctx, pointer, 'value', 'a target needs one of address, addresses or cluster');
+  } else if (kinds.length > 1) {
+    report(ctx, pointer, 'value', `a target takes exactly one of address, addresses or cluster (found: ${kinds.join(', ')})`);
+  }
+  if (policy === 'failover' && has(value, 'weight')) {
+    report(ctx, childPointer(pointer, 'weight'), 'key', 'weight has no meaning in a failover record');
+  }
+  const weight = typeof value.weight === 'number' && value.weight > 0 && Number.isFinite(value.weight) ? value.weight : DEFAULTS.weight;
+  let target: TargetConfig | undefined;
+  if (has(value, 'address')) {
+    const address = checkAddress(ctx, childPointer(pointer, 'address'), value.address, 'any');
+    if (address !== undefined) target = { kind: 'static', addresses: [address], weight };
+  }
+  if (has(value, 'addresses')) {
+    const addresses = checkAddressList(ctx, childPointer(pointer, 'addresses'), value.addresses, 'any');
+    if (addresses !== undefined && addresses.length > 0) target = { kind: 'static', addresses, weight };
+  }
+  if (has(value, 'cluster') && typeof value.cluster === 'string') {
+    target = { kind: 'cluster', cluster: value.cluster, weight };
+  }
+  return kinds.length === 1 ? target : undefined;
+}
+
+function checkStaticRecord(ctx: Ctx, pointer: string, value: PlainMap, name: string, ttl: number): StaticRecord | undefined {
+  const a = has(value, 'a') ? checkAddressList(ctx, childPointer(pointer, 'a'), value.a, 'ipv4') : [];
+  const aaaa = has(value, 'aaaa') ? checkAddressList(ctx, childPointer(pointer, 'aaaa'), value.aaaa, 'ipv6') : [];
+  const txt = has(value, 'txt') ? checkTxt(ctx, childPointer(pointer, 'txt'), value.txt) : [];
+  if (a === undefined || aaaa === undefined || txt === undefined) return undefined;
+  if (a.length + aaaa.length + txt.length === 0) {
+    report(ctx, pointer, 'value', 'a static record needs at least one a, aaaa or txt value');
+    return undefined;
+  }
+  return { kind: 'static', name, ttl, a, aaaa, txt };
+}
+
+function checkTxt(ctx: Ctx, pointer: string, value: unknown): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  let allValid = true;
+  value.forEach((item, i) => {
+    if (typeof item !== 'string') {
+      allValid = false;
+      return;
+    }
+    const itemPointer = childPointer(pointer, String(i));
+    const label = labelFor(ctx.root, itemPointer);
+    if (LONE_SURROGATE.test(item)) {
+      report(ctx, itemPointer, 'value', `${label} is not valid UTF-8 text (it holds a lone surrogate)`);
+      allValid = false;
+      return;
+    }
+    const octets = Buffer.byteLength(item, 'utf8');
+    if (octets > MAX_TXT_OCTETS) {
+      report(ctx, itemPointer, 'value', `${label} is ${octets} octets long; one TXT record holds at most ${MAX_TXT_OCTETS}`);
+      allValid = false;
+    }
+  });
+  return allValid ? (value as string[]) : undefined;
+}
+
+function checkHealthCheck(ctx: Ctx, pointer: string, value: unknown, recordName: string): CheckConfig | undefined {
+  if (!isPlainMap(value)) return undefined;
+  const label = labelFor(ctx.root, pointer);
+  const protocols: readonly string[] = ['http', 'https', 'tcp', 'none'];
+  const protocol = protocols.includes(value.protocol as string) ? (value.protocol as ProbeProtocol) : undefined;
+  const keyAt = (key: string) => childPointer(pointer, key);
+  const before = ctx.issues.length;
+
+  if (protocol === 'none') {
+    for (const key of Object.keys(value).filter((key) => key !== 'protocol')) {
+      report(ctx, keyAt(key), 'key', `'${key}' has no meaning when protocol is none`);
+    }
+  } else if (protocol === 'tcp') {
+    for (const key of HTTP_ONLY_CHECK_KEYS.filter((key) => has(value, key))) {
+      report(ctx, keyAt(key), 'key', `'${key}' applies only to ${key === 'tls' ? 'https' : 'http and https'} checks`);
+    }
+    if (!has(value, 'port')) report(ctx, pointer, 'value', `missing required key 'port' in ${label} (a tcp check has no default port)`);
+  } else if (protocol === 'http' && has(value, 'tls')) {
+    report(ctx, keyAt('tls'), 'key', "'tls' applies only to https checks");
+  }
+
+  // undefined: present but not a duration, which the schema has reported.
+  const duration = (key: 'interval' | 'timeout' | 'fastInterval', fallback: number): number | undefined => {
+    if (!has(value, key)) return fallback;
+    const raw = value[key];
+    const ms = typeof raw === 'string' ? parseDuration(raw) : undefined;
+    if (ms === undefined) return undefined;
+    if (ms === 0) report(ctx, keyAt(key), 'value', `${label}.${key} must be longer than 0`);
+    else if (ms > MAX_CHECK_DURATION_MS) report(ctx, keyAt(key), 'value', `${label}.${key} must be at most 24h`);
+    return ms;
+  };
+  const intervalMs = duration('interval', DEFAULTS.check.intervalMs);
+  const timeoutMs = duration('timeout', DEFAULTS.check.timeoutMs);
+  const fastIntervalMs = duration('fastInterval', DEFAULTS.check.fastIntervalMs);
+  if (protocol !== 'none' && intervalMs !== undefined && timeoutMs !== undefined && intervalMs < timeoutMs) {
+    const explicitInterval = has(value, 'interval');
+    report(ctx, keyAt(explicitInterval ? 'interval' : 'timeout'), 'value',
+      `${label}.interval (${formatDuration(intervalMs)}${explicitInterval ? '' : ', the default'}) is shorter than ` +
+        `${label}.timeout (${formatDuration(timeoutMs)})`);
+  }
+
+  const expect = checkExpect(ctx, keyAt('expect'), value.expect);
+  const headers = checkHeaders(ctx, keyAt('headers'), value.headers);
+  const host = has(value, 'host') ? checkHost(ctx, keyAt('host'), value.host) : recordName;
+  const tls = checkTls(ctx, keyAt('tls'), value.tls);
+
+  const port = isInteger(value.port, 1, 65535)
+    ? value.port
+    : protocol === 'https' ? DEFAULTS.check.httpsPort : protocol === 'http' ? DEFAULTS.check.httpPort : 0;
+  if (protocol === undefined || ctx.issues.length > before) return undefined;
+  if (intervalMs === undefined || timeoutMs === undefined || fastIntervalMs === undefined) return undefined;
+  const count = (key: 'rise' | 'fall') => (isInteger(value[key], 1, Number.MAX_SAFE_INTEGER) ? value[key] : DEFAULTS.check[key]);
+  return {
+    protocol,
+    port,
+    path: typeof value.path === 'string' ? value.path : DEFAULTS.check.path,
+    host: host ?? recordName,
+    intervalMs,
+    timeoutMs,
+    fastIntervalMs,
+    rise: count('rise'),
+    fall: count('fall'),
+    expect: expect ?? DEFAULTS.check.expect,
+    ...(typeof value.body === 'string' ? { body: value.body } : {}),
+    headers: headers ?? {},
+    tls: tls ?? { insecureSkipVerify: false },
+  };
+}
+
+function checkExpect(ctx: Ctx, pointer: string, value: unknown): Array<readonly [number, number]> | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const ranges: Array<readonly [number, number]> = [];
+  value.forEach((item, i) => {
+    if (typeof item === 'number' && Number.isInteger(item)) {
+      ranges.push([item, item]);
+    } else if (typeof item === 'string' && new RegExp(STATUS_RANGE_PATTERN).test(item)) {
+      const [low, high = low] = item.split('-').map(Number) as [number, number?];
+      if (low > high) {
+        report(ctx, childPointer(pointer, String(i)), 'value', `status range '${item}' runs backwards (write ${high}-${low})`);
+      }
+      ranges.push([low, high]);
+    }
+  });
+  return ranges;
+}
+
+function checkHeaders(ctx: Ctx, pointer: string, value: unknown): Record<string, string> | undefined {
+  if (!isPlainMap(value)) return undefined;
+  const headers: Record<string, string> = {};
+  for (const [name, headerValue] of Object.entries(value)) {
+    const headerPointer = childPointer(pointer, name);
+    if (!HEADER_NAME.test(name)) {
+      report(ctx, headerPointer, 'key', `'${name}' is not a valid HTTP header name`);
+    } else if (name.toLowerCase() === 'host') {
+      report(ctx, headerPointer, 'key', 'set the Host header with check.host, not in headers');
+    }
+    if (typeof headerValue === 'string') {
+      if (/[\r\n\0]/.test(headerValue)) report(ctx, headerPointer, 'value', `header '${name}' must not contain line breaks`);
+      headers[name] = headerValue;
+    }
+  }
+  return headers;
+}
+
+function checkHost(ctx: Ctx, pointer: string, value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  const address = canonicalAddress(value);
+  if (address !== undefined) return address.address;
+  const name = normaliseName(value);
+  const problem = nameProblem(name);
+  if (problem === undefined) return name;
+  report(ctx, pointer, 'value', `'${value}' is not a valid host name or address (${problem})`);
+  return undefined;
+}
+
+function checkTls(ctx: Ctx, pointer: string, value: unknown): TlsConfig | undefined {
+  if (!isPlainMap(value)) return undefined;
+  const insecureSkipVerify = value.insecureSkipVerify === true;
+  if (typeof value.ca !== 'string' || value.ca === '') return { insecureSkipVerify };
+  // Relative to the zone file's directory, so a zone repository can carry its CA next to its zone files.
+  const caFile = isAbsolute(value.ca) ? value.ca : join(dirname(ctx.file), value.ca);
+  const caPem = ctx.readFile(caFile);
+  const caPointer = childPointer(pointer, 'ca');
+  if (caPem === undefined) {
+    report(ctx, caPointer, 'value', `cannot read CA file '${caFile}'`);
+    return undefined;
+  }
+  if (!caPem.includes('-----BEGIN CERTIFICATE-----')) {
+    report(ctx, caPointer, 'value', `CA file '${caFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    return undefined;
+  }
+  return { insecureSkipVerify, caPem, caFile };
+}
+
+/** JSON with object keys sorted at every level, so equal values always give equal text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
