@@ -1,0 +1,88 @@
+// The `meridian` command line. Thin: it parses flags, builds a logger and hands over to the composition root.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { startMeridian } from '../app.js';
+import { parseListenEndpoint, type ListenEndpoint } from '../dns/endpoint.js';
+import { MeridianError } from '../errors.js';
+import { createJsonLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../observability/logger.js';
+import { loadZonePaths } from '../zone/load.js';
+import { formatZoneIssue } from '../zone/model.js';
+
+const DEFAULT_LISTEN = '127.0.0.1:5353';
+const DEFAULT_ADMIN = '127.0.0.1:9153';
+
+function endpointArg(value: string): ListenEndpoint {
+  try {
+    return parseListenEndpoint(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function collectEndpoint(value: string, previous: ListenEndpoint[] | undefined): ListenEndpoint[] {
+  return [...(previous ?? []), endpointArg(value)];
+}
+
+function fail(error: unknown): never {
+  const message = error instanceof MeridianError ? `${error.code}: ${error.message}` : String((error as Error)?.stack ?? error);
+  process.stderr.write(`meridian: ${message}\n`);
+  process.exit(1);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('meridian')
+    .description('Health-checking authoritative DNS server for multi-cluster Kubernetes (GSLB)')
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('serve the zones in a directory over UDP and TCP')
+    .option('--zones <dir>', 'directory of zone policy files', './zones')
+    .option('--listen <addr:port>', `DNS listen address, repeatable (default ${DEFAULT_LISTEN})`, collectEndpoint)
+    .option('--admin <addr:port>', 'admin HTTP address (/healthz, /readyz, /status)', endpointArg, parseListenEndpoint(DEFAULT_ADMIN))
+    .option('--no-admin', 'run without the admin HTTP server')
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .action(async (flags: { zones: string; listen?: ListenEndpoint[]; admin: ListenEndpoint | false; logLevel: string }) => {
+      const level: LogLevel = isLogLevel(flags.logLevel) ? flags.logLevel : 'info';
+      const logger = createJsonLogger({ level });
+      try {
+        const meridian = await startMeridian({
+          zonesDir: flags.zones,
+          listen: flags.listen ?? [parseListenEndpoint(DEFAULT_LISTEN)],
+          ...(flags.admin === false ? {} : { admin: flags.admin }),
+          logger,
+        });
+        process.on('SIGHUP', () => void meridian.reload('SIGHUP'));
+        const stop = (signal: string) => {
+          logger.info('stopping', { signal });
+          void meridian.stop().then(() => process.exit(0));
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      } catch (error) {
+        fail(error);
+      }
+    });
+
+  program
+    .command('validate')
+    .description('check zone policy files; prints every problem as file:line:column and exits non-zero')
+    .argument('<path...>', 'zone files or directories of them')
+    .action(async (paths: string[]) => {
+      const result = await loadZonePaths(paths);
+      if (!result.ok) {
+        for (const issue of result.issues) process.stderr.write(`${formatZoneIssue(issue)}\n`);
+        process.stderr.write(`${result.issues.length} problem${result.issues.length === 1 ? '' : 's'} found\n`);
+        process.exit(1);
+      }
+      for (const zone of result.zones) {
+        process.stdout.write(`ok ${zone.file}: zone ${zone.zone}, ${zone.records.length} records, serial ${zone.soa.serial}\n`);
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  await buildProgram().parseAsync([...argv]);
+}

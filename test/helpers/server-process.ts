@@ -1,0 +1,112 @@
+// Starts the real `meridian` command in a child process on ephemeral ports and reads its structured logs, so
+// integration tests exercise exactly what an operator runs, and a crash cannot hide inside the test process.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const MERIDIAN_BIN = fileURLToPath(new URL('../../../bin/meridian.js', import.meta.url));
+
+export interface LogLine {
+  readonly level: string;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly host: string;
+  readonly port: number;
+  readonly adminPort: number | undefined;
+  readonly logs: LogLine[];
+  /** Resolves with the first log line (already seen or yet to come) matching `predicate`. */
+  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Still running? */
+  alive(): boolean;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface StartOptions {
+  readonly zonesDir: string;
+  readonly host?: string;
+  readonly args?: readonly string[];
+  readonly startTimeoutMs?: number;
+}
+
+export async function startServerProcess(options: StartOptions): Promise<ServerProcess> {
+  const host = options.host ?? '127.0.0.1';
+  const child = spawn(
+    process.execPath,
+    [MERIDIAN_BIN, 'serve', '--zones', options.zonesDir, '--listen', `${host}:0`, '--admin', '127.0.0.1:0', '--log-level', 'debug', ...(options.args ?? [])],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const logs: LogLine[] = [];
+  const waiters: Array<{ predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }> = [];
+  let buffered = '';
+  let exited = false;
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const text = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      let line: LogLine;
+      try {
+        line = JSON.parse(text) as LogLine;
+      } catch {
+        line = { level: 'raw', msg: text };
+      }
+      logs.push(line);
+      for (const waiter of [...waiters]) {
+        if (waiter.predicate(line)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+    }
+  });
+  child.stdout!.resume();
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    exited = true;
+    resolve(code);
+  }));
+
+  const waitForLog = (predicate: (line: LogLine) => boolean, timeoutMs = 10_000) => {
+    const seen = logs.find(predicate);
+    if (seen) return Promise.resolve(seen);
+    return new Promise<LogLine>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.findIndex((w) => w.resolve === done), 1);
+        reject(new Error(`no matching log line within ${timeoutMs} ms; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`));
+      }, timeoutMs);
+      const done = (line: LogLine) => {
+        clearTimeout(timer);
+        resolve(line);
+      };
+      waiters.push({ predicate, resolve: done });
+      void exit.then((code) => {
+        if (waiters.some((w) => w.resolve === done)) {
+          clearTimeout(timer);
+          reject(new Error(`meridian exited (${code}) before the expected log line; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`));
+        }
+      });
+    });
+  };
+
+  const listening = await waitForLog((l) => l.msg === 'listening', options.startTimeoutMs ?? 15_000);
+  const admin = await waitForLog((l) => l.msg === 'admin listening', 5_000).catch(() => undefined);
+  return {
+    child,
+    host,
+    port: listening.port as number,
+    adminPort: admin?.port as number | undefined,
+    logs,
+    waitForLog,
+    alive: () => !exited,
+    async stop(signal = 'SIGTERM') {
+      if (!exited) child.kill(signal);
+      return exit;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// The `meridian` command as a zone repository's CI job and an operator use it: exit codes and messages.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { MERIDIAN_BIN, REPO_ROOT } from '../helpers/server-process.js';
+import { makeZoneDir, TEST_ZONE_YAML, type ZoneDir } from '../helpers/zone-files.js';
+
+const exec = promisify(execFile);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function meridian(args: string[]): Promise<Run> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [MERIDIAN_BIN, ...args], { cwd: REPO_ROOT, timeout: 20_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+describe('meridian validate', () => {
+  let good: ZoneDir;
+  let bad: ZoneDir;
+  before(async () => {
+    good = await makeZoneDir();
+    bad = await makeZoneDir({
+      'bad.yaml': TEST_ZONE_YAML.replace('weight: 3', 'weight: 0').replace('{ cname: app.gslb.example.test }', '{ cname: app.gslb.example.test, a: [192.0.2.1] }'),
+    });
+  });
+  after(async () => {
+    await good.remove();
+    await bad.remove();
+  });
+
+  it('exits 0 for valid zones, and says what it checked', async () => {
+    const run = await meridian(['validate', good.dir, 'zones/gslb.example.com.yaml']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^ok .*gslb\.example\.test\.yaml: zone gslb\.example\.test, 6 records, serial \d+$/m);
+    assert.match(run.stdout, /^ok zones\/gslb\.example\.com\.yaml: zone gslb\.example\.com/m);
+  });
+
+  it('exits non-zero and prints every problem as file:line:column', async () => {
+    const run = await meridian(['validate', bad.dir]);
+    assert.equal(run.code, 1);
+    const lines = run.stderr.trim().split('\n');
+    assert.match(lines[0]!, /bad\.yaml:11:\d+: weight must be greater than 0$/);
+    assert.match(lines[1]!, /bad\.yaml:17:\d+: a CNAME cannot stand beside other data/);
+    assert.equal(lines.at(-1), '2 problems found');
+  });
+
+  it('validates the bundled example', async () => {
+    const run = await meridian(['validate', 'zones']);
+    assert.equal(run.code, 0, run.stderr);
+  });
+});
+
+describe('meridian serve, failing to start', () => {
+  it('exits non-zero with a clear message when the zones are invalid', async () => {
+    const bad = await makeZoneDir({ 'bad.yaml': 'zone: gslb.example.test\nrecords: {}\n' });
+    try {
+      const run = await meridian(['serve', '--zones', bad.dir, '--listen', '127.0.0.1:0', '--no-admin']);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /MERIDIAN_ZONES_INVALID: \d+ problems? in the zone policy files:\n.*bad\.yaml:\d+:\d+: /);
+    } finally {
+      await bad.remove();
+    }
+  });
+
+  it('exits non-zero with a clear message when the port is taken', async () => {
+    const zones = await makeZoneDir();
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const run = await meridian(['serve', '--zones', zones.dir, '--listen', `127.0.0.1:${port}`, '--no-admin']);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, new RegExp(`MERIDIAN_LISTEN_FAILED: cannot listen for TCP on 127\\.0\\.0\\.1:${port}: EADDRINUSE`));
+    } finally {
+      blocker.close();
+      await zones.remove();
+    }
+  });
+
+  it('rejects a malformed --listen value', async () => {
+    const run = await meridian(['serve', '--listen', 'localhost']);
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /'localhost' is not ADDR:PORT/);
+  });
+});

@@ -1,0 +1,74 @@
+// Hot reload of the zone directory on the real server process: a valid change is picked up, an invalid one is
+// rejected with file:line:column while the last good answers keep being served, and SIGHUP forces a reload.
+
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { dig } from '../helpers/dig.js';
+import { startServerProcess, type LogLine, type ServerProcess } from '../helpers/server-process.js';
+import { makeZoneDir, TEST_ZONE_YAML, type ZoneDir } from '../helpers/zone-files.js';
+
+const FILE = 'gslb.example.test.yaml';
+
+describe('zone hot reload', () => {
+  let zones: ZoneDir;
+  let server: ServerProcess;
+  const shop = async () => (await dig({ server: server.host, port: server.port, name: 'shop.gslb.example.test' })).answer;
+  const serial = async () => (await dig({ server: server.host, port: server.port, name: 'gslb.example.test', type: 'SOA' })).answer[0]?.split(' ')[6];
+  /** Log lines after the ones already seen, so each step waits for its own reload. */
+  const after_ = (count: number) => (predicate: (l: LogLine) => boolean) => (l: LogLine) => server.logs.indexOf(l) >= count && predicate(l);
+
+  before(async () => {
+    zones = await makeZoneDir();
+    server = await startServerProcess({ zonesDir: zones.dir });
+  });
+  after(async () => {
+    await server?.stop();
+    await zones?.remove();
+  });
+
+  it('picks up a valid change, with a new SOA serial', async () => {
+    assert.deepEqual(await shop(), ['shop.gslb.example.test. 15 IN A 192.0.2.30']);
+    const before = await serial();
+    const seen = server.logs.length;
+    await zones.write(FILE, TEST_ZONE_YAML.replace('{ address: 192.0.2.30 }', '{ address: 192.0.2.31 }'));
+    await server.waitForLog(after_(seen)((l) => l.msg === 'zones reloaded'));
+    assert.deepEqual(await shop(), ['shop.gslb.example.test. 15 IN A 192.0.2.31']);
+    assert.notEqual(await serial(), before);
+  });
+
+  it('rejects an invalid change with file:line:column and keeps serving the last good answers', async () => {
+    const seen = server.logs.length;
+    const broken = TEST_ZONE_YAML.replace('{ address: 192.0.2.30 }', '{ address: 192.0.2.300 }');
+    await zones.write(FILE, broken);
+    const line = await server.waitForLog(after_(seen)((l) => l.msg.startsWith('zone policy invalid')));
+    const expectedLine = broken.split('\n').findIndex((l) => l.includes('192.0.2.300')) + 1;
+    assert.match(String(line.issue), new RegExp(`${FILE.replace(/\./g, '\\.')}:${expectedLine}:\\d+: '192\\.0\\.2\\.300' is not an IPv4 or IPv6 address`));
+    assert.equal(line.level, 'error');
+    assert.deepEqual(await shop(), ['shop.gslb.example.test. 15 IN A 192.0.2.31']);
+
+    const status = (await (await fetch(`http://127.0.0.1:${server.adminPort}/status`)).json()) as { lastReload: { ok: boolean; issues: string[] } };
+    assert.equal(status.lastReload.ok, false);
+    assert.match(status.lastReload.issues[0]!, /:\d+:\d+: /);
+  });
+
+  it('keeps serving when the zone file is deleted', async () => {
+    const seen = server.logs.length;
+    await rm(path.join(zones.dir, FILE));
+    await server.waitForLog(after_(seen)((l) => l.msg.startsWith('zone policy invalid')));
+    assert.deepEqual(await shop(), ['shop.gslb.example.test. 15 IN A 192.0.2.31']);
+  });
+
+  it('reloads on SIGHUP', async () => {
+    const seen = server.logs.length;
+    await zones.write(FILE, TEST_ZONE_YAML);
+    await server.waitForLog(after_(seen)((l) => l.msg === 'zones reloaded'));
+    assert.deepEqual(await shop(), ['shop.gslb.example.test. 15 IN A 192.0.2.30']);
+    const beforeSignal = server.logs.length;
+    server.child.kill('SIGHUP');
+    const line = await server.waitForLog(after_(beforeSignal)((l) => l.msg.startsWith('zones reloaded') && l.reason === 'SIGHUP'));
+    assert.equal(line.msg, 'zones reloaded, unchanged');
+    assert.ok(server.alive());
+  });
+});
