@@ -96,7 +96,8 @@ function serveConnection(socket: net.Socket, handler: QueryHandler, limits: TcpL
   socket.on('drain', () => socket.resume());
 
   socket.on('data', (chunk: Buffer) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    const continuing = pending.length > 0;
+    pending = continuing ? Buffer.concat([pending, chunk]) : chunk;
     let offset = 0;
     while (pending.length - offset >= 2) {
       const length = pending.readUInt16BE(offset);
@@ -108,8 +109,15 @@ function serveConnection(socket: net.Socket, handler: QueryHandler, limits: TcpL
     }
     pending = offset === pending.length ? Buffer.alloc(0) : pending.subarray(offset);
 
-    clearTimeout(readDeadline);
-    readDeadline = pending.length > 0 ? setTimeout(() => socket.destroy(), limits.readDeadlineMs) : undefined;
+    // The deadline runs from the first octet of a message, so dripping octets cannot extend it.
+    const sameMessage = continuing && offset === 0;
+    if (pending.length === 0) {
+      clearTimeout(readDeadline);
+      readDeadline = undefined;
+    } else if (!sameMessage) {
+      clearTimeout(readDeadline);
+      readDeadline = setTimeout(() => socket.destroy(), limits.readDeadlineMs);
+    }
     if (socket.writableLength > limits.maxPendingWriteBytes) socket.pause();
   });
 }
