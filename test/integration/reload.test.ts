@@ -2,10 +2,12 @@
 // rejected with file:line:column while the last good answers keep being served, and SIGHUP forces a reload.
 
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dig } from '../helpers/dig.js';
+import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
 import { startServerProcess, type LogLine, type ServerProcess } from '../helpers/server-process.js';
 import { makeZoneDir, TEST_ZONE_YAML, type ZoneDir } from '../helpers/zone-files.js';
 
@@ -58,6 +60,43 @@ describe('zone hot reload', () => {
     await rm(path.join(zones.dir, FILE));
     await server.waitForLog(after_(seen)((l) => l.msg.startsWith('zone policy invalid')));
     assert.deepEqual(await shop(), ['shop.gslb.example.test. 15 IN A 192.0.2.31']);
+  });
+
+  it('answers every query while reloads swap the table underneath', async () => {
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const waiting = new Map<number, (answer: string) => void>();
+    socket.on('message', (msg) => {
+      const response = decodeResponse(msg);
+      waiting.get(response.id)?.(`rcode ${response.rcode}: ${response.answer.join(' | ')}`);
+    });
+    // Each query is sent once and must be answered within 2 s: a dropped query fails the test.
+    const ask = (id: number) =>
+      new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`query ${id} was not answered`)), 2_000);
+        waiting.set(id, (answer) => {
+          clearTimeout(timer);
+          waiting.delete(id);
+          resolve(answer);
+        });
+        socket.send(buildQuery({ name: 'shop.gslb.example.test', type: 1, id }), server.port, server.host);
+      });
+    const versions = ['192.0.2.30', '192.0.2.32'];
+    let stop = false;
+    const answers: string[] = [];
+    const querying = (async () => {
+      for (let id = 1; !stop; id++) answers.push(await ask(id & 0xffff));
+    })();
+    for (let round = 0; round < 10; round++) {
+      const seen = server.logs.length;
+      await zones.write(FILE, TEST_ZONE_YAML.replace('{ address: 192.0.2.30 }', `{ address: ${versions[round % 2]} }`));
+      await server.waitForLog(after_(seen)((l) => l.msg.startsWith('zones reloaded')));
+    }
+    stop = true;
+    await querying;
+    socket.close();
+    assert.ok(answers.length > 10, `only ${answers.length} queries ran during the reloads`);
+    for (const answer of answers) assert.match(answer, /^rcode 0: shop\.gslb\.example\.test\. 15 IN A 192\.0\.2\.3[012]$/); // .31 is what the previous test left serving
   });
 
   it('reloads on SIGHUP', async () => {
