@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests use: dnsutils (dig), knot-dnsutils (kdig).
-packages=(dnsutils knot-dnsutils)
+# Debian packages the tests use: dnsutils (dig), knot-dnsutils (kdig), openssl (test certificates).
+packages=(dnsutils knot-dnsutils openssl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -1,19 +1,30 @@
-// The composition root: the one place that wires adapters (files, sockets, HTTP) to the pure core.
-// Data flows one way: zone files → targets → answer table → query handler → listeners.
+// The composition root: the one place that wires adapters (files, sockets, probes, HTTP) to the pure core.
+// Data flows one way: zone files → endpoints → probes → health → answer table → query handler → listeners.
 
-import { buildAnswerTable, type TargetSource } from './answers/build.js';
+import { Registry } from 'prom-client';
+import { AnswerTableBuilder, type RecordRef } from './answers/build.js';
 import { AnswerTable } from './answers/table.js';
-import { createStaticTargetSource } from './discovery/static.js';
+import { createStaticEndpointSource } from './discovery/static.js';
 import type { ListenEndpoint } from './dns/endpoint.js';
 import { QueryHandler, type AnswerTableSource } from './dns/handler.js';
 import { startDnsServer, type DnsServer } from './dns/server.js';
 import type { TcpLimits } from './dns/tcp.js';
 import { Errors } from './errors.js';
+import { cronTicker } from './health/cron-ticker.js';
+import { desiredProbes, healthAnnotatedTargets, HealthMonitor, type AddressRef, type HealthObserver } from './health/monitor.js';
+import { createProber } from './health/probe.js';
+import { ProbeScheduler, type Ticker } from './health/scheduler.js';
+import type { Health, ObservedResult } from './health/state.js';
+import { systemClock, type Clock, type Prober } from './health/types.js';
 import { startAdminServer, type AdminServer } from './observability/admin.js';
 import type { Logger } from './observability/logger.js';
+import { MeridianMetrics } from './observability/metrics.js';
+import { buildStatus, type ReloadOutcome } from './observability/status.js';
 import { loadZoneDirectory } from './zone/load.js';
-import { formatZoneIssue, type ZoneConfig, type ZoneIssue } from './zone/model.js';
+import { formatZoneIssue, type ZoneConfig } from './zone/model.js';
 import { watchDirectory, type DirectoryWatcher } from './zone/watch.js';
+
+export type { ReloadOutcome } from './observability/status.js';
 
 export interface MeridianOptions {
   readonly zonesDir: string;
@@ -24,23 +35,21 @@ export interface MeridianOptions {
   /** Watch the zone directory and reload on change (default true). */
   readonly watch?: boolean;
   readonly tcpLimits?: TcpLimits;
-  readonly now?: () => Date;
-}
-
-export interface ReloadOutcome {
-  readonly ok: boolean;
-  readonly at: string;
-  /** `file:line:column: message` for each problem; empty when ok. */
-  readonly issues: readonly string[];
-  /** Zone → SOA serial of the configuration now serving. */
-  readonly serials: Readonly<Record<string, number>>;
+  /** Injectable edges; defaults are the real ones. */
+  readonly registry?: Registry;
+  readonly clock?: Clock;
+  readonly prober?: Prober;
+  readonly ticker?: Ticker;
+  readonly maxConcurrentProbes?: number;
 }
 
 export interface Meridian {
   readonly dnsEndpoints: readonly ListenEndpoint[];
   readonly adminEndpoint: ListenEndpoint | undefined;
+  readonly metrics: MeridianMetrics;
   /** Re-reads the zone directory; an invalid change leaves the last good configuration serving. */
   reload(reason: string): Promise<ReloadOutcome>;
+  ready(): boolean;
   status(): unknown;
   stop(): Promise<void>;
 }
@@ -54,41 +63,108 @@ function serialsOf(zones: readonly ZoneConfig[]): Record<string, number> {
   return Object.fromEntries(zones.map((zone) => [zone.zone, zone.soa.serial]));
 }
 
+/** Logs every change of health with its reason: the first place an operator looks. */
+function loggingObserver(logger: Logger): HealthObserver {
+  return {
+    onTrack: () => {},
+    onForget: () => {},
+    onResult: (ref: AddressRef, result: ObservedResult) => {
+      if (!result.ok) logger.debug('probe failed', { ...ref, reason: result.reason });
+    },
+    onTransition: (ref: AddressRef, from: Health, to: Health, result: ObservedResult) => {
+      const fields = { ...ref, from, to, reason: result.reason, durationMs: Math.round(result.durationMs) };
+      if (to === 'down') logger.warn('target down', fields);
+      else logger.info(to === 'up' && from === 'unknown' ? 'target up (first probe)' : 'target up', fields);
+    },
+  };
+}
+
+function fanOut(observers: readonly HealthObserver[]): HealthObserver {
+  return {
+    onTrack: (ref) => observers.forEach((o) => o.onTrack(ref)),
+    onForget: (ref) => observers.forEach((o) => o.onForget(ref)),
+    onResult: (ref, result) => observers.forEach((o) => o.onResult(ref, result)),
+    onTransition: (ref, from, to, result) => observers.forEach((o) => o.onTransition(ref, from, to, result)),
+  };
+}
+
 export async function startMeridian(options: MeridianOptions): Promise<Meridian> {
   const logger = options.logger;
-  const now = options.now ?? (() => new Date());
-  const targets: TargetSource = createStaticTargetSource(logger);
+  const clock = options.clock ?? systemClock;
+  const metrics = new MeridianMetrics(options.registry ?? new Registry());
   const tables = new TableHolder();
+  const endpoints = createStaticEndpointSource(logger);
+
+  // Health changes are batched: every record that changed while one I/O burst of probe results was handled
+  // is rebuilt in one partial rebuild.
+  const pendingRefresh = new Map<string, RecordRef>();
+  let refreshScheduled = false;
+  const flushRefresh = () => {
+    refreshScheduled = false;
+    if (pendingRefresh.size === 0) return;
+    const started = performance.now();
+    tables.current = builder.refresh(pendingRefresh.values());
+    const seconds = (performance.now() - started) / 1000;
+    metrics.answerRebuild.observe({ kind: 'partial' }, seconds);
+    logger.debug('answers rebuilt after a health change', { records: pendingRefresh.size, rebuildMs: Math.round(seconds * 1e6) / 1e3 });
+    pendingRefresh.clear();
+  };
+  const scheduler = new ProbeScheduler({
+    prober: options.prober ?? createProber(),
+    clock,
+    ticker: options.ticker ?? cronTicker(logger),
+    ...(options.maxConcurrentProbes === undefined ? {} : { maxConcurrent: options.maxConcurrentProbes }),
+    onLateness: (ms) => metrics.probeLateness.observe(ms / 1000),
+  });
+  const monitor = new HealthMonitor({
+    scheduler,
+    clock,
+    observer: fanOut([metrics, loggingObserver(logger)]),
+    onChange: (records) => {
+      for (const record of records) pendingRefresh.set(`${record.zone}\n${record.name}`, record);
+      if (!refreshScheduled) {
+        refreshScheduled = true;
+        setImmediate(flushRefresh);
+      }
+    },
+  });
+  const builder = new AnswerTableBuilder(healthAnnotatedTargets(endpoints, monitor));
+
+  const apply = (zones: readonly ZoneConfig[]): number => {
+    const started = performance.now();
+    monitor.sync(desiredProbes(zones, endpoints));
+    pendingRefresh.clear(); // the full build below reads the latest health
+    tables.current = builder.build(zones);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.answerRebuild.observe({ kind: 'full' }, seconds);
+    return seconds * 1000;
+  };
 
   const initial = await loadZoneDirectory(options.zonesDir);
   if (!initial.ok) throw Errors.zonesInvalid([initial.issues.length, initial.issues.map(formatZoneIssue).join('\n')]);
   let zones = initial.zones;
-  tables.current = buildAnswerTable(zones, targets);
-  let lastReload: ReloadOutcome = { ok: true, at: now().toISOString(), issues: [], serials: serialsOf(zones) };
-  logger.info('zones loaded', { dir: options.zonesDir, serials: lastReload.serials });
+  const buildMs = apply(zones);
+  metrics.zoneReloads.inc({ result: 'ok' });
+  let lastReload: ReloadOutcome = { ok: true, at: new Date().toISOString(), issues: [], serials: serialsOf(zones) };
+  logger.info('zones loaded', { dir: options.zonesDir, serials: lastReload.serials, probes: monitor.probeCount, buildMs: round(buildMs) });
 
   let running: Promise<ReloadOutcome> | undefined;
   let again = false;
   const reloadOnce = async (reason: string): Promise<ReloadOutcome> => {
     const result = await loadZoneDirectory(options.zonesDir);
     if (!result.ok) {
-      const issues = result.issues.map((issue: ZoneIssue) => formatZoneIssue(issue));
+      const issues = result.issues.map(formatZoneIssue);
       for (const issue of issues) logger.error('zone policy invalid; keeping the last good configuration', { issue });
-      lastReload = { ok: false, at: now().toISOString(), issues, serials: serialsOf(zones) };
+      metrics.zoneReloads.inc({ result: 'invalid' });
+      lastReload = { ok: false, at: new Date().toISOString(), issues, serials: serialsOf(zones) };
       return lastReload;
     }
-    const started = performance.now();
-    const table = buildAnswerTable(result.zones, targets);
-    const buildMs = performance.now() - started;
     const changed = JSON.stringify(serialsOf(result.zones)) !== JSON.stringify(serialsOf(zones));
     zones = result.zones;
-    tables.current = table;
-    lastReload = { ok: true, at: now().toISOString(), issues: [], serials: serialsOf(zones) };
-    logger.info(changed ? 'zones reloaded' : 'zones reloaded, unchanged', {
-      reason,
-      serials: lastReload.serials,
-      buildMs: Math.round(buildMs * 1000) / 1000,
-    });
+    const ms = apply(zones);
+    metrics.zoneReloads.inc({ result: 'ok' });
+    lastReload = { ok: true, at: new Date().toISOString(), issues: [], serials: serialsOf(zones) };
+    logger.info(changed ? 'zones reloaded' : 'zones reloaded, unchanged', { reason, serials: lastReload.serials, probes: monitor.probeCount, buildMs: round(ms) });
     return lastReload;
   };
   // Reloads never overlap: a request during a reload runs once more after it, with the newest files.
@@ -109,23 +185,23 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     return running;
   };
 
-  const handler = new QueryHandler(tables);
+  const ready = () => monitor.firstRoundDone();
+  const status = () => buildStatus({ zones, lastReload, ready: ready(), health: monitor, endpoints, clock });
+
+  const handler = new QueryHandler(tables, { observer: metrics });
   let dns: DnsServer | undefined;
   let admin: AdminServer | undefined;
   let watcher: DirectoryWatcher | undefined;
-  const status = () => ({
-    zones: zones.map((zone) => ({ zone: zone.zone, file: zone.file, serial: zone.soa.serial, records: zone.records.length })),
-    lastReload,
-  });
   try {
     dns = await startDnsServer({ endpoints: options.listen, handler, logger, ...(options.tcpLimits ? { tcpLimits: options.tcpLimits } : {}) });
     if (options.admin !== undefined) {
-      admin = await startAdminServer({ endpoint: options.admin, readiness: { ready: () => true }, status, logger });
+      admin = await startAdminServer({ endpoint: options.admin, readiness: { ready }, status, metrics: metrics.registry, logger });
     }
   } catch (error) {
     await dns?.close();
     throw error;
   }
+  scheduler.start();
   if (options.watch ?? true) {
     watcher = watchDirectory(options.zonesDir, () => void reload('file change'), logger);
   }
@@ -133,11 +209,18 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   return {
     dnsEndpoints: dns.endpoints,
     adminEndpoint: admin?.endpoint,
+    metrics,
     reload,
+    ready,
     status,
     async stop() {
       watcher?.close();
+      scheduler.stop();
       await Promise.all([dns?.close(), admin?.close()]);
     },
   };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }

@@ -1,5 +1,8 @@
-// Zone policy + targets + health → answer table. Pure: the same inputs always give the same table (up to the
-// random sample of `answers: N` draws when there are too many to list).
+// Zone policy + targets with health → answer table.
+//
+// A full build happens when the zones change. When health changes, `refresh` rebuilds only the records whose
+// targets changed, plus the CNAME owners whose answers chase into them, and publishes a new table that shares
+// every other entry with the old one.
 
 import { Rcode, RRType } from '../dns/constants.js';
 import type { BalancedRecord, ZoneConfig } from '../zone/model.js';
@@ -7,9 +10,15 @@ import { selectAnswers, type ResolvedTarget } from './select.js';
 import { AnswerTable, type AnswerSet, type NameEntry, type ZoneEntry } from './table.js';
 import { encodeResponseTemplate, encodeSoaTail, nameToKey, type ResourceRecord } from './wire.js';
 
-/** Where a balanced record's targets come from, with their current health (discovery + health, later). */
+/** Where a balanced record's targets come from, with their current health (discovery + health checks). */
 export interface TargetSource {
   resolve(zone: ZoneConfig, record: BalancedRecord): readonly ResolvedTarget[];
+}
+
+/** A record to rebuild after its targets or their health changed. */
+export interface RecordRef {
+  readonly zone: string;
+  readonly name: string;
 }
 
 /** One possible answer section (plus additional records) and how likely it is. */
@@ -19,10 +28,21 @@ interface Content {
   readonly additional: readonly ResourceRecord[];
 }
 
+type CnameRecord = ResourceRecord & { readonly type: typeof RRType.CNAME };
+
 /** What a name holds before encoding: contents per qtype, or a CNAME. */
 interface NameData {
   readonly types: Map<number, readonly Content[]>;
-  cname?: ResourceRecord & { readonly type: typeof RRType.CNAME };
+  cname?: CnameRecord;
+}
+
+interface ZoneState {
+  readonly config: ZoneConfig;
+  readonly entry: ZoneEntry;
+  readonly data: Map<string, NameData>;
+  readonly balanced: Map<string, BalancedRecord>;
+  /** Name → CNAME owners whose answers include that name's records. */
+  readonly dependents: Map<string, Set<string>>;
 }
 
 /** Follow at most this many CNAMEs inside a zone when adding the target's records to an answer. */
@@ -31,16 +51,62 @@ const MAX_CHASE = 8;
 /** RFC 8482: ANY gets one RRset, the first of these the name has. */
 const ANY_PREFERENCE = [RRType.A, RRType.AAAA, RRType.TXT, RRType.SOA, RRType.NS];
 
-export function buildAnswerTable(zones: readonly ZoneConfig[], targets: TargetSource): AnswerTable {
-  const zoneEntries = new Map<string, ZoneEntry>();
-  const names = new Map<string, NameEntry>();
-  for (const zone of zones) {
-    const entry = zoneEntry(zone);
-    zoneEntries.set(nameToKey(zone.zone), entry);
-    const data = zoneData(zone, targets);
-    for (const [name, nameData] of data) names.set(nameToKey(name), encodeName(zone, entry, name, nameData, data));
+export class AnswerTableBuilder {
+  readonly #targets: TargetSource;
+  #zones = new Map<string, ZoneState>();
+  #zoneEntries = new Map<string, ZoneEntry>();
+  #names = new Map<string, NameEntry>();
+
+  constructor(targets: TargetSource) {
+    this.#targets = targets;
   }
-  return new AnswerTable(zoneEntries, names);
+
+  /** Builds the whole table for a new set of zones. */
+  build(zones: readonly ZoneConfig[]): AnswerTable {
+    const states = new Map<string, ZoneState>();
+    const zoneEntries = new Map<string, ZoneEntry>();
+    const names = new Map<string, NameEntry>();
+    for (const zone of zones) {
+      const state: ZoneState = {
+        config: zone,
+        entry: zoneEntry(zone),
+        data: new Map(),
+        balanced: new Map(zone.records.filter((r): r is BalancedRecord => r.kind === 'balanced').map((r) => [r.name, r])),
+        dependents: new Map(),
+      };
+      collectZoneData(state, this.#targets);
+      states.set(zone.zone, state);
+      zoneEntries.set(nameToKey(zone.zone), state.entry);
+      for (const name of state.data.keys()) names.set(nameToKey(name), encodeName(state, name));
+    }
+    this.#zones = states;
+    this.#zoneEntries = zoneEntries;
+    this.#names = names;
+    return new AnswerTable(zoneEntries, names);
+  }
+
+  /**
+   * Rebuilds the given balanced records (their targets or health changed) and every CNAME owner that chases
+   * into them. Returns a new table; the previous one stays valid and unchanged for queries still using it.
+   */
+  refresh(records: Iterable<RecordRef>): AnswerTable {
+    const names = new Map(this.#names);
+    for (const ref of records) {
+      const state = this.#zones.get(ref.zone);
+      const record = state?.balanced.get(ref.name);
+      if (state === undefined || record === undefined) continue;
+      state.data.set(record.name, { types: balancedTypes(state.config, record, this.#targets) });
+      names.set(nameToKey(record.name), encodeName(state, record.name));
+      for (const owner of state.dependents.get(record.name) ?? []) names.set(nameToKey(owner), encodeName(state, owner));
+    }
+    this.#names = names;
+    return new AnswerTable(this.#zoneEntries, names);
+  }
+}
+
+/** Convenience for a one-off build (tests, validation). */
+export function buildAnswerTable(zones: readonly ZoneConfig[], targets: TargetSource): AnswerTable {
+  return new AnswerTableBuilder(targets).build(zones);
 }
 
 function negativeTtl(zone: ZoneConfig): number {
@@ -69,9 +135,29 @@ function addressRecords(name: string, ttl: number, addresses: readonly string[])
   }));
 }
 
+/** A and AAAA contents of a balanced record, as its policy picks them from its targets' current health. */
+function balancedTypes(zone: ZoneConfig, record: BalancedRecord, targets: TargetSource): Map<number, readonly Content[]> {
+  const types = new Map<number, readonly Content[]>();
+  const resolved = targets.resolve(zone, record);
+  for (const [type, family] of [[RRType.A, 4], [RRType.AAAA, 6]] as const) {
+    const selection = selectAnswers(record, resolved, family);
+    if (selection.variants.length === 0) continue;
+    types.set(
+      type,
+      selection.variants.map((variant) => ({
+        probability: variant.probability,
+        answer: addressRecords(record.name, record.ttl, variant.addresses),
+        additional: [],
+      })),
+    );
+  }
+  return types;
+}
+
 /** Every name of the zone with what it holds, including glue names and empty non-terminals. */
-function zoneData(zone: ZoneConfig, targets: TargetSource): Map<string, NameData> {
-  const data = new Map<string, NameData>();
+function collectZoneData(state: ZoneState, targets: TargetSource): void {
+  const zone = state.config;
+  const data = state.data;
   const at = (name: string): NameData => {
     let entry = data.get(name);
     if (entry === undefined) {
@@ -89,9 +175,7 @@ function zoneData(zone: ZoneConfig, targets: TargetSource): Map<string, NameData
     single(zone.nameservers.map((ns) => ({ name: zone.zone, type: RRType.NS, ttl: zone.ttl, target: ns.name })), glue),
   );
   for (const ns of zone.nameservers) {
-    if (ns.addresses.length === 0) continue;
-    const records = addressRecords(ns.name, zone.ttl, ns.addresses);
-    setAddressTypes(at(ns.name), records);
+    if (ns.addresses.length > 0) setAddressTypes(at(ns.name), addressRecords(ns.name, zone.ttl, ns.addresses));
   }
 
   for (const record of zone.records) {
@@ -107,22 +191,9 @@ function zoneData(zone: ZoneConfig, targets: TargetSource): Map<string, NameData
       case 'cname':
         entry.cname = { name: record.name, type: RRType.CNAME, ttl: record.ttl, target: record.target };
         break;
-      case 'balanced': {
-        const resolved = targets.resolve(zone, record);
-        for (const [type, family] of [[RRType.A, 4], [RRType.AAAA, 6]] as const) {
-          const selection = selectAnswers(record, resolved, family);
-          if (selection.variants.length === 0) continue;
-          entry.types.set(
-            type,
-            selection.variants.map((variant) => ({
-              probability: variant.probability,
-              answer: addressRecords(record.name, record.ttl, variant.addresses),
-              additional: [],
-            })),
-          );
-        }
+      case 'balanced':
+        for (const [type, contents] of balancedTypes(zone, record, targets)) entry.types.set(type, contents);
         break;
-      }
     }
   }
 
@@ -132,7 +203,6 @@ function zoneData(zone: ZoneConfig, targets: TargetSource): Map<string, NameData
       at(parent);
     }
   }
-  return data;
 }
 
 function setAddressTypes(entry: NameData, records: readonly ResourceRecord[]): void {
@@ -161,14 +231,14 @@ function toAnswerSet(qname: string, qtype: number, rcode: number, contents: read
   return { rcode, templates, cumulative };
 }
 
-function encodeName(zone: ZoneConfig, zoneEntry: ZoneEntry, name: string, entry: NameData, data: ReadonlyMap<string, NameData>): NameEntry {
+function encodeName(state: ZoneState, name: string): NameEntry {
+  const entry = state.data.get(name)!;
+  if (entry.cname !== undefined) return encodeCnameOwner(state, name, entry.cname);
   const types = new Map<number, AnswerSet>();
-  if (entry.cname !== undefined) return encodeCnameOwner(zone, zoneEntry, name, entry.cname, data);
-
   for (const [type, contents] of entry.types) types.set(type, toAnswerSet(name, type, Rcode.NOERROR, contents));
   const anyType = ANY_PREFERENCE.find((type) => types.has(type));
   if (anyType !== undefined) types.set(RRType.ANY, types.get(anyType)!);
-  return { zone: zoneEntry, types, otherwise: undefined };
+  return { zone: state.entry, types, otherwise: undefined };
 }
 
 /**
@@ -176,13 +246,8 @@ function encodeName(zone: ZoneConfig, zoneEntry: ZoneEntry, name: string, entry:
  * followed by the final target's records of that type, or by the SOA when the target has none (NODATA) or
  * does not exist (NXDOMAIN, RFC 6604). A target outside the zone is left to the resolver.
  */
-function encodeCnameOwner(
-  zone: ZoneConfig,
-  zoneEntry: ZoneEntry,
-  name: string,
-  cname: ResourceRecord & { readonly type: typeof RRType.CNAME },
-  data: ReadonlyMap<string, NameData>,
-): NameEntry {
+function encodeCnameOwner(state: ZoneState, name: string, cname: CnameRecord): NameEntry {
+  const zone = state.config;
   const types = new Map<number, AnswerSet>();
   const own = toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single([cname]));
   types.set(RRType.CNAME, own);
@@ -191,25 +256,36 @@ function encodeCnameOwner(
   const chain: ResourceRecord[] = [cname];
   const seen = new Set([name]);
   let target = cname.target;
-  let final = data.get(target);
+  let final = state.data.get(target);
   while (final?.cname !== undefined && chain.length < MAX_CHASE && !seen.has(target)) {
     seen.add(target);
+    dependOn(state, target, name);
     chain.push(final.cname);
     target = final.cname.target;
-    final = data.get(target);
+    final = state.data.get(target);
   }
+  dependOn(state, target, name);
 
   const inZone = target === zone.zone || target.endsWith(`.${zone.zone}`);
   if (!inZone || final?.cname !== undefined) {
-    return { zone: zoneEntry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain)) };
+    return { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain)) };
   }
   const soa: ResourceRecord = { name: zone.zone, type: RRType.SOA, ttl: negativeTtl(zone), soa: zone.soa };
   if (final === undefined) {
-    return { zone: zoneEntry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NXDOMAIN, single(chain), [soa]) };
+    return { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NXDOMAIN, single(chain), [soa]) };
   }
   for (const [type, contents] of final.types) {
     const chased = contents.map((c) => ({ probability: c.probability, answer: [...chain, ...c.answer], additional: c.additional }));
     types.set(type, toAnswerSet(name, type, Rcode.NOERROR, chased));
   }
-  return { zone: zoneEntry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain), [soa]) };
+  return { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain), [soa]) };
+}
+
+function dependOn(state: ZoneState, target: string, owner: string): void {
+  let owners = state.dependents.get(target);
+  if (owners === undefined) {
+    owners = new Set();
+    state.dependents.set(target, owners);
+  }
+  owners.add(owner);
 }

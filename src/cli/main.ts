@@ -2,6 +2,7 @@
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startMeridian } from '../app.js';
+import { runDemo } from './demo.js';
 import { parseListenEndpoint, type ListenEndpoint } from '../dns/endpoint.js';
 import { MeridianError } from '../errors.js';
 import { createJsonLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../observability/logger.js';
@@ -59,6 +60,26 @@ export function buildProgram(): Command {
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
+      } catch (error) {
+        fail(error);
+      }
+    });
+
+  program
+    .command('demo')
+    .description('run two local cluster ingresses (127.0.0.11, 127.0.0.12) and serve the example zone against them')
+    .option('--zones <dir>', 'directory of zone policy files', './zones')
+    .option('--listen <addr:port>', 'DNS listen address', endpointArg, parseListenEndpoint(DEFAULT_LISTEN))
+    .option('--admin <addr:port>', 'admin HTTP address', endpointArg, parseListenEndpoint(DEFAULT_ADMIN))
+    .option('--control <addr:port>', 'demo control HTTP address', endpointArg, parseListenEndpoint('127.0.0.1:8081'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .action(async (flags: { zones: string; listen: ListenEndpoint; admin: ListenEndpoint; control: ListenEndpoint; logLevel: string }) => {
+      const logger = createJsonLogger({ level: isLogLevel(flags.logLevel) ? flags.logLevel : 'info' });
+      try {
+        const demo = await runDemo({ ...flags, zonesDir: flags.zones, logger, print: (text) => process.stdout.write(text) });
+        const stop = () => void demo.stop().then(() => process.exit(0));
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
       } catch (error) {
         fail(error);
       }

@@ -1,34 +1,28 @@
-// Targets written as addresses in the zone file. Kubernetes discovery (cluster targets) plugs in beside this.
+// Targets written as addresses in the zone file. Kubernetes discovery (cluster targets) plugs in beside this,
+// through the same EndpointSource port.
 
-import { isIPv6 } from 'node:net';
-import type { TargetSource } from '../answers/build.js';
-import type { ResolvedTarget, TargetAddress } from '../answers/select.js';
 import type { Logger } from '../observability/logger.js';
-import type { BalancedRecord, TargetConfig, ZoneConfig } from '../zone/model.js';
+import type { BalancedRecord, ZoneConfig } from '../zone/model.js';
 
-export function staticAddresses(target: TargetConfig): TargetAddress[] {
-  if (target.kind !== 'static') return [];
-  return target.addresses.map((address) => ({ address, family: isIPv6(address) ? 6 : 4, health: 'unknown' }));
+/** Where each target of a balanced record currently points. */
+export interface EndpointSource {
+  /** The addresses of each of the record's targets, index-aligned with `record.targets`. */
+  addresses(zone: ZoneConfig, record: BalancedRecord): ReadonlyArray<readonly string[]>;
 }
 
-/**
- * Every static address counts as healthy until health checking says otherwise (a target that has not been
- * probed yet is served). Cluster targets resolve to nothing until Kubernetes discovery provides addresses.
- */
-export function createStaticTargetSource(logger: Logger): TargetSource {
+/** Static targets resolve to their own addresses; cluster targets to nothing until discovery provides them. */
+export function createStaticEndpointSource(logger: Logger): EndpointSource {
   const warned = new Set<string>();
   return {
-    resolve(zone: ZoneConfig, record: BalancedRecord): readonly ResolvedTarget[] {
+    addresses(zone, record) {
       return record.targets.map((target) => {
-        if (target.kind === 'cluster' && !warned.has(`${record.name}/${target.cluster}`)) {
-          warned.add(`${record.name}/${target.cluster}`);
-          logger.warn('cluster target has no addresses: Kubernetes discovery is not configured', {
-            zone: zone.zone,
-            record: record.name,
-            cluster: target.cluster,
-          });
+        if (target.kind === 'static') return target.addresses;
+        const key = `${record.name}/${target.cluster}`;
+        if (!warned.has(key)) {
+          warned.add(key);
+          logger.warn('cluster target has no addresses: Kubernetes discovery is not configured', { zone: zone.zone, record: record.name, cluster: target.cluster });
         }
-        return { weight: target.weight, addresses: staticAddresses(target) };
+        return [];
       });
     },
   };

@@ -1,4 +1,4 @@
-// The admin HTTP server: liveness, readiness and a JSON status document. It binds to loopback unless the
+// The admin HTTP server: liveness, readiness, Prometheus metrics and a JSON status document. It binds to loopback unless the
 // operator chooses otherwise, and it has no state-changing endpoints.
 
 import http from 'node:http';
@@ -15,6 +15,8 @@ export interface AdminServerOptions {
   readonly endpoint: ListenEndpoint;
   readonly readiness: Readiness;
   readonly status: () => unknown;
+  /** Prometheus exposition: prom-client's registry `metrics()` and `contentType`. */
+  readonly metrics?: { metrics(): Promise<string>; readonly contentType: string };
   readonly logger: Logger;
 }
 
@@ -42,9 +44,17 @@ export function startAdminServer(options: AdminServerOptions): Promise<AdminServ
       case '/status':
         send(response, 200, 'application/json', `${JSON.stringify(options.status(), null, 2)}\n`);
         return;
-      default:
-        send(response, 404, 'text/plain', 'not found\n');
+      case '/metrics': {
+        const registry = options.metrics;
+        if (registry === undefined) break;
+        registry.metrics().then(
+          (body) => send(response, 200, registry.contentType, body),
+          (error: unknown) => send(response, 500, 'text/plain', `metrics failed: ${String(error)}\n`),
+        );
+        return;
+      }
     }
+    send(response, 404, 'text/plain', 'not found\n');
   });
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;

@@ -1,5 +1,9 @@
 // A normalised zone, written directly as the loader would produce it, so handler tests do not depend on YAML.
 
+import type { TargetSource } from '../../src/answers/build.js';
+import { createStaticEndpointSource } from '../../src/discovery/static.js';
+import { healthAnnotatedTargets } from '../../src/health/monitor.js';
+import { silentLogger } from '../../src/observability/logger.js';
 import type { ZoneConfig } from '../../src/zone/model.js';
 
 export const SERIAL = 2026112101;
@@ -57,3 +61,8 @@ export const childZone: ZoneConfig = {
   nameservers: [{ name: 'ns1.gslb.example.com', addresses: [] }],
   records: [{ kind: 'static', name: 'x.sub.gslb.example.com', ttl: 60, a: ['192.0.2.99'], aaaa: [], txt: [] }],
 };
+
+/** Targets as discovery gives them with no health checking: every address up. */
+export function staticTargets(): TargetSource {
+  return healthAnnotatedTargets(createStaticEndpointSource(silentLogger), undefined);
+}

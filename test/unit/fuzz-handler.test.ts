@@ -5,18 +5,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Packet } from 'dns2';
 import { buildAnswerTable } from '../../src/answers/build.js';
-import { createStaticTargetSource } from '../../src/discovery/static.js';
 import { QueryHandler } from '../../src/dns/handler.js';
-import { silentLogger } from '../../src/observability/logger.js';
 import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
-import { fixtureZone } from '../helpers/fixture-zone.js';
+import { fixtureZone, staticTargets } from '../helpers/fixture-zone.js';
 import { createFuzzer, FUZZ_KINDS } from '../helpers/fuzz.js';
 
 const NAMES = ['app.gslb.example.com', 'www.gslb.example.com', 'gslb.example.com', 'big.gslb.example.com', 'nope.gslb.example.com', 'example.org'];
 
 describe('query handler under fuzzing', () => {
   it('never throws, and every response is a well-formed reply to the same ID (200,000 packets)', () => {
-    const handler = new QueryHandler({ current: buildAnswerTable([fixtureZone], createStaticTargetSource(silentLogger)) });
+    const handler = new QueryHandler({ current: buildAnswerTable([fixtureZone], staticTargets()) });
     const fuzzer = createFuzzer(20261121, NAMES);
     const answered = new Map<string, number>(FUZZ_KINDS.map((k) => [k, 0]));
     for (let i = 0; i < 200_000; i++) {

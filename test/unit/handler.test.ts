@@ -4,13 +4,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildAnswerTable } from '../../src/answers/build.js';
-import { createStaticTargetSource } from '../../src/discovery/static.js';
 import { QueryHandler, type Transport } from '../../src/dns/handler.js';
-import { silentLogger } from '../../src/observability/logger.js';
 import { buildQuery, decodeResponse, encodeName, optRecord, type QuerySpec } from '../helpers/dns-message.js';
-import { childZone, fixtureZone, SERIAL } from '../helpers/fixture-zone.js';
+import { childZone, fixtureZone, SERIAL, staticTargets } from '../helpers/fixture-zone.js';
 
-const table = buildAnswerTable([fixtureZone, childZone], createStaticTargetSource(silentLogger));
+const table = buildAnswerTable([fixtureZone, childZone], staticTargets());
 /** random() = 0 pins weighted picks to the first target, so answers are predictable. */
 const handler = new QueryHandler({ current: table }, { random: () => 0 });
 

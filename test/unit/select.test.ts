@@ -2,11 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildAnswerTable } from '../../src/answers/build.js';
 import { MAX_VARIANTS, selectAnswers, type AddressHealth, type ResolvedTarget, type SelectionPolicy } from '../../src/answers/select.js';
-import { createStaticTargetSource } from '../../src/discovery/static.js';
 import { QueryHandler } from '../../src/dns/handler.js';
-import { silentLogger } from '../../src/observability/logger.js';
 import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
-import { fixtureZone } from '../helpers/fixture-zone.js';
+import { fixtureZone, staticTargets } from '../helpers/fixture-zone.js';
 
 const target = (weight: number, ...addresses: Array<[string, AddressHealth]>): ResolvedTarget => ({
   weight,
@@ -145,7 +143,7 @@ describe('weighted answers through the query path', () => {
   it('follows the weights over many queries (chi-square, 1 degree of freedom)', () => {
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const table = buildAnswerTable([fixtureZone], createStaticTargetSource(silentLogger));
+    const table = buildAnswerTable([fixtureZone], staticTargets());
     const handler = new QueryHandler({ current: table }, { random });
     const counts = new Map<string, number>();
     const n = 8000;

@@ -1,0 +1,255 @@
+// The health monitor: which addresses to probe (from the zones and the endpoints discovery reports), their
+// rise/fall state, and who to tell when an answer must change.
+//
+// Each (zone, record, target, address) is a subscription with its own state machine. Subscriptions whose
+// probes are identical share one scheduled probe (see probeKey), which feeds all of them.
+
+import type { RecordRef, TargetSource } from '../answers/build.js';
+import type { ResolvedTarget } from '../answers/select.js';
+import type { EndpointSource } from '../discovery/static.js';
+import type { BalancedRecord, CheckConfig, ZoneConfig } from '../zone/model.js';
+import type { ProbeJob, ProbeScheduler } from './scheduler.js';
+import { applyProbeResult, initialHealthState, isChanging, type Health, type HealthState, type ObservedResult, type RiseFall } from './state.js';
+import { probeKey, type Clock, type ProbeSpec } from './types.js';
+
+export interface AddressRef {
+  readonly zone: string;
+  readonly record: string;
+  /** Index of the target in the record's `targets`. */
+  readonly target: number;
+  readonly address: string;
+}
+
+export interface DesiredProbe {
+  readonly ref: AddressRef;
+  readonly spec: ProbeSpec;
+  readonly riseFall: RiseFall;
+  readonly intervalMs: number;
+  readonly fastIntervalMs: number;
+}
+
+/** Told about every probe result and every change of health (metrics and logs hang off this). */
+export interface HealthObserver {
+  /** A new address is being probed; it is unknown until its first result. */
+  onTrack(ref: AddressRef): void;
+  onResult(ref: AddressRef, result: ObservedResult): void;
+  onTransition(ref: AddressRef, from: Health, to: Health, result: ObservedResult): void;
+  onForget(ref: AddressRef): void;
+}
+
+export interface HealthView {
+  healthOf(ref: AddressRef): Health;
+}
+
+export interface SubscriptionView {
+  readonly ref: AddressRef;
+  readonly spec: ProbeSpec;
+  readonly state: HealthState;
+}
+
+function refId(ref: AddressRef): string {
+  return `${ref.zone}\n${ref.record}\n${ref.target}\n${ref.address}`;
+}
+
+/** Every address that needs probing: each target address of each balanced record with a check. */
+export function desiredProbes(zones: readonly ZoneConfig[], endpoints: EndpointSource): DesiredProbe[] {
+  const desired: DesiredProbe[] = [];
+  for (const zone of zones) {
+    for (const record of zone.records) {
+      if (record.kind !== 'balanced' || record.check === undefined || record.check.protocol === 'none') continue;
+      const check = record.check;
+      endpoints.addresses(zone, record).forEach((addresses, target) => {
+        for (const address of addresses) {
+          desired.push({
+            ref: { zone: zone.zone, record: record.name, target, address },
+            spec: probeSpec(check, address),
+            riseFall: { rise: check.rise, fall: check.fall },
+            intervalMs: check.intervalMs,
+            fastIntervalMs: check.fastIntervalMs,
+          });
+        }
+      });
+    }
+  }
+  return desired;
+}
+
+function probeSpec(check: CheckConfig, address: string): ProbeSpec {
+  const spec = {
+    protocol: check.protocol as ProbeSpec['protocol'],
+    address,
+    port: check.port,
+    host: check.host,
+    path: check.path,
+    timeoutMs: check.timeoutMs,
+    expect: check.expect,
+    ...(check.body === undefined ? {} : { body: check.body }),
+    headers: check.headers,
+    tls: check.tls,
+  };
+  return { ...spec, key: probeKey(spec) };
+}
+
+interface Subscription {
+  readonly ref: AddressRef;
+  readonly desired: DesiredProbe;
+  state: HealthState;
+}
+
+class SharedProbe implements ProbeJob {
+  readonly spec: ProbeSpec;
+  readonly subscriptions = new Set<Subscription>();
+  readonly #deliver: (probe: SharedProbe, result: ObservedResult) => void;
+
+  constructor(spec: ProbeSpec, deliver: (probe: SharedProbe, result: ObservedResult) => void) {
+    this.spec = spec;
+    this.#deliver = deliver;
+  }
+
+  intervalMs(): number {
+    let interval = Infinity;
+    for (const s of this.subscriptions) interval = Math.min(interval, s.desired.intervalMs);
+    return interval;
+  }
+
+  fastIntervalMs(): number {
+    let interval = Infinity;
+    for (const s of this.subscriptions) interval = Math.min(interval, s.desired.fastIntervalMs);
+    return interval;
+  }
+
+  changing(): boolean {
+    for (const s of this.subscriptions) if (isChanging(s.state)) return true;
+    return false;
+  }
+
+  deliver(result: ObservedResult): void {
+    this.#deliver(this, result);
+  }
+}
+
+export interface HealthMonitorOptions {
+  readonly scheduler: ProbeScheduler;
+  readonly clock: Clock;
+  readonly observer?: HealthObserver;
+  /** Records whose answers may have changed: a target went down or came back. */
+  readonly onChange: (records: readonly RecordRef[]) => void;
+}
+
+export class HealthMonitor implements HealthView {
+  readonly #scheduler: ProbeScheduler;
+  readonly #clock: Clock;
+  readonly #observer: HealthObserver | undefined;
+  readonly #onChange: (records: readonly RecordRef[]) => void;
+  readonly #subscriptions = new Map<string, Subscription>();
+  readonly #probes = new Map<string, SharedProbe>();
+
+  constructor(options: HealthMonitorOptions) {
+    this.#scheduler = options.scheduler;
+    this.#clock = options.clock;
+    this.#observer = options.observer;
+    this.#onChange = options.onChange;
+  }
+
+  /**
+   * Makes the probed set match `desired`. Addresses that stay keep their state (a zone reload does not reset
+   * health); new ones start unknown and are probed soon; gone ones stop being probed.
+   */
+  sync(desired: readonly DesiredProbe[]): void {
+    const wanted = new Map(desired.map((d) => [refId(d.ref), d]));
+    for (const [id, subscription] of this.#subscriptions) {
+      const next = wanted.get(id);
+      if (next === undefined || next.spec.key !== subscription.desired.spec.key) this.#unsubscribe(id, subscription);
+    }
+    for (const [id, d] of wanted) {
+      const existing = this.#subscriptions.get(id);
+      if (existing !== undefined) {
+        // Same probe; rise/fall or intervals may have changed.
+        (existing as { desired: DesiredProbe }).desired = d;
+        continue;
+      }
+      this.#subscribe(id, d);
+    }
+  }
+
+  healthOf(ref: AddressRef): Health {
+    return this.#subscriptions.get(refId(ref))?.state.health ?? 'unknown';
+  }
+
+  /** True once every probed address has had its first result. */
+  firstRoundDone(): boolean {
+    for (const subscription of this.#subscriptions.values()) if (subscription.state.lastResult === undefined) return false;
+    return true;
+  }
+
+  subscriptions(): SubscriptionView[] {
+    return [...this.#subscriptions.values()].map((s) => ({ ref: s.ref, spec: s.desired.spec, state: s.state }));
+  }
+
+  get probeCount(): number {
+    return this.#probes.size;
+  }
+
+  #subscribe(id: string, desired: DesiredProbe): void {
+    const subscription: Subscription = { ref: desired.ref, desired, state: initialHealthState(this.#clock.now()) };
+    this.#subscriptions.set(id, subscription);
+    this.#observer?.onTrack(desired.ref);
+    let probe = this.#probes.get(desired.spec.key);
+    if (probe === undefined) {
+      probe = new SharedProbe(desired.spec, (p, result) => this.#deliver(p, result));
+      this.#probes.set(desired.spec.key, probe);
+      probe.subscriptions.add(subscription);
+      this.#scheduler.add(probe);
+    } else {
+      probe.subscriptions.add(subscription);
+    }
+  }
+
+  #unsubscribe(id: string, subscription: Subscription): void {
+    this.#subscriptions.delete(id);
+    this.#observer?.onForget(subscription.ref);
+    const key = subscription.desired.spec.key;
+    const probe = this.#probes.get(key);
+    if (probe === undefined) return;
+    probe.subscriptions.delete(subscription);
+    if (probe.subscriptions.size === 0) {
+      this.#probes.delete(key);
+      this.#scheduler.remove(key);
+    }
+  }
+
+  #deliver(probe: SharedProbe, result: ObservedResult): void {
+    const changed: RecordRef[] = [];
+    for (const subscription of probe.subscriptions) {
+      const before = subscription.state.health;
+      subscription.state = applyProbeResult(subscription.state, result, subscription.desired.riseFall);
+      this.#observer?.onResult(subscription.ref, result);
+      const after = subscription.state.health;
+      if (after === before) continue;
+      this.#observer?.onTransition(subscription.ref, before, after, result);
+      // unknown already counts as healthy, so unknown → up leaves every answer as it was.
+      if (!(before === 'unknown' && after === 'up')) changed.push({ zone: subscription.ref.zone, name: subscription.ref.record });
+    }
+    if (changed.length > 0) this.#onChange(changed);
+  }
+}
+
+/**
+ * Joins discovery and health for the answer table: each target's current addresses, each with its health.
+ * A record without a check (or with `protocol: none`) has every address up.
+ */
+export function healthAnnotatedTargets(endpoints: EndpointSource, health: HealthView | undefined): TargetSource {
+  return {
+    resolve(zone: ZoneConfig, record: BalancedRecord): readonly ResolvedTarget[] {
+      const checked = health !== undefined && record.check !== undefined && record.check.protocol !== 'none';
+      return endpoints.addresses(zone, record).map((addresses, target) => ({
+        weight: record.targets[target]!.weight,
+        addresses: addresses.map((address) => ({
+          address,
+          family: address.includes(':') ? 6 : 4,
+          health: checked ? health.healthOf({ zone: zone.zone, record: record.name, target, address }) : 'up',
+        })),
+      }));
+    },
+  };
+}

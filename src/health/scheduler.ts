@@ -1,0 +1,198 @@
+// Runs probes on their own schedules.
+//
+// node-cron cannot express intervals (its `*/7` seconds restarts every minute, and it has no sub-second
+// fields), so it does not fire probes. It drives a once-a-second tick that arms a precise timer for every probe
+// due within the next HORIZON_MS. Probes due sooner than that (the 1 s fast interval, say) are armed directly
+// when they are scheduled. So a 1 s, 2 s, 5 s or 30 s interval fires on time, and only probes due soon hold
+// a timer, even with tens of thousands of them.
+//
+// Spreading: a probe's first run is placed at random within min(interval, INITIAL_SPREAD_MS), so readiness
+// comes quickly. The second run is placed uniformly between half an interval and one and a half intervals
+// after the first, which makes its phase uniform over the interval, so 1,000 targets on a 5 s interval do
+// not fire together. After that, runs are exactly one interval apart.
+//
+// A global cap bounds the probes in flight. A probe that falls due while the cap is reached waits in a
+// queue, and the wait shows as lateness.
+
+import type { ObservedResult } from './state.js';
+import type { Clock, Prober, ProbeSpec, TimerHandle } from './types.js';
+
+/** A probe to run and the policy deciding when: the health monitor provides these. */
+export interface ProbeJob {
+  readonly spec: ProbeSpec;
+  /** Steady-state interval (the smallest among the records sharing the probe). */
+  intervalMs(): number;
+  fastIntervalMs(): number;
+  /** True while any record using the probe is changing state: use the fast interval. */
+  changing(): boolean;
+  deliver(result: ObservedResult): void;
+}
+
+/** A source of periodic ticks: node-cron in production, a manual trigger in tests. */
+export interface Ticker {
+  start(onTick: () => void): { stop(): void };
+}
+
+export interface SchedulerOptions {
+  readonly prober: Prober;
+  readonly clock: Clock;
+  readonly ticker: Ticker;
+  readonly random?: () => number;
+  readonly maxConcurrent?: number;
+  /** Told how late each probe started (actual − planned, ms). */
+  readonly onLateness?: (lateMs: number) => void;
+}
+
+export const HORIZON_MS = 2_000;
+export const INITIAL_SPREAD_MS = 2_000;
+export const DEFAULT_MAX_CONCURRENT = 256;
+
+interface Entry {
+  readonly job: ProbeJob;
+  planned: number;
+  timer: TimerHandle | undefined;
+  running: boolean;
+  queued: boolean;
+  removed: boolean;
+  runs: number;
+}
+
+export class ProbeScheduler {
+  readonly #prober: Prober;
+  readonly #clock: Clock;
+  readonly #ticker: Ticker;
+  readonly #random: () => number;
+  readonly #maxConcurrent: number;
+  readonly #onLateness: ((lateMs: number) => void) | undefined;
+  readonly #entries = new Map<string, Entry>();
+  readonly #queue: Entry[] = [];
+  #running = 0;
+  #tick: { stop(): void } | undefined;
+
+  constructor(options: SchedulerOptions) {
+    this.#prober = options.prober;
+    this.#clock = options.clock;
+    this.#ticker = options.ticker;
+    this.#random = options.random ?? Math.random;
+    this.#maxConcurrent = options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
+    this.#onLateness = options.onLateness;
+  }
+
+  start(): void {
+    this.#tick ??= this.#ticker.start(() => this.#armDue());
+    this.#armDue();
+  }
+
+  stop(): void {
+    this.#tick?.stop();
+    this.#tick = undefined;
+    for (const entry of this.#entries.values()) this.#disarm(entry);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get inFlight(): number {
+    return this.#running;
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+
+  /** Adds a probe; its first run is spread over the initial window. Adding an existing key does nothing. */
+  add(job: ProbeJob): void {
+    if (this.#entries.has(job.spec.key)) return;
+    const spread = Math.min(job.intervalMs(), INITIAL_SPREAD_MS);
+    const entry: Entry = { job, planned: this.#clock.now() + this.#random() * spread, timer: undefined, running: false, queued: false, removed: false, runs: 0 };
+    this.#entries.set(job.spec.key, entry);
+    this.#arm(entry);
+  }
+
+  /** Probes this key again as soon as possible (a new address appeared, say). */
+  runSoon(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.running || entry.queued) return;
+    this.#disarm(entry);
+    entry.planned = this.#clock.now();
+    this.#arm(entry);
+  }
+
+  remove(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    entry.removed = true;
+    this.#disarm(entry);
+    this.#entries.delete(key);
+  }
+
+  #armDue(): void {
+    for (const entry of this.#entries.values()) this.#arm(entry);
+  }
+
+  #arm(entry: Entry): void {
+    if (entry.timer !== undefined || entry.running || entry.queued || entry.removed) return;
+    const delay = entry.planned - this.#clock.now();
+    if (delay > HORIZON_MS) return; // a later tick arms it
+    entry.timer = this.#clock.setTimer(() => this.#fire(entry), Math.max(0, delay));
+  }
+
+  #disarm(entry: Entry): void {
+    if (entry.timer !== undefined) this.#clock.clearTimer(entry.timer);
+    entry.timer = undefined;
+  }
+
+  #fire(entry: Entry): void {
+    entry.timer = undefined;
+    if (entry.removed) return;
+    if (this.#running >= this.#maxConcurrent) {
+      entry.queued = true;
+      this.#queue.push(entry);
+      return;
+    }
+    this.#run(entry);
+  }
+
+  #run(entry: Entry): void {
+    entry.running = true;
+    entry.queued = false;
+    this.#running++;
+    const started = this.#clock.now();
+    this.#onLateness?.(started - entry.planned);
+    void this.#prober.probe(entry.job.spec).then(
+      (result) => this.#finish(entry, { ...result, at: this.#clock.now() }),
+      // Probers never reject; if one does, it counts as a failed probe rather than a stuck schedule.
+      (error: unknown) => this.#finish(entry, { ok: false, failure: 'error', reason: String(error), durationMs: this.#clock.now() - started, at: this.#clock.now() }),
+    );
+  }
+
+  #finish(entry: Entry, result: ObservedResult): void {
+    entry.running = false;
+    this.#running--;
+    if (!entry.removed) {
+      entry.job.deliver(result);
+      entry.runs++;
+      entry.planned = this.#nextRun(entry, result.at);
+      this.#arm(entry);
+    }
+    while (this.#running < this.#maxConcurrent && this.#queue.length > 0) {
+      const next = this.#queue.shift()!;
+      if (!next.removed) this.#run(next);
+    }
+  }
+
+  #nextRun(entry: Entry, now: number): number {
+    const job = entry.job;
+    if (job.changing()) return now + job.fastIntervalMs();
+    const interval = job.intervalMs();
+    // The second run scatters phases (see the header comment); later ones keep exact intervals.
+    if (entry.runs === 1) return now + interval * (0.5 + this.#random());
+    const next = entry.planned + interval;
+    return next > now ? next : now;
+  }
+}

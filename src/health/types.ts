@@ -1,0 +1,82 @@
+// Ports of the health subsystem: what a probe is asked to do, what it reports, and the clock it runs on.
+// The core (state machine, scheduler, monitor) depends only on these; adapters implement them with sockets
+// and real timers, tests with fakes.
+
+import type { ProbeProtocol, TlsConfig } from '../zone/model.js';
+
+/** One probe of one address, fully specified. Two records that ask for the same spec share one probe. */
+export interface ProbeSpec {
+  /** Identity for sharing: equal keys mean interchangeable probes (see probeKey). */
+  readonly key: string;
+  readonly protocol: Exclude<ProbeProtocol, 'none'>;
+  readonly address: string;
+  readonly port: number;
+  /** Host header and TLS SNI (http/https). */
+  readonly host: string;
+  readonly path: string;
+  /** Budget for the whole probe: connect, TLS handshake, request and body. */
+  readonly timeoutMs: number;
+  /** Inclusive status ranges that count as success. */
+  readonly expect: ReadonlyArray<readonly [number, number]>;
+  /** A substring the response body must contain. */
+  readonly body?: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly tls: TlsConfig;
+}
+
+/** Why a probe failed, as a stable label for metrics and the status page. */
+export type ProbeFailure = 'refused' | 'reset' | 'timeout' | 'status' | 'body' | 'tls' | 'unreachable' | 'error';
+
+export interface ProbeResult {
+  readonly ok: boolean;
+  readonly durationMs: number;
+  /** Present when ok is false. */
+  readonly failure?: ProbeFailure;
+  /** Human-readable: "connection refused", "timeout after 1000 ms", "status 503", "body lacks \"ok\"". */
+  readonly reason: string;
+  /** HTTP status, when a response arrived. */
+  readonly status?: number;
+}
+
+/** Runs one probe. Never rejects: every failure is a ProbeResult with ok false. */
+export interface Prober {
+  probe(spec: ProbeSpec): Promise<ProbeResult>;
+}
+
+export type TimerHandle = unknown;
+
+/** Time as the health subsystem sees it: injectable, so tests run without real waiting. */
+export interface Clock {
+  /** Milliseconds, monotonic within a process. */
+  now(): number;
+  setTimer(callback: () => void, delayMs: number): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+}
+
+export const systemClock: Clock = {
+  now: () => performance.timeOrigin + performance.now(),
+  setTimer: (callback, delayMs) => {
+    const timer = setTimeout(callback, delayMs);
+    // Probing alone must not keep a process alive (tests, the validate command).
+    timer.unref();
+    return timer;
+  },
+  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** The identity of a probe: every field that can change its outcome, and nothing else. */
+export function probeKey(spec: Omit<ProbeSpec, 'key'>): string {
+  return JSON.stringify([
+    spec.protocol,
+    spec.address,
+    spec.port,
+    spec.host,
+    spec.path,
+    spec.timeoutMs,
+    spec.expect,
+    spec.body ?? null,
+    Object.entries(spec.headers).sort(([a], [b]) => a.localeCompare(b)),
+    spec.tls.insecureSkipVerify,
+    spec.tls.caPem ?? null,
+  ]);
+}

@@ -1,0 +1,128 @@
+// Prometheus metrics, registered on an injected registry (never prom-client's global one). Every metric is
+// documented in docs/metrics.md; a test checks that the two lists agree.
+
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { RcodeName } from '../dns/constants.js';
+import type { QueryObserver, Transport } from '../dns/handler.js';
+import type { AddressRef, HealthObserver } from '../health/monitor.js';
+import type { Health, ObservedResult } from '../health/state.js';
+
+const QTYPE_LABELS: Readonly<Record<number, string>> = {
+  1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 35: 'NAPTR',
+  43: 'DS', 48: 'DNSKEY', 64: 'SVCB', 65: 'HTTPS', 251: 'IXFR', 252: 'AXFR', 255: 'ANY',
+};
+
+/** Bounded label values: a flood of random qtypes must not create a series each. */
+export function qtypeLabel(qtype: number): string {
+  return QTYPE_LABELS[qtype] ?? 'other';
+}
+
+const HEALTH_VALUE: Readonly<Record<Health, number>> = { down: 0, up: 1, unknown: -1 };
+
+export class MeridianMetrics implements QueryObserver, HealthObserver {
+  readonly registry: Registry;
+  readonly dnsQueries: Counter<'zone' | 'qtype' | 'rcode' | 'transport'>;
+  readonly probeResults: Counter<'zone' | 'record' | 'target' | 'address' | 'result'>;
+  readonly probeDuration: Histogram<'zone' | 'record' | 'target' | 'address'>;
+  readonly targetHealth: Gauge<'zone' | 'record' | 'target' | 'address'>;
+  readonly healthTransitions: Counter<'zone' | 'record' | 'target' | 'address' | 'to'>;
+  readonly probeLateness: Histogram;
+  readonly zoneReloads: Counter<'result'>;
+  readonly answerRebuild: Histogram<'kind'>;
+  /** Per-query label lookups are cached: building a label set per query would cost more than the answer. */
+  readonly #queryCounters = new Map<string, { inc(): void }>();
+
+  constructor(registry: Registry) {
+    this.registry = registry;
+    collectDefaultMetrics({ register: registry, prefix: 'meridian_' });
+    this.dnsQueries = new Counter({
+      name: 'meridian_dns_queries_total',
+      help: 'DNS queries answered, by zone (empty when outside every zone), qtype, rcode and transport.',
+      labelNames: ['zone', 'qtype', 'rcode', 'transport'],
+      registers: [registry],
+    });
+    this.probeResults = new Counter({
+      name: 'meridian_probe_results_total',
+      help: 'Health probe results by record, target and address; result is ok or the failure kind.',
+      labelNames: ['zone', 'record', 'target', 'address', 'result'],
+      registers: [registry],
+    });
+    this.probeDuration = new Histogram({
+      name: 'meridian_probe_duration_seconds',
+      help: 'Health probe duration, including connect, TLS and response.',
+      labelNames: ['zone', 'record', 'target', 'address'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    });
+    this.targetHealth = new Gauge({
+      name: 'meridian_target_health',
+      help: 'Health of each probed target address: 1 up, 0 down, -1 unknown (not probed yet).',
+      labelNames: ['zone', 'record', 'target', 'address'],
+      registers: [registry],
+    });
+    this.healthTransitions = new Counter({
+      name: 'meridian_health_transitions_total',
+      help: 'Changes of health of a target address, by the state it changed to.',
+      labelNames: ['zone', 'record', 'target', 'address', 'to'],
+      registers: [registry],
+    });
+    this.probeLateness = new Histogram({
+      name: 'meridian_probe_lateness_seconds',
+      help: 'How late probes start compared with their planned time (timer delay and concurrency queueing).',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    });
+    this.zoneReloads = new Counter({
+      name: 'meridian_zone_reloads_total',
+      help: 'Zone directory reloads by result (ok or invalid).',
+      labelNames: ['result'],
+      registers: [registry],
+    });
+    this.answerRebuild = new Histogram({
+      name: 'meridian_answer_rebuild_seconds',
+      help: 'Time to rebuild the answer table: kind full (zone reload) or partial (health change).',
+      labelNames: ['kind'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    });
+    this.zoneReloads.inc({ result: 'ok' }, 0);
+    this.zoneReloads.inc({ result: 'invalid' }, 0);
+  }
+
+  onQuery(zone: string | undefined, qtype: number, rcode: number, transport: Transport): void {
+    const key = `${zone ?? ''}|${qtype}|${rcode}|${transport}`;
+    let counter = this.#queryCounters.get(key);
+    if (counter === undefined) {
+      counter = this.dnsQueries.labels(zone ?? '', qtypeLabel(qtype), RcodeName[rcode] ?? String(rcode), transport);
+      this.#queryCounters.set(key, counter);
+    }
+    counter.inc();
+  }
+
+  onResult(ref: AddressRef, result: ObservedResult): void {
+    const labels = addressLabels(ref);
+    this.probeResults.inc({ ...labels, result: result.ok ? 'ok' : (result.failure ?? 'error') });
+    this.probeDuration.observe(labels, result.durationMs / 1000);
+  }
+
+  onTransition(ref: AddressRef, _from: Health, to: Health): void {
+    const labels = addressLabels(ref);
+    this.targetHealth.set(labels, HEALTH_VALUE[to]);
+    this.healthTransitions.inc({ ...labels, to });
+  }
+
+  onForget(ref: AddressRef): void {
+    const labels = addressLabels(ref);
+    this.targetHealth.remove(labels);
+    this.probeDuration.remove(labels);
+  }
+
+  /** A newly probed address shows as unknown until its first result. */
+  onTrack(ref: AddressRef): void {
+    this.targetHealth.set(addressLabels(ref), HEALTH_VALUE.unknown);
+  }
+}
+
+function addressLabels(ref: AddressRef) {
+  return { zone: ref.zone, record: ref.record, target: String(ref.target), address: ref.address };
+}

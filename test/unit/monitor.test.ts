@@ -1,0 +1,173 @@
+// Health monitor + answer table on injected time: probe results move targets up and down by rise/fall, and
+// the answers follow, rebuilt only for the records that changed.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AnswerTableBuilder, type RecordRef } from '../../src/answers/build.js';
+import type { AnswerTable } from '../../src/answers/table.js';
+import { createStaticEndpointSource } from '../../src/discovery/static.js';
+import { QueryHandler } from '../../src/dns/handler.js';
+import { desiredProbes, healthAnnotatedTargets, HealthMonitor } from '../../src/health/monitor.js';
+import { ProbeScheduler } from '../../src/health/scheduler.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import type { BalancedRecord, CheckConfig, ZoneConfig } from '../../src/zone/model.js';
+import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
+import { FakeClock, ManualTicker, ScriptedProber } from '../helpers/fake-time.js';
+
+const check = (overrides: Partial<CheckConfig> = {}): CheckConfig => ({
+  protocol: 'tcp',
+  port: 443,
+  path: '/',
+  host: 'shop.gslb.example.com',
+  intervalMs: 5000,
+  timeoutMs: 1000,
+  fastIntervalMs: 1000,
+  rise: 2,
+  fall: 2,
+  expect: [[200, 399]],
+  headers: {},
+  tls: { insecureSkipVerify: false },
+  ...overrides,
+});
+
+const record = (name: string, policy: 'weighted' | 'failover', addresses: string[], extra: Partial<BalancedRecord> = {}): BalancedRecord => ({
+  kind: 'balanced',
+  name: `${name}.gslb.example.com`,
+  policy,
+  ttl: 30,
+  answers: 1,
+  whenAllDown: 'all',
+  check: check(),
+  targets: addresses.map((address) => ({ kind: 'static', addresses: [address], weight: 1 })),
+  ...extra,
+});
+
+function zoneWith(records: BalancedRecord[]): ZoneConfig {
+  return {
+    file: 'test.yaml',
+    zone: 'gslb.example.com',
+    ttl: 30,
+    soa: { mname: 'ns1.gslb.example.com', rname: 'hostmaster.example.com', serial: 1, refresh: 3600, retry: 600, expire: 86400, minimum: 30 },
+    nameservers: [{ name: 'ns1.gslb.example.com', addresses: ['192.0.2.53'] }],
+    records,
+  };
+}
+
+function harness(zone: ZoneConfig) {
+  const clock = new FakeClock(0);
+  const ticker = new ManualTicker();
+  const prober = new ScriptedProber(clock);
+  const endpoints = createStaticEndpointSource(silentLogger);
+  const scheduler = new ProbeScheduler({ prober, clock, ticker, random: () => 0.5 });
+  const refreshed: RecordRef[][] = [];
+  const holder: { current: AnswerTable } = { current: undefined as unknown as AnswerTable };
+  const monitor: HealthMonitor = new HealthMonitor({
+    scheduler,
+    clock,
+    onChange: (records) => {
+      refreshed.push([...records]);
+      holder.current = builder.refresh(records);
+    },
+  });
+  const builder = new AnswerTableBuilder(healthAnnotatedTargets(endpoints, monitor));
+  monitor.sync(desiredProbes([zone], endpoints));
+  holder.current = builder.build([zone]);
+  scheduler.start();
+  const handler = new QueryHandler(holder, { random: () => 0 });
+  const answer = (name: string, type = 1) => {
+    const r = decodeResponse(handler.handle(buildQuery({ name: `${name}.gslb.example.com`, type }), 'udp')!);
+    return r.answer.map((a) => a.split(' ').at(-1)).join(',') || (r.authority.length > 0 ? 'NODATA' : '?');
+  };
+  /** Advances fake time in 10 ms steps until `predicate` holds; returns the time it took. */
+  const until = async (predicate: () => boolean, limitMs = 60_000) => {
+    const start = clock.now();
+    while (!predicate()) {
+      if (clock.now() - start > limitMs) throw new Error('condition not reached in fake time');
+      await clock.advance(10, () => ticker.tick());
+    }
+    return clock.now() - start;
+  };
+  return { clock, ticker, prober, monitor, answer, until, refreshed };
+}
+
+describe('health monitor drives the answers', () => {
+  it('failover: drops a dead primary after fall failures at the fast interval, and restores it after rise successes', async () => {
+    const h = harness(zoneWith([record('shop', 'failover', ['192.0.2.30', '192.0.2.40'])]));
+    assert.equal(h.answer('shop'), '192.0.2.30', 'unknown counts as healthy before the first probe');
+    await h.until(() => h.monitor.firstRoundDone());
+    assert.equal(h.answer('shop'), '192.0.2.30');
+
+    h.prober.outcome = (address) => address !== '192.0.2.30';
+    const tookDown = await h.until(() => h.answer('shop') === '192.0.2.40');
+    const calls = h.prober.callsTo('192.0.2.30');
+    // The failure that opened the change, then one fast re-probe 1 s later confirmed it (fall 2).
+    assert.equal(calls.at(-1)! - calls.at(-2)!, 1000);
+    assert.ok(tookDown <= 5000 + 1000 + 10, `took ${tookDown} ms of fake time`);
+
+    h.prober.outcome = () => true;
+    await h.until(() => h.answer('shop') === '192.0.2.30');
+    const back = h.prober.callsTo('192.0.2.30');
+    assert.equal(back.at(-1)! - back.at(-2)!, 1000, 'rise 2 confirmed at the fast interval');
+  });
+
+  it('a one-probe blip is dismissed: the answer never changes', async () => {
+    const h = harness(zoneWith([record('shop', 'failover', ['192.0.2.30', '192.0.2.40'])]));
+    await h.until(() => h.monitor.firstRoundDone());
+    h.prober.outcome = (address) => address !== '192.0.2.30';
+    const failures = h.prober.callsTo('192.0.2.30').length;
+    await h.until(() => h.prober.callsTo('192.0.2.30').length === failures + 1);
+    h.prober.outcome = () => true;
+    const seen = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      await h.clock.advance(10, () => h.ticker.tick());
+      seen.add(h.answer('shop'));
+    }
+    assert.deepEqual([...seen], ['192.0.2.30']);
+  });
+
+  it('weighted: only healthy targets take part; all down fails open, or NODATA with whenAllDown none', async () => {
+    const h = harness(
+      zoneWith([
+        record('app', 'weighted', ['192.0.2.10', '192.0.2.20']),
+        record('strict', 'weighted', ['192.0.2.10', '192.0.2.20'], { whenAllDown: 'none' }),
+      ]),
+    );
+    await h.until(() => h.monitor.firstRoundDone());
+    assert.equal(h.answer('app'), '192.0.2.10');
+    h.prober.outcome = (address) => address !== '192.0.2.10';
+    await h.until(() => h.answer('app') === '192.0.2.20');
+    assert.equal(h.answer('strict'), '192.0.2.20');
+    h.prober.outcome = () => false;
+    await h.until(() => h.answer('strict') === 'NODATA');
+    assert.equal(h.answer('app'), '192.0.2.10', 'fail open: every target as if healthy, first by the pinned draw');
+  });
+
+  it('runs identical probes once and feeds every record that uses them; rebuilds only the changed records', async () => {
+    const h = harness(
+      zoneWith([
+        record('shop', 'failover', ['192.0.2.30', '192.0.2.40']),
+        record('store', 'failover', ['192.0.2.30', '192.0.2.40']),
+        record('other', 'failover', ['192.0.2.50']),
+      ]),
+    );
+    assert.equal(h.monitor.probeCount, 3, 'two records share the probes of .30 and .40');
+    await h.until(() => h.monitor.firstRoundDone());
+    h.prober.outcome = (address) => address !== '192.0.2.30';
+    await h.until(() => h.answer('shop') === '192.0.2.40' && h.answer('store') === '192.0.2.40');
+    const names = h.refreshed.flat().map((r) => r.name);
+    assert.ok(names.includes('shop.gslb.example.com') && names.includes('store.gslb.example.com'));
+    assert.ok(!names.includes('other.gslb.example.com'), 'an unaffected record is not rebuilt');
+  });
+
+  it('keeps health across a sync with the same probes, and forgets addresses that are gone', async () => {
+    const zone = zoneWith([record('shop', 'failover', ['192.0.2.30', '192.0.2.40'])]);
+    const h = harness(zone);
+    await h.until(() => h.monitor.firstRoundDone());
+    h.prober.outcome = (address) => address !== '192.0.2.30';
+    await h.until(() => h.answer('shop') === '192.0.2.40');
+    h.monitor.sync(desiredProbes([zone], createStaticEndpointSource(silentLogger)));
+    assert.equal(h.monitor.healthOf({ zone: 'gslb.example.com', record: 'shop.gslb.example.com', target: 0, address: '192.0.2.30' }), 'down');
+    h.monitor.sync(desiredProbes([zoneWith([record('shop', 'failover', ['192.0.2.40'])])], createStaticEndpointSource(silentLogger)));
+    assert.equal(h.monitor.probeCount, 1);
+  });
+});
