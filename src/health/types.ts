@@ -32,7 +32,7 @@ export interface ProbeResult {
   readonly durationMs: number;
   /** Present when ok is false. */
   readonly failure?: ProbeFailure;
-  /** Human-readable: "connection refused", "timeout after 1000 ms", "status 503", "body lacks \"ok\"". */
+  /** Human-readable: "connection refused", "timeout after 1000 ms", "status 503", "body does not contain \"ok\"". */
   readonly reason: string;
   /** HTTP status, when a response arrived. */
   readonly status?: number;

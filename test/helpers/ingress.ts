@@ -134,6 +134,16 @@ export async function startTcpIngress(options: TcpIngressOptions): Promise<Ingre
   return startListener(options.host, options.port ?? 0, (socket) => socket.resume());
 }
 
+export interface RawIngressOptions extends TcpIngressOptions {
+  /** Speaks for the server on each accepted connection; errors on the socket are already handled. */
+  readonly serve: (socket: net.Socket) => void;
+}
+
+/** An ingress that says whatever `serve` writes: for responses no well-behaved HTTP server would send. */
+export async function startRawIngress(options: RawIngressOptions): Promise<IngressControls> {
+  return startListener(options.host, options.port ?? 0, options.serve);
+}
+
 function answer(behaviour: IngressBehaviour, request: http.IncomingMessage, response: http.ServerResponse): void {
   const text = (status: number, body: string) => {
     response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
@@ -187,7 +197,7 @@ async function startListener(host: string, requestedPort: number, serve: (socket
   });
 
   const listen = async (port: number) => {
-    server.listen({ host, port, exclusive: true });
+    server.listen({ host, port });
     await once(server, 'listening');
   };
   const stop = async () => {
