@@ -4,7 +4,10 @@
 import { Registry } from 'prom-client';
 import { AnswerTableBuilder, type RecordRef } from './answers/build.js';
 import { AnswerTable } from './answers/table.js';
-import { createStaticEndpointSource } from './discovery/static.js';
+import { ClusterWatcher, type ClusterStatus } from './discovery/kubernetes/cluster.js';
+import { createResourceClient, loadKubeConfig } from './discovery/kubernetes/client.js';
+import type { ClusterRegistration } from './discovery/kubernetes/registration.js';
+import { createDiscoveryEndpointSource, HostnameCache, systemHostnameLookup, type HostnameLookup } from './discovery/kubernetes/source.js';
 import type { ListenEndpoint } from './dns/endpoint.js';
 import { QueryHandler, type AnswerTableSource } from './dns/handler.js';
 import { startDnsServer, type DnsServer } from './dns/server.js';
@@ -41,6 +44,15 @@ export interface MeridianOptions {
   readonly prober?: Prober;
   readonly ticker?: Ticker;
   readonly maxConcurrentProbes?: number;
+  /** Kubernetes clusters whose Ingresses, Services and Gateways give `cluster:` targets their addresses. */
+  readonly clusters?: readonly ClusterRegistration[];
+  /** Watch one namespace only (all when omitted). */
+  readonly namespace?: string;
+  /** /readyz waits at most this long for every cluster's first sync (default 30 s). */
+  readonly clusterSyncTimeoutMs?: number;
+  /** End a watch silent for this long (default 60 s). */
+  readonly watchInactivityMs?: number;
+  readonly hostnameLookup?: HostnameLookup;
 }
 
 export interface Meridian {
@@ -93,7 +105,45 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   const clock = options.clock ?? systemClock;
   const metrics = new MeridianMetrics(options.registry ?? new Registry());
   const tables = new TableHolder();
-  const endpoints = createStaticEndpointSource(logger);
+  const startedAt = clock.now();
+  const clusterSyncTimeoutMs = options.clusterSyncTimeoutMs ?? 30_000;
+
+  // Discovery: one watcher per cluster; any change re-syncs the probes and rebuilds the records that use it.
+  const changedClusters = new Set<string>();
+  let endpointsFlushScheduled = false;
+  const endpointsChanged = (cluster: string | undefined) => {
+    changedClusters.add(cluster ?? '*');
+    if (endpointsFlushScheduled) return;
+    endpointsFlushScheduled = true;
+    // A short delay batches a burst of watch events (a rollout touching many objects) into one rebuild.
+    clock.setTimer(() => {
+      endpointsFlushScheduled = false;
+      flushEndpoints();
+    }, 20);
+  };
+  const hostnames = new HostnameCache(options.hostnameLookup ?? systemHostnameLookup(), clock, logger, () => endpointsChanged(undefined));
+  const watchers = new Map<string, ClusterWatcher>();
+  for (const registration of options.clusters ?? []) {
+    let config;
+    try {
+      config = loadKubeConfig(registration.source);
+    } catch (error) {
+      throw Errors.clusterConfig([registration.name, (error as Error).message]);
+    }
+    const clientOptions = { ...(options.namespace === undefined ? {} : { namespace: options.namespace }), inactivityMs: options.watchInactivityMs ?? 60_000 };
+    watchers.set(
+      registration.name,
+      new ClusterWatcher({
+        name: registration.name,
+        clientFor: (resource) => createResourceClient(config, resource, clientOptions),
+        clock,
+        logger,
+        onChange: endpointsChanged,
+        onError: (cluster, resource) => metrics.clusterErrors.inc({ cluster, resource }),
+      }),
+    );
+  }
+  const endpoints = createDiscoveryEndpointSource((name) => watchers.get(name)?.endpoints(), hostnames);
 
   // Health changes are batched: every record that changed while one I/O burst of probe results was handled
   // is rebuilt in one partial rebuild.
@@ -130,9 +180,9 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   });
   const builder = new AnswerTableBuilder(healthAnnotatedTargets(endpoints, monitor));
 
-  const apply = (zones: readonly ZoneConfig[]): number => {
+  const apply = (zones: readonly ZoneConfig[], initial: boolean): number => {
     const started = performance.now();
-    monitor.sync(desiredProbes(zones, endpoints));
+    monitor.sync(desiredProbes(zones, endpoints), initial);
     pendingRefresh.clear(); // the full build below reads the latest health
     tables.current = builder.build(zones);
     const seconds = (performance.now() - started) / 1000;
@@ -140,10 +190,26 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     return seconds * 1000;
   };
 
-  const initial = await loadZoneDirectory(options.zonesDir);
+  const flushEndpoints = () => {
+    const clusters = new Set(changedClusters);
+    changedClusters.clear();
+    const started = performance.now();
+    monitor.sync(desiredProbes(zones, endpoints), false);
+    const records = recordsUsingClusters(zones, clusters.has('*') ? undefined : clusters);
+    if (records.length > 0) tables.current = builder.refresh(records);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.answerRebuild.observe({ kind: 'partial' }, seconds);
+    logger.debug('cluster endpoints changed', { clusters: [...clusters], records: records.length, rebuildMs: round(seconds * 1000) });
+  };
+  const clusterStatus = (): ClusterStatus[] => [...watchers.values()].map((w) => w.status());
+  const clustersReady = () => clusterStatus().every((c) => c.synced) || clock.now() - startedAt >= clusterSyncTimeoutMs;
+  metrics.observeClusters(() => clusterStatus().map((c) => ({ name: c.name, synced: c.synced, lastEventAt: c.lastEventAt })), clock);
+
+  const knownClusters = new Set(watchers.keys());
+  const initial = await loadZoneDirectory(options.zonesDir, { knownClusters });
   if (!initial.ok) throw Errors.zonesInvalid([initial.issues.length, initial.issues.map(formatZoneIssue).join('\n')]);
   let zones = initial.zones;
-  const buildMs = apply(zones);
+  const buildMs = apply(zones, true);
   metrics.zoneReloads.inc({ result: 'ok' });
   let lastReload: ReloadOutcome = { ok: true, at: new Date().toISOString(), issues: [], serials: serialsOf(zones) };
   logger.info('zones loaded', { dir: options.zonesDir, serials: lastReload.serials, probes: monitor.probeCount, buildMs: round(buildMs) });
@@ -151,7 +217,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   let running: Promise<ReloadOutcome> | undefined;
   let again = false;
   const reloadOnce = async (reason: string): Promise<ReloadOutcome> => {
-    const result = await loadZoneDirectory(options.zonesDir);
+    const result = await loadZoneDirectory(options.zonesDir, { knownClusters });
     if (!result.ok) {
       const issues = result.issues.map(formatZoneIssue);
       for (const issue of issues) logger.error('zone policy invalid; keeping the last good configuration', { issue });
@@ -161,7 +227,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     }
     const changed = JSON.stringify(serialsOf(result.zones)) !== JSON.stringify(serialsOf(zones));
     zones = result.zones;
-    const ms = apply(zones);
+    const ms = apply(zones, false);
     metrics.zoneReloads.inc({ result: 'ok' });
     lastReload = { ok: true, at: new Date().toISOString(), issues: [], serials: serialsOf(zones) };
     logger.info(changed ? 'zones reloaded' : 'zones reloaded, unchanged', { reason, serials: lastReload.serials, probes: monitor.probeCount, buildMs: round(ms) });
@@ -185,8 +251,9 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     return running;
   };
 
-  const ready = () => monitor.firstRoundDone();
-  const status = () => buildStatus({ zones, lastReload, ready: ready(), health: monitor, endpoints, clock });
+  const ready = () => clustersReady() && monitor.firstRoundDone();
+  const status = () =>
+    buildStatus({ zones, lastReload, ready: ready(), health: monitor, endpoints, clock, clusters: clusterStatus(), clusterSyncDeadline: startedAt + clusterSyncTimeoutMs });
 
   const handler = new QueryHandler(tables, { observer: metrics });
   let dns: DnsServer | undefined;
@@ -202,6 +269,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     throw error;
   }
   scheduler.start();
+  for (const watcher of watchers.values()) watcher.start();
   if (options.watch ?? true) {
     watcher = watchDirectory(options.zonesDir, () => void reload('file change'), logger);
   }
@@ -216,9 +284,23 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     async stop() {
       watcher?.close();
       scheduler.stop();
+      for (const clusterWatcher of watchers.values()) clusterWatcher.stop();
+      hostnames.stop();
       await Promise.all([dns?.close(), admin?.close()]);
     },
   };
+}
+
+/** Balanced records with a cluster target in one of `clusters` (any cluster when undefined). */
+function recordsUsingClusters(zones: readonly ZoneConfig[], clusters: ReadonlySet<string> | undefined): RecordRef[] {
+  const records: RecordRef[] = [];
+  for (const zone of zones) {
+    for (const record of zone.records) {
+      if (record.kind !== 'balanced') continue;
+      if (record.targets.some((t) => t.kind === 'cluster' && (clusters === undefined || clusters.has(t.cluster)))) records.push({ zone: zone.zone, name: record.name });
+    }
+  }
+  return records;
 }
 
 function round(ms: number): number {

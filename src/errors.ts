@@ -26,4 +26,9 @@ export const Errors = {
     `'${value}' is not ADDR:PORT (for IPv6 use [ADDR]:PORT)`),
   listenFailed: defineError('MERIDIAN_LISTEN_FAILED', (what: string, address: string, reason: string) =>
     `cannot listen for ${what} on ${address}: ${reason}`),
+  badClusterSpec: defineError('MERIDIAN_BAD_CLUSTER', (value: string) =>
+    `'${value}' is not NAME=KUBECONFIG[#CONTEXT] with NAME a DNS label (lowercase letters, digits, '-')`),
+  duplicateCluster: defineError('MERIDIAN_DUPLICATE_CLUSTER', (name: string) => `cluster '${name}' is registered twice`),
+  clusterConfig: defineError('MERIDIAN_CLUSTER_CONFIG', (name: string, reason: string) =>
+    `cannot load the configuration of cluster '${name}': ${reason}`),
 } as const;

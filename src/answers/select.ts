@@ -4,8 +4,11 @@
 
 import type { Policy, WhenAllDown } from '../zone/model.js';
 
-/** `unknown` means not yet probed; it counts as healthy so a fresh start serves everything (see docs). */
-export type AddressHealth = 'up' | 'down' | 'unknown';
+/**
+ * `unknown`: not probed yet, at start; it counts as healthy so a fresh start serves everything (see docs).
+ * `pending`: not probed yet, added while running (a new address from discovery); served once healthy.
+ */
+export type AddressHealth = 'up' | 'down' | 'unknown' | 'pending';
 
 export interface TargetAddress {
   readonly address: string;
@@ -67,7 +70,7 @@ export function selectAnswers(
     const ofFamily = target.addresses.filter((a) => a.family === family);
     if (ofFamily.length === 0) return;
     all.push({ index, weight: target.weight, addresses: ofFamily.map((a) => a.address) });
-    const up = ofFamily.filter((a) => a.health !== 'down');
+    const up = ofFamily.filter((a) => a.health === 'up' || a.health === 'unknown');
     if (up.length > 0) healthy.push({ index, weight: target.weight, addresses: up.map((a) => a.address) });
   });
 

@@ -3,6 +3,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startMeridian } from '../app.js';
 import { runDemo } from './demo.js';
+import { discoverySettings } from '../discovery/kubernetes/registration.js';
+import { parseDuration } from '../zone/duration.js';
 import { parseListenEndpoint, type ListenEndpoint } from '../dns/endpoint.js';
 import { MeridianError } from '../errors.js';
 import { createJsonLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../observability/logger.js';
@@ -24,6 +26,27 @@ function collectEndpoint(value: string, previous: ListenEndpoint[] | undefined):
   return [...(previous ?? []), endpointArg(value)];
 }
 
+interface ServeFlags {
+  zones: string;
+  listen?: ListenEndpoint[];
+  admin: ListenEndpoint | false;
+  logLevel: string;
+  cluster?: string[];
+  inCluster?: string;
+  namespace?: string;
+  clusterSyncTimeout: number;
+}
+
+function collectString(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function durationArg(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError(`'${value}' is not a duration such as 30s or 2m`);
+  return ms;
+}
+
 function fail(error: unknown): never {
   const message = error instanceof MeridianError ? `${error.code}: ${error.message}` : String((error as Error)?.stack ?? error);
   process.stderr.write(`meridian: ${message}\n`);
@@ -42,16 +65,24 @@ export function buildProgram(): Command {
     .option('--listen <addr:port>', `DNS listen address, repeatable (default ${DEFAULT_LISTEN})`, collectEndpoint)
     .option('--admin <addr:port>', 'admin HTTP address (/healthz, /readyz, /status)', endpointArg, parseListenEndpoint(DEFAULT_ADMIN))
     .option('--no-admin', 'run without the admin HTTP server')
+    .option('--cluster <name=kubeconfig[#context]>', 'watch a Kubernetes cluster through a kubeconfig, repeatable (also MERIDIAN_CLUSTERS)', collectString)
+    .option('--in-cluster <name>', 'watch the cluster Meridian runs in, through its service account (also MERIDIAN_IN_CLUSTER)')
+    .option('--namespace <namespace>', 'watch one namespace only (also MERIDIAN_NAMESPACE)')
+    .option('--cluster-sync-timeout <duration>', '/readyz waits at most this long for every cluster to sync', durationArg, 30_000)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
-    .action(async (flags: { zones: string; listen?: ListenEndpoint[]; admin: ListenEndpoint | false; logLevel: string }) => {
+    .action(async (flags: ServeFlags) => {
       const level: LogLevel = isLogLevel(flags.logLevel) ? flags.logLevel : 'info';
       const logger = createJsonLogger({ level });
       try {
+        const discovery = discoverySettings(flags, process.env);
         const meridian = await startMeridian({
           zonesDir: flags.zones,
           listen: flags.listen ?? [parseListenEndpoint(DEFAULT_LISTEN)],
           ...(flags.admin === false ? {} : { admin: flags.admin }),
           logger,
+          clusters: discovery.clusters,
+          ...(discovery.namespace === undefined ? {} : { namespace: discovery.namespace }),
+          clusterSyncTimeoutMs: flags.clusterSyncTimeout,
         });
         process.on('SIGHUP', () => void meridian.reload('SIGHUP'));
         const stop = (signal: string) => {
@@ -89,8 +120,10 @@ export function buildProgram(): Command {
     .command('validate')
     .description('check zone policy files; prints every problem as file:line:column and exits non-zero')
     .argument('<path...>', 'zone files or directories of them')
-    .action(async (paths: string[]) => {
-      const result = await loadZonePaths(paths);
+    .option('--clusters <names>', 'comma-separated names of the registered clusters: a target naming another is an error')
+    .action(async (paths: string[], flags: { clusters?: string }) => {
+      const knownClusters = flags.clusters === undefined ? undefined : new Set(flags.clusters.split(',').map((n) => n.trim()).filter(Boolean));
+      const result = await loadZonePaths(paths, knownClusters === undefined ? {} : { knownClusters });
       if (!result.ok) {
         for (const issue of result.issues) process.stderr.write(`${formatZoneIssue(issue)}\n`);
         process.stderr.write(`${result.issues.length} problem${result.issues.length === 1 ? '' : 's'} found\n`);

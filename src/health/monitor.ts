@@ -5,7 +5,7 @@
 // probes are identical share one scheduled probe (see probeKey), which feeds all of them.
 
 import type { RecordRef, TargetSource } from '../answers/build.js';
-import type { ResolvedTarget } from '../answers/select.js';
+import type { AddressHealth, ResolvedTarget } from '../answers/select.js';
 import type { EndpointSource } from '../discovery/static.js';
 import type { BalancedRecord, CheckConfig, ZoneConfig } from '../zone/model.js';
 import type { ProbeJob, ProbeScheduler } from './scheduler.js';
@@ -38,13 +38,14 @@ export interface HealthObserver {
 }
 
 export interface HealthView {
-  healthOf(ref: AddressRef): Health;
+  healthOf(ref: AddressRef): AddressHealth;
 }
 
 export interface SubscriptionView {
   readonly ref: AddressRef;
   readonly spec: ProbeSpec;
   readonly state: HealthState;
+  readonly pendingUntilProbed: boolean;
 }
 
 function refId(ref: AddressRef): string {
@@ -94,6 +95,8 @@ interface Subscription {
   readonly ref: AddressRef;
   readonly desired: DesiredProbe;
   state: HealthState;
+  /** Added after start: not served until its first probe says it is up. */
+  readonly pendingUntilProbed: boolean;
 }
 
 class SharedProbe implements ProbeJob {
@@ -153,9 +156,11 @@ export class HealthMonitor implements HealthView {
 
   /**
    * Makes the probed set match `desired`. Addresses that stay keep their state (a zone reload does not reset
-   * health); new ones start unknown and are probed soon; gone ones stop being probed.
+   * health); gone ones stop being probed. New ones start unknown. At start (`initial`) they are served until
+   * probed, so a fresh server answers at once; later (a reload, an address found by discovery) they are
+   * probed right away and served once healthy.
    */
-  sync(desired: readonly DesiredProbe[]): void {
+  sync(desired: readonly DesiredProbe[], initial = false): void {
     const wanted = new Map(desired.map((d) => [refId(d.ref), d]));
     for (const [id, subscription] of this.#subscriptions) {
       const next = wanted.get(id);
@@ -168,12 +173,15 @@ export class HealthMonitor implements HealthView {
         (existing as { desired: DesiredProbe }).desired = d;
         continue;
       }
-      this.#subscribe(id, d);
+      this.#subscribe(id, d, !initial);
     }
   }
 
-  healthOf(ref: AddressRef): Health {
-    return this.#subscriptions.get(refId(ref))?.state.health ?? 'unknown';
+  healthOf(ref: AddressRef): AddressHealth {
+    const subscription = this.#subscriptions.get(refId(ref));
+    if (subscription === undefined) return 'unknown';
+    const health = subscription.state.health;
+    return health === 'unknown' && subscription.pendingUntilProbed ? 'pending' : health;
   }
 
   /** True once every probed address has had its first result. */
@@ -183,15 +191,15 @@ export class HealthMonitor implements HealthView {
   }
 
   subscriptions(): SubscriptionView[] {
-    return [...this.#subscriptions.values()].map((s) => ({ ref: s.ref, spec: s.desired.spec, state: s.state }));
+    return [...this.#subscriptions.values()].map((s) => ({ ref: s.ref, spec: s.desired.spec, state: s.state, pendingUntilProbed: s.pendingUntilProbed }));
   }
 
   get probeCount(): number {
     return this.#probes.size;
   }
 
-  #subscribe(id: string, desired: DesiredProbe): void {
-    const subscription: Subscription = { ref: desired.ref, desired, state: initialHealthState(this.#clock.now()) };
+  #subscribe(id: string, desired: DesiredProbe, pendingUntilProbed: boolean): void {
+    const subscription: Subscription = { ref: desired.ref, desired, state: initialHealthState(this.#clock.now()), pendingUntilProbed };
     this.#subscriptions.set(id, subscription);
     this.#observer?.onTrack(desired.ref);
     let probe = this.#probes.get(desired.spec.key);
@@ -199,9 +207,10 @@ export class HealthMonitor implements HealthView {
       probe = new SharedProbe(desired.spec, (p, result) => this.#deliver(p, result));
       this.#probes.set(desired.spec.key, probe);
       probe.subscriptions.add(subscription);
-      this.#scheduler.add(probe);
+      this.#scheduler.add(probe, pendingUntilProbed);
     } else {
       probe.subscriptions.add(subscription);
+      if (pendingUntilProbed) this.#scheduler.runSoon(desired.spec.key);
     }
   }
 
@@ -227,8 +236,8 @@ export class HealthMonitor implements HealthView {
       const after = subscription.state.health;
       if (after === before) continue;
       this.#observer?.onTransition(subscription.ref, before, after, result);
-      // unknown already counts as healthy, so unknown → up leaves every answer as it was.
-      if (!(before === 'unknown' && after === 'up')) changed.push({ zone: subscription.ref.zone, name: subscription.ref.record });
+      // At start, unknown already counts as healthy, so unknown → up leaves every answer as it was.
+      if (!(before === 'unknown' && after === 'up' && !subscription.pendingUntilProbed)) changed.push({ zone: subscription.ref.zone, name: subscription.ref.record });
     }
     if (changed.length > 0) this.#onChange(changed);
   }

@@ -105,10 +105,13 @@ export class ProbeScheduler {
     return this.#entries.has(key);
   }
 
-  /** Adds a probe; its first run is spread over the initial window. Adding an existing key does nothing. */
-  add(job: ProbeJob): void {
+  /**
+   * Adds a probe; its first run is spread over the initial window, or is immediate (a target added while
+   * running must be checked before it is served). Adding an existing key does nothing.
+   */
+  add(job: ProbeJob, immediate = false): void {
     if (this.#entries.has(job.spec.key)) return;
-    const spread = Math.min(job.intervalMs(), INITIAL_SPREAD_MS);
+    const spread = immediate ? 0 : Math.min(job.intervalMs(), INITIAL_SPREAD_MS);
     const entry: Entry = { job, planned: this.#clock.now() + this.#random() * spread, timer: undefined, running: false, queued: false, removed: false, runs: 0 };
     this.#entries.set(job.spec.key, entry);
     this.#arm(entry);

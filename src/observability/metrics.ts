@@ -29,6 +29,11 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
   readonly probeLateness: Histogram;
   readonly zoneReloads: Counter<'result'>;
   readonly answerRebuild: Histogram<'kind'>;
+  readonly clusterErrors: Counter<'cluster' | 'resource'>;
+  readonly clusterSynced: Gauge<'cluster'>;
+  readonly clusterLastEventAge: Gauge<'cluster'>;
+  #clusters: (() => ReadonlyArray<{ name: string; synced: boolean; lastEventAt: number | undefined }>) | undefined;
+  #clock: { now(): number } | undefined;
   /** Per-query label lookups are cached: building a label set per query would cost more than the answer. */
   readonly #queryCounters = new Map<string, { inc(): void }>();
 
@@ -85,8 +90,41 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     });
+    this.clusterErrors = new Counter({
+      name: 'meridian_cluster_errors_total',
+      help: 'Failed lists and watches against a cluster API server, by cluster and resource.',
+      labelNames: ['cluster', 'resource'],
+      registers: [registry],
+    });
+    const clusters = () => this.#clusters?.() ?? [];
+    this.clusterSynced = new Gauge({
+      name: 'meridian_cluster_synced',
+      help: 'Whether every watched resource of a cluster has been listed: 1 synced, 0 not yet.',
+      labelNames: ['cluster'],
+      registers: [registry],
+      collect() {
+        for (const cluster of clusters()) this.set({ cluster: cluster.name }, cluster.synced ? 1 : 0);
+      },
+    });
+    const now = () => this.#clock?.now() ?? Date.now();
+    this.clusterLastEventAge = new Gauge({
+      name: 'meridian_cluster_last_event_age_seconds',
+      help: 'Seconds since the last list or watch event from a cluster (absent before the first).',
+      labelNames: ['cluster'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const cluster of clusters()) if (cluster.lastEventAt !== undefined) this.set({ cluster: cluster.name }, (now() - cluster.lastEventAt) / 1000);
+      },
+    });
     this.zoneReloads.inc({ result: 'ok' }, 0);
     this.zoneReloads.inc({ result: 'invalid' }, 0);
+  }
+
+  /** Cluster sync state is read when metrics are scraped. */
+  observeClusters(clusters: () => ReadonlyArray<{ name: string; synced: boolean; lastEventAt: number | undefined }>, clock: { now(): number }): void {
+    this.#clusters = clusters;
+    this.#clock = clock;
   }
 
   onQuery(zone: string | undefined, qtype: number, rcode: number, transport: Transport): void {

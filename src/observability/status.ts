@@ -1,6 +1,7 @@
 // The /status document: every zone, record, target and address, with its health, its last result, when it
 // last changed and why. Built on request from the live state; nothing here is on the query path.
 
+import type { ClusterStatus } from '../discovery/kubernetes/cluster.js';
 import type { EndpointSource } from '../discovery/static.js';
 import type { HealthMonitor, SubscriptionView } from '../health/monitor.js';
 import type { ObservedResult } from '../health/state.js';
@@ -23,6 +24,9 @@ export interface StatusInput {
   readonly health: Pick<HealthMonitor, 'subscriptions'>;
   readonly endpoints: EndpointSource;
   readonly clock: Clock;
+  readonly clusters: readonly ClusterStatus[];
+  /** Clock ms after which an unsynced cluster no longer holds up readiness, and is reported late. */
+  readonly clusterSyncDeadline: number;
 }
 
 function iso(ms: number): string {
@@ -42,7 +46,9 @@ function resultView(result: ObservedResult | undefined) {
 }
 
 function targetLabel(target: TargetConfig): string {
-  return target.kind === 'static' ? target.addresses.join(', ') : `cluster ${target.cluster}`;
+  if (target.kind === 'static') return target.addresses.join(', ');
+  const select = target.select;
+  return select.by === 'host' ? `cluster ${target.cluster}` : `cluster ${target.cluster} ${select.by} ${select.namespace}/${select.name}`;
 }
 
 export function buildStatus(input: StatusInput) {
@@ -70,6 +76,11 @@ export function buildStatus(input: StatusInput) {
           const subscription = byRef.get(`${zone.zone}\n${record.name}\n${index}\n${address}`);
           const state = subscription?.state;
           if (state === undefined) return { address, health: 'unknown', reason: 'not probed yet' };
+          if (state.lastResult === undefined) {
+            return subscription!.pendingUntilProbed
+              ? { address, health: 'pending', reason: 'new address: served once a probe says it is up' }
+              : { address, health: 'unknown', reason: 'not probed yet: served meanwhile', since: iso(state.since) };
+          }
           const failure = state.health === 'down' ? state.lastFailure : undefined;
           return {
             address,
@@ -87,8 +98,26 @@ export function buildStatus(input: StatusInput) {
     };
   };
 
+  const clusterView = (cluster: ClusterStatus) => ({
+    name: cluster.name,
+    synced: cluster.synced,
+    late: !cluster.synced && now >= input.clusterSyncDeadline,
+    lastEventAt: cluster.lastEventAt === undefined ? null : iso(cluster.lastEventAt),
+    lastEventAgeSeconds: cluster.lastEventAt === undefined ? null : Math.round((now - cluster.lastEventAt) / 100) / 10,
+    errors: cluster.errors,
+    resources: cluster.resources.map((r) => ({
+      resource: r.resource,
+      state: r.state,
+      synced: r.synced,
+      objects: r.objects,
+      errors: r.errors,
+      ...(r.lastError === undefined ? {} : { lastError: r.lastError }),
+    })),
+  });
+
   return {
     ready: input.ready,
+    clusters: input.clusters.map(clusterView),
     lastReload: input.lastReload,
     zones: input.zones.map((zone) => ({
       zone: zone.zone,

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { ZoneConfig, ZoneIssue, ZoneLoadResult } from './model.js';
-import { validateZoneText, type DeclaredZone, type ReadTextFile } from './validate.js';
+import { validateZoneText, type DeclaredZone, type ReadTextFile, type ValidationOptions } from './validate.js';
+
+export type { ValidationOptions } from './validate.js';
 
 export type { ReadTextFile } from './validate.js';
 
@@ -21,8 +23,9 @@ export function parseZoneText(
   text: string,
   file: string,
   readFile: ReadTextFile = readTextFileSync,
+  options: ValidationOptions = {},
 ): { zone?: ZoneConfig; issues: ZoneIssue[] } {
-  const { zone, issues } = validateZoneText(text, file, readFile);
+  const { zone, issues } = validateZoneText(text, file, readFile, options);
   return zone === undefined ? { issues: [...issues] } : { zone, issues: [] };
 }
 
@@ -30,10 +33,10 @@ export function parseZoneText(
  * Loads every zone policy file (*.yaml, *.yml) directly in `dir`, in name order. Subdirectories and hidden files
  * are skipped; symbolic links are followed (a Kubernetes ConfigMap volume is made of them).
  */
-export async function loadZoneDirectory(dir: string): Promise<ZoneLoadResult> {
+export async function loadZoneDirectory(dir: string, options: ValidationOptions = {}): Promise<ZoneLoadResult> {
   const listing = await listZoneFiles(dir);
   if (!listing.ok) return { ok: false, issues: [listing.issue] };
-  return loadZoneFiles(listing.files);
+  return loadZoneFiles(listing.files, options);
 }
 
 /**
@@ -41,7 +44,7 @@ export async function loadZoneDirectory(dir: string): Promise<ZoneLoadResult> {
  * loadZoneDirectory). A file named twice, directly or through its directory, is loaded once.
  * This is what `meridian validate PATH...` runs.
  */
-export async function loadZonePaths(paths: readonly string[]): Promise<ZoneLoadResult> {
+export async function loadZonePaths(paths: readonly string[], options: ValidationOptions = {}): Promise<ZoneLoadResult> {
   if (paths.length === 0) return { ok: false, issues: [wholeFileIssue('.', 'no zone policy files or directories given')] };
   // Problems with the paths themselves are reported in the order the paths were given, among the files' problems.
   const entries: Array<{ readonly files: readonly string[] } | { readonly issue: ZoneIssue }> = [];
@@ -71,7 +74,7 @@ export async function loadZonePaths(paths: readonly string[]): Promise<ZoneLoadR
       seen.add(absolute);
     }
   }
-  const outcomes = await loadOutcomes(files);
+  const outcomes = await loadOutcomes(files, options);
   // Each file's issues go where the file is first named; a file named again has been loaded once only.
   const unreported = new Map(outcomes.map((outcome) => [outcome.file, outcome.issues]));
   const issues: ZoneIssue[] = [];
@@ -123,21 +126,21 @@ interface FileOutcome {
   readonly declared?: DeclaredZone;
 }
 
-async function loadZoneFiles(files: readonly string[]): Promise<ZoneLoadResult> {
-  const outcomes = await loadOutcomes(files);
+async function loadZoneFiles(files: readonly string[], options: ValidationOptions): Promise<ZoneLoadResult> {
+  const outcomes = await loadOutcomes(files, options);
   const issues = outcomes.flatMap((outcome) => outcome.issues);
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, zones: outcomes.map((outcome) => outcome.zone).filter((zone) => zone !== undefined) };
 }
 
 /** Reads and validates every file (in parallel), then checks across them; outcomes are in the order of `files`. */
-async function loadOutcomes(files: readonly string[]): Promise<FileOutcome[]> {
-  const outcomes = await Promise.all(files.map(loadZoneFile));
+async function loadOutcomes(files: readonly string[], options: ValidationOptions): Promise<FileOutcome[]> {
+  const outcomes = await Promise.all(files.map((file) => loadZoneFile(file, options)));
   checkZonesDeclaredOnce(outcomes);
   return outcomes;
 }
 
-async function loadZoneFile(file: string): Promise<FileOutcome> {
+async function loadZoneFile(file: string, options: ValidationOptions): Promise<FileOutcome> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -150,7 +153,7 @@ async function loadZoneFile(file: string): Promise<FileOutcome> {
   } catch {
     return { file, issues: [wholeFileIssue(file, 'is not UTF-8 text')] };
   }
-  const { zone, issues, declared } = validateZoneText(text, file, readTextFileSync);
+  const { zone, issues, declared } = validateZoneText(text, file, readTextFileSync, options);
   return { file, issues: [...issues], ...(zone === undefined ? {} : { zone }), ...(declared === undefined ? {} : { declared }) };
 }
 

@@ -40,9 +40,18 @@ export interface StaticTarget {
   readonly weight: number;
 }
 
+/**
+ * Which Kubernetes objects of a cluster a cluster target follows: by default the Ingresses whose rules route
+ * the check host (the record's own name unless `check.host` says otherwise), or one named object.
+ */
+export type ClusterSelector =
+  | { readonly by: 'host' }
+  | { readonly by: 'ingress' | 'service' | 'gateway'; readonly namespace: string; readonly name: string };
+
 export interface ClusterTarget {
   readonly kind: 'cluster';
   readonly cluster: string;
+  readonly select: ClusterSelector;
   readonly weight: number;
 }
 

@@ -13,6 +13,9 @@ export const MAX_TTL = 2_147_483_647;
 /** RFC 1982 serial numbers are unsigned 32-bit; 0 is avoided because some tools treat it as "unset". */
 export const MAX_SERIAL = 4_294_967_295;
 
+/** NAMESPACE/NAME of a Kubernetes object: a DNS label, then a DNS subdomain. */
+export const OBJECT_REF_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
+
 /** A Kubernetes-style cluster name: one DNS label. */
 export const CLUSTER_NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 /** One HTTP status code ("204") or an inclusive range ("200-399"). */
@@ -149,7 +152,7 @@ const checkSchema = {
 const targetSchema = {
   title: 'Target',
   description:
-    'Where answers point: exactly one of address, addresses or cluster, plus an optional weight (weighted records only).',
+    'Where answers point: exactly one of address, addresses or cluster (optionally narrowed to one ingress, service or gateway), plus an optional weight (weighted records only).',
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -170,6 +173,24 @@ const targetSchema = {
       pattern: CLUSTER_NAME_PATTERN,
       maxLength: 63,
       examples: ['eu-west'],
+    },
+    ingress: {
+      description: 'With cluster: follow this Ingress (NAMESPACE/NAME) instead of the Ingresses that route the check host.',
+      type: 'string',
+      pattern: OBJECT_REF_PATTERN,
+      examples: ['shop/storefront'],
+    },
+    service: {
+      description: 'With cluster: follow this Service of type LoadBalancer (NAMESPACE/NAME).',
+      type: 'string',
+      pattern: OBJECT_REF_PATTERN,
+      examples: ['ingress-nginx/ingress-nginx-controller'],
+    },
+    gateway: {
+      description: 'With cluster: follow this Gateway API Gateway (NAMESPACE/NAME), using its status.addresses.',
+      type: 'string',
+      pattern: OBJECT_REF_PATTERN,
+      examples: ['gateways/public'],
     },
     weight: {
       description:

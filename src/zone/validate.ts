@@ -35,6 +35,7 @@ import {
   HTTP_PATH_PATTERN,
   MAX_SERIAL,
   MAX_TTL,
+  OBJECT_REF_PATTERN,
   STATUS_RANGE_PATTERN,
   zonePolicySchema,
 } from './schema.js';
@@ -84,12 +85,13 @@ const MAX_TXT_OCTETS = 65_279;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const TARGET_KINDS = ['address', 'addresses', 'cluster'] as const;
+const OBJECT_SELECTORS = ['ingress', 'service', 'gateway'] as const;
 const STATIC_KEYS = ['a', 'aaaa', 'txt'] as const;
 const BALANCED_ONLY_KEYS = ['answers', 'check', 'whenAllDown', 'targets'] as const;
 const HTTP_ONLY_CHECK_KEYS = ['path', 'host', 'expect', 'body', 'headers', 'tls'] as const;
 
 /** Validates and normalises the text of one zone policy file. `file` is used for positions and to resolve `ca`. */
-export function validateZoneText(text: string, file: string, readFile: ReadTextFile): ZoneFileValidation {
+export function validateZoneText(text: string, file: string, readFile: ReadTextFile, options: ValidationOptions = {}): ZoneFileValidation {
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text; // a byte order mark is not content
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, {
@@ -130,7 +132,7 @@ export function validateZoneText(text: string, file: string, readFile: ReadTextF
     return { issues };
   }
 
-  const ctx: Ctx = { file, index, root: data, readFile, issues };
+  const ctx: Ctx = { options, file, index, root: data, readFile, issues };
   checkStructure(ctx, data);
   const { zone, declared } = checkZone(ctx, data);
   const unique = dedupeIssues(sortIssues(issues));
@@ -277,7 +279,14 @@ function dedupeIssues(issues: readonly ZoneIssue[]): ZoneIssue[] {
 // ---------------------------------------------------------------------------------------------------------------
 // Shared helpers of passes 2 and 3
 
+/** What validation may know beyond the file itself. */
+export interface ValidationOptions {
+  /** Cluster names registered with the server; when given, a target naming another cluster is an error. */
+  readonly knownClusters?: ReadonlySet<string>;
+}
+
 interface Ctx {
+  readonly options: ValidationOptions;
   readonly file: string;
   readonly index: YamlNodeIndex;
   /** The whole data, to tell list items from map entries when naming a pointer. */
@@ -383,6 +392,7 @@ const PATTERN_PHRASES: Record<string, string> = {
   [CLUSTER_NAME_PATTERN]: "must be a cluster name of lowercase letters, digits and '-'",
   [STATUS_RANGE_PATTERN]: 'must be a status code or a range such as 200-399',
   [HTTP_PATH_PATTERN]: "must start with '/' and hold no spaces",
+  [OBJECT_REF_PATTERN]: 'must be NAMESPACE/NAME of a Kubernetes object',
 };
 
 function checkStructure(ctx: Ctx, data: unknown): void {
@@ -780,10 +790,29 @@ function checkTarget(ctx: Ctx, pointer: string, value: unknown, policy: Policy |
     const addresses = checkAddressList(ctx, childPointer(pointer, 'addresses'), value.addresses, 'any');
     if (addresses !== undefined && addresses.length > 0) target = { kind: 'static', addresses, weight };
   }
-  if (has(value, 'cluster') && typeof value.cluster === 'string') {
-    target = { kind: 'cluster', cluster: value.cluster, weight };
+  const selectors = OBJECT_SELECTORS.filter((key) => has(value, key));
+  if (selectors.length > 0 && !has(value, 'cluster')) {
+    report(ctx, childPointer(pointer, selectors[0]!), 'key', `${selectors[0]} needs cluster: it names an object in a Kubernetes cluster`);
   }
-  return kinds.length === 1 ? target : undefined;
+  if (selectors.length > 1) {
+    report(ctx, childPointer(pointer, selectors[1]!), 'key', `a cluster target follows one object (found: ${selectors.join(', ')})`);
+  }
+  if (has(value, 'cluster') && typeof value.cluster === 'string') {
+    const known = ctx.options.knownClusters;
+    if (known !== undefined && !known.has(value.cluster)) {
+      const registered = known.size === 0 ? 'none are' : `registered: ${[...known].sort().join(', ')}`;
+      report(ctx, childPointer(pointer, 'cluster'), 'value', `cluster '${value.cluster}' is not registered (${registered}; use --cluster or --in-cluster)`);
+    }
+    const selectorKey = selectors[0];
+    const ref = selectorKey === undefined ? undefined : value[selectorKey];
+    if (selectorKey === undefined) {
+      target = { kind: 'cluster', cluster: value.cluster, select: { by: 'host' }, weight };
+    } else if (typeof ref === 'string' && ref.includes('/')) {
+      const [namespace, name] = ref.split('/') as [string, string];
+      target = { kind: 'cluster', cluster: value.cluster, select: { by: selectorKey, namespace, name }, weight };
+    }
+  }
+  return kinds.length === 1 && selectors.length <= 1 ? target : undefined;
 }
 
 function checkStaticRecord(ctx: Ctx, pointer: string, value: PlainMap, name: string, ttl: number): StaticRecord | undefined {

@@ -70,7 +70,7 @@ function harness(zone: ZoneConfig) {
     },
   });
   const builder = new AnswerTableBuilder(healthAnnotatedTargets(endpoints, monitor));
-  monitor.sync(desiredProbes([zone], endpoints));
+  monitor.sync(desiredProbes([zone], endpoints), true);
   holder.current = builder.build([zone]);
   scheduler.start();
   const handler = new QueryHandler(holder, { random: () => 0 });
@@ -157,6 +157,19 @@ describe('health monitor drives the answers', () => {
     const names = h.refreshed.flat().map((r) => r.name);
     assert.ok(names.includes('shop.gslb.example.com') && names.includes('store.gslb.example.com'));
     assert.ok(!names.includes('other.gslb.example.com'), 'an unaffected record is not rebuilt');
+  });
+
+  it('an address added while running is probed at once and served only once it is up', async () => {
+    const h = harness(zoneWith([record('shop', 'weighted', ['192.0.2.30'])]));
+    await h.until(() => h.monitor.firstRoundDone());
+    const grown = zoneWith([record('shop', 'weighted', ['192.0.2.30', '192.0.2.40'])]);
+    h.prober.outcome = (address) => address !== '192.0.2.40';
+    h.monitor.sync(desiredProbes([grown], createStaticEndpointSource(silentLogger)));
+    assert.equal(h.monitor.healthOf({ zone: 'gslb.example.com', record: 'shop.gslb.example.com', target: 1, address: '192.0.2.40' }), 'pending');
+    await h.clock.advance(5, () => h.ticker.tick());
+    assert.deepEqual(h.prober.callsTo('192.0.2.40'), [h.clock.now() - 5], 'probed right away');
+    h.prober.outcome = () => true;
+    await h.until(() => h.monitor.healthOf({ zone: 'gslb.example.com', record: 'shop.gslb.example.com', target: 1, address: '192.0.2.40' }) === 'up');
   });
 
   it('keeps health across a sync with the same probes, and forgets addresses that are gone', async () => {

@@ -68,7 +68,7 @@ const invalidCases: readonly InvalidCase[] = [
   {
     name: 'unknown target key',
     lines: [...HEAD, '  app:', '    policy: weighted', '    targets:', '      - { address: 192.0.2.10, weigth: 3 }'],
-    expected: [[8, 'weigth', "unknown key 'weigth' (allowed: address, addresses, cluster, weight)"]],
+    expected: [[8, 'weigth', "unknown key 'weigth' (allowed: address, addresses, cluster, gateway, ingress, service, weight)"]],
   },
   {
     name: 'unknown check and tls keys',
@@ -522,6 +522,23 @@ const invalidCases: readonly InvalidCase[] = [
     lines: [...HEAD, '  info: { txt: ["ok", "\\ud800"] }'],
     expected: [[5, '"\\ud800"', 'txt[1] is not valid UTF-8 text (it holds a lone surrogate)']],
   },
+  {
+    name: 'object selectors: only with cluster, one at a time, as NAMESPACE/NAME',
+    lines: [
+      ...HEAD,
+      '  app:',
+      '    policy: weighted',
+      '    targets:',
+      '      - { address: 192.0.2.1, ingress: shop/web }',
+      '      - { cluster: eu-west, ingress: shop/web, service: shop/lb }',
+      '      - { cluster: eu-west, gateway: public }',
+    ],
+    expected: [
+      [8, 'ingress', 'ingress needs cluster: it names an object in a Kubernetes cluster'],
+      [9, 'service', 'a cluster target follows one object (found: ingress, service)'],
+      [10, 'public', "gateway must be NAMESPACE/NAME of a Kubernetes object (got 'public')"],
+    ],
+  },
 ];
 
 describe('parseZoneText: invalid files', () => {
@@ -531,6 +548,20 @@ describe('parseZoneText: invalid files', () => {
       assert.deepEqual(problems(testCase.lines, testCase.readFile), expected);
     });
   }
+
+  it('names a cluster that is not registered, when the registered ones are known', () => {
+    const lines = [...HEAD, '  app:', '    policy: failover', '    targets: [ { cluster: eu-west }, { cluster: us-east } ]'];
+    const issues = parseZoneText(text(lines), FILE, noFiles, { knownClusters: new Set(['eu-west', 'ap-south']) }).issues.map(formatZoneIssue);
+    assert.deepEqual(issues, [formatExpected(lines, [7, 'us-east', "cluster 'us-east' is not registered (registered: ap-south, eu-west; use --cluster or --in-cluster)"])]);
+    assert.deepEqual(parseZoneText(text(lines), FILE, noFiles).issues, [], 'without a cluster list, any name is accepted');
+  });
+
+  it('reads object selectors into the target', () => {
+    const zone = parseValid([...HEAD, '  app:', '    policy: failover', '    targets: [ { cluster: eu-west, service: ingress-nginx/controller } ]']);
+    const record = zone.records[0];
+    assert.ok(record?.kind === 'balanced');
+    assert.deepEqual(record.targets[0], { kind: 'cluster', cluster: 'eu-west', select: { by: 'service', namespace: 'ingress-nginx', name: 'controller' }, weight: 1 });
+  });
 
   it('returns no zone when there is any problem', () => {
     const result = parseZoneText(text([...HEAD, '  app: { a: [300.1.2.3] }']), FILE, noFiles);
@@ -623,7 +654,7 @@ describe('parseZoneText: valid files', () => {
           targets: [
             { kind: 'static', addresses: ['192.0.2.10'], weight: 3 },
             { kind: 'static', addresses: ['192.0.2.20', '2001:db8::20'], weight: 1 },
-            { kind: 'cluster', cluster: 'eu-west', weight: 1 },
+            { kind: 'cluster', cluster: 'eu-west', select: { by: 'host' }, weight: 1 },
           ],
         },
         {
