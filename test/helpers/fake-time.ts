@@ -10,9 +10,12 @@ interface FakeTimer {
   readonly callback: () => void;
 }
 
-/** Lets promise callbacks (probe completions) run before the next timer fires. */
+/**
+ * Lets promise chains (probe completions, a reflector's next step) run before the next timer fires:
+ * setImmediate runs only once every pending microtask has.
+ */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 export class FakeClock implements Clock {
@@ -49,20 +52,20 @@ export class FakeClock implements Clock {
   async advance(ms: number, onEachSecond?: (now: number) => void): Promise<void> {
     const target = this.#now + ms;
     for (;;) {
+      // Work already under way may set timers before the next one is chosen.
+      await settle();
       let next: FakeTimer | undefined;
       for (const timer of this.#timers.values()) if (timer.at <= target && (next === undefined || timer.at < next.at || (timer.at === next.at && timer.id < next.id))) next = timer;
       const nextSecond = (Math.floor(this.#now / 1000) + 1) * 1000;
       if (onEachSecond !== undefined && nextSecond <= target && (next === undefined || nextSecond < next.at)) {
         this.#now = nextSecond;
         onEachSecond(nextSecond);
-        await settle();
         continue;
       }
       if (next === undefined) break;
       this.#now = next.at;
       this.#timers.delete(next.id);
       next.callback();
-      await settle();
     }
     this.#now = target;
     await settle();
