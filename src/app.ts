@@ -251,7 +251,9 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     return running;
   };
 
-  const ready = () => clustersReady() && monitor.firstRoundDone();
+  // Ready once every cluster has synced (or the deadline passed), what they exposed is being probed, and every
+  // probed address has had its first result.
+  const ready = () => clustersReady() && !endpointsFlushScheduled && monitor.firstRoundDone();
   const status = () =>
     buildStatus({ zones, lastReload, ready: ready(), health: monitor, endpoints, clock, clusters: clusterStatus(), clusterSyncDeadline: startedAt + clusterSyncTimeoutMs });
 

@@ -66,6 +66,8 @@ export interface ReflectorOptions {
   readonly minWatchMs?: number;
   /** A 404 on list marks the resource unsupported instead of retrying (optional APIs like Gateway). */
   readonly optional?: boolean;
+  /** A list not answered within this time counts as failed (client-node's typed calls have no timeout). */
+  readonly listTimeoutMs?: number;
 }
 
 /** The HTTP status of an error from client-node (ApiException.code, or statusCode on watch errors). */
@@ -78,7 +80,10 @@ export function statusOf(error: unknown): number | undefined {
 /** Error text safe to log: no credentials from URLs, one line, bounded. */
 export function describeError(error: unknown): string {
   const status = statusOf(error);
-  const raw = error instanceof Error ? error.message : String(error);
+  // undici reports network failures as "fetch failed" with the reason (ECONNREFUSED, ...) in `cause`.
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  const detail = typeof cause?.code === 'string' ? ` (${cause.code})` : typeof cause?.message === 'string' ? ` (${cause.message})` : '';
+  const raw = (error instanceof Error ? error.message : String(error)) + detail;
   const text = raw.replace(/(\w+:\/\/)[^/@\s]+@/g, '$1***@').split('\n')[0]!.slice(0, 300);
   return status === undefined || text.includes(String(status)) ? text : `HTTP ${status}: ${text}`;
 }
@@ -165,7 +170,7 @@ export class Reflector {
         let result: ListResult;
         try {
           this.#lists++;
-          result = await this.#options.client.list();
+          result = await this.#listWithTimeout();
         } catch (error) {
           this.#check();
           if (this.#options.optional === true && statusOf(error) === 404) {
@@ -201,6 +206,23 @@ export class Reflector {
       }
       this.#backoff.reset();
     }
+  }
+
+  #listWithTimeout(): Promise<ListResult> {
+    const timeoutMs = this.#options.listTimeoutMs ?? 30_000;
+    return new Promise((resolve, reject) => {
+      const timer = this.#options.clock.setTimer(() => reject(new Error(`list not answered within ${timeoutMs} ms`)), timeoutMs);
+      this.#options.client.list().then(
+        (result) => {
+          this.#options.clock.clearTimer(timer);
+          resolve(result);
+        },
+        (error: unknown) => {
+          this.#options.clock.clearTimer(timer);
+          reject(error);
+        },
+      );
+    });
   }
 
   #check(): void {
