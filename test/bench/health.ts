@@ -16,6 +16,7 @@ import { startMeridian } from '../../src/app.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import type { BalancedRecord, ZoneConfig } from '../../src/zone/model.js';
 import { dnsClient, waitForValue } from '../helpers/dns-client.js';
+import { checkConfig, zoneOf } from '../helpers/fixture-zone.js';
 import { startHttpIngress } from '../helpers/ingress.js';
 import { makeZoneDir } from '../helpers/zone-files.js';
 
@@ -74,7 +75,7 @@ records:
 }
 
 function syntheticZone(records: number): ZoneConfig {
-  const check = { protocol: 'http' as const, port: 80, path: '/', host: 'x', intervalMs: 5000, timeoutMs: 2000, fastIntervalMs: 1000, rise: 2, fall: 2, expect: [[200, 399] as const], headers: {}, tls: { insecureSkipVerify: false } };
+  const check = checkConfig({ protocol: 'http', port: 80, host: 'x', timeoutMs: 2000 });
   const balanced: BalancedRecord[] = Array.from({ length: records }, (_, i) => ({
     kind: 'balanced',
     name: `r${i}.bench.test`,
@@ -88,14 +89,7 @@ function syntheticZone(records: number): ZoneConfig {
       { kind: 'static', addresses: [`10.${(i >> 8) & 255}.${i & 255}.2`], weight: 2 },
     ],
   }));
-  return {
-    file: 'synthetic',
-    zone: 'bench.test',
-    ttl: 30,
-    soa: { mname: 'ns1.bench.test', rname: 'hostmaster.bench.test', serial: 1, refresh: 3600, retry: 600, expire: 86400, minimum: 30 },
-    nameservers: [{ name: 'ns1.bench.test', addresses: ['127.0.0.1'] }],
-    records: balanced,
-  };
+  return zoneOf('bench.test', balanced);
 }
 
 function rebuildTimes(records: number): { full: number; partial: number[] } {

@@ -4,7 +4,7 @@ import type { TargetSource } from '../../src/answers/build.js';
 import { createStaticEndpointSource } from '../../src/discovery/static.js';
 import { healthAnnotatedTargets } from '../../src/health/monitor.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import type { ZoneConfig } from '../../src/zone/model.js';
+import type { CheckConfig, ZoneConfig } from '../../src/zone/model.js';
 
 export const SERIAL = 2026112101;
 
@@ -65,4 +65,35 @@ export const childZone: ZoneConfig = {
 /** Targets as discovery gives them with no health checking: every address up. */
 export function staticTargets(): TargetSource {
   return healthAnnotatedTargets(createStaticEndpointSource(silentLogger), undefined);
+}
+
+/** A normalised check with the loader's defaults (tcp on 443), overridable per test. */
+export function checkConfig(overrides: Partial<CheckConfig> = {}): CheckConfig {
+  return {
+    protocol: 'tcp',
+    port: 443,
+    path: '/',
+    host: 'shop.gslb.example.com',
+    intervalMs: 5000,
+    timeoutMs: 1000,
+    fastIntervalMs: 1000,
+    rise: 2,
+    fall: 2,
+    expect: [[200, 399]],
+    headers: {},
+    tls: { insecureSkipVerify: false },
+    ...overrides,
+  };
+}
+
+/** A zone around the given records, with a fixed SOA and one name server. */
+export function zoneOf(zone: string, records: ZoneConfig['records']): ZoneConfig {
+  return {
+    file: `${zone}.yaml`,
+    zone,
+    ttl: 30,
+    soa: { mname: `ns1.${zone}`, rname: `hostmaster.${zone}`, serial: 1, refresh: 3600, retry: 600, expire: 86400, minimum: 30 },
+    nameservers: [{ name: `ns1.${zone}`, addresses: ['192.0.2.53'] }],
+    records,
+  };
 }

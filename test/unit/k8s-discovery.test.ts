@@ -9,6 +9,7 @@ import { clusterTargetEndpoints, HostnameCache, type HostnameLookup, type Resolv
 import { silentLogger } from '../../src/observability/logger.js';
 import type { BalancedRecord, ClusterSelector } from '../../src/zone/model.js';
 import { FakeClock } from '../helpers/fake-time.js';
+import { checkConfig } from '../helpers/fixture-zone.js';
 
 describe('cluster registration', () => {
   const valid: Array<[string, unknown]> = [
@@ -53,7 +54,7 @@ describe('cluster target selection', () => {
     ttl: 30,
     answers: 1,
     whenAllDown: 'all',
-    ...(host === undefined ? {} : { check: { protocol: 'http', port: 80, path: '/', host, intervalMs: 5000, timeoutMs: 2000, fastIntervalMs: 1000, rise: 2, fall: 2, expect: [[200, 399]], headers: {}, tls: { insecureSkipVerify: false } } }),
+    ...(host === undefined ? {} : { check: checkConfig({ host }) }),
     targets: [],
   });
   const cases: Array<[string, ClusterSelector, string | undefined, string[]]> = [

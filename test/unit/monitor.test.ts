@@ -10,25 +10,12 @@ import { QueryHandler } from '../../src/dns/handler.js';
 import { desiredProbes, healthAnnotatedTargets, HealthMonitor } from '../../src/health/monitor.js';
 import { ProbeScheduler } from '../../src/health/scheduler.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import type { BalancedRecord, CheckConfig, ZoneConfig } from '../../src/zone/model.js';
+import type { BalancedRecord, ZoneConfig } from '../../src/zone/model.js';
 import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
 import { FakeClock, ManualTicker, ScriptedProber } from '../helpers/fake-time.js';
+import { checkConfig, zoneOf } from '../helpers/fixture-zone.js';
 
-const check = (overrides: Partial<CheckConfig> = {}): CheckConfig => ({
-  protocol: 'tcp',
-  port: 443,
-  path: '/',
-  host: 'shop.gslb.example.com',
-  intervalMs: 5000,
-  timeoutMs: 1000,
-  fastIntervalMs: 1000,
-  rise: 2,
-  fall: 2,
-  expect: [[200, 399]],
-  headers: {},
-  tls: { insecureSkipVerify: false },
-  ...overrides,
-});
+const check = checkConfig;
 
 const record = (name: string, policy: 'weighted' | 'failover', addresses: string[], extra: Partial<BalancedRecord> = {}): BalancedRecord => ({
   kind: 'balanced',
@@ -42,16 +29,7 @@ const record = (name: string, policy: 'weighted' | 'failover', addresses: string
   ...extra,
 });
 
-function zoneWith(records: BalancedRecord[]): ZoneConfig {
-  return {
-    file: 'test.yaml',
-    zone: 'gslb.example.com',
-    ttl: 30,
-    soa: { mname: 'ns1.gslb.example.com', rname: 'hostmaster.example.com', serial: 1, refresh: 3600, retry: 600, expire: 86400, minimum: 30 },
-    nameservers: [{ name: 'ns1.gslb.example.com', addresses: ['192.0.2.53'] }],
-    records,
-  };
-}
+const zoneWith = (records: BalancedRecord[]): ZoneConfig => zoneOf('gslb.example.com', records);
 
 function harness(zone: ZoneConfig) {
   const clock = new FakeClock(0);
