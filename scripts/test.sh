@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests use: dnsutils (dig), knot-dnsutils (kdig), openssl (test certificates).
-packages=(dnsutils knot-dnsutils openssl)
+# Debian packages the tests use: dnsutils (dig), knot-dnsutils (kdig), openssl (test certificates), and for the
+# delegation end-to-end test knot (the parent zone's server) and unbound (the resolver).
+packages=(dnsutils knot-dnsutils openssl knot unbound)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

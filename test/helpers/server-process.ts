@@ -29,6 +29,8 @@ export interface ServerProcess {
 export interface StartOptions {
   readonly zonesDir: string;
   readonly host?: string;
+  /** The port to listen on at `host` (default 0: an ephemeral port). */
+  readonly port?: number;
   readonly args?: readonly string[];
   readonly startTimeoutMs?: number;
 }
@@ -37,7 +39,7 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   const host = options.host ?? '127.0.0.1';
   const child = spawn(
     process.execPath,
-    [MERIDIAN_BIN, 'serve', '--zones', options.zonesDir, '--listen', `${host}:0`, '--admin', '127.0.0.1:0', '--log-level', 'debug', ...(options.args ?? [])],
+    [MERIDIAN_BIN, 'serve', '--zones', options.zonesDir, '--listen', `${host}:${options.port ?? 0}`, '--admin', '127.0.0.1:0', '--log-level', 'debug', ...(options.args ?? [])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: LogLine[] = [];
