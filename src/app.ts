@@ -179,6 +179,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     },
   });
   const builder = new AnswerTableBuilder(healthAnnotatedTargets(endpoints, monitor));
+  metrics.nameZones((id) => builder.zoneNames()[id] ?? '');
 
   const apply = (zones: readonly ZoneConfig[], initial: boolean): number => {
     const started = performance.now();

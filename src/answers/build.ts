@@ -53,6 +53,9 @@ const ANY_PREFERENCE = [RRType.A, RRType.AAAA, RRType.TXT, RRType.SOA, RRType.NS
 
 export class AnswerTableBuilder {
   readonly #targets: TargetSource;
+  /** Zone name → id, stable across rebuilds; index 0 stands for "no zone". */
+  readonly #zoneIds = new Map<string, number>();
+  readonly #zoneNames: string[] = [''];
   #zones = new Map<string, ZoneState>();
   #zoneEntries = new Map<string, ZoneEntry>();
   #names = new Map<string, NameEntry>();
@@ -69,7 +72,7 @@ export class AnswerTableBuilder {
     for (const zone of zones) {
       const state: ZoneState = {
         config: zone,
-        entry: zoneEntry(zone),
+        entry: zoneEntry(zone, this.#zoneId(zone.zone)),
         data: new Map(),
         balanced: new Map(zone.records.filter((r): r is BalancedRecord => r.kind === 'balanced').map((r) => [r.name, r])),
         dependents: new Map(),
@@ -83,6 +86,21 @@ export class AnswerTableBuilder {
     this.#zoneEntries = zoneEntries;
     this.#names = names;
     return new AnswerTable(zoneEntries, names);
+  }
+
+  /** The zone names by id (index 0 is the empty name, for queries outside every zone). */
+  zoneNames(): readonly string[] {
+    return this.#zoneNames;
+  }
+
+  #zoneId(name: string): number {
+    let id = this.#zoneIds.get(name);
+    if (id === undefined) {
+      id = this.#zoneNames.length;
+      this.#zoneIds.set(name, id);
+      this.#zoneNames.push(name);
+    }
+    return id;
   }
 
   /**
@@ -113,9 +131,10 @@ function negativeTtl(zone: ZoneConfig): number {
   return Math.min(zone.ttl, zone.soa.minimum);
 }
 
-function zoneEntry(zone: ZoneConfig): ZoneEntry {
+function zoneEntry(zone: ZoneConfig, id: number): ZoneEntry {
   return {
     name: zone.zone,
+    id,
     wireLength: nameToKey(zone.zone).length,
     serial: zone.soa.serial,
     soaTail: encodeSoaTail(zone.soa, negativeTtl(zone)),

@@ -13,6 +13,8 @@ export interface AnswerSet {
 export interface ZoneEntry {
   /** "gslb.example.com" */
   readonly name: string;
+  /** A small integer naming the zone for the lifetime of the process (1, 2, ...), for cheap per-query counting. */
+  readonly id: number;
   /** Wire-form length of the zone name, for pointing at it inside an echoed question. */
   readonly wireLength: number;
   readonly serial: number;

@@ -22,9 +22,12 @@ import { newParsedQuery, parseQuery, QueryStatus, type ParsedQuery } from './que
 
 export type Transport = 'udp' | 'tcp';
 
-/** Told about every answered query; metrics hang off this. Must not throw or block. */
+/**
+ * Told about every answered query; metrics hang off this. Called on the query path, so its arguments are
+ * plain integers (zone id 0 for no zone, transport 0 for UDP and 1 for TCP). Must not throw or block.
+ */
 export interface QueryObserver {
-  onQuery(zone: string | undefined, qtype: number, rcode: number, transport: Transport): void;
+  onQuery(zoneId: number, qtype: number, rcode: number, transport: number): void;
 }
 
 /** The current answer table; swapped whole on reload or health change. */
@@ -61,36 +64,37 @@ export class QueryHandler {
       case QueryStatus.DROP:
         return null;
       case QueryStatus.FORMERR:
-        return this.#bare(msg, query, Rcode.FORMERR, 0, transport, undefined);
+        return this.#bare(msg, query, Rcode.FORMERR, 0, transport, 0);
       case QueryStatus.NOTIMP:
-        return this.#bare(msg, query, Rcode.NOTIMP, 0, transport, undefined);
+        return this.#bare(msg, query, Rcode.NOTIMP, 0, transport, 0);
       case QueryStatus.BADVERS:
-        return this.#bare(msg, query, Rcode.BADVERS, 0, transport, undefined);
+        return this.#bare(msg, query, Rcode.BADVERS, 0, transport, 0);
     }
 
     const table = this.#tables.current;
     if (query.qclass !== RRClass.IN || query.qtype === RRType.AXFR || query.qtype === RRType.IXFR) {
       // Meridian serves class IN only and never transfers zones.
       const zone = table.zoneFor(query.key);
-      return this.#bare(msg, query, Rcode.REFUSED, 0, transport, zone?.name);
+      return this.#bare(msg, query, Rcode.REFUSED, 0, transport, zone?.id ?? 0);
     }
     const entry = table.name(query.key);
     if (entry !== undefined) {
       const set = entry.types.get(query.qtype) ?? entry.otherwise;
-      if (set !== undefined) return this.#fromTemplate(msg, query, set, transport, entry.zone.name);
+      if (set !== undefined) return this.#fromTemplate(msg, query, set, transport, entry.zone.id);
       return this.#negative(msg, query, entry.zone, Rcode.NOERROR, transport);
     }
     const zone = table.zoneFor(query.key);
     if (zone !== undefined) return this.#negative(msg, query, zone, Rcode.NXDOMAIN, transport);
-    return this.#bare(msg, query, Rcode.REFUSED, 0, transport, undefined);
+    return this.#bare(msg, query, Rcode.REFUSED, 0, transport, 0);
   }
 
-  #observe(zone: string | undefined, qtype: number, rcode: number, transport: Transport): void {
-    this.#observer?.onQuery(zone, qtype, rcode, transport);
+  #observe(zoneId: number, qtype: number, rcode: number, transport: Transport): void {
+    this.#observer?.onQuery(zoneId, qtype, rcode, transport === 'udp' ? 0 : 1);
   }
 
-  #fromTemplate(msg: Buffer, query: ParsedQuery, set: AnswerSet, transport: Transport, zone: string): Buffer {
-    const template = pickTemplate(set, this.#random());
+  #fromTemplate(msg: Buffer, query: ParsedQuery, set: AnswerSet, transport: Transport, zone: number): Buffer {
+    // Only weighted sets with several templates need a random draw.
+    const template = set.cumulative.length === 0 ? set.templates[0]! : pickTemplate(set, this.#random());
     const optSize = query.edns ? OPT_RECORD_SIZE : 0;
     const size = template.length + optSize;
     if (transport === 'udp' && size > udpLimit(query)) {
@@ -118,7 +122,7 @@ export class QueryHandler {
     const questionEnd = query.questionEnd;
     const size = questionEnd + 2 + zone.soaTail.length + optSize;
     if (transport === 'udp' && size > udpLimit(query)) {
-      return this.#bare(msg, query, rcode, FLAG2_AA | FLAG2_TC, transport, zone.name);
+      return this.#bare(msg, query, rcode, FLAG2_AA | FLAG2_TC, transport, zone.id);
     }
     const out = Buffer.allocUnsafe(size);
     writeHeader(out, msg, rcode, FLAG2_AA, 1, 0, 1, optSize > 0 ? 1 : 0);
@@ -126,12 +130,12 @@ export class QueryHandler {
     out.writeUInt16BE(0xc000 | (HEADER_SIZE + query.qnameLength - zone.wireLength), questionEnd);
     zone.soaTail.copy(out, questionEnd + 2);
     if (optSize > 0) writeOpt(out, questionEnd + 2 + zone.soaTail.length, 0, query.dnssecOk);
-    this.#observe(zone.name, query.qtype, rcode, transport);
+    this.#observe(zone.id, query.qtype, rcode, transport);
     return out;
   }
 
   /** Header, the question when there is one, and OPT when the query had one: errors and truncated answers. */
-  #bare(msg: Buffer, query: ParsedQuery, rcode: number, flags: number, transport: Transport, zone: string | undefined): Buffer {
+  #bare(msg: Buffer, query: ParsedQuery, rcode: number, flags: number, transport: Transport, zone: number): Buffer {
     const questionEnd = query.questionEnd;
     const hasQuestion = questionEnd > 0;
     const optSize = query.edns ? OPT_RECORD_SIZE : 0;

@@ -2,8 +2,7 @@
 // documented in docs/metrics.md; a test checks that the two lists agree.
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { RcodeName } from '../dns/constants.js';
-import type { QueryObserver, Transport } from '../dns/handler.js';
+import type { QueryObserver } from '../dns/handler.js';
 import type { AddressRef, HealthObserver } from '../health/monitor.js';
 import type { Health, ObservedResult } from '../health/state.js';
 
@@ -15,6 +14,54 @@ const QTYPE_LABELS: Readonly<Record<number, string>> = {
 /** Bounded label values: a flood of random qtypes must not create a series each. */
 export function qtypeLabel(qtype: number): string {
   return QTYPE_LABELS[qtype] ?? 'other';
+}
+
+// Query counting happens on the query path, so it is an increment in a typed array; the labelled series are
+// made only when metrics are scraped. Slots: qtype (the labelled types, then "other"), rcode, transport.
+const QTYPE_SLOT_LABELS = [...Object.values(QTYPE_LABELS), 'other'];
+const QTYPE_SLOT = new Uint8Array(65536).fill(QTYPE_SLOT_LABELS.length - 1);
+Object.keys(QTYPE_LABELS).forEach((qtype, slot) => (QTYPE_SLOT[Number(qtype)] = slot));
+const RCODE_SLOT_LABELS = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'BADVERS', 'other'];
+const rcodeSlot = (rcode: number) => (rcode <= 5 ? rcode : rcode === 16 ? 6 : 7);
+const TRANSPORT_LABELS = ['udp', 'tcp'];
+const SLOTS_PER_ZONE = QTYPE_SLOT_LABELS.length * RCODE_SLOT_LABELS.length * TRANSPORT_LABELS.length;
+
+class QueryCounts {
+  #counts = new Float64Array(SLOTS_PER_ZONE * 4);
+
+  record(zoneId: number, qtype: number, rcode: number, transport: number): void {
+    const index = zoneId * SLOTS_PER_ZONE + (QTYPE_SLOT[qtype]! * RCODE_SLOT_LABELS.length + rcodeSlot(rcode)) * 2 + transport;
+    if (index >= this.#counts.length) this.#grow(index);
+    this.#counts[index]!++;
+  }
+
+  #grow(index: number): void {
+    const bigger = new Float64Array(Math.max(index + 1, this.#counts.length * 2));
+    bigger.set(this.#counts);
+    this.#counts = bigger;
+  }
+
+  /** Every non-zero count with its labels. */
+  *entries(zoneName: (id: number) => string): Generator<[{ zone: string; qtype: string; rcode: string; transport: string }, number]> {
+    const counts = this.#counts;
+    for (let index = 0; index < counts.length; index++) {
+      const value = counts[index]!;
+      if (value === 0) continue;
+      const zoneId = Math.floor(index / SLOTS_PER_ZONE);
+      const rest = index % SLOTS_PER_ZONE;
+      const transport = rest % 2;
+      const qr = (rest - transport) / 2;
+      yield [
+        {
+          zone: zoneName(zoneId),
+          qtype: QTYPE_SLOT_LABELS[Math.floor(qr / RCODE_SLOT_LABELS.length)]!,
+          rcode: RCODE_SLOT_LABELS[qr % RCODE_SLOT_LABELS.length]!,
+          transport: TRANSPORT_LABELS[transport]!,
+        },
+        value,
+      ];
+    }
+  }
 }
 
 const HEALTH_VALUE: Readonly<Record<Health, number>> = { down: 0, up: 1, unknown: -1 };
@@ -34,17 +81,23 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
   readonly clusterLastEventAge: Gauge<'cluster'>;
   #clusters: (() => ReadonlyArray<{ name: string; synced: boolean; lastEventAt: number | undefined }>) | undefined;
   #clock: { now(): number } | undefined;
-  /** Per-query label lookups are cached: building a label set per query would cost more than the answer. */
-  readonly #queryCounters = new Map<string, { inc(): void }>();
+  readonly #queryCounts = new QueryCounts();
+  #zoneName: (id: number) => string = () => '';
 
   constructor(registry: Registry) {
     this.registry = registry;
     collectDefaultMetrics({ register: registry, prefix: 'meridian_' });
+    const queryCounts = this.#queryCounts;
+    const zoneName = (id: number) => this.#zoneName(id);
     this.dnsQueries = new Counter({
       name: 'meridian_dns_queries_total',
       help: 'DNS queries answered, by zone (empty when outside every zone), qtype, rcode and transport.',
       labelNames: ['zone', 'qtype', 'rcode', 'transport'],
       registers: [registry],
+      collect() {
+        this.reset();
+        for (const [labels, value] of queryCounts.entries(zoneName)) this.inc(labels, value);
+      },
     });
     this.probeResults = new Counter({
       name: 'meridian_probe_results_total',
@@ -127,14 +180,13 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
     this.#clock = clock;
   }
 
-  onQuery(zone: string | undefined, qtype: number, rcode: number, transport: Transport): void {
-    const key = `${zone ?? ''}|${qtype}|${rcode}|${transport}`;
-    let counter = this.#queryCounters.get(key);
-    if (counter === undefined) {
-      counter = this.dnsQueries.labels(zone ?? '', qtypeLabel(qtype), RcodeName[rcode] ?? String(rcode), transport);
-      this.#queryCounters.set(key, counter);
-    }
-    counter.inc();
+  /** How zone ids (ZoneEntry.id) map to names, for labelling the query counts. */
+  nameZones(zoneName: (id: number) => string): void {
+    this.#zoneName = zoneName;
+  }
+
+  onQuery(zoneId: number, qtype: number, rcode: number, transport: number): void {
+    this.#queryCounts.record(zoneId, qtype, rcode, transport);
   }
 
   onResult(ref: AddressRef, result: ObservedResult): void {
