@@ -1,8 +1,7 @@
 // Zone policy + targets with health → answer table.
 //
 // A full build happens when the zones change. When health changes, `refresh` rebuilds only the records whose
-// targets changed, plus the CNAME owners whose answers chase into them, and publishes a new table that shares
-// every other entry with the old one.
+// targets changed, plus the CNAME owners whose answers chase into them, and replaces just those entries.
 
 import { Rcode, RRType } from '../dns/constants.js';
 import type { BalancedRecord, ZoneConfig } from '../zone/model.js';
@@ -57,8 +56,7 @@ export class AnswerTableBuilder {
   readonly #zoneIds = new Map<string, number>();
   readonly #zoneNames: string[] = [''];
   #zones = new Map<string, ZoneState>();
-  #zoneEntries = new Map<string, ZoneEntry>();
-  #names = new Map<string, NameEntry>();
+  #table: AnswerTable = AnswerTable.empty();
 
   constructor(targets: TargetSource) {
     this.#targets = targets;
@@ -83,9 +81,8 @@ export class AnswerTableBuilder {
       for (const name of state.data.keys()) names.set(nameToKey(name), encodeName(state, name));
     }
     this.#zones = states;
-    this.#zoneEntries = zoneEntries;
-    this.#names = names;
-    return new AnswerTable(zoneEntries, names);
+    this.#table = new AnswerTable(zoneEntries, names);
+    return this.#table;
   }
 
   /** The zone names by id (index 0 is the empty name, for queries outside every zone). */
@@ -105,20 +102,20 @@ export class AnswerTableBuilder {
 
   /**
    * Rebuilds the given balanced records (their targets or health changed) and every CNAME owner that chases
-   * into them. Returns a new table; the previous one stays valid and unchanged for queries still using it.
+   * into them, and replaces their entries in the current table (see AnswerTable.replaceEntries).
    */
   refresh(records: Iterable<RecordRef>): AnswerTable {
-    const names = new Map(this.#names);
+    const updates = new Map<string, NameEntry>();
     for (const ref of records) {
       const state = this.#zones.get(ref.zone);
       const record = state?.balanced.get(ref.name);
       if (state === undefined || record === undefined) continue;
       state.data.set(record.name, { types: balancedTypes(state.config, record, this.#targets) });
-      names.set(nameToKey(record.name), encodeName(state, record.name));
-      for (const owner of state.dependents.get(record.name) ?? []) names.set(nameToKey(owner), encodeName(state, owner));
+      updates.set(nameToKey(record.name), encodeName(state, record.name));
+      for (const owner of state.dependents.get(record.name) ?? []) updates.set(nameToKey(owner), encodeName(state, owner));
     }
-    this.#names = names;
-    return new AnswerTable(this.#zoneEntries, names);
+    this.#table.replaceEntries(updates);
+    return this.#table;
   }
 }
 

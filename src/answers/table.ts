@@ -1,5 +1,7 @@
-// The answer table: everything the query path needs, precomputed as wire bytes. It is immutable; a reload or a
-// health change builds a new one and swaps it in whole, so a query never sees half an update.
+// The answer table: everything the query path needs, precomputed as wire bytes. Its entries are immutable. A
+// reload builds a new table and swaps it in whole. A health change replaces a few entries in place, in one
+// synchronous step: the query path is synchronous too, so no query can run in the middle of it and see half
+// an update, and copying an index of 20,000 names for every flip would cost milliseconds for nothing.
 
 /** The possible responses for one (name, qtype), with how likely each is. */
 export interface AnswerSet {
@@ -31,10 +33,10 @@ export interface NameEntry {
 
 export class AnswerTable {
   readonly #zones: ReadonlyMap<string, ZoneEntry>;
-  readonly #names: ReadonlyMap<string, NameEntry>;
+  readonly #names: Map<string, NameEntry>;
 
   /** Keys are names in wire form, lowercase, as latin1 strings (see nameToKey). */
-  constructor(zones: ReadonlyMap<string, ZoneEntry>, names: ReadonlyMap<string, NameEntry>) {
+  constructor(zones: ReadonlyMap<string, ZoneEntry>, names: Map<string, NameEntry>) {
     this.#zones = zones;
     this.#names = names;
   }
@@ -49,6 +51,11 @@ export class AnswerTable {
 
   get nameCount(): number {
     return this.#names.size;
+  }
+
+  /** Replaces entries of names that already exist (a partial rebuild); must run in one synchronous step. */
+  replaceEntries(entries: Iterable<readonly [string, NameEntry]>): void {
+    for (const [key, entry] of entries) this.#names.set(key, entry);
   }
 
   name(key: string): NameEntry | undefined {
