@@ -2,7 +2,8 @@
 // Data flows one way: zone files → endpoints → probes → health → answer table → query handler → listeners.
 
 import { Registry } from 'prom-client';
-import { AnswerTableBuilder, type RecordRef } from './answers/build.js';
+import { AnswerTableBuilder, type RecordRef, type TargetSource } from './answers/build.js';
+import type { ResolvedTarget } from './answers/select.js';
 import { AnswerTable } from './answers/table.js';
 import { ClusterWatcher, type ClusterStatus } from './discovery/kubernetes/cluster.js';
 import { createResourceClient, loadKubeConfig } from './discovery/kubernetes/client.js';
@@ -20,12 +21,14 @@ import { ProbeScheduler, type Ticker } from './health/scheduler.js';
 import type { Health, ObservedResult } from './health/state.js';
 import { systemClock, type Clock, type Prober } from './health/types.js';
 import { startAdminServer, type AdminServer } from './observability/admin.js';
-import type { Logger } from './observability/logger.js';
+import type { Logger, LogLevel } from './observability/logger.js';
 import { MeridianMetrics } from './observability/metrics.js';
 import { buildStatus, type ReloadOutcome } from './observability/status.js';
 import { loadZoneDirectory } from './zone/load.js';
 import { formatZoneIssue, type ZoneConfig } from './zone/model.js';
 import { watchDirectory, type DirectoryWatcher } from './zone/watch.js';
+import { WorkerPool } from './workers/pool.js';
+import { recordKey } from './workers/protocol.js';
 
 export type { ReloadOutcome } from './observability/status.js';
 
@@ -53,6 +56,12 @@ export interface MeridianOptions {
   /** End a watch silent for this long (default 60 s). */
   readonly watchInactivityMs?: number;
   readonly hostnameLookup?: HostnameLookup;
+  /**
+   * DNS worker processes sharing the listen ports (SO_REUSEPORT). 1 (the default) serves DNS in this process;
+   * with more, this process probes, watches and decides, and the workers only answer.
+   */
+  readonly workers?: number;
+  readonly workerLogLevel?: LogLevel;
 }
 
 export interface Meridian {
@@ -153,7 +162,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     refreshScheduled = false;
     if (pendingRefresh.size === 0) return;
     const started = performance.now();
-    tables.current = builder.refresh(pendingRefresh.values());
+    tables.current = refresh(pendingRefresh.values());
     const seconds = (performance.now() - started) / 1000;
     metrics.answerRebuild.observe({ kind: 'partial' }, seconds);
     logger.debug('answers rebuilt after a health change', { records: pendingRefresh.size, rebuildMs: Math.round(seconds * 1e6) / 1e3 });
@@ -178,14 +187,41 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       }
     },
   });
-  const builder = new AnswerTableBuilder(healthAnnotatedTargets(endpoints, monitor));
+  // Every resolution of a record's targets is kept, so DNS workers (if any) can be sent exactly the inputs this
+  // process used: the full set after a build, the changed records after a partial rebuild.
+  const annotated = healthAnnotatedTargets(endpoints, monitor);
+  const resolvedTargets = new Map<string, readonly ResolvedTarget[]>();
+  let changedTargets = new Map<string, readonly ResolvedTarget[]>();
+  const recordingTargets: TargetSource = {
+    resolve(zone, record) {
+      const resolved = annotated.resolve(zone, record);
+      const key = recordKey(zone.zone, record.name);
+      resolvedTargets.set(key, resolved);
+      changedTargets.set(key, resolved);
+      return resolved;
+    },
+  };
+  const builder = new AnswerTableBuilder(recordingTargets);
   metrics.nameZones((id) => builder.zoneNames()[id] ?? '');
+  let pool: WorkerPool | undefined;
+  const build = (zones: readonly ZoneConfig[]) => {
+    resolvedTargets.clear();
+    const table = builder.build(zones);
+    pool?.sendZones(zones, resolvedTargets);
+    return table;
+  };
+  const refresh = (records: Iterable<RecordRef>) => {
+    changedTargets = new Map();
+    const table = builder.refresh(records);
+    pool?.sendTargets(changedTargets);
+    return table;
+  };
 
   const apply = (zones: readonly ZoneConfig[], initial: boolean): number => {
     const started = performance.now();
     monitor.sync(desiredProbes(zones, endpoints), initial);
     pendingRefresh.clear(); // the full build below reads the latest health
-    tables.current = builder.build(zones);
+    tables.current = build(zones);
     const seconds = (performance.now() - started) / 1000;
     metrics.answerRebuild.observe({ kind: 'full' }, seconds);
     return seconds * 1000;
@@ -197,7 +233,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     const started = performance.now();
     monitor.sync(desiredProbes(zones, endpoints), false);
     const records = recordsUsingClusters(zones, clusters.has('*') ? undefined : clusters);
-    if (records.length > 0) tables.current = builder.refresh(records);
+    if (records.length > 0) tables.current = refresh(records);
     const seconds = (performance.now() - started) / 1000;
     metrics.answerRebuild.observe({ kind: 'partial' }, seconds);
     logger.debug('cluster endpoints changed', { clusters: [...clusters], records: records.length, rebuildMs: round(seconds * 1000) });
@@ -254,7 +290,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
 
   // Ready once every cluster has synced (or the deadline passed), what they exposed is being probed, and every
   // probed address has had its first result.
-  const ready = () => clustersReady() && !endpointsFlushScheduled && monitor.firstRoundDone();
+  const ready = () => clustersReady() && !endpointsFlushScheduled && monitor.firstRoundDone() && (pool?.ready() ?? true);
   const status = () =>
     buildStatus({ zones, lastReload, ready: ready(), health: monitor, endpoints, clock, clusters: clusterStatus(), clusterSyncDeadline: startedAt + clusterSyncTimeoutMs });
 
@@ -262,13 +298,28 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   let dns: DnsServer | undefined;
   let admin: AdminServer | undefined;
   let watcher: DirectoryWatcher | undefined;
+  const workers = options.workers ?? 1;
   try {
-    dns = await startDnsServer({ endpoints: options.listen, handler, logger, ...(options.tcpLimits ? { tcpLimits: options.tcpLimits } : {}) });
+    if (workers > 1) {
+      pool = await WorkerPool.start({
+        count: workers,
+        endpoints: options.listen,
+        logLevel: options.workerLogLevel ?? 'info',
+        logger,
+        ...(options.tcpLimits ? { tcpLimits: options.tcpLimits } : {}),
+      });
+      pool.sendZones(zones, resolvedTargets);
+      metrics.addQueryCounts(() => pool!.queryCounts());
+      logger.info('listening', { workers, endpoints: options.listen, transports: ['udp', 'tcp'], port: options.listen[0]!.port, address: options.listen[0]!.host });
+    } else {
+      dns = await startDnsServer({ endpoints: options.listen, handler, logger, ...(options.tcpLimits ? { tcpLimits: options.tcpLimits } : {}) });
+    }
     if (options.admin !== undefined) {
       admin = await startAdminServer({ endpoint: options.admin, readiness: { ready }, status, metrics: metrics.registry, logger });
     }
   } catch (error) {
     await dns?.close();
+    await pool?.stop();
     throw error;
   }
   scheduler.start();
@@ -278,7 +329,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   }
 
   return {
-    dnsEndpoints: dns.endpoints,
+    dnsEndpoints: dns?.endpoints ?? options.listen,
     adminEndpoint: admin?.endpoint,
     metrics,
     reload,
@@ -289,7 +340,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       scheduler.stop();
       for (const clusterWatcher of watchers.values()) clusterWatcher.stop();
       hostnames.stop();
-      await Promise.all([dns?.close(), admin?.close()]);
+      await Promise.all([dns?.close(), admin?.close(), pool?.stop()]);
     },
   };
 }

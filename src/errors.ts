@@ -26,6 +26,8 @@ export const Errors = {
     `'${value}' is not ADDR:PORT (for IPv6 use [ADDR]:PORT)`),
   listenFailed: defineError('MERIDIAN_LISTEN_FAILED', (what: string, address: string, reason: string) =>
     `cannot listen for ${what} on ${address}: ${reason}`),
+  workersNeedPort: defineError('MERIDIAN_WORKERS_NEED_PORT', () =>
+    'with --workers, every --listen address needs an explicit port: the workers share it (SO_REUSEPORT)'),
   badClusterSpec: defineError('MERIDIAN_BAD_CLUSTER', (value: string) =>
     `'${value}' is not NAME=KUBECONFIG[#CONTEXT] with NAME a DNS label (lowercase letters, digits, '-')`),
   duplicateCluster: defineError('MERIDIAN_DUPLICATE_CLUSTER', (name: string) => `cluster '${name}' is registered twice`),

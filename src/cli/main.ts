@@ -35,6 +35,13 @@ interface ServeFlags {
   inCluster?: string;
   namespace?: string;
   clusterSyncTimeout: number;
+  workers: number;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError(`'${value}' is not a whole number from 1 to 64`);
+  return n;
 }
 
 function collectString(value: string, previous: string[] | undefined): string[] {
@@ -69,6 +76,7 @@ export function buildProgram(): Command {
     .option('--in-cluster <name>', 'watch the cluster Meridian runs in, through its service account (also MERIDIAN_IN_CLUSTER)')
     .option('--namespace <namespace>', 'watch one namespace only (also MERIDIAN_NAMESPACE)')
     .option('--cluster-sync-timeout <duration>', '/readyz waits at most this long for every cluster to sync', durationArg, 30_000)
+    .option('--workers <n>', 'DNS worker processes sharing the listen ports; probing and watching stay in one process', positiveInteger, 1)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .action(async (flags: ServeFlags) => {
       const level: LogLevel = isLogLevel(flags.logLevel) ? flags.logLevel : 'info';
@@ -83,6 +91,8 @@ export function buildProgram(): Command {
           clusters: discovery.clusters,
           ...(discovery.namespace === undefined ? {} : { namespace: discovery.namespace }),
           clusterSyncTimeoutMs: flags.clusterSyncTimeout,
+          workers: flags.workers,
+          workerLogLevel: level,
         });
         process.on('SIGHUP', () => void meridian.reload('SIGHUP'));
         const stop = (signal: string) => {

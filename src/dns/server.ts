@@ -18,6 +18,8 @@ export interface DnsServerOptions {
   readonly handler: QueryHandler;
   readonly logger: Logger;
   readonly tcpLimits?: TcpLimits;
+  /** Share the ports with other processes (SO_REUSEPORT), for `--workers`. Needs explicit ports. */
+  readonly reusePort?: boolean;
 }
 
 /** With port 0, TCP picks a free port and UDP must take the same one; another process may hold it for UDP. */
@@ -44,9 +46,10 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
 async function listenPair(endpoint: ListenEndpoint, options: DnsServerOptions): Promise<[TcpListener, UdpListener]> {
   const limits = options.tcpLimits ?? DEFAULT_TCP_LIMITS;
   for (let attempt = 1; ; attempt++) {
-    const tcp = await listenTcp(endpoint, options.handler, options.logger, limits);
+    const reusePort = options.reusePort ?? false;
+    const tcp = await listenTcp(endpoint, options.handler, options.logger, limits, reusePort);
     try {
-      const udp = await listenUdp(tcp.endpoint, options.handler, options.logger);
+      const udp = await listenUdp(tcp.endpoint, options.handler, options.logger, reusePort);
       return [tcp, udp];
     } catch (error) {
       await tcp.close();

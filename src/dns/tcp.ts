@@ -40,6 +40,7 @@ export function listenTcp(
   handler: QueryHandler,
   logger: Logger,
   limits: TcpLimits = DEFAULT_TCP_LIMITS,
+  reusePort = false,
 ): Promise<TcpListener> {
   const sockets = new Set<net.Socket>();
   const perClient = new Map<string, number>();
@@ -67,7 +68,7 @@ export function listenTcp(
       reject(Errors.listenFailed(['TCP', formatEndpoint(endpoint), error.code ?? error.message], { cause: error }));
     };
     server.once('error', onListenError);
-    server.listen({ host: endpoint.host, port: endpoint.port, ipv6Only: net.isIP(endpoint.host) === 6 }, () => {
+    server.listen({ host: endpoint.host, port: endpoint.port, ipv6Only: net.isIP(endpoint.host) === 6, reusePort }, () => {
       server.off('error', onListenError);
       server.on('error', (error) => logger.warn('tcp server error', { error }));
       const address = server.address() as net.AddressInfo;

@@ -10,8 +10,9 @@ export interface UdpListener {
   close(): Promise<void>;
 }
 
-export function listenUdp(endpoint: ListenEndpoint, handler: QueryHandler, logger: Logger): Promise<UdpListener> {
-  const socket = dgram.createSocket({ type: isIP(endpoint.host) === 6 ? 'udp6' : 'udp4', ipv6Only: isIP(endpoint.host) === 6 });
+export function listenUdp(endpoint: ListenEndpoint, handler: QueryHandler, logger: Logger, reusePort = false): Promise<UdpListener> {
+  // reusePort (SO_REUSEPORT): several worker processes bind the same port and the kernel spreads datagrams.
+  const socket = dgram.createSocket({ type: isIP(endpoint.host) === 6 ? 'udp6' : 'udp4', ipv6Only: isIP(endpoint.host) === 6, reusePort });
   return new Promise((resolve, reject) => {
     const onBindError = (error: NodeJS.ErrnoException) => {
       socket.close();

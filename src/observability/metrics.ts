@@ -3,6 +3,7 @@
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { QueryObserver } from '../dns/handler.js';
+import type { QueryCountEntry } from '../workers/protocol.js';
 import type { AddressRef, HealthObserver } from '../health/monitor.js';
 import type { Health, ObservedResult } from '../health/state.js';
 
@@ -26,10 +27,11 @@ const rcodeSlot = (rcode: number) => (rcode <= 5 ? rcode : rcode === 16 ? 6 : 7)
 const TRANSPORT_LABELS = ['udp', 'tcp'];
 const SLOTS_PER_ZONE = QTYPE_SLOT_LABELS.length * RCODE_SLOT_LABELS.length * TRANSPORT_LABELS.length;
 
-class QueryCounts {
+/** Query counts by zone id, qtype, rcode and transport: an increment in a typed array per query. */
+export class QueryCounts implements QueryObserver {
   #counts = new Float64Array(SLOTS_PER_ZONE * 4);
 
-  record(zoneId: number, qtype: number, rcode: number, transport: number): void {
+  onQuery(zoneId: number, qtype: number, rcode: number, transport: number): void {
     const index = zoneId * SLOTS_PER_ZONE + (QTYPE_SLOT[qtype]! * RCODE_SLOT_LABELS.length + rcodeSlot(rcode)) * 2 + transport;
     if (index >= this.#counts.length) this.#grow(index);
     this.#counts[index]!++;
@@ -83,6 +85,8 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
   #clock: { now(): number } | undefined;
   readonly #queryCounts = new QueryCounts();
   #zoneName: (id: number) => string = () => '';
+  /** Counts from other processes (DNS workers), added to this process's own at scrape time. */
+  #externalQueryCounts: () => Iterable<QueryCountEntry> = () => [];
 
   constructor(registry: Registry) {
     this.registry = registry;
@@ -94,9 +98,10 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
       help: 'DNS queries answered, by zone (empty when outside every zone), qtype, rcode and transport.',
       labelNames: ['zone', 'qtype', 'rcode', 'transport'],
       registers: [registry],
-      collect() {
-        this.reset();
-        for (const [labels, value] of queryCounts.entries(zoneName)) this.inc(labels, value);
+      collect: () => {
+        this.dnsQueries.reset();
+        for (const [labels, value] of queryCounts.entries(zoneName)) this.dnsQueries.inc(labels, value);
+        for (const { labels, value } of this.#externalQueryCounts()) this.dnsQueries.inc({ ...labels }, value);
       },
     });
     this.probeResults = new Counter({
@@ -180,13 +185,18 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
     this.#clock = clock;
   }
 
+  /** Adds the query counts of DNS worker processes to meridian_dns_queries_total. */
+  addQueryCounts(source: () => Iterable<QueryCountEntry>): void {
+    this.#externalQueryCounts = source;
+  }
+
   /** How zone ids (ZoneEntry.id) map to names, for labelling the query counts. */
   nameZones(zoneName: (id: number) => string): void {
     this.#zoneName = zoneName;
   }
 
   onQuery(zoneId: number, qtype: number, rcode: number, transport: number): void {
-    this.#queryCounts.record(zoneId, qtype, rcode, transport);
+    this.#queryCounts.onQuery(zoneId, qtype, rcode, transport);
   }
 
   onResult(ref: AddressRef, result: ObservedResult): void {

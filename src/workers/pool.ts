@@ -1,0 +1,159 @@
+// The primary's side of `--workers N`: forks the DNS workers, keeps every one of them on the current answer
+// inputs, restarts one that dies (with backoff), and collects their query counts for /metrics.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ResolvedTarget } from '../answers/select.js';
+import type { ListenEndpoint } from '../dns/endpoint.js';
+import type { TcpLimits } from '../dns/tcp.js';
+import { Errors } from '../errors.js';
+import type { Logger, LogLevel } from '../observability/logger.js';
+import type { ZoneConfig } from '../zone/model.js';
+import { WORKER_SETTINGS_ENV, type FromWorker, type QueryCountEntry, type ToWorker, type WorkerSettings } from './protocol.js';
+
+const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+const START_TIMEOUT_MS = 15_000;
+
+export interface WorkerPoolOptions {
+  readonly count: number;
+  readonly endpoints: readonly ListenEndpoint[];
+  readonly tcpLimits?: TcpLimits;
+  readonly logLevel: LogLevel;
+  readonly logger: Logger;
+}
+
+interface Worker {
+  readonly index: number;
+  child: ChildProcess;
+  listening: boolean;
+  counts: readonly QueryCountEntry[];
+  restarts: number;
+}
+
+export class WorkerPool {
+  readonly #options: WorkerPoolOptions;
+  readonly #workers: Worker[] = [];
+  /** The last full state, replayed to a restarted worker. */
+  #zones: { zones: readonly ZoneConfig[]; targets: Map<string, readonly ResolvedTarget[]> } | undefined;
+  #stopping = false;
+
+  private constructor(options: WorkerPoolOptions) {
+    this.#options = options;
+  }
+
+  /** Forks the workers and resolves once every one listens; rejects (and stops them) if one cannot. */
+  static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
+    if (options.endpoints.some((e) => e.port === 0)) throw Errors.workersNeedPort([]);
+    const pool = new WorkerPool(options);
+    try {
+      await Promise.all(Array.from({ length: options.count }, (_, index) => pool.#spawn(index)));
+    } catch (error) {
+      await pool.stop();
+      throw error;
+    }
+    return pool;
+  }
+
+  get endpoints(): readonly ListenEndpoint[] {
+    return this.#options.endpoints;
+  }
+
+  /** Every worker listens (a restarting one does not). */
+  ready(): boolean {
+    return this.#workers.length === this.#options.count && this.#workers.every((w) => w.listening);
+  }
+
+  /** New zones with every record's targets: each worker rebuilds its table. */
+  sendZones(zones: readonly ZoneConfig[], targets: ReadonlyMap<string, readonly ResolvedTarget[]>): void {
+    this.#zones = { zones, targets: new Map(targets) };
+    this.#broadcast({ type: 'zones', zones, targets: [...targets] });
+  }
+
+  /** Some records' targets or health changed. */
+  sendTargets(targets: ReadonlyMap<string, readonly ResolvedTarget[]>): void {
+    if (targets.size === 0) return;
+    for (const [key, value] of targets) this.#zones?.targets.set(key, value);
+    this.#broadcast({ type: 'targets', targets: [...targets] });
+  }
+
+  /** Every worker's latest cumulative counts (a restarted worker starts again from zero). */
+  *queryCounts(): Generator<QueryCountEntry> {
+    for (const worker of this.#workers) yield* worker.counts;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await Promise.all(
+      this.#workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.child.exitCode !== null || worker.child.signalCode !== null) return resolve();
+            worker.child.once('exit', () => resolve());
+            if (worker.child.connected) worker.child.send({ type: 'stop' } satisfies ToWorker);
+            else worker.child.kill('SIGTERM');
+            // A worker that does not stop in time is killed.
+            setTimeout(() => worker.child.kill('SIGKILL'), 5_000).unref();
+          }),
+      ),
+    );
+  }
+
+  #broadcast(message: ToWorker): void {
+    for (const worker of this.#workers) if (worker.child.connected) worker.child.send(message);
+  }
+
+  #spawn(index: number, restarts = 0): Promise<void> {
+    const settings: WorkerSettings = {
+      index,
+      endpoints: this.#options.endpoints,
+      logLevel: this.#options.logLevel,
+      ...(this.#options.tcpLimits ? { tcpLimits: this.#options.tcpLimits } : {}),
+    };
+    const child = fork(WORKER_MAIN, [], {
+      env: { ...process.env, [WORKER_SETTINGS_ENV]: JSON.stringify(settings) },
+      // Workers log to the same stderr, as JSON lines with their index.
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
+    const worker: Worker = { index, child, listening: false, counts: [], restarts };
+    this.#workers[index] = worker;
+    if (this.#zones !== undefined) child.send({ type: 'zones', zones: this.#zones.zones, targets: [...this.#zones.targets] } satisfies ToWorker);
+
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`DNS worker ${index} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      child.on('message', (message: FromWorker) => {
+        switch (message.type) {
+          case 'listening':
+            clearTimeout(timer);
+            worker.listening = true;
+            resolve();
+            break;
+          case 'failed':
+            clearTimeout(timer);
+            reject(Errors.listenFailed(['DNS (worker)', this.#options.endpoints.map((e) => `${e.host}:${e.port}`).join(', '), message.message]));
+            break;
+          case 'counts':
+            worker.counts = message.counts;
+            break;
+        }
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        const wasListening = worker.listening;
+        worker.listening = false;
+        if (this.#stopping) return;
+        if (!wasListening) {
+          reject(new Error(`DNS worker ${index} exited before listening (${code ?? signal})`));
+          // At start that fails the start; a restart that fails is tried again below.
+          if (restarts === 0) return;
+        }
+        // A worker died while serving: the others keep answering; start a new one after a pause that grows.
+        const delay = Math.min(30_000, 500 * 2 ** Math.min(restarts, 6));
+        this.#options.logger.error('DNS worker exited; restarting it', { worker: index, code, signal, restartInMs: delay });
+        setTimeout(() => {
+          if (!this.#stopping) this.#spawn(index, restarts + 1).catch((error: unknown) => this.#options.logger.error('DNS worker restart failed', { worker: index, error }));
+        }, delay).unref();
+      });
+    });
+  }
+}

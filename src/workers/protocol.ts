@@ -1,0 +1,44 @@
+// Messages between the primary process (zones, discovery, probing) and its DNS worker processes
+// (`meridian serve --workers N`). The primary decides every answer input; a worker only builds the table from
+// what it is sent and serves it, so probing and Kubernetes watching happen once, whatever N is.
+
+import type { ResolvedTarget } from '../answers/select.js';
+import type { ListenEndpoint } from '../dns/endpoint.js';
+import type { TcpLimits } from '../dns/tcp.js';
+import type { LogLevel } from '../observability/logger.js';
+import type { ZoneConfig } from '../zone/model.js';
+
+/** "zone\nrecord name": the key of a balanced record's resolved targets. */
+export function recordKey(zone: string, record: string): string {
+  return `${zone}\n${record}`;
+}
+
+/** What a worker needs to start, passed as JSON in its environment. */
+export interface WorkerSettings {
+  readonly index: number;
+  readonly endpoints: readonly ListenEndpoint[];
+  readonly tcpLimits?: TcpLimits;
+  readonly logLevel: LogLevel;
+}
+
+export const WORKER_SETTINGS_ENV = 'MERIDIAN_WORKER_SETTINGS';
+
+export type ToWorker =
+  /** New zones: build the whole table. `targets` holds every balanced record's targets. */
+  | { readonly type: 'zones'; readonly zones: readonly ZoneConfig[]; readonly targets: ReadonlyArray<readonly [string, readonly ResolvedTarget[]]> }
+  /** Some records' targets or health changed: rebuild those. */
+  | { readonly type: 'targets'; readonly targets: ReadonlyArray<readonly [string, readonly ResolvedTarget[]]> }
+  /** Close the listeners and exit. */
+  | { readonly type: 'stop' };
+
+export interface QueryCountEntry {
+  readonly labels: { readonly zone: string; readonly qtype: string; readonly rcode: string; readonly transport: string };
+  readonly value: number;
+}
+
+export type FromWorker =
+  | { readonly type: 'listening'; readonly endpoints: readonly ListenEndpoint[] }
+  /** The worker could not start (a port taken, say). */
+  | { readonly type: 'failed'; readonly message: string }
+  /** Cumulative query counts, sent every second, for the primary's /metrics. */
+  | { readonly type: 'counts'; readonly counts: readonly QueryCountEntry[] };

@@ -1,0 +1,73 @@
+// A DNS worker process (`meridian serve --workers N`): it serves the DNS ports, shared with its siblings through
+// SO_REUSEPORT, and builds its answer table from what the primary sends. It probes nothing and watches nothing.
+
+import type { TargetSource } from '../answers/build.js';
+import { AnswerTableBuilder } from '../answers/build.js';
+import type { ResolvedTarget } from '../answers/select.js';
+import { AnswerTable } from '../answers/table.js';
+import { QueryHandler } from '../dns/handler.js';
+import { startDnsServer, type DnsServer } from '../dns/server.js';
+import { createJsonLogger } from '../observability/logger.js';
+import { QueryCounts } from '../observability/metrics.js';
+import { recordKey, WORKER_SETTINGS_ENV, type FromWorker, type QueryCountEntry, type ToWorker, type WorkerSettings } from './protocol.js';
+
+const COUNTS_EVERY_MS = 1_000;
+
+function send(message: FromWorker): void {
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  const settings = JSON.parse(process.env[WORKER_SETTINGS_ENV] ?? '{}') as WorkerSettings;
+  const logger = createJsonLogger({ level: settings.logLevel }, { worker: settings.index });
+
+  const targets = new Map<string, readonly ResolvedTarget[]>();
+  const source: TargetSource = { resolve: (zone, record) => targets.get(recordKey(zone.zone, record.name)) ?? [] };
+  const builder = new AnswerTableBuilder(source);
+  const tables = { current: AnswerTable.empty() };
+  const counts = new QueryCounts();
+  const handler = new QueryHandler(tables, { observer: counts });
+
+  process.on('message', (message: ToWorker) => {
+    switch (message.type) {
+      case 'zones':
+        targets.clear();
+        for (const [key, value] of message.targets) targets.set(key, value);
+        tables.current = builder.build(message.zones);
+        break;
+      case 'targets': {
+        const records = message.targets.map(([key, value]) => {
+          targets.set(key, value);
+          const [zone, name] = key.split('\n') as [string, string];
+          return { zone, name };
+        });
+        tables.current = builder.refresh(records);
+        break;
+      }
+      case 'stop':
+        void server?.close().then(() => process.exit(0));
+        break;
+    }
+  });
+  // The primary is gone: a worker must not outlive it and keep answering with a frozen table.
+  process.on('disconnect', () => process.exit(0));
+
+  let server: DnsServer | undefined;
+  try {
+    server = await startDnsServer({ endpoints: settings.endpoints, handler, logger, reusePort: true, ...(settings.tcpLimits ? { tcpLimits: settings.tcpLimits } : {}) });
+  } catch (error) {
+    send({ type: 'failed', message: (error as Error).message });
+    process.exit(1);
+  }
+  send({ type: 'listening', endpoints: server.endpoints });
+
+  const report = () => {
+    const names = builder.zoneNames();
+    const entries: QueryCountEntry[] = [];
+    for (const [labels, value] of counts.entries((id) => names[id] ?? '')) entries.push({ labels, value });
+    send({ type: 'counts', counts: entries });
+  };
+  setInterval(report, COUNTS_EVERY_MS).unref();
+}
+
+void main();

@@ -1,0 +1,112 @@
+// `meridian serve --workers 2`: two DNS worker processes share the port; probing happens once, in the primary,
+// and every worker follows the same answers. A worker that dies is replaced while the other keeps answering.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import net from 'node:net';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { dig } from '../helpers/dig.js';
+import { dnsClient, waitForValue, type DnsClient } from '../helpers/dns-client.js';
+import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
+
+const ZONE = 'gslb.example.test';
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).toString().trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+describe('meridian serve --workers 2', () => {
+  let ingresses: HttpIngress[];
+  let zones: ZoneDir;
+  let server: ServerProcess;
+  let clients: DnsClient[];
+
+  /** Answers seen by many clients (many source ports, so the kernel spreads them over both workers). */
+  const answers = async () => new Set(await Promise.all(clients.map((c) => c.addresses(`shop.${ZONE}`))));
+
+  before(async () => {
+    const first = await startHttpIngress({ host: '127.0.0.71' });
+    ingresses = [first, await startHttpIngress({ host: '127.0.0.72', port: first.port })];
+    zones = await makeZoneDir({
+      'zone.yaml': `zone: ${ZONE}
+soa: { rname: hostmaster.example.test }
+nameservers: { ns1.${ZONE}: [127.0.0.1] }
+records:
+  shop:
+    policy: failover
+    check: { protocol: http, port: ${first.port}, path: /healthz, interval: 1s, timeout: 1s, fall: 1, rise: 1 }
+    targets: [ { address: 127.0.0.71 }, { address: 127.0.0.72 } ]
+`,
+    });
+    server = await startServerProcess({ zonesDir: zones.dir, port: await freePort(), args: ['--workers', '2'] });
+    clients = await Promise.all(Array.from({ length: 16 }, () => dnsClient({ host: server.host, port: server.port })));
+    await waitForValue(async () => (await fetch(`http://127.0.0.1:${server.adminPort}/readyz`)).status, 200, 10_000);
+  });
+  after(async () => {
+    for (const client of clients ?? []) client.close();
+    await server?.stop();
+    for (const ingress of ingresses ?? []) await ingress.close();
+    await zones?.remove();
+  });
+
+  it('runs two workers that answer on UDP and TCP', async () => {
+    assert.equal(childPids(server.child.pid!).length, 2);
+    assert.deepEqual([...(await answers())], ['127.0.0.71']);
+    const tcp = await dig({ server: server.host, port: server.port, name: `shop.${ZONE}`, options: ['+tcp'] });
+    assert.deepEqual(tcp.answer.map((a) => a.split(' ').at(-1)), ['127.0.0.71']);
+  });
+
+  it('probes once, in the primary, not once per worker', async () => {
+    const before = ingresses[0]!.requests.length;
+    const started = performance.now();
+    await waitForValue(async () => ingresses[0]!.requests.length >= before + 3, true, 10_000, 50);
+    const perSecond = (ingresses[0]!.requests.length - before) / ((performance.now() - started) / 1000);
+    // One prober at a 1 s interval: about one probe a second (three workers probing would make three).
+    assert.ok(perSecond < 1.6, `${perSecond.toFixed(2)} probes per second`);
+  });
+
+  it('every worker follows a failover', async (t: TestContext) => {
+    await ingresses[0]!.kill();
+    const ms = await waitForValue(async () => [...(await answers())].join(), '127.0.0.72', 8_000, 20);
+    t.diagnostic(`all 16 clients saw the failover after ${Math.round(ms)} ms`);
+    await ingresses[0]!.revive();
+    await waitForValue(async () => [...(await answers())].join(), '127.0.0.71', 8_000, 20);
+  });
+
+  it('replaces a worker that dies, while the other keeps answering', async () => {
+    const [victim] = childPids(server.child.pid!);
+    process.kill(victim!, 'SIGKILL');
+    // Queries keep being answered throughout (each client retries on its own timeout, like a resolver).
+    for (let i = 0; i < 20; i++) {
+      const seen = await Promise.all(clients.map((c) => c.addresses(`shop.${ZONE}`).catch(() => c.addresses(`shop.${ZONE}`))));
+      assert.ok(seen.every((a) => a === '127.0.0.71'), `answers ${seen}`);
+    }
+    await waitForValue(async () => {
+      const pids = childPids(server.child.pid!);
+      return pids.length === 2 && !pids.includes(victim!);
+    }, true, 10_000);
+    await waitForValue(async () => (await fetch(`http://127.0.0.1:${server.adminPort}/readyz`)).status, 200, 10_000);
+  });
+
+  it('counts every worker’s queries in the primary’s /metrics', async () => {
+    await waitForValue(async () => {
+      const text = await (await fetch(`http://127.0.0.1:${server.adminPort}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`meridian_dns_queries_total{zone="${ZONE}",qtype="A",rcode="NOERROR",transport="udp"}`));
+      return Number(line?.split(' ').at(-1) ?? 0) > 0;
+    }, true, 5_000);
+  });
+});
