@@ -2,6 +2,7 @@
 // `git pull` write several files and renames in a row, and a Kubernetes ConfigMap update swaps a `..data`
 // symlink; a debounce turns each burst into one reload.
 
+import { realpath } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from '../observability/logger.js';
 
@@ -13,15 +14,23 @@ export interface WatchOptions {
   readonly debounceMs?: number;
   /** How often to try again when the directory cannot be watched (missing, unreadable). */
   readonly retryMs?: number;
+  /**
+   * How often to check whether the path now leads to another directory. git-sync publishes each commit by
+   * pointing a symlink (`--link`) at a new worktree and deleting the old one: a watch on the old directory would
+   * never fire again.
+   */
+  readonly relinkCheckMs?: number;
 }
 
 export function watchDirectory(dir: string, onChange: () => void, logger: Logger, options: WatchOptions = {}): DirectoryWatcher {
   const debounceMs = options.debounceMs ?? 200;
   const retryMs = options.retryMs ?? 2000;
+  const relinkCheckMs = options.relinkCheckMs ?? 2000;
   let watcher: FSWatcher | undefined;
   let debounce: NodeJS.Timeout | undefined;
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
+  let watched: string | undefined; // the real path the current watch is on
 
   const changed = () => {
     clearTimeout(debounce);
@@ -31,6 +40,7 @@ export function watchDirectory(dir: string, onChange: () => void, logger: Logger
     if (closed) return;
     try {
       watcher = watch(dir, { persistent: false }, changed);
+      void realpath(dir).then((path) => (watched = path), () => (watched = undefined));
       // The directory may have changed while it could not be watched.
       if (afterFailure) changed();
       watcher.on('error', (error) => {
@@ -46,11 +56,26 @@ export function watchDirectory(dir: string, onChange: () => void, logger: Logger
     }
   };
   start();
+  const relink = setInterval(() => {
+    if (watcher === undefined || watched === undefined) return;
+    realpath(dir).then(
+      (path) => {
+        if (closed || watcher === undefined || path === watched) return;
+        logger.info('zone directory now leads elsewhere; watching the new one', { dir, path });
+        watcher.close();
+        watcher = undefined;
+        start(true);
+      },
+      () => {}, // gone for a moment: the watch's own error handling retries
+    );
+  }, relinkCheckMs);
+  relink.unref();
   return {
     close() {
       closed = true;
       clearTimeout(debounce);
       clearTimeout(retry);
+      clearInterval(relink);
       watcher?.close();
     },
   };

@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dig } from '../helpers/dig.js';
+import { waitForValue } from '../helpers/dns-client.js';
 import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
 import { startServerProcess, type LogLine, type ServerProcess } from '../helpers/server-process.js';
 import { makeZoneDir, TEST_ZONE_YAML, type ZoneDir } from '../helpers/zone-files.js';
@@ -109,5 +110,34 @@ describe('zone hot reload', () => {
     const line = await server.waitForLog(after_(beforeSignal)((l) => l.msg.startsWith('zones reloaded') && l.reason === 'SIGHUP'));
     assert.equal(line.msg, 'zones reloaded, unchanged');
     assert.ok(server.alive());
+  });
+});
+
+describe('zone hot reload through a git-sync style symlink', () => {
+  it('follows the link to each new revision, not only the first', async () => {
+    const { mkdtemp, mkdir, writeFile, symlink, rename } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const root = await mkdtemp(path.join(os.tmpdir(), 'meridian-gitsync-'));
+    // git-sync publishes a commit by writing a new worktree and atomically re-pointing the `current` link.
+    const publish = async (revision: number) => {
+      const worktree = path.join(root, `rev-${revision}`);
+      await mkdir(path.join(worktree, 'zones'), { recursive: true });
+      await writeFile(path.join(worktree, 'zones', FILE), TEST_ZONE_YAML.replace('{ address: 192.0.2.30 }', `{ address: 192.0.2.${100 + revision} }`));
+      await symlink(worktree, path.join(root, 'current.tmp'));
+      await rename(path.join(root, 'current.tmp'), path.join(root, 'current'));
+    };
+    await publish(1);
+    const server = await startServerProcess({ zonesDir: path.join(root, 'current', 'zones') });
+    try {
+      const shop = async () => (await dig({ server: server.host, port: server.port, name: 'shop.gslb.example.test' })).answer.join();
+      assert.match(await shop(), /192\.0\.2\.101$/);
+      for (const revision of [2, 3, 4]) {
+        await publish(revision);
+        await waitForValue(shop, `shop.gslb.example.test. 15 IN A 192.0.2.${100 + revision}`, 10_000, 100);
+      }
+    } finally {
+      await server.stop();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
