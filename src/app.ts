@@ -24,7 +24,7 @@ import { startAdminServer, type AdminServer } from './observability/admin.js';
 import type { Logger, LogLevel } from './observability/logger.js';
 import { MeridianMetrics } from './observability/metrics.js';
 import { buildStatus, type ReloadOutcome } from './observability/status.js';
-import { loadZoneDirectory } from './zone/load.js';
+import { loadZoneDirectoryOffThread } from './zone/load-thread.js';
 import { formatZoneIssue, type ZoneConfig } from './zone/model.js';
 import { watchDirectory, type DirectoryWatcher } from './zone/watch.js';
 import { WorkerPool } from './workers/pool.js';
@@ -158,9 +158,11 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   // is rebuilt in one partial rebuild.
   const pendingRefresh = new Map<string, RecordRef>();
   let refreshScheduled = false;
+  // While a full build runs in slices, health changes wait for it: they are applied to the new table after.
+  let building = false;
   const flushRefresh = () => {
     refreshScheduled = false;
-    if (pendingRefresh.size === 0) return;
+    if (pendingRefresh.size === 0 || building) return;
     const started = performance.now();
     tables.current = refresh(pendingRefresh.values());
     const seconds = (performance.now() - started) / 1000;
@@ -204,11 +206,16 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   const builder = new AnswerTableBuilder(recordingTargets);
   metrics.nameZones((id) => builder.zoneNames()[id] ?? '');
   let pool: WorkerPool | undefined;
-  const build = (zones: readonly ZoneConfig[]) => {
-    resolvedTargets.clear();
-    const table = builder.build(zones);
-    pool?.sendZones(zones, resolvedTargets);
-    return table;
+  const build = async (zones: readonly ZoneConfig[]) => {
+    building = true;
+    try {
+      resolvedTargets.clear();
+      const table = await builder.buildInSlices(zones);
+      pool?.sendZones(zones, resolvedTargets);
+      return table;
+    } finally {
+      building = false;
+    }
   };
   const refresh = (records: Iterable<RecordRef>) => {
     changedTargets = new Map();
@@ -217,17 +224,28 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     return table;
   };
 
-  const apply = (zones: readonly ZoneConfig[], initial: boolean): number => {
+  const apply = async (zones: readonly ZoneConfig[], initial: boolean): Promise<number> => {
     const started = performance.now();
     monitor.sync(desiredProbes(zones, endpoints), initial);
     pendingRefresh.clear(); // the full build below reads the latest health
-    tables.current = build(zones);
+    tables.current = await build(zones);
     const seconds = (performance.now() - started) / 1000;
     metrics.answerRebuild.observe({ kind: 'full' }, seconds);
+    // Changes that came in while the build ran.
+    if (pendingRefresh.size > 0) flushRefresh();
     return seconds * 1000;
   };
 
   const flushEndpoints = () => {
+    if (building) {
+      // A full build is under way; it reads the endpoints as they are now, and this runs again after it.
+      endpointsFlushScheduled = true;
+      clock.setTimer(() => {
+        endpointsFlushScheduled = false;
+        flushEndpoints();
+      }, 20);
+      return;
+    }
     const clusters = new Set(changedClusters);
     changedClusters.clear();
     const started = performance.now();
@@ -243,10 +261,10 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   metrics.observeClusters(() => clusterStatus().map((c) => ({ name: c.name, synced: c.synced, lastEventAt: c.lastEventAt })), clock);
 
   const knownClusters = new Set(watchers.keys());
-  const initial = await loadZoneDirectory(options.zonesDir, { knownClusters });
+  const initial = await loadZoneDirectoryOffThread(options.zonesDir, { knownClusters });
   if (!initial.ok) throw Errors.zonesInvalid([initial.issues.length, initial.issues.map(formatZoneIssue).join('\n')]);
   let zones = initial.zones;
-  const buildMs = apply(zones, true);
+  const buildMs = await apply(zones, true);
   metrics.zoneReloads.inc({ result: 'ok' });
   let lastReload: ReloadOutcome = { ok: true, at: new Date().toISOString(), issues: [], serials: serialsOf(zones) };
   logger.info('zones loaded', { dir: options.zonesDir, serials: lastReload.serials, probes: monitor.probeCount, buildMs: round(buildMs) });
@@ -254,7 +272,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   let running: Promise<ReloadOutcome> | undefined;
   let again = false;
   const reloadOnce = async (reason: string): Promise<ReloadOutcome> => {
-    const result = await loadZoneDirectory(options.zonesDir, { knownClusters });
+    const result = await loadZoneDirectoryOffThread(options.zonesDir, { knownClusters });
     if (!result.ok) {
       const issues = result.issues.map(formatZoneIssue);
       for (const issue of issues) logger.error('zone policy invalid; keeping the last good configuration', { issue });
@@ -264,7 +282,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     }
     const changed = JSON.stringify(serialsOf(result.zones)) !== JSON.stringify(serialsOf(zones));
     zones = result.zones;
-    const ms = apply(zones, false);
+    const ms = await apply(zones, false);
     metrics.zoneReloads.inc({ result: 'ok' });
     lastReload = { ok: true, at: new Date().toISOString(), issues: [], serials: serialsOf(zones) };
     logger.info(changed ? 'zones reloaded' : 'zones reloaded, unchanged', { reason, serials: lastReload.serials, probes: monitor.probeCount, buildMs: round(ms) });

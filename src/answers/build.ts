@@ -64,6 +64,32 @@ export class AnswerTableBuilder {
 
   /** Builds the whole table for a new set of zones. */
   build(zones: readonly ZoneConfig[]): AnswerTable {
+    const steps = this.#buildSteps(zones);
+    let step = steps.next();
+    while (!step.done) step = steps.next();
+    return step.value;
+  }
+
+  /**
+   * The same build, in slices of at most `sliceMs` of work with the event loop free in between, so queries
+   * keep being answered (from the previous table) while a large zone set is encoded. Health changes that
+   * arrive meanwhile must be refreshed after it (the caller holds them).
+   */
+  async buildInSlices(zones: readonly ZoneConfig[], sliceMs = 4): Promise<AnswerTable> {
+    const steps = this.#buildSteps(zones);
+    let sliceStart = performance.now();
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      if (performance.now() - sliceStart >= sliceMs) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+  }
+
+  /** The build as a sequence of small steps (a zone's data, then every 64 names); swaps the table at the end. */
+  *#buildSteps(zones: readonly ZoneConfig[]): Generator<void, AnswerTable> {
     const states = new Map<string, ZoneState>();
     const zoneEntries = new Map<string, ZoneEntry>();
     const names = new Map<string, NameEntry>();
@@ -75,10 +101,14 @@ export class AnswerTableBuilder {
         balanced: new Map(zone.records.filter((r): r is BalancedRecord => r.kind === 'balanced').map((r) => [r.name, r])),
         dependents: new Map(),
       };
-      collectZoneData(state, this.#targets);
+      yield* collectZoneData(state, this.#targets);
       states.set(zone.zone, state);
       zoneEntries.set(nameToKey(zone.zone), state.entry);
-      for (const name of state.data.keys()) names.set(nameToKey(name), encodeName(state, name));
+      let count = 0;
+      for (const name of state.data.keys()) {
+        names.set(nameToKey(name), encodeName(state, name));
+        if (++count % 64 === 0) yield;
+      }
     }
     this.#zones = states;
     this.#table = new AnswerTable(zoneEntries, names);
@@ -171,7 +201,7 @@ function balancedTypes(zone: ZoneConfig, record: BalancedRecord, targets: Target
 }
 
 /** Every name of the zone with what it holds, including glue names and empty non-terminals. */
-function collectZoneData(state: ZoneState, targets: TargetSource): void {
+function* collectZoneData(state: ZoneState, targets: TargetSource): Generator<void> {
   const zone = state.config;
   const data = state.data;
   const at = (name: string): NameData => {
@@ -194,7 +224,9 @@ function collectZoneData(state: ZoneState, targets: TargetSource): void {
     if (ns.addresses.length > 0) setAddressTypes(at(ns.name), addressRecords(ns.name, zone.ttl, ns.addresses));
   }
 
+  let count = 0;
   for (const record of zone.records) {
+    if (++count % 64 === 0) yield;
     const entry = at(record.name);
     switch (record.kind) {
       case 'static': {

@@ -7,7 +7,8 @@
 // a timer, even with tens of thousands of them.
 //
 // Spreading: a probe's first run is placed at random within min(interval, INITIAL_SPREAD_MS), so readiness
-// comes quickly. The second run is placed uniformly between half an interval and one and a half intervals
+// comes quickly; with thousands of probes the window widens (up to one interval) to start at most
+// INITIAL_RATE_PER_SECOND a second. The second run is placed uniformly between half an interval and one and a half intervals
 // after the first, which makes its phase uniform over the interval, so 1,000 targets on a 5 s interval do
 // not fire together. After that, runs are exactly one interval apart.
 //
@@ -45,7 +46,11 @@ export interface SchedulerOptions {
 
 export const HORIZON_MS = 2_000;
 export const INITIAL_SPREAD_MS = 2_000;
+/** First runs are spread so that they start at most this many a second (up to one interval). */
+const INITIAL_RATE_PER_SECOND = 2_000;
 export const DEFAULT_MAX_CONCURRENT = 256;
+/** Arm due probes from a probe's completion when no tick has done it for this long. */
+const CATCH_UP_AFTER_MS = 1_200;
 
 interface Entry {
   readonly job: ProbeJob;
@@ -68,6 +73,8 @@ export class ProbeScheduler {
   readonly #queue: Entry[] = [];
   #running = 0;
   #tick: { stop(): void } | undefined;
+  /** When entries were last armed (tick or catch-up). */
+  #lastArmed = 0;
 
   constructor(options: SchedulerOptions) {
     this.#prober = options.prober;
@@ -111,7 +118,7 @@ export class ProbeScheduler {
    */
   add(job: ProbeJob, immediate = false): void {
     if (this.#entries.has(job.spec.key)) return;
-    const spread = immediate ? 0 : Math.min(job.intervalMs(), INITIAL_SPREAD_MS);
+    const spread = immediate ? 0 : Math.min(job.intervalMs(), Math.max(INITIAL_SPREAD_MS, (this.#entries.size / INITIAL_RATE_PER_SECOND) * 1000));
     const entry: Entry = { job, planned: this.#clock.now() + this.#random() * spread, timer: undefined, running: false, queued: false, removed: false, runs: 0 };
     this.#entries.set(job.spec.key, entry);
     this.#arm(entry);
@@ -135,6 +142,7 @@ export class ProbeScheduler {
   }
 
   #armDue(): void {
+    this.#lastArmed = this.#clock.now();
     for (const entry of this.#entries.values()) this.#arm(entry);
   }
 
@@ -187,6 +195,9 @@ export class ProbeScheduler {
       const next = this.#queue.shift()!;
       if (!next.removed) this.#run(next);
     }
+    // node-cron skips ticks it considers missed (a busy event loop) and never replays them; a probe planned
+    // beyond the horizon would then wait for the next tick that does run. Catch up here instead.
+    if (this.#clock.now() - this.#lastArmed > CATCH_UP_AFTER_MS) this.#armDue();
   }
 
   #nextRun(entry: Entry, now: number): number {

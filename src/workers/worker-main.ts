@@ -28,12 +28,17 @@ async function main(): Promise<void> {
   const counts = new QueryCounts();
   const handler = new QueryHandler(tables, { observer: counts });
 
+  // Messages are handled in order; a full build runs in slices, so queries keep being answered meanwhile.
+  let queue: Promise<void> = Promise.resolve();
   process.on('message', (message: ToWorker) => {
+    queue = queue.then(() => handle(message));
+  });
+  const handle = async (message: ToWorker): Promise<void> => {
     switch (message.type) {
       case 'zones':
         targets.clear();
         for (const [key, value] of message.targets) targets.set(key, value);
-        tables.current = builder.build(message.zones);
+        tables.current = await builder.buildInSlices(message.zones);
         break;
       case 'targets': {
         const records = message.targets.map(([key, value]) => {
@@ -45,10 +50,10 @@ async function main(): Promise<void> {
         break;
       }
       case 'stop':
-        void server?.close().then(() => process.exit(0));
-        break;
+        await server?.close();
+        process.exit(0);
     }
-  });
+  };
   // The primary is gone: a worker must not outlive it and keep answering with a frozen table.
   process.on('disconnect', () => process.exit(0));
 
