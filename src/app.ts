@@ -22,7 +22,7 @@ import type { Health, ObservedResult } from './health/state.js';
 import { systemClock, type Clock, type Prober } from './health/types.js';
 import { startAdminServer, type AdminServer } from './observability/admin.js';
 import type { Logger, LogLevel } from './observability/logger.js';
-import { MeridianMetrics } from './observability/metrics.js';
+import { MeridianMetrics, type ProbeMetricsDetail } from './observability/metrics.js';
 import { buildStatus, type ReloadOutcome } from './observability/status.js';
 import { loadZoneDirectoryOffThread } from './zone/load-thread.js';
 import { formatZoneIssue, type ZoneConfig } from './zone/model.js';
@@ -62,6 +62,8 @@ export interface MeridianOptions {
    */
   readonly workers?: number;
   readonly workerLogLevel?: LogLevel;
+  /** Label probe results and durations per address (default) or per record (for very many addresses). */
+  readonly probeMetrics?: ProbeMetricsDetail;
 }
 
 export interface Meridian {
@@ -112,7 +114,7 @@ function fanOut(observers: readonly HealthObserver[]): HealthObserver {
 export async function startMeridian(options: MeridianOptions): Promise<Meridian> {
   const logger = options.logger;
   const clock = options.clock ?? systemClock;
-  const metrics = new MeridianMetrics(options.registry ?? new Registry());
+  const metrics = new MeridianMetrics(options.registry ?? new Registry(), { probeDetail: options.probeMetrics ?? 'address' });
   const tables = new TableHolder();
   const startedAt = clock.now();
   const clusterSyncTimeoutMs = options.clusterSyncTimeoutMs ?? 30_000;

@@ -36,6 +36,7 @@ interface ServeFlags {
   namespace?: string;
   clusterSyncTimeout: number;
   workers: number;
+  probeMetrics: string;
 }
 
 function positiveInteger(value: string): number {
@@ -76,6 +77,7 @@ export function buildProgram(): Command {
     .option('--in-cluster <name>', 'watch the cluster Meridian runs in, through its service account (also MERIDIAN_IN_CLUSTER)')
     .option('--namespace <namespace>', 'watch one namespace only (also MERIDIAN_NAMESPACE)')
     .option('--cluster-sync-timeout <duration>', '/readyz waits at most this long for every cluster to sync', durationArg, 30_000)
+    .addOption(new Option('--probe-metrics <detail>', 'label probe result and duration metrics per address, or per record (for very many addresses)').choices(['address', 'record']).default('address'))
     .option('--workers <n>', 'DNS worker processes sharing the listen ports; probing and watching stay in one process', positiveInteger, 1)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .action(async (flags: ServeFlags) => {
@@ -92,6 +94,7 @@ export function buildProgram(): Command {
           ...(discovery.namespace === undefined ? {} : { namespace: discovery.namespace }),
           clusterSyncTimeoutMs: flags.clusterSyncTimeout,
           workers: flags.workers,
+          probeMetrics: flags.probeMetrics === 'record' ? 'record' : 'address',
           workerLogLevel: level,
         });
         process.on('SIGHUP', () => void meridian.reload('SIGHUP'));

@@ -68,11 +68,19 @@ export class QueryCounts implements QueryObserver {
 
 const HEALTH_VALUE: Readonly<Record<Health, number>> = { down: 0, up: 1, unknown: -1 };
 
+/**
+ * How finely probe results and durations are labelled. `address` (the default) gives a histogram per probed
+ * address: 16 series each, which at tens of thousands of addresses makes every scrape tens of megabytes.
+ * `record` aggregates them per record; per-address health stays in meridian_target_health either way.
+ */
+export type ProbeMetricsDetail = 'address' | 'record';
+
 export class MeridianMetrics implements QueryObserver, HealthObserver {
   readonly registry: Registry;
   readonly dnsQueries: Counter<'zone' | 'qtype' | 'rcode' | 'transport'>;
-  readonly probeResults: Counter<'zone' | 'record' | 'target' | 'address' | 'result'>;
-  readonly probeDuration: Histogram<'zone' | 'record' | 'target' | 'address'>;
+  readonly probeResults: Counter<string>;
+  readonly probeDuration: Histogram<string>;
+  readonly #probeDetail: ProbeMetricsDetail;
   readonly targetHealth: Gauge<'zone' | 'record' | 'target' | 'address'>;
   readonly healthTransitions: Counter<'zone' | 'record' | 'target' | 'address' | 'to'>;
   readonly probeLateness: Histogram;
@@ -88,8 +96,10 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
   /** Counts from other processes (DNS workers), added to this process's own at scrape time. */
   #externalQueryCounts: () => Iterable<QueryCountEntry> = () => [];
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, options: { probeDetail?: ProbeMetricsDetail } = {}) {
     this.registry = registry;
+    this.#probeDetail = options.probeDetail ?? 'address';
+    const probeLabelNames = this.#probeDetail === 'address' ? ['zone', 'record', 'target', 'address'] : ['zone', 'record'];
     collectDefaultMetrics({ register: registry, prefix: 'meridian_' });
     const queryCounts = this.#queryCounts;
     const zoneName = (id: number) => this.#zoneName(id);
@@ -106,14 +116,14 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
     });
     this.probeResults = new Counter({
       name: 'meridian_probe_results_total',
-      help: 'Health probe results by record, target and address; result is ok or the failure kind.',
-      labelNames: ['zone', 'record', 'target', 'address', 'result'],
+      help: 'Health probe results by record, target and address (or by record, with --probe-metrics record); result is ok or the failure kind.',
+      labelNames: [...probeLabelNames, 'result'],
       registers: [registry],
     });
     this.probeDuration = new Histogram({
       name: 'meridian_probe_duration_seconds',
-      help: 'Health probe duration, including connect, TLS and response.',
-      labelNames: ['zone', 'record', 'target', 'address'],
+      help: 'Health probe duration, including connect, TLS and response (by address, or by record with --probe-metrics record).',
+      labelNames: probeLabelNames,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     });
@@ -200,7 +210,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
   }
 
   onResult(ref: AddressRef, result: ObservedResult): void {
-    const labels = addressLabels(ref);
+    const labels = this.#probeDetail === 'address' ? addressLabels(ref) : { zone: ref.zone, record: ref.record };
     this.probeResults.inc({ ...labels, result: result.ok ? 'ok' : (result.failure ?? 'error') });
     this.probeDuration.observe(labels, result.durationMs / 1000);
   }
@@ -214,7 +224,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
   onForget(ref: AddressRef): void {
     const labels = addressLabels(ref);
     this.targetHealth.remove(labels);
-    this.probeDuration.remove(labels);
+    if (this.#probeDetail === 'address') this.probeDuration.remove(labels);
   }
 
   /** A newly probed address shows as unknown until its first result. */
