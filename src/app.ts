@@ -6,7 +6,6 @@ import { AnswerTableBuilder, type RecordRef, type TargetSource } from './answers
 import type { ResolvedTarget } from './answers/select.js';
 import { AnswerTable } from './answers/table.js';
 import { ClusterWatcher, type ClusterStatus } from './discovery/kubernetes/cluster.js';
-import { createResourceClient, loadKubeConfig } from './discovery/kubernetes/client.js';
 import type { ClusterRegistration } from './discovery/kubernetes/registration.js';
 import { createDiscoveryEndpointSource, HostnameCache, systemHostnameLookup, type HostnameLookup } from './discovery/kubernetes/source.js';
 import type { ListenEndpoint } from './dns/endpoint.js';
@@ -134,10 +133,12 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   };
   const hostnames = new HostnameCache(options.hostnameLookup ?? systemHostnameLookup(), clock, logger, () => endpointsChanged(undefined));
   const watchers = new Map<string, ClusterWatcher>();
+  // @kubernetes/client-node is large (tens of megabytes of code in memory): load it only when a cluster is registered.
+  const { createResourceClient, loadKubeConfig } = (options.clusters ?? []).length > 0 ? await import('./discovery/kubernetes/client.js') : { createResourceClient: undefined, loadKubeConfig: undefined };
   for (const registration of options.clusters ?? []) {
     let config;
     try {
-      config = loadKubeConfig(registration.source);
+      config = loadKubeConfig!(registration.source);
     } catch (error) {
       throw Errors.clusterConfig([registration.name, (error as Error).message]);
     }
@@ -146,7 +147,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       registration.name,
       new ClusterWatcher({
         name: registration.name,
-        clientFor: (resource) => createResourceClient(config, resource, clientOptions),
+        clientFor: (resource) => createResourceClient!(config, resource, clientOptions),
         clock,
         logger,
         onChange: endpointsChanged,

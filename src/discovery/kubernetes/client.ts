@@ -4,17 +4,7 @@
 import { CoreV1Api, CustomObjectsApi, KubeConfig, NetworkingV1Api, Watch } from '@kubernetes/client-node';
 import type { ListResult, ResourceClient } from './reflector.js';
 
-export type WatchedResource = 'ingresses' | 'services' | 'gateways';
-
-export const WATCHED_RESOURCES: readonly WatchedResource[] = ['ingresses', 'services', 'gateways'];
-
-export interface ClusterSource {
-  /** A kubeconfig file, and the context to use (its current context when omitted). */
-  readonly kubeconfig?: string;
-  readonly context?: string;
-  /** The cluster Meridian runs in, through its service account. */
-  readonly inCluster?: boolean;
-}
+import type { ClusterSource, WatchedResource } from './resources.js';
 
 export interface ResourceClientOptions {
   /** Restrict to one namespace; all namespaces when omitted. */

@@ -3,7 +3,7 @@
 import type { Clock } from '../../health/types.js';
 import type { Logger } from '../../observability/logger.js';
 import type { BackoffPolicy } from './backoff.js';
-import { WATCHED_RESOURCES, type WatchedResource } from './client.js';
+import { WATCHED_RESOURCES, type WatchedResource } from './resources.js';
 import { endpointsFromGateway, endpointsFromIngress, endpointsFromService, type ExposedEndpoint, type GatewayObject, type IngressObject, type ServiceObject } from './objects.js';
 import { Reflector, type ReflectorStatus, type ResourceClient } from './reflector.js';
 

@@ -2,7 +2,7 @@
 // NAME) and from the environment, so a Deployment can mount a Secret of kubeconfigs and name them in env.
 
 import { Errors } from '../../errors.js';
-import type { ClusterSource } from './client.js';
+import type { ClusterSource } from './resources.js';
 
 export interface ClusterRegistration {
   readonly name: string;
