@@ -1,4 +1,5 @@
-// Health benchmark: how fast a dead target leaves the DNS answer, and how long an answer-table rebuild takes.
+// Health benchmark: how fast a dead target leaves the DNS answer (in-process, no peers; the full comparison
+// with gdnsd and PowerDNS, and rebuild times at scale, are in `npm run bench`).
 //
 //   npm run bench:health
 //
@@ -6,17 +7,12 @@
 //    fall: 1, rise: 1`. Each trial breaks the primary at a random moment within the probe interval, then
 //    queries every 10 ms until the answer changes. Refused = the listener is closed; frozen = it accepts
 //    connections and never answers. Restore = the primary comes back.
-// 2. Rebuild time. A partial rebuild after one target flips, in zones of 100 to 10,000 balanced records.
 
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AnswerTableBuilder } from '../../src/answers/build.js';
-import type { ResolvedTarget } from '../../src/answers/select.js';
 import { startMeridian } from '../../src/app.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import type { BalancedRecord, ZoneConfig } from '../../src/zone/model.js';
 import { dnsClient, waitForValue } from '../helpers/dns-client.js';
-import { checkConfig, zoneOf } from '../helpers/fixture-zone.js';
 import { startHttpIngress } from '../helpers/ingress.js';
 import { makeZoneDir } from '../helpers/zone-files.js';
 
@@ -74,50 +70,6 @@ records:
   return results;
 }
 
-function syntheticZone(records: number): ZoneConfig {
-  const check = checkConfig({ protocol: 'http', port: 80, host: 'x', timeoutMs: 2000 });
-  const balanced: BalancedRecord[] = Array.from({ length: records }, (_, i) => ({
-    kind: 'balanced',
-    name: `r${i}.bench.test`,
-    policy: i % 2 === 0 ? 'weighted' : 'failover',
-    ttl: 30,
-    answers: 1,
-    whenAllDown: 'all',
-    check,
-    targets: [
-      { kind: 'static', addresses: [`10.${(i >> 8) & 255}.${i & 255}.1`], weight: 1 },
-      { kind: 'static', addresses: [`10.${(i >> 8) & 255}.${i & 255}.2`], weight: 2 },
-    ],
-  }));
-  return zoneOf('bench.test', balanced);
-}
-
-function rebuildTimes(records: number): { full: number; partial: number[] } {
-  const down = new Set<string>();
-  const builder = new AnswerTableBuilder({
-    resolve: (_zone, record): ResolvedTarget[] =>
-      record.targets.map((target) => ({
-        weight: target.weight,
-        addresses: (target.kind === 'static' ? target.addresses : []).map((address) => ({ address, family: 4, health: down.has(address) ? 'down' : 'up' })),
-      })),
-  });
-  const zone = syntheticZone(records);
-  let started = performance.now();
-  builder.build([zone]);
-  const full = performance.now() - started;
-  const partial: number[] = [];
-  for (let i = 0; i < 200; i++) {
-    const index = Math.floor(Math.random() * records);
-    const address = `10.${(index >> 8) & 255}.${index & 255}.1`;
-    if (down.has(address)) down.delete(address);
-    else down.add(address);
-    started = performance.now();
-    builder.refresh([{ zone: 'bench.test', name: `r${index}.bench.test` }]);
-    partial.push(performance.now() - started);
-  }
-  return { full, partial };
-}
-
 const lines: string[] = [];
 const print = (line: string) => {
   lines.push(line);
@@ -132,9 +84,5 @@ print(`  drop a refused target   ${summary(failover.refused!)}`);
 print(`  drop a frozen target    ${summary(failover.frozen!)}`);
 print(`  restore a target        ${summary(failover.restore!)}`);
 print('');
-print('Answer-table rebuild:');
-for (const records of [100, 1000, 10_000]) {
-  const { full, partial } = rebuildTimes(records);
-  print(`  ${String(records).padStart(6)} records: full build ${full.toFixed(1)} ms; after one flip p50 ${percentile(partial, 50).toFixed(3)} ms, p99 ${percentile(partial, 99).toFixed(3)} ms`);
-}
+print('Answer-table rebuild times at scale: npm run bench -- --only scale');
 if (process.env.BENCH_OUT) await writeFile(path.resolve(process.env.BENCH_OUT), `${lines.join('\n')}\n`);
