@@ -9,7 +9,7 @@ import type { TcpLimits } from '../dns/tcp.js';
 import { Errors } from '../errors.js';
 import type { Logger, LogLevel } from '../observability/logger.js';
 import type { ZoneConfig } from '../zone/model.js';
-import { WORKER_SETTINGS_ENV, type FromWorker, type QueryCountEntry, type ToWorker, type WorkerSettings } from './protocol.js';
+import { CHUNK, WORKER_SETTINGS_ENV, type FromWorker, type QueryCountEntry, type ToWorker, type WorkerSettings } from './protocol.js';
 
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
@@ -66,7 +66,7 @@ export class WorkerPool {
   /** New zones with every record's targets: each worker rebuilds its table. */
   sendZones(zones: readonly ZoneConfig[], targets: ReadonlyMap<string, readonly ResolvedTarget[]>): void {
     this.#zones = { zones, targets: new Map(targets) };
-    this.#broadcast({ type: 'zones', zones, targets: [...targets] });
+    for (const message of zoneMessages(zones, targets)) this.#broadcast(message);
   }
 
   /** Some records' targets or health changed. */
@@ -117,7 +117,7 @@ export class WorkerPool {
     });
     const worker: Worker = { index, child, listening: false, counts: [], restarts };
     this.#workers[index] = worker;
-    if (this.#zones !== undefined) child.send({ type: 'zones', zones: this.#zones.zones, targets: [...this.#zones.targets] } satisfies ToWorker);
+    if (this.#zones !== undefined) for (const message of zoneMessages(this.#zones.zones, this.#zones.targets)) child.send(message);
 
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`DNS worker ${index} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
@@ -156,4 +156,15 @@ export class WorkerPool {
       });
     });
   }
+}
+
+/** A zone set as a sequence of small messages (see ToWorker). */
+function* zoneMessages(zones: readonly ZoneConfig[], targets: ReadonlyMap<string, readonly ResolvedTarget[]>): Generator<ToWorker> {
+  yield { type: 'zones', zones: zones.map((zone) => ({ ...zone, records: [] })) };
+  for (const zone of zones) {
+    for (let i = 0; i < zone.records.length; i += CHUNK) yield { type: 'records', zone: zone.zone, records: zone.records.slice(i, i + CHUNK) };
+  }
+  const entries = [...targets];
+  for (let i = 0; i < entries.length; i += CHUNK) yield { type: 'staged-targets', targets: entries.slice(i, i + CHUNK) };
+  yield { type: 'build' };
 }

@@ -23,9 +23,22 @@ export interface WorkerSettings {
 
 export const WORKER_SETTINGS_ENV = 'MERIDIAN_WORKER_SETTINGS';
 
+/**
+ * New zones arrive in pieces ('zones' with the records left out, then 'records' and 'staged-targets' chunks,
+ * then 'build'), so that no single message takes long to deserialise: a worker keeps answering queries
+ * between the pieces, even for tens of thousands of records.
+ */
+export const CHUNK = 500;
+
 export type ToWorker =
-  /** New zones: build the whole table. `targets` holds every balanced record's targets. */
-  | { readonly type: 'zones'; readonly zones: readonly ZoneConfig[]; readonly targets: ReadonlyArray<readonly [string, readonly ResolvedTarget[]]> }
+  /** A new zone set begins: the zones without their records. */
+  | { readonly type: 'zones'; readonly zones: readonly ZoneConfig[] }
+  /** Records of one of those zones, in file order. */
+  | { readonly type: 'records'; readonly zone: string; readonly records: ZoneConfig['records'] }
+  /** Resolved targets of the new zone set's balanced records. */
+  | { readonly type: 'staged-targets'; readonly targets: ReadonlyArray<readonly [string, readonly ResolvedTarget[]]> }
+  /** Every piece has arrived: build the whole table. */
+  | { readonly type: 'build' }
   /** Some records' targets or health changed: rebuild those. */
   | { readonly type: 'targets'; readonly targets: ReadonlyArray<readonly [string, readonly ResolvedTarget[]]> }
   /** Close the listeners and exit. */

@@ -9,6 +9,7 @@ import { QueryHandler } from '../dns/handler.js';
 import { startDnsServer, type DnsServer } from '../dns/server.js';
 import { createJsonLogger } from '../observability/logger.js';
 import { QueryCounts } from '../observability/metrics.js';
+import type { ZoneConfig } from '../zone/model.js';
 import { recordKey, WORKER_SETTINGS_ENV, type FromWorker, type QueryCountEntry, type ToWorker, type WorkerSettings } from './protocol.js';
 
 const COUNTS_EVERY_MS = 1_000;
@@ -33,13 +34,28 @@ async function main(): Promise<void> {
   process.on('message', (message: ToWorker) => {
     queue = queue.then(() => handle(message));
   });
+  // A new zone set being received in pieces; the current table keeps serving until it is built.
+  let staged: { zones: ZoneConfig[]; records: Map<string, ZoneConfig['records'][number][]>; targets: Map<string, readonly ResolvedTarget[]> } | undefined;
   const handle = async (message: ToWorker): Promise<void> => {
     switch (message.type) {
       case 'zones':
-        targets.clear();
-        for (const [key, value] of message.targets) targets.set(key, value);
-        tables.current = await builder.buildInSlices(message.zones);
+        staged = { zones: [...message.zones], records: new Map(message.zones.map((z) => [z.zone, []])), targets: new Map() };
         break;
+      case 'records':
+        staged?.records.get(message.zone)?.push(...message.records);
+        break;
+      case 'staged-targets':
+        for (const [key, value] of message.targets) staged?.targets.set(key, value);
+        break;
+      case 'build': {
+        if (staged === undefined) break;
+        const { zones, records } = staged;
+        targets.clear();
+        for (const [key, value] of staged.targets) targets.set(key, value);
+        staged = undefined;
+        tables.current = await builder.buildInSlices(zones.map((zone) => ({ ...zone, records: records.get(zone.zone) ?? [] })));
+        break;
+      }
       case 'targets': {
         const records = message.targets.map(([key, value]) => {
           targets.set(key, value);

@@ -47,6 +47,22 @@ export interface ScaleResult {
   readonly rows: readonly ScaleRow[];
 }
 
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).toString().trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 function addressOf(index: number): string {
   return `127.10.${(index >> 8) & 255}.${index & 255}`;
 }
@@ -166,7 +182,8 @@ async function measureQueries(server: ServerProcess, durationMs: number, during:
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies), lost: sent.size };
 }
 
-export async function runScale(options: { durationSeconds?: number; log?: (message: string) => void; probeMetrics?: 'address' | 'record' } = {}): Promise<ScaleResult> {
+export async function runScale(options: { durationSeconds?: number; log?: (message: string) => void; probeMetrics?: 'address' | 'record'; workers?: number } = {}): Promise<ScaleResult> {
+  const workers = options.workers ?? 1;
   // Per-address probe histograms at 20,000 addresses make every scrape ~45 MB; see docs/performance.md.
   const probeMetrics = options.probeMetrics ?? 'record';
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
@@ -179,9 +196,16 @@ export async function runScale(options: { durationSeconds?: number; log?: (messa
   let accepted = 0;
   listener.on('connection', () => accepted++);
   const zones = await makeZoneDir({ [`${ZONE}.yaml`]: zoneYaml(port) });
-  const server = await startServerProcess({ zonesDir: zones.dir, args: ['--log-level', 'info', '--probe-metrics', probeMetrics], startTimeoutMs: 60_000 });
+  // With workers the ports are shared, so they must be explicit.
+  const server = await startServerProcess({
+    zonesDir: zones.dir,
+    args: ['--log-level', 'info', '--probe-metrics', probeMetrics, ...(workers > 1 ? ['--workers', String(workers)] : [])],
+    ...(workers > 1 ? { port: await freePort() } : {}),
+    startTimeoutMs: 60_000,
+  });
   try {
-    execFileSync('taskset', ['-pc', '0', String(server.child.pid)]);
+    // The server and its workers on CPU 0, as in the throughput runs.
+    for (const pid of [server.child.pid!, ...childPids(server.child.pid!)]) execFileSync('taskset', ['-pc', '0', String(pid)]);
     log(`scale: ${RECORDS} records, ${2 * RECORDS} addresses loaded; waiting for the first probe round`);
     const admin = `http://127.0.0.1:${server.adminPort}`;
     const readyStart = performance.now();
@@ -236,7 +260,7 @@ export async function runScale(options: { durationSeconds?: number; log?: (messa
       { measure: 'probes per second', value: probesPerSecond.toFixed(0), target: `${(2 * RECORDS) / 5} (20,000 / 5 s)`, met: '—' },
       { measure: 'failed probes in the window', value: String(failuresInWindow), target: '0', met: failuresInWindow === 0 ? 'yes' : 'NO' },
       {
-        measure: 'query latency during reloads p50 / p99 / max',
+        measure: `query latency during reloads p50 / p99 / max${workers > 1 ? ` (--workers ${workers})` : ''}`,
         value: `${ms(queries.p50)} / ${ms(queries.p99)} / ${ms(queries.max)}, lost ${queries.lost}`,
         target: 'p99 < 10 ms',
         met: queries.p99 < 10 ? 'yes' : 'NO',
@@ -263,6 +287,6 @@ export async function runScale(options: { durationSeconds?: number; log?: (messa
 
 // Run on its own: node dist/test/bench/scale.js
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const result = await runScale({ probeMetrics: process.argv[2] === 'address' ? 'address' : 'record' });
+  const result = await runScale({ probeMetrics: process.argv[2] === 'address' ? 'address' : 'record', workers: Number(process.argv[3] ?? 1) });
   for (const row of result.rows) process.stdout.write(`${row.measure.padEnd(46)} ${row.value.padEnd(42)} ${row.target.padEnd(26)} ${row.met}\n`);
 }
