@@ -39,7 +39,7 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   const host = options.host ?? '127.0.0.1';
   const child = spawn(
     process.execPath,
-    [MERIDIAN_BIN, 'serve', '--zones', options.zonesDir, '--listen', `${host}:${options.port ?? 0}`, '--admin', '127.0.0.1:0', '--log-level', 'debug', ...(options.args ?? [])],
+    [...(process.env.MERIDIAN_TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean), MERIDIAN_BIN, 'serve', '--zones', options.zonesDir, '--listen', `${host}:${options.port ?? 0}`, '--admin', '127.0.0.1:0', '--log-level', 'debug', ...(options.args ?? [])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: LogLine[] = [];
