@@ -22,6 +22,7 @@ import type { BalancedRecord, ZoneConfig } from '../../src/zone/model.js';
 import { buildQuery } from '../helpers/dns-message.js';
 import { checkConfig, zoneOf } from '../helpers/fixture-zone.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { childPids, freePort } from '../helpers/processes.js';
 import { makeZoneDir } from '../helpers/zone-files.js';
 
 const RECORDS = 10_000;
@@ -47,21 +48,7 @@ export interface ScaleResult {
   readonly rows: readonly ScaleRow[];
 }
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
-function childPids(pid: number): number[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).toString().trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
 
 function addressOf(index: number): string {
   return `127.10.${(index >> 8) & 255}.${index & 255}`;

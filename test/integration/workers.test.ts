@@ -2,32 +2,17 @@
 // and every worker follows the same answers. A worker that dies is replaced while the other keeps answering.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import net from 'node:net';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { dig } from '../helpers/dig.js';
 import { dnsClient, waitForValue, type DnsClient } from '../helpers/dns-client.js';
 import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { childPids, freePort } from '../helpers/processes.js';
 import { makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
 
 const ZONE = 'gslb.example.test';
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
-function childPids(pid: number): number[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).toString().trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
 
 describe('meridian serve --workers 2', () => {
   let ingresses: HttpIngress[];
