@@ -15,8 +15,8 @@ export interface AdminServerOptions {
   readonly endpoint: ListenEndpoint;
   readonly readiness: Readiness;
   readonly status: () => unknown;
-  /** Prometheus exposition: prom-client's registry `metrics()` and `contentType`. */
-  readonly metrics?: { metrics(): Promise<string>; readonly contentType: string };
+  /** Prometheus exposition, rendered in chunks so a large scrape never blocks the event loop for long. */
+  readonly metrics?: { render(): AsyncIterable<string>; readonly contentType: string };
   readonly logger: Logger;
 }
 
@@ -45,12 +45,9 @@ export function startAdminServer(options: AdminServerOptions): Promise<AdminServ
         send(response, 200, 'application/json', `${JSON.stringify(options.status(), null, 2)}\n`);
         return;
       case '/metrics': {
-        const registry = options.metrics;
-        if (registry === undefined) break;
-        registry.metrics().then(
-          (body) => send(response, 200, registry.contentType, body),
-          (error: unknown) => send(response, 500, 'text/plain', `metrics failed: ${String(error)}\n`),
-        );
+        const metrics = options.metrics;
+        if (metrics === undefined) break;
+        void streamMetrics(response, metrics, request.method === 'HEAD');
         return;
       }
     }
@@ -79,6 +76,35 @@ export function startAdminServer(options: AdminServerOptions): Promise<AdminServ
       });
     });
   });
+}
+
+/** Writes the exposition chunk by chunk, waiting for the socket to drain, so a slow scraper costs no memory. */
+async function streamMetrics(response: http.ServerResponse, metrics: { render(): AsyncIterable<string>; readonly contentType: string }, headOnly: boolean): Promise<void> {
+  const chunks = metrics.render()[Symbol.asyncIterator]();
+  let first: IteratorResult<string>;
+  try {
+    first = await chunks.next();
+  } catch (error) {
+    send(response, 500, 'text/plain', `metrics failed: ${String(error)}\n`);
+    return;
+  }
+  response.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
+  if (headOnly) {
+    response.end();
+    await chunks.return?.();
+    return;
+  }
+  try {
+    for (let next = first; !next.done; next = await chunks.next()) {
+      if (response.destroyed) break;
+      if (!response.write(next.value)) await new Promise((resolve) => response.once('drain', resolve).once('close', resolve));
+    }
+  } catch {
+    // The status line is out; all that can be done is to cut the response short so the scraper sees an error.
+    response.destroy();
+    return;
+  }
+  response.end();
 }
 
 function send(response: http.ServerResponse, status: number, type: string, body: string): void {

@@ -6,6 +6,9 @@ import type { QueryObserver } from '../dns/handler.js';
 import type { QueryCountEntry } from '../workers/protocol.js';
 import type { AddressRef, HealthObserver } from '../health/monitor.js';
 import type { Health, ObservedResult } from '../health/state.js';
+import { HEALTH_TRANSITIONS, PROBE_DURATION, PROBE_RESULTS, TARGET_HEALTH, TargetMetrics, type ProbeMetricsDetail } from './target-metrics.js';
+
+export type { ProbeMetricsDetail } from './target-metrics.js';
 
 const QTYPE_LABELS: Readonly<Record<number, string>> = {
   1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 35: 'NAPTR',
@@ -66,23 +69,11 @@ export class QueryCounts implements QueryObserver {
   }
 }
 
-const HEALTH_VALUE: Readonly<Record<Health, number>> = { down: 0, up: 1, unknown: -1 };
-
-/**
- * How finely probe results and durations are labelled. `address` (the default) gives a histogram per probed
- * address: 16 series each, which at tens of thousands of addresses makes every scrape tens of megabytes.
- * `record` aggregates them per record; per-address health stays in meridian_target_health either way.
- */
-export type ProbeMetricsDetail = 'address' | 'record';
-
 export class MeridianMetrics implements QueryObserver, HealthObserver {
   readonly registry: Registry;
   readonly dnsQueries: Counter<'zone' | 'qtype' | 'rcode' | 'transport'>;
-  readonly probeResults: Counter<string>;
-  readonly probeDuration: Histogram<string>;
-  readonly #probeDetail: ProbeMetricsDetail;
-  readonly targetHealth: Gauge<'zone' | 'record' | 'target' | 'address'>;
-  readonly healthTransitions: Counter<'zone' | 'record' | 'target' | 'address' | 'to'>;
+  /** Per-address health, transitions and probe results: kept outside prom-client (see target-metrics.ts). */
+  readonly targets: TargetMetrics;
   readonly probeLateness: Histogram;
   readonly zoneReloads: Counter<'result'>;
   readonly answerRebuild: Histogram<'kind'>;
@@ -98,8 +89,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
 
   constructor(registry: Registry, options: { probeDetail?: ProbeMetricsDetail } = {}) {
     this.registry = registry;
-    this.#probeDetail = options.probeDetail ?? 'address';
-    const probeLabelNames = this.#probeDetail === 'address' ? ['zone', 'record', 'target', 'address'] : ['zone', 'record'];
+    this.targets = new TargetMetrics(options.probeDetail ?? 'address');
     collectDefaultMetrics({ register: registry, prefix: 'meridian_' });
     const queryCounts = this.#queryCounts;
     const zoneName = (id: number) => this.#zoneName(id);
@@ -113,31 +103,6 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
         for (const [labels, value] of queryCounts.entries(zoneName)) this.dnsQueries.inc(labels, value);
         for (const { labels, value } of this.#externalQueryCounts()) this.dnsQueries.inc({ ...labels }, value);
       },
-    });
-    this.probeResults = new Counter({
-      name: 'meridian_probe_results_total',
-      help: 'Health probe results by record, target and address (or by record, with --probe-metrics record); result is ok or the failure kind.',
-      labelNames: [...probeLabelNames, 'result'],
-      registers: [registry],
-    });
-    this.probeDuration = new Histogram({
-      name: 'meridian_probe_duration_seconds',
-      help: 'Health probe duration, including connect, TLS and response (by address, or by record with --probe-metrics record).',
-      labelNames: probeLabelNames,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [registry],
-    });
-    this.targetHealth = new Gauge({
-      name: 'meridian_target_health',
-      help: 'Health of each probed target address: 1 up, 0 down, -1 unknown (not probed yet).',
-      labelNames: ['zone', 'record', 'target', 'address'],
-      registers: [registry],
-    });
-    this.healthTransitions = new Counter({
-      name: 'meridian_health_transitions_total',
-      help: 'Changes of health of a target address, by the state it changed to.',
-      labelNames: ['zone', 'record', 'target', 'address', 'to'],
-      registers: [registry],
     });
     this.probeLateness = new Histogram({
       name: 'meridian_probe_lateness_seconds',
@@ -210,29 +175,35 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
   }
 
   onResult(ref: AddressRef, result: ObservedResult): void {
-    const labels = this.#probeDetail === 'address' ? addressLabels(ref) : { zone: ref.zone, record: ref.record };
-    this.probeResults.inc({ ...labels, result: result.ok ? 'ok' : (result.failure ?? 'error') });
-    this.probeDuration.observe(labels, result.durationMs / 1000);
+    this.targets.result(ref, result);
   }
 
   onTransition(ref: AddressRef, _from: Health, to: Health): void {
-    const labels = addressLabels(ref);
-    this.targetHealth.set(labels, HEALTH_VALUE[to]);
-    this.healthTransitions.inc({ ...labels, to });
+    this.targets.transition(ref, to);
   }
 
   onForget(ref: AddressRef): void {
-    const labels = addressLabels(ref);
-    this.targetHealth.remove(labels);
-    if (this.#probeDetail === 'address') this.probeDuration.remove(labels);
+    this.targets.forget(ref);
   }
 
   /** A newly probed address shows as unknown until its first result. */
   onTrack(ref: AddressRef): void {
-    this.targetHealth.set(addressLabels(ref), HEALTH_VALUE.unknown);
+    this.targets.track(ref);
   }
-}
 
-function addressLabels(ref: AddressRef) {
-  return { zone: ref.zone, record: ref.record, target: String(ref.target), address: ref.address };
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The whole exposition: prom-client's metrics, then the per-target families, rendered in chunks. */
+  async *render(): AsyncGenerator<string> {
+    yield await this.registry.metrics();
+    yield* this.targets.render();
+  }
+
+  /** The name of every metric family exposed (beside prom-client's process defaults). */
+  async names(): Promise<string[]> {
+    const registered = (await this.registry.getMetricsAsJSON()).map((m) => m.name);
+    return [...registered, TARGET_HEALTH, HEALTH_TRANSITIONS, PROBE_RESULTS, PROBE_DURATION];
+  }
 }

@@ -114,7 +114,8 @@ describe('Kubernetes discovery', () => {
     const gateways = clusters[1]!.resources.find((r) => r.resource === 'gateways');
     assert.equal(gateways?.state, 'unsupported', 'a cluster without the Gateway API CRD');
     assert.equal(us.requests.filter((r) => r.resource === 'gateways').length, 1, 'the missing CRD is not retried in a loop');
-    const metrics = await meridian.metrics.registry.metrics();
+    let metrics = '';
+    for await (const chunk of meridian.metrics.render()) metrics += chunk;
     assert.match(metrics, /^meridian_cluster_synced\{cluster="eu-west"\} 1$/m);
     assert.match(metrics, /^meridian_cluster_synced\{cluster="us-east"\} 1$/m);
     assert.match(metrics, /^meridian_cluster_last_event_age_seconds\{cluster="eu-west"\} [\d.e-]+$/m);
