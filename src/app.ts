@@ -14,7 +14,7 @@ import { startDnsServer, type DnsServer } from './dns/server.js';
 import type { TcpLimits } from './dns/tcp.js';
 import { Errors } from './errors.js';
 import { cronTicker } from './health/cron-ticker.js';
-import { desiredProbes, healthAnnotatedTargets, HealthMonitor, type AddressRef, type HealthObserver } from './health/monitor.js';
+import { desiredProbes, desiredProbeSteps, healthAnnotatedTargets, HealthMonitor, type AddressRef, type HealthObserver } from './health/monitor.js';
 import { createProber } from './health/probe.js';
 import { ProbeScheduler, type Ticker } from './health/scheduler.js';
 import type { Health, ObservedResult } from './health/state.js';
@@ -24,6 +24,7 @@ import type { Logger, LogLevel } from './observability/logger.js';
 import { MeridianMetrics, type ProbeMetricsDetail } from './observability/metrics.js';
 import { buildStatus, type ReloadOutcome } from './observability/status.js';
 import { loadZoneDirectoryOffThread } from './zone/load-thread.js';
+import { runInSlices } from './slices.js';
 import { formatZoneIssue, type ZoneConfig } from './zone/model.js';
 import { watchDirectory, type DirectoryWatcher } from './zone/watch.js';
 import { WorkerPool } from './workers/pool.js';
@@ -192,12 +193,13 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       }
     },
   });
-  // Every resolution of a record's targets is kept, so DNS workers (if any) can be sent exactly the inputs this
-  // process used: the full set after a build, the changed records after a partial rebuild.
+  // With DNS workers, every resolution of a record's targets is kept, so the workers can be sent exactly the
+  // inputs this process used: the full set after a build, the changed records after a partial rebuild.
   const annotated = healthAnnotatedTargets(endpoints, monitor);
   const resolvedTargets = new Map<string, readonly ResolvedTarget[]>();
   let changedTargets = new Map<string, readonly ResolvedTarget[]>();
-  const recordingTargets: TargetSource = {
+  const workers = options.workers ?? 1;
+  const recordingTargets: TargetSource = workers <= 1 ? annotated : {
     resolve(zone, record) {
       const resolved = annotated.resolve(zone, record);
       const key = recordKey(zone.zone, record.name);
@@ -210,15 +212,10 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   metrics.nameZones((id) => builder.zoneNames()[id] ?? '');
   let pool: WorkerPool | undefined;
   const build = async (zones: readonly ZoneConfig[]) => {
-    building = true;
-    try {
-      resolvedTargets.clear();
-      const table = await builder.buildInSlices(zones);
-      pool?.sendZones(zones, resolvedTargets);
-      return table;
-    } finally {
-      building = false;
-    }
+    resolvedTargets.clear();
+    const table = await builder.buildInSlices(zones);
+    pool?.sendZones(zones, resolvedTargets);
+    return table;
   };
   const refresh = (records: Iterable<RecordRef>) => {
     changedTargets = new Map();
@@ -227,11 +224,19 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     return table;
   };
 
+  // Computing the probe set, syncing the monitor and building run in slices of a few milliseconds: at 10,000
+  // records each takes tens of milliseconds, which queries must not wait for.
   const apply = async (zones: readonly ZoneConfig[], initial: boolean): Promise<number> => {
     const started = performance.now();
-    monitor.sync(desiredProbes(zones, endpoints), initial);
-    pendingRefresh.clear(); // the full build below reads the latest health
-    tables.current = await build(zones);
+    building = true;
+    try {
+      const desired = await runInSlices(desiredProbeSteps(zones, endpoints));
+      await runInSlices(monitor.syncSteps(desired, initial));
+      pendingRefresh.clear(); // the full build below reads the latest health
+      tables.current = await build(zones);
+    } finally {
+      building = false;
+    }
     const seconds = (performance.now() - started) / 1000;
     metrics.answerRebuild.observe({ kind: 'full' }, seconds);
     // Changes that came in while the build ran.
@@ -319,7 +324,6 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   let dns: DnsServer | undefined;
   let admin: AdminServer | undefined;
   let watcher: DirectoryWatcher | undefined;
-  const workers = options.workers ?? 1;
   try {
     if (workers > 1) {
       pool = await WorkerPool.start({
@@ -336,7 +340,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       dns = await startDnsServer({ endpoints: options.listen, handler, logger, ...(options.tcpLimits ? { tcpLimits: options.tcpLimits } : {}) });
     }
     if (options.admin !== undefined) {
-      admin = await startAdminServer({ endpoint: options.admin, readiness: { ready }, status, metrics: metrics.registry, logger });
+      admin = await startAdminServer({ endpoint: options.admin, readiness: { ready }, status, metrics, logger });
     }
   } catch (error) {
     await dns?.close();

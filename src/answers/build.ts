@@ -8,6 +8,7 @@ import type { BalancedRecord, ZoneConfig } from '../zone/model.js';
 import { selectAnswers, type ResolvedTarget } from './select.js';
 import { AnswerTable, type AnswerSet, type NameEntry, type ZoneEntry } from './table.js';
 import { encodeResponseTemplate, encodeSoaTail, nameToKey, type ResourceRecord } from './wire.js';
+import { runInSlices } from '../slices.js';
 
 /** Where a balanced record's targets come from, with their current health (discovery + health checks). */
 export interface TargetSource {
@@ -75,17 +76,8 @@ export class AnswerTableBuilder {
    * keep being answered (from the previous table) while a large zone set is encoded. Health changes that
    * arrive meanwhile must be refreshed after it (the caller holds them).
    */
-  async buildInSlices(zones: readonly ZoneConfig[], sliceMs = 4): Promise<AnswerTable> {
-    const steps = this.#buildSteps(zones);
-    let sliceStart = performance.now();
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-      if (performance.now() - sliceStart >= sliceMs) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
-    }
+  buildInSlices(zones: readonly ZoneConfig[], sliceMs = 4): Promise<AnswerTable> {
+    return runInSlices(this.#buildSteps(zones), sliceMs);
   }
 
   /** The build as a sequence of small steps (a zone's data, then every 64 names); swaps the table at the end. */

@@ -10,7 +10,8 @@ import type { EndpointSource } from '../discovery/static.js';
 import type { BalancedRecord, CheckConfig, ZoneConfig } from '../zone/model.js';
 import type { ProbeJob, ProbeScheduler } from './scheduler.js';
 import { applyProbeResult, initialHealthState, isChanging, type Health, type HealthState, type ObservedResult, type RiseFall } from './state.js';
-import { probeKey, type Clock, type ProbeSpec } from './types.js';
+import { checkFingerprint, type Clock, type ProbeSpec } from './types.js';
+import { runAtOnce } from '../slices.js';
 
 export interface AddressRef {
   readonly zone: string;
@@ -54,17 +55,25 @@ function refId(ref: AddressRef): string {
 
 /** Every address that needs probing: each target address of each balanced record with a check. */
 export function desiredProbes(zones: readonly ZoneConfig[], endpoints: EndpointSource): DesiredProbe[] {
+  return runAtOnce(desiredProbeSteps(zones, endpoints));
+}
+
+/** desiredProbes as small steps (every 256 records), for runInSlices. */
+export function* desiredProbeSteps(zones: readonly ZoneConfig[], endpoints: EndpointSource): Generator<void, DesiredProbe[]> {
   const desired: DesiredProbe[] = [];
+  let count = 0;
   for (const zone of zones) {
     for (const record of zone.records) {
+      if (++count % 256 === 0) yield;
       if (record.kind !== 'balanced' || record.check === undefined || record.check.protocol === 'none') continue;
       const check = record.check;
+      const riseFall = { rise: check.rise, fall: check.fall };
       endpoints.addresses(zone, record).forEach((addresses, target) => {
         for (const address of addresses) {
           desired.push({
             ref: { zone: zone.zone, record: record.name, target, address },
             spec: probeSpec(check, address),
-            riseFall: { rise: check.rise, fall: check.fall },
+            riseFall,
             intervalMs: check.intervalMs,
             fastIntervalMs: check.fastIntervalMs,
           });
@@ -75,20 +84,27 @@ export function desiredProbes(zones: readonly ZoneConfig[], endpoints: EndpointS
   return desired;
 }
 
+/** The address-independent part of a check's probes, computed once per check object (one per record). */
+const probeBases = new WeakMap<CheckConfig, { readonly base: Omit<ProbeSpec, 'key' | 'address'>; readonly fingerprint: string }>();
+
 function probeSpec(check: CheckConfig, address: string): ProbeSpec {
-  const spec = {
-    protocol: check.protocol as ProbeSpec['protocol'],
-    address,
-    port: check.port,
-    host: check.host,
-    path: check.path,
-    timeoutMs: check.timeoutMs,
-    expect: check.expect,
-    ...(check.body === undefined ? {} : { body: check.body }),
-    headers: check.headers,
-    tls: check.tls,
-  };
-  return { ...spec, key: probeKey(spec) };
+  let cached = probeBases.get(check);
+  if (cached === undefined) {
+    const base = {
+      protocol: check.protocol as ProbeSpec['protocol'],
+      port: check.port,
+      host: check.host,
+      path: check.path,
+      timeoutMs: check.timeoutMs,
+      expect: check.expect,
+      ...(check.body === undefined ? {} : { body: check.body }),
+      headers: check.headers,
+      tls: check.tls,
+    };
+    cached = { base, fingerprint: checkFingerprint(base) };
+    probeBases.set(check, cached);
+  }
+  return { ...cached.base, address, key: `${cached.fingerprint} ${address}` };
 }
 
 interface Subscription {
@@ -161,12 +177,24 @@ export class HealthMonitor implements HealthView {
    * probed right away and served once healthy.
    */
   sync(desired: readonly DesiredProbe[], initial = false): void {
-    const wanted = new Map(desired.map((d) => [refId(d.ref), d]));
+    runAtOnce(this.syncSteps(desired, initial));
+  }
+
+  /** sync as small steps (every 512 subscriptions), for runInSlices: a reload never blocks queries for long. */
+  *syncSteps(desired: readonly DesiredProbe[], initial = false): Generator<void, void> {
+    const wanted = new Map<string, DesiredProbe>();
+    for (let i = 0; i < desired.length; i++) {
+      if (i % 1024 === 1023) yield;
+      wanted.set(refId(desired[i]!.ref), desired[i]!);
+    }
+    let count = 0;
     for (const [id, subscription] of this.#subscriptions) {
+      if (++count % 512 === 0) yield;
       const next = wanted.get(id);
       if (next === undefined || next.spec.key !== subscription.desired.spec.key) this.#unsubscribe(id, subscription);
     }
     for (const [id, d] of wanted) {
+      if (++count % 512 === 0) yield;
       const existing = this.#subscriptions.get(id);
       if (existing !== undefined) {
         // Same probe; rise/fall or intervals may have changed.

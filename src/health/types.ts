@@ -2,6 +2,7 @@
 // The core (state machine, scheduler, monitor) depends only on these; adapters implement them with sockets
 // and real timers, tests with fakes.
 
+import { createHash } from 'node:crypto';
 import type { ProbeProtocol, TlsConfig } from '../zone/model.js';
 
 /** One probe of one address, fully specified. Two records that ask for the same spec share one probe. */
@@ -64,11 +65,19 @@ export const systemClock: Clock = {
   clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-/** The identity of a probe: every field that can change its outcome, and nothing else. */
+/**
+ * The identity of a probe: every field that can change its outcome, and nothing else. The address is kept
+ * readable; everything else (which may include a CA bundle) is folded into a short fingerprint, so the key
+ * costs tens of bytes per address rather than kilobytes.
+ */
 export function probeKey(spec: Omit<ProbeSpec, 'key'>): string {
-  return JSON.stringify([
+  return `${checkFingerprint(spec)} ${spec.address}`;
+}
+
+/** The fingerprint of every probe field except the address: equal for all the addresses one check probes. */
+export function checkFingerprint(spec: Omit<ProbeSpec, 'key' | 'address'>): string {
+  const fields = JSON.stringify([
     spec.protocol,
-    spec.address,
     spec.port,
     spec.host,
     spec.path,
@@ -79,4 +88,5 @@ export function probeKey(spec: Omit<ProbeSpec, 'key'>): string {
     spec.tls.insecureSkipVerify,
     spec.tls.caPem ?? null,
   ]);
+  return createHash('sha256').update(fields).digest('base64url').slice(0, 22);
 }
