@@ -64,6 +64,12 @@ function zoneYaml(port: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** NODE_OPTIONS as deploy/Dockerfile sets it (the one place the production V8 settings are written down). */
+function imageNodeOptions(): string {
+  const dockerfile = readFileSync(new URL('../../../deploy/Dockerfile', import.meta.url), 'utf8');
+  return /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1] ?? '';
+}
+
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -183,6 +189,9 @@ export async function runScale(options: { durationSeconds?: number; log?: (messa
   let accepted = 0;
   listener.on('connection', () => accepted++);
   const zones = await makeZoneDir({ [`${ZONE}.yaml`]: zoneYaml(port) });
+  // Run Meridian with the Node options its container image sets, as an operator would.
+  const previousNodeOptions = process.env.NODE_OPTIONS;
+  process.env.NODE_OPTIONS = imageNodeOptions();
   // With workers the ports are shared, so they must be explicit.
   const server = await startServerProcess({
     zonesDir: zones.dir,
@@ -207,11 +216,16 @@ export async function runScale(options: { durationSeconds?: number; log?: (messa
     const cpuBefore = cpuSeconds(server.child.pid!);
     const acceptedBefore = accepted;
     const windowStart = performance.now();
+    // Resident memory moves with every GC: sample it through the window and report the median and the peak.
+    const rssSamples: number[] = [];
+    const sampler = setInterval(() => rssSamples.push(rssMb(server.child.pid!)), 1000);
     await new Promise((resolve) => setTimeout(resolve, steadySeconds * 1000));
+    clearInterval(sampler);
     const windowSeconds = (performance.now() - windowStart) / 1000;
     const idleCpuPercent = ((cpuSeconds(server.child.pid!) - cpuBefore) / windowSeconds) * 100;
     const probesPerSecond = (accepted - acceptedBefore) / windowSeconds;
-    const rss = rssMb(server.child.pid!);
+    const rss = percentile(rssSamples, 50);
+    const rssPeak = Math.max(...rssSamples);
     const metrics = await (await fetch(`${admin}/metrics`)).text();
     const failedProbes = (text: string) =>
       [...text.matchAll(/^meridian_probe_results_total\{[^}]*result="([a-z]+)"[^}]*\} (\S+)$/gm)].filter((m) => m[1] !== 'ok').reduce((sum, m) => sum + Number(m[2]), 0);
@@ -239,7 +253,7 @@ export async function runScale(options: { durationSeconds?: number; log?: (messa
 
     const ms = (v: number) => `${v.toFixed(3)} ms`;
     const rows: ScaleRow[] = [
-      { measure: `resident memory (--probe-metrics ${probeMetrics})`, value: `${rss.toFixed(0)} MB`, target: '< 300 MB', met: rss < 300 ? 'yes' : 'NO' },
+      { measure: `resident memory median / peak (--probe-metrics ${probeMetrics})`, value: `${rss.toFixed(0)} MB / ${rssPeak.toFixed(0)} MB`, target: '< 300 MB', met: rssPeak < 300 ? 'yes' : 'NO' },
       { measure: 'zone reload (read, validate, build)', value: `${reloadMs.toFixed(0)} ms`, target: '< 2 s', met: reloadMs < 2000 ? 'yes' : 'NO' },
       { measure: 'rebuild after one flip, p50 / p99', value: `${ms(rebuild.p50)} / ${ms(rebuild.p99)}`, target: '< 5 ms', met: rebuild.p99 < 5 ? 'yes' : 'NO' },
       { measure: 'probe lateness p50 / p99', value: `${lateness.p50} / ${lateness.p99}`, target: 'p99 < 250 ms', met: /≤ (\d+(\.\d+)?) ms/.test(lateness.p99) && Number(/≤ (\S+) ms/.exec(lateness.p99)![1]) <= 250 ? 'yes' : 'NO' },
@@ -266,6 +280,8 @@ export async function runScale(options: { durationSeconds?: number; log?: (messa
       rows,
     };
   } finally {
+    if (previousNodeOptions === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = previousNodeOptions;
     await server.stop();
     listener.close();
     await zones.remove();
