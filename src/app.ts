@@ -12,6 +12,7 @@ import type { ListenEndpoint } from './dns/endpoint.js';
 import { QueryHandler, type AnswerTableSource } from './dns/handler.js';
 import { startDnsServer, type DnsServer } from './dns/server.js';
 import type { TcpLimits } from './dns/tcp.js';
+import { ResponseRateLimiter, type RrlConfig } from './dns/rrl.js';
 import { Errors } from './errors.js';
 import { cronTicker } from './health/cron-ticker.js';
 import { desiredProbes, desiredProbeSteps, healthAnnotatedTargets, HealthMonitor, type AddressRef, type HealthObserver } from './health/monitor.js';
@@ -62,6 +63,8 @@ export interface MeridianOptions {
    */
   readonly workers?: number;
   readonly workerLogLevel?: LogLevel;
+  /** Response rate limiting for UDP answers (BIND-style); off when omitted. */
+  readonly rrl?: RrlConfig;
   /** Label probe results and durations per address (default) or per record (for very many addresses). */
   readonly probeMetrics?: ProbeMetricsDetail;
 }
@@ -321,6 +324,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     buildStatus({ zones, lastReload, ready: ready(), health: monitor, endpoints, clock, clusters: clusterStatus(), clusterSyncDeadline: startedAt + clusterSyncTimeoutMs });
 
   const handler = new QueryHandler(tables, { observer: metrics });
+  const rrl = options.rrl !== undefined && workers <= 1 ? new ResponseRateLimiter(options.rrl, () => performance.now()) : undefined;
   let dns: DnsServer | undefined;
   let admin: AdminServer | undefined;
   let watcher: DirectoryWatcher | undefined;
@@ -332,12 +336,15 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
         logLevel: options.workerLogLevel ?? 'info',
         logger,
         ...(options.tcpLimits ? { tcpLimits: options.tcpLimits } : {}),
+        ...(options.rrl ? { rrl: options.rrl } : {}),
       });
       pool.sendZones(zones, resolvedTargets);
       metrics.addQueryCounts(() => pool!.queryCounts());
+      metrics.observeRrl(() => pool!.rrlCounts());
       logger.info('listening', { workers, endpoints: options.listen, transports: ['udp', 'tcp'], port: options.listen[0]!.port, address: options.listen[0]!.host });
     } else {
-      dns = await startDnsServer({ endpoints: options.listen, handler, logger, ...(options.tcpLimits ? { tcpLimits: options.tcpLimits } : {}) });
+      dns = await startDnsServer({ endpoints: options.listen, handler, logger, ...(rrl ? { rrl } : {}), ...(options.tcpLimits ? { tcpLimits: options.tcpLimits } : {}) });
+      if (rrl !== undefined) metrics.observeRrl(() => rrl.stats.counts());
     }
     if (options.admin !== undefined) {
       admin = await startAdminServer({ endpoint: options.admin, readiness: { ready }, status, metrics, logger });

@@ -10,6 +10,8 @@ import { MeridianError } from '../errors.js';
 import { createJsonLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../observability/logger.js';
 import { loadZonePaths } from '../zone/load.js';
 import { formatZoneIssue } from '../zone/model.js';
+import { validateRrlConfig, type RrlConfig } from '../dns/rrl.js';
+import { Errors } from '../errors.js';
 
 const DEFAULT_LISTEN = '127.0.0.1:5353';
 const DEFAULT_ADMIN = '127.0.0.1:9153';
@@ -37,6 +39,46 @@ interface ServeFlags {
   clusterSyncTimeout: number;
   workers: number;
   probeMetrics: string;
+  rrl: boolean;
+  rrlRate?: number;
+  rrlNodataRate?: number;
+  rrlNxdomainRate?: number;
+  rrlErrorRate?: number;
+  rrlWindow?: number;
+  rrlSlip?: number;
+  rrlIpv4Prefix?: number;
+  rrlIpv6Prefix?: number;
+  rrlExempt?: string[];
+  rrlLogOnly?: boolean;
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a whole number`);
+  return n;
+}
+
+/** The --rrl-* flags as a limiter configuration, or undefined with --no-rrl. */
+export function rrlSettings(flags: Pick<ServeFlags, 'rrl' | 'rrlRate' | 'rrlNodataRate' | 'rrlNxdomainRate' | 'rrlErrorRate' | 'rrlWindow' | 'rrlSlip' | 'rrlIpv4Prefix' | 'rrlIpv6Prefix' | 'rrlExempt' | 'rrlLogOnly'>): RrlConfig | undefined {
+  if (!flags.rrl) return undefined;
+  const rate = flags.rrlRate;
+  const exempt = flags.rrlExempt?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '' && v !== 'none');
+  try {
+    return validateRrlConfig({
+      ...(rate === undefined ? {} : { responsesPerSecond: rate, nodataPerSecond: rate, nxdomainsPerSecond: rate, referralsPerSecond: rate, errorsPerSecond: rate }),
+      ...(flags.rrlNodataRate === undefined ? {} : { nodataPerSecond: flags.rrlNodataRate }),
+      ...(flags.rrlNxdomainRate === undefined ? {} : { nxdomainsPerSecond: flags.rrlNxdomainRate }),
+      ...(flags.rrlErrorRate === undefined ? {} : { errorsPerSecond: flags.rrlErrorRate }),
+      ...(flags.rrlWindow === undefined ? {} : { windowSeconds: flags.rrlWindow }),
+      ...(flags.rrlSlip === undefined ? {} : { slip: flags.rrlSlip }),
+      ...(flags.rrlIpv4Prefix === undefined ? {} : { ipv4PrefixLength: flags.rrlIpv4Prefix }),
+      ...(flags.rrlIpv6Prefix === undefined ? {} : { ipv6PrefixLength: flags.rrlIpv6Prefix }),
+      ...(exempt === undefined ? {} : { exempt }),
+      ...(flags.rrlLogOnly ? { logOnly: true } : {}),
+    });
+  } catch (error) {
+    throw Errors.badRrlConfig([(error as Error).message]);
+  }
 }
 
 function positiveInteger(value: string): number {
@@ -78,6 +120,17 @@ export function buildProgram(): Command {
     .option('--namespace <namespace>', 'watch one namespace only (also MERIDIAN_NAMESPACE)')
     .option('--cluster-sync-timeout <duration>', '/readyz waits at most this long for every cluster to sync', durationArg, 30_000)
     .addOption(new Option('--probe-metrics <detail>', 'label probe result and duration metrics per address, or per record (for very many addresses)').choices(['address', 'record']).default('address'))
+    .option('--no-rrl', 'turn off response rate limiting (on by default for UDP; see docs/reliability.md)')
+    .option('--rrl-rate <n>', 'UDP responses per second per client prefix and response, for every kind (default 20; 0: no limit)', wholeNumber)
+    .option('--rrl-nodata-rate <n>', 'NODATA responses per second per client prefix and name (default: --rrl-rate)', wholeNumber)
+    .option('--rrl-nxdomain-rate <n>', 'NXDOMAIN responses per second per client prefix and zone (default: --rrl-rate)', wholeNumber)
+    .option('--rrl-error-rate <n>', 'error responses (REFUSED, FORMERR, ...) per second per client prefix (default: --rrl-rate)', wholeNumber)
+    .option('--rrl-window <seconds>', 'how long a flood is remembered (default 15)', wholeNumber)
+    .option('--rrl-slip <n>', 'send every Nth limited response truncated (TC=1) instead of dropping it; 0 never (default 2)', wholeNumber)
+    .option('--rrl-ipv4-prefix <bits>', 'IPv4 client prefix length (default 24)', wholeNumber)
+    .option('--rrl-ipv6-prefix <bits>', 'IPv6 client prefix length (default 56)', wholeNumber)
+    .option('--rrl-exempt <cidr>', 'never limit these clients, repeatable; replaces the default (loopback); "none" for none', collectString)
+    .option('--rrl-log-only', 'count what would be limited, but send everything')
     .option('--workers <n>', 'DNS worker processes sharing the listen ports; probing and watching stay in one process', positiveInteger, 1)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .action(async (flags: ServeFlags) => {
@@ -85,6 +138,7 @@ export function buildProgram(): Command {
       const logger = createJsonLogger({ level });
       try {
         const discovery = discoverySettings(flags, process.env);
+        const rrl = rrlSettings(flags);
         const meridian = await startMeridian({
           zonesDir: flags.zones,
           listen: flags.listen ?? [parseListenEndpoint(DEFAULT_LISTEN)],
@@ -95,6 +149,7 @@ export function buildProgram(): Command {
           clusterSyncTimeoutMs: flags.clusterSyncTimeout,
           workers: flags.workers,
           probeMetrics: flags.probeMetrics === 'record' ? 'record' : 'address',
+          ...(rrl === undefined ? {} : { rrl }),
           workerLogLevel: level,
         });
         process.on('SIGHUP', () => void meridian.reload('SIGHUP'));

@@ -19,6 +19,7 @@ import {
   SERVER_UDP_PAYLOAD,
 } from './constants.js';
 import { newParsedQuery, parseQuery, QueryStatus, type ParsedQuery } from './query.js';
+import type { ResponseKind } from './rrl.js';
 
 export type Transport = 'udp' | 'tcp';
 
@@ -49,6 +50,12 @@ export class QueryHandler {
   readonly #observer: QueryObserver | undefined;
   /** Reused for every query: the handler is synchronous, so one scratch record per handler suffices. */
   readonly #query: ParsedQuery = newParsedQuery();
+  // What the last response was, for response rate limiting (see lastResponseKey). Plain fields, so the query
+  // path allocates nothing for it.
+  /** The kind of the last response returned by handle(). */
+  lastKind: ResponseKind = 'error';
+  #lastRcode = 0;
+  #lastZone = 0;
 
   constructor(tables: AnswerTableSource, options: QueryHandlerOptions = {}) {
     this.#tables = tables;
@@ -63,6 +70,9 @@ export class QueryHandler {
     switch (query.status) {
       case QueryStatus.DROP:
         return null;
+    }
+    this.lastKind = 'error';
+    switch (query.status) {
       case QueryStatus.FORMERR:
         return this.#bare(msg, query, Rcode.FORMERR, 0, transport, 0);
       case QueryStatus.NOTIMP:
@@ -80,16 +90,60 @@ export class QueryHandler {
     const entry = table.name(query.key);
     if (entry !== undefined) {
       const set = entry.types.get(query.qtype) ?? entry.otherwise;
-      if (set !== undefined) return this.#fromTemplate(msg, query, set, transport, entry.zone.id);
+      this.#lastZone = entry.zone.id;
+      if (set !== undefined) {
+        this.lastKind = 'answer';
+        return this.#fromTemplate(msg, query, set, transport, entry.zone.id);
+      }
+      this.lastKind = 'nodata';
       return this.#negative(msg, query, entry.zone, Rcode.NOERROR, transport);
     }
     const zone = table.zoneFor(query.key);
-    if (zone !== undefined) return this.#negative(msg, query, zone, Rcode.NXDOMAIN, transport);
+    if (zone !== undefined) {
+      this.lastKind = 'nxdomain';
+      this.#lastZone = zone.id;
+      return this.#negative(msg, query, zone, Rcode.NXDOMAIN, transport);
+    }
     return this.#bare(msg, query, Rcode.REFUSED, 0, transport, 0);
   }
 
   #observe(zoneId: number, qtype: number, rcode: number, transport: Transport): void {
+    this.#lastRcode = rcode;
     this.#observer?.onQuery(zoneId, qtype, rcode, transport === 'udp' ? 0 : 1);
+  }
+
+  /**
+   * Which response the last handle() returned, as BIND's RRL tells them apart: an answer by name and type,
+   * NODATA by name, NXDOMAIN by zone, errors all alike. Called only when rate limiting is on.
+   */
+  lastResponseKey(): number {
+    switch (this.lastKind) {
+      case 'answer':
+        return (fnv1a(this.#query.key) ^ (this.#query.qtype * 0x9e3779b1)) >>> 0;
+      case 'nodata':
+        return fnv1a(this.#query.key);
+      case 'nxdomain':
+        return this.#lastZone;
+      default:
+        return 0;
+    }
+  }
+
+  /**
+   * A truncated (TC=1) reply to the query last handled, with no records: what RRL "slips" instead of a limited
+   * response, so a real client behind a limited prefix retries over TCP, which a spoofed source cannot.
+   */
+  truncatedReply(msg: Buffer): Buffer {
+    const query = this.#query;
+    const questionEnd = query.questionEnd;
+    const hasQuestion = questionEnd > 0;
+    const optSize = query.edns ? OPT_RECORD_SIZE : 0;
+    const bodyEnd = hasQuestion ? questionEnd : HEADER_SIZE;
+    const out = Buffer.allocUnsafe(bodyEnd + optSize);
+    writeHeader(out, msg, this.#lastRcode & 0x0f, FLAG2_AA | FLAG2_TC, hasQuestion ? 1 : 0, 0, 0, optSize > 0 ? 1 : 0);
+    if (hasQuestion) msg.copy(out, HEADER_SIZE, HEADER_SIZE, questionEnd);
+    if (optSize > 0) writeOpt(out, bodyEnd, this.#lastRcode >> 4, query.dnssecOk);
+    return out;
   }
 
   #fromTemplate(msg: Buffer, query: ParsedQuery, set: AnswerSet, transport: Transport, zone: number): Buffer {
@@ -147,6 +201,13 @@ export class QueryHandler {
     this.#observe(zone, query.qtype, rcode, transport);
     return out;
   }
+}
+
+/** FNV-1a over a latin1 key: cheap, allocation-free, and plenty to tell names apart for rate limiting. */
+function fnv1a(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }
 
 /** What fits in a UDP response: 512 without EDNS, else the asker's size capped at ours (RFC 6891 §6.2.5). */

@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ListenEndpoint } from './endpoint.js';
 import type { QueryHandler } from './handler.js';
 import { DEFAULT_TCP_LIMITS, listenTcp, type TcpLimits, type TcpListener } from './tcp.js';
+import type { ResponseRateLimiter } from './rrl.js';
 import { listenUdp, type UdpListener } from './udp.js';
 
 export interface DnsServer {
@@ -20,6 +21,8 @@ export interface DnsServerOptions {
   readonly tcpLimits?: TcpLimits;
   /** Share the ports with other processes (SO_REUSEPORT), for `--workers`. Needs explicit ports. */
   readonly reusePort?: boolean;
+  /** Response rate limiting for UDP; none when omitted. */
+  readonly rrl?: ResponseRateLimiter;
 }
 
 /** With port 0, TCP picks a free port and UDP must take the same one; another process may hold it for UDP. */
@@ -49,7 +52,7 @@ async function listenPair(endpoint: ListenEndpoint, options: DnsServerOptions): 
     const reusePort = options.reusePort ?? false;
     const tcp = await listenTcp(endpoint, options.handler, options.logger, limits, reusePort);
     try {
-      const udp = await listenUdp(tcp.endpoint, options.handler, options.logger, reusePort);
+      const udp = await listenUdp(tcp.endpoint, options.handler, options.logger, reusePort, options.rrl);
       return [tcp, udp];
     } catch (error) {
       await tcp.close();

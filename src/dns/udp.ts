@@ -4,13 +4,14 @@ import { Errors } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { formatEndpoint, type ListenEndpoint } from './endpoint.js';
 import type { QueryHandler } from './handler.js';
+import { RRL_DROP, RRL_SEND, type ResponseRateLimiter } from './rrl.js';
 
 export interface UdpListener {
   readonly endpoint: ListenEndpoint;
   close(): Promise<void>;
 }
 
-export function listenUdp(endpoint: ListenEndpoint, handler: QueryHandler, logger: Logger, reusePort = false): Promise<UdpListener> {
+export function listenUdp(endpoint: ListenEndpoint, handler: QueryHandler, logger: Logger, reusePort = false, rrl?: ResponseRateLimiter): Promise<UdpListener> {
   // reusePort (SO_REUSEPORT): several worker processes bind the same port and the kernel spreads datagrams.
   const socket = dgram.createSocket({ type: isIP(endpoint.host) === 6 ? 'udp6' : 'udp4', ipv6Only: isIP(endpoint.host) === 6, reusePort });
   return new Promise((resolve, reject) => {
@@ -33,7 +34,16 @@ export function listenUdp(endpoint: ListenEndpoint, handler: QueryHandler, logge
           logger.error('query handler threw', { error, peer: peer.address });
           return;
         }
-        if (response !== null) socket.send(response, peer.port, peer.address);
+        if (response === null) return;
+        // Rate limiting applies to UDP only: over TCP the source address cannot be spoofed.
+        if (rrl !== undefined) {
+          const action = rrl.check(peer.address, peer.family === 'IPv6' ? 6 : 4, handler.lastKind, handler.lastResponseKey());
+          if (action !== RRL_SEND) {
+            if (action === RRL_DROP) return;
+            response = handler.truncatedReply(msg);
+          }
+        }
+        socket.send(response, peer.port, peer.address);
       });
       const bound = socket.address();
       resolve({

@@ -4,6 +4,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { QueryObserver } from '../dns/handler.js';
 import type { QueryCountEntry } from '../workers/protocol.js';
+import type { RrlCount } from '../dns/rrl.js';
 import type { AddressRef, HealthObserver } from '../health/monitor.js';
 import type { Health, ObservedResult } from '../health/state.js';
 import { HEALTH_TRANSITIONS, PROBE_DURATION, PROBE_RESULTS, TARGET_HEALTH, TargetMetrics, type ProbeMetricsDetail } from './target-metrics.js';
@@ -77,6 +78,8 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
   readonly probeLateness: Histogram;
   readonly zoneReloads: Counter<'result'>;
   readonly answerRebuild: Histogram<'kind'>;
+  readonly rrlResponses: Counter<'kind' | 'action'>;
+  #rrlCounts: () => Iterable<RrlCount> = () => [];
   readonly clusterErrors: Counter<'cluster' | 'resource'>;
   readonly clusterSynced: Gauge<'cluster'>;
   readonly clusterLastEventAge: Gauge<'cluster'>;
@@ -123,6 +126,16 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     });
+    this.rrlResponses = new Counter({
+      name: 'meridian_rrl_responses_total',
+      help: 'UDP responses withheld by response rate limiting, by response kind; action dropped (not sent) or slipped (sent truncated, TC=1).',
+      labelNames: ['kind', 'action'],
+      registers: [registry],
+      collect: () => {
+        this.rrlResponses.reset();
+        for (const { kind, action, value } of this.#rrlCounts()) this.rrlResponses.inc({ kind, action }, value);
+      },
+    });
     this.clusterErrors = new Counter({
       name: 'meridian_cluster_errors_total',
       help: 'Failed lists and watches against a cluster API server, by cluster and resource.',
@@ -158,6 +171,11 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
   observeClusters(clusters: () => ReadonlyArray<{ name: string; synced: boolean; lastEventAt: number | undefined }>, clock: { now(): number }): void {
     this.#clusters = clusters;
     this.#clock = clock;
+  }
+
+  /** Where rate-limiting counts come from (this process's limiter, and the workers'). */
+  observeRrl(counts: () => Iterable<RrlCount>): void {
+    this.#rrlCounts = counts;
   }
 
   /** Adds the query counts of DNS worker processes to meridian_dns_queries_total. */

@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedTarget } from '../answers/select.js';
 import type { ListenEndpoint } from '../dns/endpoint.js';
+import type { RrlConfig, RrlCount } from '../dns/rrl.js';
 import type { TcpLimits } from '../dns/tcp.js';
 import { Errors } from '../errors.js';
 import type { Logger, LogLevel } from '../observability/logger.js';
@@ -18,6 +19,7 @@ export interface WorkerPoolOptions {
   readonly count: number;
   readonly endpoints: readonly ListenEndpoint[];
   readonly tcpLimits?: TcpLimits;
+  readonly rrl?: RrlConfig;
   readonly logLevel: LogLevel;
   readonly logger: Logger;
 }
@@ -27,6 +29,7 @@ interface Worker {
   child: ChildProcess;
   listening: boolean;
   counts: readonly QueryCountEntry[];
+  rrl: readonly RrlCount[];
   restarts: number;
 }
 
@@ -76,6 +79,11 @@ export class WorkerPool {
     this.#broadcast({ type: 'targets', targets: [...targets] });
   }
 
+  /** Every worker's rate-limiting counts. */
+  *rrlCounts(): Generator<RrlCount> {
+    for (const worker of this.#workers) yield* worker.rrl;
+  }
+
   /** Every worker's latest cumulative counts (a restarted worker starts again from zero). */
   *queryCounts(): Generator<QueryCountEntry> {
     for (const worker of this.#workers) yield* worker.counts;
@@ -108,6 +116,7 @@ export class WorkerPool {
       endpoints: this.#options.endpoints,
       logLevel: this.#options.logLevel,
       ...(this.#options.tcpLimits ? { tcpLimits: this.#options.tcpLimits } : {}),
+      ...(this.#options.rrl ? { rrl: this.#options.rrl } : {}),
     };
     const child = fork(WORKER_MAIN, [], {
       env: { ...process.env, [WORKER_SETTINGS_ENV]: JSON.stringify(settings) },
@@ -115,7 +124,7 @@ export class WorkerPool {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
-    const worker: Worker = { index, child, listening: false, counts: [], restarts };
+    const worker: Worker = { index, child, listening: false, counts: [], rrl: [], restarts };
     this.#workers[index] = worker;
     if (this.#zones !== undefined) for (const message of zoneMessages(this.#zones.zones, this.#zones.targets)) child.send(message);
 
@@ -134,6 +143,7 @@ export class WorkerPool {
             break;
           case 'counts':
             worker.counts = message.counts;
+            worker.rrl = message.rrl;
             break;
         }
       });

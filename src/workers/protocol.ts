@@ -4,6 +4,7 @@
 
 import type { ResolvedTarget } from '../answers/select.js';
 import type { ListenEndpoint } from '../dns/endpoint.js';
+import type { RrlConfig, RrlCount } from '../dns/rrl.js';
 import type { TcpLimits } from '../dns/tcp.js';
 import type { LogLevel } from '../observability/logger.js';
 import type { ZoneConfig } from '../zone/model.js';
@@ -19,6 +20,8 @@ export interface WorkerSettings {
   readonly endpoints: readonly ListenEndpoint[];
   readonly tcpLimits?: TcpLimits;
   readonly logLevel: LogLevel;
+  /** Response rate limiting, applied by each worker to the queries it receives; off when absent. */
+  readonly rrl?: RrlConfig;
 }
 
 export const WORKER_SETTINGS_ENV = 'MERIDIAN_WORKER_SETTINGS';
@@ -54,4 +57,4 @@ export type FromWorker =
   /** The worker could not start (a port taken, say). */
   | { readonly type: 'failed'; readonly message: string }
   /** Cumulative query counts, sent every second, for the primary's /metrics. */
-  | { readonly type: 'counts'; readonly counts: readonly QueryCountEntry[] };
+  | { readonly type: 'counts'; readonly counts: readonly QueryCountEntry[]; readonly rrl: readonly RrlCount[] };

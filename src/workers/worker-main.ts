@@ -9,6 +9,7 @@ import { QueryHandler } from '../dns/handler.js';
 import { startDnsServer, type DnsServer } from '../dns/server.js';
 import { createJsonLogger } from '../observability/logger.js';
 import { QueryCounts } from '../observability/metrics.js';
+import { ResponseRateLimiter } from '../dns/rrl.js';
 import type { ZoneConfig } from '../zone/model.js';
 import { recordKey, WORKER_SETTINGS_ENV, type FromWorker, type QueryCountEntry, type ToWorker, type WorkerSettings } from './protocol.js';
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const tables = { current: AnswerTable.empty() };
   const counts = new QueryCounts();
   const handler = new QueryHandler(tables, { observer: counts });
+  const rrl = settings.rrl === undefined ? undefined : new ResponseRateLimiter(settings.rrl, () => performance.now());
 
   // Messages are handled in order; a full build runs in slices, so queries keep being answered meanwhile.
   let queue: Promise<void> = Promise.resolve();
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
 
   let server: DnsServer | undefined;
   try {
-    server = await startDnsServer({ endpoints: settings.endpoints, handler, logger, reusePort: true, ...(settings.tcpLimits ? { tcpLimits: settings.tcpLimits } : {}) });
+    server = await startDnsServer({ endpoints: settings.endpoints, handler, logger, reusePort: true, ...(rrl ? { rrl } : {}), ...(settings.tcpLimits ? { tcpLimits: settings.tcpLimits } : {}) });
   } catch (error) {
     send({ type: 'failed', message: (error as Error).message });
     process.exit(1);
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
     const names = builder.zoneNames();
     const entries: QueryCountEntry[] = [];
     for (const [labels, value] of counts.entries((id) => names[id] ?? '')) entries.push({ labels, value });
-    send({ type: 'counts', counts: entries });
+    send({ type: 'counts', counts: entries, rrl: rrl?.stats.counts() ?? [] });
   };
   setInterval(report, COUNTS_EVERY_MS).unref();
 }
