@@ -77,6 +77,12 @@ export interface Meridian {
   reload(reason: string): Promise<ReloadOutcome>;
   ready(): boolean;
   status(): unknown;
+  /**
+   * Graceful shutdown for a rolling update: /readyz turns false at once, DNS keeps being answered for `delayMs`
+   * (while load balancers and Service endpoints stop sending here), then the listeners close, TCP connections
+   * finishing the message they are in for up to `timeoutMs`.
+   */
+  drain(options: { readonly delayMs: number; readonly timeoutMs: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -319,7 +325,8 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
 
   // Ready once every cluster has synced (or the deadline passed), what they exposed is being probed, and every
   // probed address has had its first result.
-  const ready = () => clustersReady() && !endpointsFlushScheduled && monitor.firstRoundDone() && (pool?.ready() ?? true);
+  let draining = false;
+  const ready = () => !draining && clustersReady() && !endpointsFlushScheduled && monitor.firstRoundDone() && (pool?.ready() ?? true);
   const status = () =>
     buildStatus({ zones, lastReload, ready: ready(), health: monitor, endpoints, clock, clusters: clusterStatus(), clusterSyncDeadline: startedAt + clusterSyncTimeoutMs });
 
@@ -367,7 +374,21 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     reload,
     ready,
     status,
+    async drain({ delayMs, timeoutMs }) {
+      if (draining) return;
+      draining = true;
+      logger.info('draining: not ready; still answering', { delayMs, timeoutMs });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      watcher?.close();
+      scheduler.stop();
+      for (const clusterWatcher of watchers.values()) clusterWatcher.stop();
+      hostnames.stop();
+      await Promise.all([dns?.drain(timeoutMs), pool?.stop(timeoutMs)]);
+      logger.info('drained: listeners closed');
+      await admin?.close();
+    },
     async stop() {
+      draining = true;
       watcher?.close();
       scheduler.stop();
       for (const clusterWatcher of watchers.values()) clusterWatcher.stop();

@@ -39,6 +39,8 @@ interface ServeFlags {
   clusterSyncTimeout: number;
   workers: number;
   probeMetrics: string;
+  drainDelay: number;
+  drainTimeout: number;
   rrl: boolean;
   rrlRate?: number;
   rrlNodataRate?: number;
@@ -120,6 +122,8 @@ export function buildProgram(): Command {
     .option('--namespace <namespace>', 'watch one namespace only (also MERIDIAN_NAMESPACE)')
     .option('--cluster-sync-timeout <duration>', '/readyz waits at most this long for every cluster to sync', durationArg, 30_000)
     .addOption(new Option('--probe-metrics <detail>', 'label probe result and duration metrics per address, or per record (for very many addresses)').choices(['address', 'record']).default('address'))
+    .option('--drain-delay <duration>', 'on SIGTERM, keep answering this long after /readyz turns false, so traffic moves away first', durationArg, 5_000)
+    .option('--drain-timeout <duration>', 'then give open TCP connections at most this long to finish', durationArg, 10_000)
     .option('--no-rrl', 'turn off response rate limiting (on by default for UDP; see docs/reliability.md)')
     .option('--rrl-rate <n>', 'UDP responses per second per client prefix and response, for every kind (default 20; 0: no limit)', wholeNumber)
     .option('--rrl-nodata-rate <n>', 'NODATA responses per second per client prefix and name (default: --rrl-rate)', wholeNumber)
@@ -153,12 +157,29 @@ export function buildProgram(): Command {
           workerLogLevel: level,
         });
         process.on('SIGHUP', () => void meridian.reload('SIGHUP'));
-        const stop = (signal: string) => {
-          logger.info('stopping', { signal });
-          void meridian.stop().then(() => process.exit(0));
+        let stopping = false;
+        const stop = (signal: string, graceful: boolean) => {
+          if (stopping) {
+            // A second signal: stop waiting.
+            logger.warn('second signal; exiting now', { signal });
+            process.exit(1);
+          }
+          stopping = true;
+          logger.info('stopping', { signal, graceful });
+          // Whatever happens, the process is gone within the drain budget (plus a margin).
+          setTimeout(() => {
+            logger.error('drain did not finish in time; exiting');
+            process.exit(1);
+          }, flags.drainDelay + flags.drainTimeout + 5_000).unref();
+          const done = graceful ? meridian.drain({ delayMs: flags.drainDelay, timeoutMs: flags.drainTimeout }) : meridian.stop();
+          void done.then(() => {
+            logger.info('stopped', { signal });
+            process.exit(0);
+          });
         };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
+        // SIGTERM is how Kubernetes (and systemd, and docker stop) ask a server to go: drain. Ctrl-C stops at once.
+        process.on('SIGTERM', () => stop('SIGTERM', true));
+        process.on('SIGINT', () => stop('SIGINT', false));
       } catch (error) {
         fail(error);
       }

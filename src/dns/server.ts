@@ -12,6 +12,8 @@ export interface DnsServer {
   /** The endpoints actually bound (port 0 resolved). */
   readonly endpoints: readonly ListenEndpoint[];
   close(): Promise<void>;
+  /** Graceful close: TCP connections finish the message they are in, within `timeoutMs`. */
+  drain(timeoutMs: number): Promise<void>;
 }
 
 export interface DnsServerOptions {
@@ -43,7 +45,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     await closeAll();
     throw error;
   }
-  return { endpoints, close: closeAll };
+  return { endpoints, close: closeAll, drain: (timeoutMs) => Promise.all(listeners.map((l) => l.drain(timeoutMs))).then(() => undefined) };
 }
 
 async function listenPair(endpoint: ListenEndpoint, options: DnsServerOptions): Promise<[TcpListener, UdpListener]> {

@@ -33,6 +33,8 @@ export interface TcpListener {
   /** Open connections now (for tests and metrics). */
   readonly connections: number;
   close(): Promise<void>;
+  /** Stops accepting, lets open connections finish the message they are in, and closes them; cuts the rest at the deadline. */
+  drain(timeoutMs: number): Promise<void>;
 }
 
 export function listenTcp(
@@ -42,7 +44,9 @@ export function listenTcp(
   limits: TcpLimits = DEFAULT_TCP_LIMITS,
   reusePort = false,
 ): Promise<TcpListener> {
-  const sockets = new Set<net.Socket>();
+  // Each open connection, with whether it is between messages (nothing half-received).
+  const sockets = new Map<net.Socket, () => boolean>();
+  const draining = { on: false };
   const perClient = new Map<string, number>();
 
   const server = net.createServer({ noDelay: true }, (socket) => {
@@ -53,14 +57,13 @@ export function listenTcp(
       return;
     }
     perClient.set(client, open + 1);
-    sockets.add(socket);
     socket.once('close', () => {
       sockets.delete(socket);
       const left = (perClient.get(client) ?? 1) - 1;
       if (left <= 0) perClient.delete(client);
       else perClient.set(client, left);
     });
-    serveConnection(socket, handler, limits);
+    sockets.set(socket, serveConnection(socket, handler, limits, draining));
   });
 
   return new Promise((resolve, reject) => {
@@ -80,14 +83,30 @@ export function listenTcp(
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
-            for (const socket of sockets) socket.destroy();
+            for (const socket of sockets.keys()) socket.destroy();
+          }),
+        drain: (timeoutMs: number) =>
+          new Promise<void>((done) => {
+            // No new connections; each open one is closed (after its answers are written) once it is between
+            // messages; whatever is left at the deadline is cut.
+            draining.on = true;
+            const deadline = setTimeout(() => {
+              for (const socket of sockets.keys()) socket.destroy();
+            }, timeoutMs);
+            // Resolves once every connection has closed.
+            server.close(() => {
+              clearTimeout(deadline);
+              done();
+            });
+            for (const [socket, idle] of sockets) if (idle()) socket.end();
           }),
       });
     });
   });
 }
 
-function serveConnection(socket: net.Socket, handler: QueryHandler, limits: TcpLimits): void {
+/** Serves one connection; returns whether it is between messages (for a graceful drain). */
+function serveConnection(socket: net.Socket, handler: QueryHandler, limits: TcpLimits, draining: { readonly on: boolean }): () => boolean {
   let pending: Buffer = Buffer.alloc(0);
   let readDeadline: NodeJS.Timeout | undefined;
 
@@ -120,7 +139,10 @@ function serveConnection(socket: net.Socket, handler: QueryHandler, limits: TcpL
       readDeadline = setTimeout(() => socket.destroy(), limits.readDeadlineMs);
     }
     if (socket.writableLength > limits.maxPendingWriteBytes) socket.pause();
+    // Draining: the last complete message has been answered; end() flushes those answers, then closes.
+    if (draining.on && pending.length === 0) socket.end();
   });
+  return () => pending.length === 0;
 }
 
 function respond(socket: net.Socket, handler: QueryHandler, message: Buffer): void {

@@ -9,6 +9,7 @@ import { RRL_DROP, RRL_SEND, type ResponseRateLimiter } from './rrl.js';
 export interface UdpListener {
   readonly endpoint: ListenEndpoint;
   close(): Promise<void>;
+  drain(timeoutMs: number): Promise<void>;
 }
 
 export function listenUdp(endpoint: ListenEndpoint, handler: QueryHandler, logger: Logger, reusePort = false, rrl?: ResponseRateLimiter): Promise<UdpListener> {
@@ -49,6 +50,8 @@ export function listenUdp(endpoint: ListenEndpoint, handler: QueryHandler, logge
       resolve({
         endpoint: { host: endpoint.host, port: bound.port },
         close: () => new Promise<void>((done) => socket.close(() => done())),
+        // Every datagram read has been answered synchronously, so there is nothing in flight to wait for.
+        drain: () => new Promise<void>((done) => socket.close(() => done())),
       });
     });
   });

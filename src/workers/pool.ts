@@ -89,7 +89,8 @@ export class WorkerPool {
     for (const worker of this.#workers) yield* worker.counts;
   }
 
-  async stop(): Promise<void> {
+  /** Stops every worker; with `drainMs`, each lets its TCP connections finish for up to that long first. */
+  async stop(drainMs = 0): Promise<void> {
     this.#stopping = true;
     await Promise.all(
       this.#workers.map(
@@ -97,10 +98,10 @@ export class WorkerPool {
           new Promise<void>((resolve) => {
             if (worker.child.exitCode !== null || worker.child.signalCode !== null) return resolve();
             worker.child.once('exit', () => resolve());
-            if (worker.child.connected) worker.child.send({ type: 'stop' } satisfies ToWorker);
+            if (worker.child.connected) worker.child.send({ type: 'stop', drainMs } satisfies ToWorker);
             else worker.child.kill('SIGTERM');
             // A worker that does not stop in time is killed.
-            setTimeout(() => worker.child.kill('SIGKILL'), 5_000).unref();
+            setTimeout(() => worker.child.kill('SIGKILL'), drainMs + 5_000).unref();
           }),
       ),
     );

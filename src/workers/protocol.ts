@@ -44,8 +44,8 @@ export type ToWorker =
   | { readonly type: 'build' }
   /** Some records' targets or health changed: rebuild those. */
   | { readonly type: 'targets'; readonly targets: ReadonlyArray<readonly [string, readonly ResolvedTarget[]]> }
-  /** Close the listeners and exit. */
-  | { readonly type: 'stop' };
+  /** Close the listeners (letting TCP connections finish for up to drainMs) and exit. */
+  | { readonly type: 'stop'; readonly drainMs?: number };
 
 export interface QueryCountEntry {
   readonly labels: { readonly zone: string; readonly qtype: string; readonly rcode: string; readonly transport: string };

@@ -68,10 +68,14 @@ async function main(): Promise<void> {
         break;
       }
       case 'stop':
-        await server?.close();
+        await (message.drainMs ? server?.drain(message.drainMs) : server?.close());
         process.exit(0);
     }
   };
+  // Signals to the process group (Ctrl-C, a group kill) reach the workers too; the primary decides when they stop,
+  // so that a draining server keeps answering until it is done.
+  process.on('SIGTERM', () => {});
+  process.on('SIGINT', () => {});
   // The primary is gone: a worker must not outlive it and keep answering with a frozen table.
   process.on('disconnect', () => process.exit(0));
 

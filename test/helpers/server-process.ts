@@ -35,11 +35,14 @@ export interface StartOptions {
   readonly startTimeoutMs?: number;
 }
 
+/** SIGTERM drains (see `meridian serve --drain-delay`); tests stop servers without the production delay. */
+const DRAIN_FOR_TESTS = ['--drain-delay', '0s', '--drain-timeout', '2s'];
+
 export async function startServerProcess(options: StartOptions): Promise<ServerProcess> {
   const host = options.host ?? '127.0.0.1';
   const child = spawn(
     process.execPath,
-    [...(process.env.MERIDIAN_TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean), MERIDIAN_BIN, 'serve', '--zones', options.zonesDir, '--listen', `${host}:${options.port ?? 0}`, '--admin', '127.0.0.1:0', '--log-level', 'debug', ...(options.args ?? [])],
+    [...(process.env.MERIDIAN_TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean), MERIDIAN_BIN, 'serve', '--zones', options.zonesDir, '--listen', `${host}:${options.port ?? 0}`, '--admin', '127.0.0.1:0', '--log-level', 'debug', ...DRAIN_FOR_TESTS, ...(options.args ?? [])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: LogLine[] = [];
