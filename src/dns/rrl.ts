@@ -327,6 +327,17 @@ export class RrlStats {
 
 const INITIAL_CAPACITY = 1024;
 
+/** Gives the response key on demand (the query handler, which knows the last response). */
+export interface ResponseKeySource {
+  lastResponseKey(): number;
+}
+
+function tagOf(kindIndex: number, responseKey: number | ResponseKeySource): number {
+  if (kindIndex === ERROR_INDEX) return kindIndex * KIND_MULT;
+  const value = typeof responseKey === 'number' ? responseKey : responseKey.lastResponseKey();
+  return kindIndex * KIND_MULT + (value & RESPONSE_KEY_MASK);
+}
+
 export class ResponseRateLimiter {
   readonly config: RrlConfig;
   readonly stats: RrlStats;
@@ -342,6 +353,8 @@ export class ResponseRateLimiter {
   readonly #v6Words: number; // 32-bit words of the address that the IPv6 prefix touches
   readonly #exempt: ParsedExempt;
   readonly #scratch = new Uint16Array(8);
+  #lastAddress = "";
+  #lastV4 = -1;
 
   // Accounts live in parallel typed arrays indexed by slot (struct of arrays): creating one allocates
   // nothing once capacity is reached, and the Map only stores key -> slot.
@@ -378,16 +391,28 @@ export class ResponseRateLimiter {
     this.#free = new Int32Array(capacity);
   }
 
-  /** Decides the fate of one UDP response. Never call it for TCP: TCP clients cannot be spoofed. */
-  check(clientAddress: string, family: 4 | 6, kind: ResponseKind, responseKey: number): RrlAction {
+  /**
+   * Decides the fate of one UDP response. Never call it for TCP: TCP clients cannot be spoofed. The response
+   * key may be given as a source, asked only when the client is not exempt (hashing a name costs, and most
+   * traffic on a busy server may come from exempt addresses).
+   */
+  check(clientAddress: string, family: 4 | 6, kind: ResponseKind, responseKey: number | ResponseKeySource): RrlAction {
     const kindIndex = KIND_INDEX[kind];
     const rate = this.#rates[kindIndex];
     if (rate === 0) return RRL_SEND;
-    const tag = kindIndex * KIND_MULT + (kindIndex === ERROR_INDEX ? 0 : responseKey & RESPONSE_KEY_MASK);
 
     let key: number | string;
     const h = this.#scratch;
-    let v4 = family === 4 ? parseIPv4(clientAddress, 0, clientAddress.length) : -1;
+    let v4: number;
+    if (family === 4) {
+      // One-entry cache: consecutive datagrams very often come from the same address.
+      if (clientAddress === this.#lastAddress) v4 = this.#lastV4;
+      else {
+        v4 = parseIPv4(clientAddress, 0, clientAddress.length);
+        this.#lastAddress = clientAddress;
+        this.#lastV4 = v4;
+      }
+    } else v4 = -1;
     let v6 = false;
     if (v4 < 0) {
       v6 = parseIPv6(clientAddress, h);
@@ -395,11 +420,12 @@ export class ResponseRateLimiter {
     }
     if (v4 >= 0) {
       if (this.#isExemptV4(v4)) return RRL_SEND;
-      key = ((v4 & this.#v4Mask) >>> 0) * PREFIX_MULT + tag;
+      key = ((v4 & this.#v4Mask) >>> 0) * PREFIX_MULT + tagOf(kindIndex, responseKey);
     } else if (v6) {
       if (this.#isExemptV6(h)) return RRL_SEND;
-      key = this.#v6Key(h, tag);
+      key = this.#v6Key(h, tagOf(kindIndex, responseKey));
     } else {
+      const tag = tagOf(kindIndex, responseKey);
       // Not an address dgram would produce; account for it anyway rather than let it bypass RRL.
       key = `?${clientAddress}/${tag}`;
     }

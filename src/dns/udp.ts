@@ -38,7 +38,7 @@ export function listenUdp(endpoint: ListenEndpoint, handler: QueryHandler, logge
         if (response === null) return;
         // Rate limiting applies to UDP only: over TCP the source address cannot be spoofed.
         if (rrl !== undefined) {
-          const action = rrl.check(peer.address, peer.family === 'IPv6' ? 6 : 4, handler.lastKind, handler.lastResponseKey());
+          const action = rrl.check(peer.address, peer.family === 'IPv6' ? 6 : 4, handler.lastKind, handler);
           if (action !== RRL_SEND) {
             if (action === RRL_DROP) return;
             response = handler.truncatedReply(msg);
