@@ -38,6 +38,8 @@ export interface MeridianOptions {
   readonly listen: readonly ListenEndpoint[];
   /** Omit to run without the admin HTTP server. */
   readonly admin?: ListenEndpoint;
+  /** The bearer token the admin server's state-changing endpoints require; without it they are disabled. */
+  readonly adminToken?: string;
   readonly logger: Logger;
   /** Watch the zone directory and reload on change (default true). */
   readonly watch?: boolean;
@@ -354,7 +356,20 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       if (rrl !== undefined) metrics.observeRrl(() => rrl.stats.counts());
     }
     if (options.admin !== undefined) {
-      admin = await startAdminServer({ endpoint: options.admin, readiness: { ready }, status, metrics, logger });
+      admin = await startAdminServer({
+        endpoint: options.admin,
+        readiness: { ready },
+        status,
+        metrics,
+        logger,
+        ...(options.adminToken === undefined ? {} : { token: options.adminToken }),
+        actions: {
+          '/reload': async () => {
+            const outcome = await reload('admin API');
+            return { status: outcome.ok ? 200 : 422, body: outcome };
+          },
+        },
+      });
     }
   } catch (error) {
     await dns?.close();

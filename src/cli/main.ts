@@ -12,6 +12,7 @@ import { loadZonePaths } from '../zone/load.js';
 import { formatZoneIssue } from '../zone/model.js';
 import { validateRrlConfig, type RrlConfig } from '../dns/rrl.js';
 import { Errors } from '../errors.js';
+import { readFileSync } from 'node:fs';
 
 const DEFAULT_LISTEN = '127.0.0.1:5353';
 const DEFAULT_ADMIN = '127.0.0.1:9153';
@@ -39,6 +40,7 @@ interface ServeFlags {
   clusterSyncTimeout: number;
   workers: number;
   probeMetrics: string;
+  adminTokenFile?: string;
   drainDelay: number;
   drainTimeout: number;
   rrl: boolean;
@@ -58,6 +60,18 @@ function wholeNumber(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a whole number`);
   return n;
+}
+
+/** The admin token: the file's content without surrounding whitespace (a Kubernetes Secret mounted as a file). */
+function readAdminToken(file: string): string {
+  let token: string;
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw Errors.adminToken([file, (error as NodeJS.ErrnoException).code ?? (error as Error).message]);
+  }
+  if (token.length < 16) throw Errors.adminToken([file, 'the token must be at least 16 characters']);
+  return token;
 }
 
 /** The --rrl-* flags as a limiter configuration, or undefined with --no-rrl. */
@@ -115,8 +129,9 @@ export function buildProgram(): Command {
     .description('serve the zones in a directory over UDP and TCP')
     .option('--zones <dir>', 'directory of zone policy files', './zones')
     .option('--listen <addr:port>', `DNS listen address, repeatable (default ${DEFAULT_LISTEN})`, collectEndpoint)
-    .option('--admin <addr:port>', 'admin HTTP address (/healthz, /readyz, /status)', endpointArg, parseListenEndpoint(DEFAULT_ADMIN))
+    .addOption(new Option('--admin <addr:port>', 'admin HTTP address (/healthz, /readyz, /status, /metrics); loopback unless you choose otherwise').argParser(endpointArg).default(parseListenEndpoint(DEFAULT_ADMIN), DEFAULT_ADMIN))
     .option('--no-admin', 'run without the admin HTTP server')
+    .option('--admin-token-file <path>', 'file holding the bearer token that state-changing admin endpoints (POST) require; without it they are disabled')
     .option('--cluster <name=kubeconfig[#context]>', 'watch a Kubernetes cluster through a kubeconfig, repeatable (also MERIDIAN_CLUSTERS)', collectString)
     .option('--in-cluster <name>', 'watch the cluster Meridian runs in, through its service account (also MERIDIAN_IN_CLUSTER)')
     .option('--namespace <namespace>', 'watch one namespace only (also MERIDIAN_NAMESPACE)')
@@ -143,6 +158,7 @@ export function buildProgram(): Command {
       try {
         const discovery = discoverySettings(flags, process.env);
         const rrl = rrlSettings(flags);
+        const adminToken = flags.adminTokenFile === undefined ? undefined : readAdminToken(flags.adminTokenFile);
         const meridian = await startMeridian({
           zonesDir: flags.zones,
           listen: flags.listen ?? [parseListenEndpoint(DEFAULT_LISTEN)],
@@ -154,6 +170,7 @@ export function buildProgram(): Command {
           workers: flags.workers,
           probeMetrics: flags.probeMetrics === 'record' ? 'record' : 'address',
           ...(rrl === undefined ? {} : { rrl }),
+          ...(adminToken === undefined ? {} : { adminToken }),
           workerLogLevel: level,
         });
         process.on('SIGHUP', () => void meridian.reload('SIGHUP'));

@@ -1,6 +1,8 @@
-// The admin HTTP server: liveness, readiness, Prometheus metrics and a JSON status document. It binds to loopback unless the
-// operator chooses otherwise, and it has no state-changing endpoints.
+// The admin HTTP server: liveness, readiness, Prometheus metrics and a JSON status document, all read-only; and
+// state-changing actions (POST), which exist only when a bearer token is configured and require it. It binds
+// to loopback unless the operator chooses otherwise.
 
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { Errors } from '../errors.js';
 import { formatEndpoint, type ListenEndpoint } from '../dns/endpoint.js';
@@ -17,8 +19,21 @@ export interface AdminServerOptions {
   readonly status: () => unknown;
   /** Prometheus exposition, rendered in chunks so a large scrape never blocks the event loop for long. */
   readonly metrics?: { render(): AsyncIterable<string>; readonly contentType: string };
+  /**
+   * State-changing endpoints by path (POST only), each given the request's parsed JSON body. Served only when
+   * `token` is set, and only to requests bearing it.
+   */
+  readonly actions?: Readonly<Record<string, AdminAction>>;
+  /** The bearer token that state-changing requests must present; without one they are refused. */
+  readonly token?: string;
   readonly logger: Logger;
 }
+
+/** Runs a state-changing request; resolves with the status code and the JSON document to send back. */
+export type AdminAction = (body: unknown) => Promise<{ readonly status: number; readonly body: unknown }>;
+
+/** Largest request body accepted by an action. */
+const MAX_BODY_BYTES = 64 * 1024;
 
 export interface AdminServer {
   readonly endpoint: ListenEndpoint;
@@ -26,8 +41,18 @@ export interface AdminServer {
 }
 
 export function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
+  const tokenDigest = options.token === undefined ? undefined : digest(options.token);
   const server = http.createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const action = options.actions?.[path];
+    if (action !== undefined) {
+      if (request.method !== 'POST') {
+        send(response, 405, 'text/plain', 'method not allowed: use POST\n', { allow: 'POST' });
+        return;
+      }
+      void runAction(request, response, action, tokenDigest, options.logger, path);
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       send(response, 405, 'text/plain', 'method not allowed\n');
       return;
@@ -107,7 +132,65 @@ async function streamMetrics(response: http.ServerResponse, metrics: { render():
   response.end();
 }
 
-function send(response: http.ServerResponse, status: number, type: string, body: string): void {
-  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+function send(response: http.ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...headers });
   response.end(body);
+}
+
+function sendJson(response: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  send(response, status, 'application/json', `${JSON.stringify(body, null, 2)}\n`, headers);
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+/** Whether the request bears the token (compared in constant time, over digests so lengths do not leak). */
+function authorized(request: http.IncomingMessage, tokenDigest: Buffer): boolean {
+  const header = request.headers.authorization ?? '';
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match !== null && timingSafeEqual(digest(match[1]!), tokenDigest);
+}
+
+async function runAction(request: http.IncomingMessage, response: http.ServerResponse, action: AdminAction, tokenDigest: Buffer | undefined, logger: Logger, path: string): Promise<void> {
+  if (tokenDigest === undefined) {
+    request.resume();
+    sendJson(response, 403, { error: 'state-changing endpoints are disabled: start meridian with --admin-token-file' });
+    return;
+  }
+  if (!authorized(request, tokenDigest)) {
+    request.resume();
+    logger.warn('admin request refused: missing or wrong bearer token', { path, remote: request.socket.remoteAddress });
+    sendJson(response, 401, { error: 'a valid bearer token is required (Authorization: Bearer TOKEN)' }, { 'www-authenticate': 'Bearer realm="meridian"' });
+    return;
+  }
+  let text = '';
+  try {
+    for await (const chunk of request) {
+      text += String(chunk);
+      if (text.length > MAX_BODY_BYTES) {
+        sendJson(response, 413, { error: `request body over ${MAX_BODY_BYTES} bytes` });
+        request.destroy();
+        return;
+      }
+    }
+  } catch {
+    return; // the client went away
+  }
+  let body: unknown = {};
+  if (text.trim() !== '') {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      sendJson(response, 400, { error: 'the request body is not JSON' });
+      return;
+    }
+  }
+  try {
+    const result = await action(body);
+    logger.info('admin action', { path, status: result.status });
+    sendJson(response, result.status, result.body);
+  } catch (error) {
+    sendJson(response, 500, { error: (error as Error).message });
+  }
 }
