@@ -69,6 +69,8 @@ interface RunOptions {
   readonly seconds: number;
   /** Fixed rate (-Q). */
   readonly rate?: number;
+  /** Queries outstanding at once (-q; dnsperf's default is 100). */
+  readonly outstanding?: number;
   readonly verbose?: boolean;
   /** Called with each stdout line (verbose runs print one per query). */
   readonly onLine?: (line: string) => void;
@@ -82,6 +84,7 @@ interface RunOptions {
 async function runDnsperf(options: RunOptions): Promise<string> {
   const args = ['-c', CLIENT_CPU, 'dnsperf', '-s', options.host, '-p', String(options.port), '-d', options.queryFile, '-l', String(options.seconds), '-t', String(TIMEOUT_SECONDS), '-c', String(CLIENTS), '-S', '1'];
   if (options.rate !== undefined) args.push('-Q', String(options.rate));
+  if (options.outstanding !== undefined) args.push('-q', String(options.outstanding));
   if (options.verbose) args.push('-v');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'meridian-dnsperf-out-'));
   const outFile = path.join(dir, 'stdout.txt');
@@ -151,6 +154,12 @@ export function parseSummary(text: string): DnsperfSummary {
 
 /** Full-load run: dnsperf's summary. */
 export async function throughputRun(options: Omit<RunOptions, 'rate' | 'verbose' | 'onLine'>): Promise<DnsperfSummary> {
+  return parseSummary(await runDnsperf(options));
+}
+
+/** Fixed-rate run (-Q) without per-query lines: dnsperf's summary. With enough outstanding queries (-q), it keeps
+ * sending at the rate whatever the server answers, which is how an overload is made. */
+export async function rateRun(options: Omit<RunOptions, 'verbose' | 'onLine'> & { rate: number }): Promise<DnsperfSummary> {
   return parseSummary(await runDnsperf(options));
 }
 
