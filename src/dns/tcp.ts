@@ -113,7 +113,11 @@ function serveConnection(socket: net.Socket, handler: QueryHandler, limits: TcpL
   socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
   socket.on('error', () => socket.destroy());
   socket.once('close', () => clearTimeout(readDeadline));
-  socket.on('drain', () => socket.resume());
+  socket.on('drain', () => {
+    socket.resume();
+    // Reading again: a half-received message must now arrive in time.
+    if (pending.length > 0 && readDeadline === undefined) readDeadline = setTimeout(() => socket.destroy(), limits.readDeadlineMs);
+  });
 
   socket.on('data', (chunk: Buffer) => {
     const continuing = pending.length > 0;
@@ -138,7 +142,14 @@ function serveConnection(socket: net.Socket, handler: QueryHandler, limits: TcpL
       clearTimeout(readDeadline);
       readDeadline = setTimeout(() => socket.destroy(), limits.readDeadlineMs);
     }
-    if (socket.writableLength > limits.maxPendingWriteBytes) socket.pause();
+    if (socket.writableLength > limits.maxPendingWriteBytes) {
+      // The client is not reading its answers: stop reading its queries until it does (the idle timeout
+      // still ends a connection that never reads). The read deadline is ours to hold meanwhile, not the
+      // client's to meet: it restarts on drain.
+      socket.pause();
+      clearTimeout(readDeadline);
+      readDeadline = undefined;
+    }
     // Draining: the last complete message has been answered; end() flushes those answers, then closes.
     if (draining.on && pending.length === 0) socket.end();
   });

@@ -141,5 +141,62 @@ describe('DNS over TCP limits', () => {
     assert.equal(await firstResponse(extra), undefined, 'a connection over the total cap must be refused');
     for (const socket of held) socket.destroy();
   });
+});
+
+describe('DNS over TCP write backpressure', () => {
+  let zones: ZoneDir;
+  let meridian: Meridian;
+  let port: number;
+
+  before(async () => {
+    zones = await makeZoneDir();
+    // A long idle timeout, so that only backpressure is at work while the client does not read.
+    meridian = await startMeridian({ zonesDir: zones.dir, listen: [{ host: '127.0.0.1', port: 0 }], logger: silentLogger, watch: false, tcpLimits: { ...LIMITS, idleTimeoutMs: 10_000 } });
+    port = meridian.dnsEndpoints[0]!.port;
+  });
+  after(async () => {
+    await meridian?.stop();
+    await zones?.remove();
+  });
+
+  it('stops reading from a client that does not read its answers, and loses none once it does', async () => {
+    // Each answer is ~1.8 kB (the big TXT record): 50,000 of them would be ~90 MB held in the server's memory if
+    // it kept reading queries from a client that reads nothing.
+    const QUERIES = 50_000;
+    const answeredOverTcp = async () => {
+      let text = '';
+      for await (const chunk of meridian.metrics.render()) text += chunk;
+      return Number(/^meridian_dns_queries_total\{zone="gslb\.example\.test",qtype="TXT",rcode="NOERROR",transport="tcp"\} (\S+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const socket = await connect(port);
+    socket.pause();
+    socket.write(Buffer.concat(Array.from({ length: QUERIES }, (_, i) => frame(buildQuery({ name: 'big.gslb.example.test', type: 16, id: i & 0xffff })))));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Only what fits in the kernel's socket buffers plus 64 KiB of unflushed answers was answered; the rest of
+    // the queries wait unread.
+    const answeredWhilePaused = await answeredOverTcp();
+    assert.ok(answeredWhilePaused < QUERIES / 4, `${answeredWhilePaused} of ${QUERIES} answered while the client read nothing: the server kept reading`);
+    // Another client is served meanwhile.
+    const other = await servedConnection(port, '127.0.0.2', frame(buildQuery({ name: 'shop.gslb.example.test', type: 1, id: 1 })));
+    other.destroy();
+    // Reading again, every answer arrives.
+    let answers = 0;
+    let pending: Buffer = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      let offset = 0;
+      while (pending.length - offset >= 2 && pending.length - offset >= 2 + pending.readUInt16BE(offset)) {
+        offset += 2 + pending.readUInt16BE(offset);
+        answers++;
+      }
+      pending = pending.subarray(offset);
+    });
+    socket.resume();
+    const deadline = Date.now() + 30_000;
+    while (answers < QUERIES && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    assert.equal(answers, QUERIES);
+    process.stdout.write(`# backpressure: ${answeredWhilePaused} of ${QUERIES} answered while the client read nothing; all ${answers} once it read\n`);
+  });
 
 });
