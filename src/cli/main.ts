@@ -156,6 +156,13 @@ export function buildProgram(): Command {
       const level: LogLevel = isLogLevel(flags.logLevel) ? flags.logLevel : 'info';
       const logger = createJsonLogger({ level });
       try {
+        // Installed before anything starts: SIGHUP's default action is to end the process, and a reload asked for
+        // while starting is moot (the zones are being read right now).
+        let running: { reload(reason: string): Promise<unknown> } | undefined;
+        process.on('SIGHUP', () => {
+          if (running === undefined) logger.info('SIGHUP while starting: the zones are being loaded now');
+          else void running.reload('SIGHUP');
+        });
         const discovery = discoverySettings(flags, process.env);
         const rrl = rrlSettings(flags);
         const adminToken = flags.adminTokenFile === undefined ? undefined : readAdminToken(flags.adminTokenFile);
@@ -173,7 +180,7 @@ export function buildProgram(): Command {
           ...(adminToken === undefined ? {} : { adminToken }),
           workerLogLevel: level,
         });
-        process.on('SIGHUP', () => void meridian.reload('SIGHUP'));
+        running = meridian;
         let stopping = false;
         const stop = (signal: string, graceful: boolean) => {
           if (stopping) {
