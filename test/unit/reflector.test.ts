@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Backoff } from '../../src/discovery/kubernetes/backoff.js';
-import { Reflector, type ListResult, type ResourceClient, type WatchEventSink } from '../../src/discovery/kubernetes/reflector.js';
+import { describeError, Reflector, type ListResult, type ResourceClient, type WatchEventSink } from '../../src/discovery/kubernetes/reflector.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { FakeClock } from '../helpers/fake-time.js';
 
@@ -146,4 +146,21 @@ describe('reflector', () => {
     assert.equal(h.api.lists, 1);
     assert.equal(h.api.watches.length, 1);
   });
+});
+
+describe('describeError', () => {
+  const cases: Array<{ name: string; error: unknown; expect: string; secret?: string }> = [
+    { name: 'strips credentials from a URL', error: new Error('request to https://admin:s3cret@10.0.0.1:6443/apis failed'), expect: 'request to https://***@10.0.0.1:6443/apis failed', secret: 's3cret' },
+    { name: 'strips a token-only userinfo', error: new Error('GET http://eyJhbGciOi@api.example:8080/ refused'), expect: 'GET http://***@api.example:8080/ refused', secret: 'eyJhbGciOi' },
+    { name: 'keeps a URL without credentials', error: new Error('connect ECONNREFUSED https://10.0.0.1:6443/'), expect: 'connect ECONNREFUSED https://10.0.0.1:6443/' },
+    { name: 'keeps the first line only', error: new Error('first line\nsecond line with a token'), expect: 'first line', secret: 'token' },
+    { name: 'adds the cause code of a fetch failure', error: Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), expect: 'fetch failed (ECONNREFUSED)' },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const text = describeError(c.error);
+      assert.equal(text, c.expect);
+      if (c.secret !== undefined) assert.ok(!text.includes(c.secret));
+    });
+  }
 });
