@@ -14,7 +14,7 @@ import { startDnsServer, type DnsServer } from './dns/server.js';
 import type { TcpLimits } from './dns/tcp.js';
 import { ResponseRateLimiter, type RrlConfig } from './dns/rrl.js';
 import { Errors } from './errors.js';
-import { cronTicker } from './health/cron-ticker.js';
+import { cronTicker, nodeCronPort } from './health/cron-ticker.js';
 import { desiredProbes, desiredProbeSteps, healthAnnotatedTargets, HealthMonitor, type AddressRef, type HealthObserver } from './health/monitor.js';
 import { createProber } from './health/probe.js';
 import { ProbeScheduler, type Ticker } from './health/scheduler.js';
@@ -23,13 +23,18 @@ import { systemClock, type Clock, type Prober } from './health/types.js';
 import { startAdminServer, type AdminServer } from './observability/admin.js';
 import type { Logger, LogLevel } from './observability/logger.js';
 import { MeridianMetrics, type ProbeMetricsDetail } from './observability/metrics.js';
-import { buildStatus, type ReloadOutcome } from './observability/status.js';
+import { buildExplanation, buildStatus, type ReloadOutcome, type StatusInput } from './observability/status.js';
 import { loadZoneDirectoryOffThread } from './zone/load-thread.js';
 import { runInSlices } from './slices.js';
 import { formatZoneIssue, type ZoneConfig } from './zone/model.js';
 import { watchDirectory, type DirectoryWatcher } from './zone/watch.js';
 import { WorkerPool } from './workers/pool.js';
 import { recordKey } from './workers/protocol.js';
+import { drainCovers, DrainSet } from './health/drains.js';
+import { MaintenanceRunner, type CronPort } from './health/maintenance.js';
+import { evaluateWindow } from './health/window-evaluator.js';
+import { HealthHistory } from './observability/history.js';
+import type { AdminAction } from './observability/admin.js';
 
 export type { ReloadOutcome } from './observability/status.js';
 
@@ -40,6 +45,10 @@ export interface MeridianOptions {
   readonly admin?: ListenEndpoint;
   /** The bearer token the admin server's state-changing endpoints require; without it they are disabled. */
   readonly adminToken?: string;
+  /** Where manual drains are kept, so they survive a restart; without it they last as long as the process. */
+  readonly stateFile?: string;
+  /** Fires maintenance windows (node-cron by default; tests drive it from a fake clock). */
+  readonly maintenanceCron?: CronPort;
   readonly logger: Logger;
   /** Watch the zone directory and reload on change (default true). */
   readonly watch?: boolean;
@@ -192,10 +201,34 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     ...(options.maxConcurrentProbes === undefined ? {} : { maxConcurrent: options.maxConcurrentProbes }),
     onLateness: (ms) => metrics.probeLateness.observe(ms / 1000),
   });
+  const history = new HealthHistory(clock);
+  const drains = new DrainSet(options.stateFile);
+  try {
+    await drains.load();
+  } catch (error) {
+    throw Errors.stateFile([options.stateFile ?? '', (error as Error).message]);
+  }
+  metrics.observeDrains(() => drains.list());
+  const maintenance = new MaintenanceRunner({
+    clock,
+    cron: options.maintenanceCron ?? nodeCronPort(logger),
+    evaluate: evaluateWindow,
+    onChange: (open) => {
+      const before = drains.names();
+      drains.setWindows(open);
+      const after = drains.names();
+      for (const name of new Set([...before, ...after])) if (before.has(name) !== after.has(name)) {
+        logger.warn(after.has(name) ? 'maintenance window open: target drained' : 'maintenance window closed: target undrained', { target: name });
+        if (serving) applyDrainChange(name);
+      }
+    },
+  });
+  /** Set once the first table is built: from then on a drain change rebuilds the records it touches. */
+  let serving = false;
   const monitor = new HealthMonitor({
     scheduler,
     clock,
-    observer: fanOut([metrics, loggingObserver(logger)]),
+    observer: fanOut([metrics, loggingObserver(logger), history]),
     onChange: (records) => {
       for (const record of records) pendingRefresh.set(`${record.zone}\n${record.name}`, record);
       if (!refreshScheduled) {
@@ -206,7 +239,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   });
   // With DNS workers, every resolution of a record's targets is kept, so the workers can be sent exactly the
   // inputs this process used: the full set after a build, the changed records after a partial rebuild.
-  const annotated = healthAnnotatedTargets(endpoints, monitor);
+  const annotated = healthAnnotatedTargets(endpoints, monitor, drains);
   const resolvedTargets = new Map<string, readonly ResolvedTarget[]>();
   let changedTargets = new Map<string, readonly ResolvedTarget[]>();
   const workers = options.workers ?? 1;
@@ -241,6 +274,8 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     const started = performance.now();
     building = true;
     try {
+      // Windows first: a target in an open window is drained in the table about to be built.
+      maintenance.setZones(zones);
       const desired = await runInSlices(desiredProbeSteps(zones, endpoints));
       await runInSlices(monitor.syncSteps(desired, initial));
       pendingRefresh.clear(); // the full build below reads the latest health
@@ -286,6 +321,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   const buildMs = await apply(zones, true);
   metrics.zoneReloads.inc({ result: 'ok' });
   let lastReload: ReloadOutcome = { ok: true, at: new Date().toISOString(), issues: [], serials: serialsOf(zones) };
+  serving = true;
   logger.info('zones loaded', { dir: options.zonesDir, serials: lastReload.serials, probes: monitor.probeCount, buildMs: round(buildMs) });
 
   let running: Promise<ReloadOutcome> | undefined;
@@ -329,8 +365,51 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   // probed address has had its first result.
   let draining = false;
   const ready = () => !draining && clustersReady() && !endpointsFlushScheduled && monitor.firstRoundDone() && (pool?.ready() ?? true);
-  const status = () =>
-    buildStatus({ zones, lastReload, ready: ready(), health: monitor, endpoints, clock, clusters: clusterStatus(), clusterSyncDeadline: startedAt + clusterSyncTimeoutMs });
+  const statusInput = (): StatusInput => ({
+    zones,
+    lastReload,
+    ready: ready(),
+    health: monitor,
+    endpoints,
+    clock,
+    clusters: clusterStatus(),
+    clusterSyncDeadline: startedAt + clusterSyncTimeoutMs,
+    history,
+    targets: annotated,
+    drains,
+    maintenance: () => maintenance.status(),
+  });
+  const status = () => buildStatus(statusInput());
+
+  /** Every cluster name and address the zones use: what can be drained. */
+  const drainable = (name: string) =>
+    zones.some((zone) =>
+      zone.records.some((record) => record.kind === 'balanced' && endpoints.addresses(zone, record).some((addresses, index) => addresses.some((address) => drainCovers(name, record.targets[index]!, address)) || drainCovers(name, record.targets[index]!, ''))),
+    );
+  /** Rebuilds the records a drain of `name` touches, now. */
+  const applyDrainChange = (name: string) => {
+    for (const zone of zones) {
+      for (const record of zone.records) {
+        if (record.kind !== 'balanced') continue;
+        const addresses = endpoints.addresses(zone, record);
+        if (record.targets.some((target, index) => drainCovers(name, target, '') || (addresses[index] ?? []).some((a) => drainCovers(name, target, a)))) {
+          pendingRefresh.set(`${zone.zone}\n${record.name}`, { zone: zone.zone, name: record.name });
+        }
+      }
+    }
+    flushRefresh();
+  };
+  const drainAction = (drain: boolean): AdminAction => async (body) => {
+    const { target, reason } = (body ?? {}) as { target?: unknown; reason?: unknown };
+    if (typeof target !== 'string' || target === '') return { status: 400, body: { error: 'the body must be {"target": "<cluster or address>"}' } };
+    if (drain && !drainable(target)) return { status: 404, body: { error: `no cluster or address named '${target}' in the zones served` } };
+    const changed = drain ? await drains.drain(target, typeof reason === 'string' ? reason : undefined, new Date(clock.now())) : await drains.undrain(target);
+    if (changed) {
+      applyDrainChange(target);
+      logger.warn(drain ? 'target drained' : 'target undrained', { target, ...(typeof reason === 'string' ? { reason } : {}) });
+    }
+    return { status: 200, body: { target, drained: drain, changed, drains: drains.list() } };
+  };
 
   const handler = new QueryHandler(tables, { observer: metrics });
   const rrl = options.rrl !== undefined && workers <= 1 ? new ResponseRateLimiter(options.rrl, () => performance.now()) : undefined;
@@ -368,7 +447,18 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
             const outcome = await reload('admin API');
             return { status: outcome.ok ? 200 : 422, body: outcome };
           },
+          '/drain': drainAction(true),
+          '/undrain': drainAction(false),
         },
+        queries: {
+          '/explain': (query) => {
+            const name = query.get('name');
+            if (name === null || name === '') return { status: 400, body: { error: 'name is required: /explain?name=NAME[&type=A|AAAA]' } };
+            const explanation = buildExplanation(statusInput(), name, query.get('type') ?? 'A');
+            return explanation === undefined ? { status: 404, body: { error: `no record named ${name} in any zone served` } } : { status: 200, body: explanation };
+          },
+        },
+        events: status,
       });
     }
   } catch (error) {
@@ -396,6 +486,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       watcher?.close();
       scheduler.stop();
+      maintenance.stop();
       for (const clusterWatcher of watchers.values()) clusterWatcher.stop();
       hostnames.stop();
       await Promise.all([dns?.drain(timeoutMs), pool?.stop(timeoutMs)]);
@@ -404,6 +495,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     },
     async stop() {
       draining = true;
+      maintenance.stop();
       watcher?.close();
       scheduler.stop();
       for (const clusterWatcher of watchers.values()) clusterWatcher.stop();

@@ -32,6 +32,7 @@ export const Errors = {
     `'${value}' is not NAME=KUBECONFIG[#CONTEXT] with NAME a DNS label (lowercase letters, digits, '-')`),
   duplicateCluster: defineError('MERIDIAN_DUPLICATE_CLUSTER', (name: string) => `cluster '${name}' is registered twice`),
   adminToken: defineError('MERIDIAN_ADMIN_TOKEN', (file: string, reason: string) => `cannot use the admin token file ${file}: ${reason}`),
+  stateFile: defineError('MERIDIAN_STATE_FILE', (file: string, reason: string) => `cannot read the state file ${file}: ${reason}`),
   badRrlConfig: defineError('MERIDIAN_BAD_RRL', (reason: string) => `invalid response rate limiting settings: ${reason}`),
   clusterConfig: defineError('MERIDIAN_CLUSTER_CONFIG', (name: string, reason: string) =>
     `cannot load the configuration of cluster '${name}': ${reason}`),

@@ -14,6 +14,8 @@ export interface TargetAddress {
   readonly address: string;
   readonly family: 4 | 6;
   readonly health: AddressHealth;
+  /** Taken out of rotation by an operator (`meridian drain`) or a maintenance window. */
+  readonly drained?: boolean;
 }
 
 export interface ResolvedTarget {
@@ -39,6 +41,8 @@ export type SelectionRule = 'healthy' | 'fail-open' | 'all-down' | 'no-addresses
 
 export interface Selection {
   readonly rule: SelectionRule;
+  /** Every address of the family was drained, so the drains were set aside rather than answer nothing. */
+  readonly drainsIgnored?: boolean;
   /** Empty means NODATA. Probabilities sum to 1. */
   readonly variants: readonly Variant[];
 }
@@ -64,10 +68,14 @@ export function selectAnswers(
   family: 4 | 6,
   random: () => number = Math.random,
 ): Selection {
+  // A drained address is never served, not even by failing open, unless every address of the family is drained:
+  // then the drains are set aside, since answering nothing would take the name down by hand.
+  const anyOfFamily = targets.some((t) => t.addresses.some((a) => a.family === family));
+  const drainsIgnored = anyOfFamily && !targets.some((t) => t.addresses.some((a) => a.family === family && a.drained !== true));
   const all: Candidate[] = [];
   const healthy: Candidate[] = [];
   targets.forEach((target, index) => {
-    const ofFamily = target.addresses.filter((a) => a.family === family);
+    const ofFamily = target.addresses.filter((a) => a.family === family && (drainsIgnored || a.drained !== true));
     if (ofFamily.length === 0) return;
     all.push({ index, weight: target.weight, addresses: ofFamily.map((a) => a.address) });
     const up = ofFamily.filter((a) => a.health === 'up' || a.health === 'unknown');
@@ -75,6 +83,11 @@ export function selectAnswers(
   });
 
   if (all.length === 0) return { rule: 'no-addresses', variants: [] };
+  if (drainsIgnored) return { ...choose(policy, all, healthy, random), drainsIgnored };
+  return choose(policy, all, healthy, random);
+}
+
+function choose(policy: SelectionPolicy, all: readonly Candidate[], healthy: readonly Candidate[], random: () => number): Selection {
   let rule: SelectionRule = 'healthy';
   let eligible = healthy;
   if (eligible.length === 0) {

@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startMeridian } from '../app.js';
 import { runDemo } from './demo.js';
+import { registerOperatorCommands } from './operator.js';
 import { discoverySettings } from '../discovery/kubernetes/registration.js';
 import { parseDuration } from '../zone/duration.js';
 import { parseListenEndpoint, type ListenEndpoint } from '../dns/endpoint.js';
@@ -41,6 +42,7 @@ interface ServeFlags {
   workers: number;
   probeMetrics: string;
   adminTokenFile?: string;
+  stateFile?: string;
   drainDelay: number;
   drainTimeout: number;
   rrl: boolean;
@@ -131,6 +133,7 @@ export function buildProgram(): Command {
     .option('--listen <addr:port>', `DNS listen address, repeatable (default ${DEFAULT_LISTEN})`, collectEndpoint)
     .addOption(new Option('--admin <addr:port>', 'admin HTTP address (/healthz, /readyz, /status, /metrics); loopback unless you choose otherwise').argParser(endpointArg).default(parseListenEndpoint(DEFAULT_ADMIN), DEFAULT_ADMIN))
     .option('--no-admin', 'run without the admin HTTP server')
+    .option('--state-file <path>', 'file where manual drains (meridian drain) are kept across restarts (also MERIDIAN_STATE_FILE)')
     .option('--admin-token-file <path>', 'file holding the bearer token that state-changing admin endpoints (POST) require; without it they are disabled')
     .option('--cluster <name=kubeconfig[#context]>', 'watch a Kubernetes cluster through a kubeconfig, repeatable (also MERIDIAN_CLUSTERS)', collectString)
     .option('--in-cluster <name>', 'watch the cluster Meridian runs in, through its service account (also MERIDIAN_IN_CLUSTER)')
@@ -178,6 +181,7 @@ export function buildProgram(): Command {
           probeMetrics: flags.probeMetrics === 'record' ? 'record' : 'address',
           ...(rrl === undefined ? {} : { rrl }),
           ...(adminToken === undefined ? {} : { adminToken }),
+          ...((flags.stateFile ?? process.env.MERIDIAN_STATE_FILE) ? { stateFile: flags.stateFile ?? process.env.MERIDIAN_STATE_FILE! } : {}),
           workerLogLevel: level,
         });
         running = meridian;
@@ -247,6 +251,7 @@ export function buildProgram(): Command {
       }
     });
 
+  registerOperatorCommands(program);
   return program;
 }
 

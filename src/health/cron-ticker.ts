@@ -2,6 +2,7 @@
 
 import cron from 'node-cron';
 import type { Logger } from '../observability/logger.js';
+import type { CronPort } from './maintenance.js';
 import type { Ticker } from './scheduler.js';
 
 export function cronTicker(logger: Logger): Ticker {
@@ -20,6 +21,17 @@ export function cronTicker(logger: Logger): Ticker {
           debug: (message) => logger.debug(String(message), { component: 'node-cron' }),
         },
       });
+      return { stop: () => void task.stop() };
+    },
+  };
+}
+
+/** Maintenance windows: node-cron calls back at each occurrence of a window's schedule (UTC). */
+export function nodeCronPort(logger: Logger): CronPort {
+  return {
+    schedule(expression, onFire) {
+      const task = cron.schedule(expression, onFire, { name: `meridian-maintenance ${expression}`, timezone: 'Etc/UTC', unref: true } as Parameters<typeof cron.schedule>[2]);
+      logger.debug('maintenance schedule armed', { cron: expression });
       return { stop: () => void task.stop() };
     },
   };

@@ -12,6 +12,7 @@ import type { ProbeJob, ProbeScheduler } from './scheduler.js';
 import { applyProbeResult, initialHealthState, isChanging, type Health, type HealthState, type ObservedResult, type RiseFall } from './state.js';
 import { checkFingerprint, type Clock, type ProbeSpec } from './types.js';
 import { runAtOnce } from '../slices.js';
+import { NO_DRAINS, type DrainView } from './drains.js';
 
 export interface AddressRef {
   readonly zone: string;
@@ -275,17 +276,20 @@ export class HealthMonitor implements HealthView {
  * Joins discovery and health for the answer table: each target's current addresses, each with its health.
  * A record without a check (or with `protocol: none`) has every address up.
  */
-export function healthAnnotatedTargets(endpoints: EndpointSource, health: HealthView | undefined): TargetSource {
+export function healthAnnotatedTargets(endpoints: EndpointSource, health: HealthView | undefined, drains: DrainView = NO_DRAINS): TargetSource {
   return {
     resolve(zone: ZoneConfig, record: BalancedRecord): readonly ResolvedTarget[] {
       const checked = health !== undefined && record.check !== undefined && record.check.protocol !== 'none';
       return endpoints.addresses(zone, record).map((addresses, target) => ({
         weight: record.targets[target]!.weight,
-        addresses: addresses.map((address) => ({
-          address,
-          family: address.includes(':') ? 6 : 4,
-          health: checked ? health.healthOf({ zone: zone.zone, record: record.name, target, address }) : 'up',
-        })),
+        addresses: addresses.map((address) => {
+          const annotated = {
+            address,
+            family: address.includes(':') ? (6 as const) : (4 as const),
+            health: checked ? health.healthOf({ zone: zone.zone, record: record.name, target, address }) : ('up' as const),
+          };
+          return drains.isDrained(record.targets[target]!, address) ? { ...annotated, drained: true } : annotated;
+        }),
       }));
     },
   };

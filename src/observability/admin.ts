@@ -26,6 +26,12 @@ export interface AdminServerOptions {
   readonly actions?: Readonly<Record<string, AdminAction>>;
   /** The bearer token that state-changing requests must present; without one they are refused. */
   readonly token?: string;
+  /** Read-only JSON endpoints by path (GET), given the query string. */
+  readonly queries?: Readonly<Record<string, (query: URLSearchParams) => { readonly status: number; readonly body: unknown }>>;
+  /** The status page, served at `/`. */
+  readonly page?: string;
+  /** The document `/events` pushes to each listener (server-sent events), once a second. */
+  readonly events?: () => unknown;
   readonly logger: Logger;
 }
 
@@ -34,6 +40,9 @@ export type AdminAction = (body: unknown) => Promise<{ readonly status: number; 
 
 /** Largest request body accepted by an action. */
 const MAX_BODY_BYTES = 64 * 1024;
+/** Status pages open at once; each costs one status document a second. */
+const MAX_EVENT_LISTENERS = 32;
+const EVENTS_EVERY_MS = 1_000;
 
 export interface AdminServer {
   readonly endpoint: ListenEndpoint;
@@ -42,8 +51,18 @@ export interface AdminServer {
 
 export function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const tokenDigest = options.token === undefined ? undefined : digest(options.token);
+  const listeners = new Set<http.ServerResponse>();
+  // One document per tick, shared by every open page.
+  const ticker = setInterval(() => {
+    if (listeners.size === 0 || options.events === undefined) return;
+    const frame = eventFrame(options.events());
+    for (const listener of listeners) listener.write(frame);
+  }, EVENTS_EVERY_MS);
+  ticker.unref();
   const server = http.createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const url = request.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt < 0 ? url : url.slice(0, queryAt);
     const action = options.actions?.[path];
     if (action !== undefined) {
       if (request.method !== 'POST') {
@@ -57,7 +76,32 @@ export function startAdminServer(options: AdminServerOptions): Promise<AdminServ
       send(response, 405, 'text/plain', 'method not allowed\n');
       return;
     }
+    const query = options.queries?.[path];
+    if (query !== undefined) {
+      const result = query(new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1)));
+      sendJson(response, result.status, result.body);
+      return;
+    }
     switch (path) {
+      case '/':
+        if (options.page === undefined) break;
+        send(response, 200, 'text/html; charset=utf-8', options.page, {
+          // Everything is inline; nothing may be loaded from elsewhere.
+          'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'",
+        });
+        return;
+      case '/events': {
+        if (options.events === undefined) break;
+        if (listeners.size >= MAX_EVENT_LISTENERS) {
+          send(response, 503, 'text/plain', 'too many status pages open\n');
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        response.write(`retry: 2000\n${eventFrame(options.events())}`);
+        listeners.add(response);
+        response.once('close', () => listeners.delete(response));
+        return;
+      }
       case '/healthz':
         send(response, 200, 'text/plain', 'ok\n');
         return;
@@ -95,6 +139,8 @@ export function startAdminServer(options: AdminServerOptions): Promise<AdminServ
         endpoint: { host: options.endpoint.host, port },
         close: () =>
           new Promise<void>((done) => {
+            clearInterval(ticker);
+            for (const listener of listeners) listener.end();
             server.close(() => done());
             server.closeAllConnections();
           }),
@@ -139,6 +185,10 @@ function send(response: http.ServerResponse, status: number, type: string, body:
 
 function sendJson(response: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   send(response, status, 'application/json', `${JSON.stringify(body, null, 2)}\n`, headers);
+}
+
+function eventFrame(document: unknown): string {
+  return `event: status\ndata: ${JSON.stringify(document)}\n\n`;
 }
 
 function digest(token: string): Buffer {

@@ -79,6 +79,8 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
   readonly zoneReloads: Counter<'result'>;
   readonly answerRebuild: Histogram<'kind'>;
   readonly rrlResponses: Counter<'kind' | 'action'>;
+  readonly targetDrained: Gauge<'target' | 'by'>;
+  #drains: () => ReadonlyArray<{ target: string; by: string }> = () => [];
   #rrlCounts: () => Iterable<RrlCount> = () => [];
   readonly clusterErrors: Counter<'cluster' | 'resource'>;
   readonly clusterSynced: Gauge<'cluster'>;
@@ -136,6 +138,17 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
         for (const { kind, action, value } of this.#rrlCounts()) this.rrlResponses.inc({ kind, action }, value);
       },
     });
+    const drains = () => this.#drains();
+    this.targetDrained = new Gauge({
+      name: 'meridian_target_drained',
+      help: 'Targets (a cluster or an address) out of rotation: by manual (meridian drain) or maintenance <zone file>. Absent when not drained.',
+      labelNames: ['target', 'by'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const drain of drains()) this.set({ target: drain.target, by: drain.by }, 1);
+      },
+    });
     this.clusterErrors = new Counter({
       name: 'meridian_cluster_errors_total',
       help: 'Failed lists and watches against a cluster API server, by cluster and resource.',
@@ -171,6 +184,11 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
   observeClusters(clusters: () => ReadonlyArray<{ name: string; synced: boolean; lastEventAt: number | undefined }>, clock: { now(): number }): void {
     this.#clusters = clusters;
     this.#clock = clock;
+  }
+
+  /** The drains in effect, read when metrics are scraped. */
+  observeDrains(drains: () => ReadonlyArray<{ target: string; by: string }>): void {
+    this.#drains = drains;
   }
 
   /** Where rate-limiting counts come from (this process's limiter, and the workers'). */

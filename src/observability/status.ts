@@ -6,7 +6,11 @@ import type { EndpointSource } from '../discovery/static.js';
 import type { HealthMonitor, SubscriptionView } from '../health/monitor.js';
 import type { ObservedResult } from '../health/state.js';
 import type { Clock } from '../health/types.js';
-import type { RecordConfig, TargetConfig, ZoneConfig } from '../zone/model.js';
+import type { TargetSource } from '../answers/build.js';
+import { selectAnswers, type ResolvedTarget, type Selection } from '../answers/select.js';
+import type { Drain } from '../health/drains.js';
+import type { BalancedRecord, RecordConfig, TargetConfig, ZoneConfig } from '../zone/model.js';
+import type { HealthHistory } from './history.js';
 
 export interface ReloadOutcome {
   readonly ok: boolean;
@@ -27,6 +31,39 @@ export interface StatusInput {
   readonly clusters: readonly ClusterStatus[];
   /** Clock ms after which an unsynced cluster no longer holds up readiness, and is reported late. */
   readonly clusterSyncDeadline: number;
+  /** Recent latencies and transitions; omitted in tests that do not need them. */
+  readonly history?: HealthHistory;
+  /** Each record's targets as the answers see them (health and drains), to show the current answer. */
+  readonly targets?: TargetSource;
+  readonly drains?: { list(): Drain[]; isDrained(target: TargetConfig, address: string): boolean };
+  readonly maintenance?: () => readonly MaintenanceStatus[];
+}
+
+/** A maintenance window as shown on the status page. */
+export interface MaintenanceStatus {
+  readonly zone: string;
+  readonly target: string;
+  readonly cron: string;
+  readonly duration: string;
+  readonly active: boolean;
+  readonly next: string | null;
+  readonly activeUntil?: string;
+  readonly reason?: string;
+}
+
+/** What a record answers now, per family: each possible answer with its probability. */
+export function answerView(selection4: Selection, selection6: Selection) {
+  const variants = (s: Selection) => s.variants.map((v) => ({ addresses: v.addresses, probability: Math.round(v.probability * 1e4) / 1e4 }));
+  // The rule of the family that has addresses (A unless the record is IPv6-only).
+  const main = selection4.rule === 'no-addresses' && selection6.rule !== 'no-addresses' ? selection6 : selection4;
+  return { rule: main.rule, drainsIgnored: main.drainsIgnored === true, A: variants(selection4), AAAA: variants(selection6) };
+}
+
+export function selectionsOf(record: BalancedRecord, resolved: readonly ResolvedTarget[]): [Selection, Selection] {
+  const policy = { policy: record.policy, answers: record.answers, whenAllDown: record.whenAllDown };
+  // Deterministic: a sample (answers: N over many targets) must not change between two looks.
+  const random = () => 0.5;
+  return [selectAnswers(policy, resolved, 4, random), selectAnswers(policy, resolved, 6, random)];
 }
 
 function iso(ms: number): string {
@@ -61,30 +98,39 @@ export function buildStatus(input: StatusInput) {
     const check = record.check;
     const probed = check !== undefined && check.protocol !== 'none';
     const addresses = input.endpoints.addresses(zone, record);
+    const answer = input.targets === undefined ? undefined : answerView(...selectionsOf(record, input.targets.resolve(zone, record)));
+    const drained = (target: TargetConfig, address: string) => input.drains?.isDrained(target, address) ?? false;
+    const latency = (index: number, address: string) => input.history?.latencyOf({ zone: zone.zone, record: record.name, target: index, address }) ?? [];
     return {
       name: record.name,
       kind: record.kind,
       policy: record.policy,
       whenAllDown: record.whenAllDown,
+      ...(answer === undefined ? {} : { answer }),
       check: probed ? { protocol: check.protocol, port: check.port, host: check.host, path: check.path, intervalMs: check.intervalMs, timeoutMs: check.timeoutMs, rise: check.rise, fall: check.fall } : null,
       targets: record.targets.map((target, index) => ({
         index,
         target: targetLabel(target),
+        ...(target.kind === 'cluster' ? { cluster: target.cluster } : {}),
         weight: target.weight,
+        drained: (addresses[index] ?? []).length > 0 && (addresses[index] ?? []).every((a) => drained(target, a)),
         addresses: (addresses[index] ?? []).map((address) => {
-          if (!probed) return { address, health: 'up', reason: 'no health check' };
+          const isDrained = drained(target, address);
+          if (!probed) return { address, health: 'up', drained: isDrained, reason: 'no health check' };
           const subscription = byRef.get(`${zone.zone}\n${record.name}\n${index}\n${address}`);
           const state = subscription?.state;
-          if (state === undefined) return { address, health: 'unknown', reason: 'not probed yet' };
+          if (state === undefined) return { address, health: 'unknown', drained: isDrained, reason: 'not probed yet' };
           if (state.lastResult === undefined) {
             return subscription!.pendingUntilProbed
-              ? { address, health: 'pending', reason: 'new address: served once a probe says it is up' }
-              : { address, health: 'unknown', reason: 'not probed yet: served meanwhile', since: iso(state.since) };
+              ? { address, health: 'pending', drained: isDrained, reason: 'new address: served once a probe says it is up' }
+              : { address, health: 'unknown', drained: isDrained, reason: 'not probed yet: served meanwhile', since: iso(state.since) };
           }
           const failure = state.health === 'down' ? state.lastFailure : undefined;
           return {
             address,
             health: state.health,
+            drained: isDrained,
+            latencyMs: latency(index, address),
             reason: state.lastResult === undefined ? 'not probed yet' : (failure ?? state.lastResult).reason,
             since: iso(state.since),
             sinceSeconds: Math.round((now - state.since) / 100) / 10,
@@ -117,8 +163,12 @@ export function buildStatus(input: StatusInput) {
 
   return {
     ready: input.ready,
+    generatedAt: iso(now),
     clusters: input.clusters.map(clusterView),
     lastReload: input.lastReload,
+    drains: input.drains?.list() ?? [],
+    maintenance: input.maintenance?.() ?? [],
+    transitions: (input.history?.transitions() ?? []).map((t) => ({ ...t, at: iso(t.at) })),
     zones: input.zones.map((zone) => ({
       zone: zone.zone,
       file: zone.file,
@@ -126,4 +176,55 @@ export function buildStatus(input: StatusInput) {
       records: zone.records.map((record) => recordView(zone, record)),
     })),
   };
+}
+
+const RULE_TEXT: Readonly<Record<string, string>> = {
+  healthy: 'chosen among the targets with a healthy address',
+  'fail-open': 'no target is healthy, and whenAllDown: all answers every target (fail open)',
+  'all-down': 'no target is healthy, and whenAllDown: none answers NODATA',
+  'no-addresses': 'no target has an address of this family: NODATA',
+};
+
+/** Why `name` (type A or AAAA) gets the answer it gets now: `meridian explain` and GET /explain. */
+export function buildExplanation(input: StatusInput, queryName: string, type: string) {
+  const name = queryName.toLowerCase().replace(/\.$/, '');
+  const family = type.toUpperCase() === 'AAAA' ? 6 : 4;
+  for (const zone of input.zones) {
+    const record = zone.records.find((r) => r.name === name);
+    if (record === undefined) continue;
+    const base = { name, type: family === 6 ? 'AAAA' : 'A', zone: zone.zone, kind: record.kind };
+    if (record.kind === 'static') {
+      const values = family === 6 ? record.aaaa : record.a;
+      return { ...base, answer: values, summary: values.length > 0 ? `static record: always answers ${values.join(', ')}` : `static record with no ${base.type} data: NODATA` };
+    }
+    if (record.kind === 'cname') return { ...base, answer: [record.target], summary: `CNAME to ${record.target}: explain that name for its addresses` };
+    if (record.kind !== 'balanced' || input.targets === undefined) return { ...base, summary: `a ${record.kind} record` };
+    const resolved = input.targets.resolve(zone, record);
+    const selection = selectionsOf(record, resolved)[family === 6 ? 1 : 0];
+    const chosen = new Set(selection.variants.flatMap((v) => v.targets));
+    const status = buildStatus(input);
+    const recordStatus = status.zones.find((z) => z.zone === zone.zone)?.records.find((r) => r.name === name) as
+      | { targets?: Array<{ addresses: Array<{ address: string; health: string; reason?: string; drained?: boolean }> }> }
+      | undefined;
+    const targets = record.targets.map((target, index) => ({
+      index,
+      target: targetLabel(target),
+      weight: target.weight,
+      priority: index + 1,
+      chosen: chosen.has(index),
+      drained: (resolved[index]?.addresses ?? []).length > 0 && resolved[index]!.addresses.every((a) => a.drained === true),
+      addresses: (recordStatus?.targets?.[index]?.addresses ?? []).map((a) => ({ address: a.address, health: a.health, drained: a.drained ?? false, reason: a.reason })),
+    }));
+    const answer = selection.variants.map((v) => ({ addresses: v.addresses, probability: Math.round(v.probability * 1e4) / 1e4 }));
+    const picked = targets.filter((t) => t.chosen).map((t) => `target ${t.index} (${t.target})`);
+    let summary: string;
+    if (selection.rule === 'healthy' && record.policy === 'failover') summary = `failover: ${picked[0]} is the first healthy target by priority, so it answers`;
+    else if (selection.rule === 'healthy') summary = `weighted: ${picked.join(', ')} ${picked.length === 1 ? 'is' : 'are'} healthy and answer by weight (${targets.filter((t) => t.chosen).map((t) => t.weight).join(':')})`;
+    else summary = RULE_TEXT[selection.rule] ?? selection.rule;
+    const drainedTargets = targets.filter((t) => t.drained).map((t) => t.index);
+    if (selection.drainsIgnored === true) summary += '; every target is drained, so the drains are set aside';
+    else if (drainedTargets.length > 0) summary += `; drained and never served: target ${drainedTargets.join(', ')}`;
+    return { ...base, policy: record.policy, whenAllDown: record.whenAllDown, rule: selection.rule, ruleText: RULE_TEXT[selection.rule], drainsIgnored: selection.drainsIgnored === true, answer, targets, summary };
+  }
+  return undefined;
 }

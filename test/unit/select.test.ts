@@ -158,3 +158,26 @@ describe('weighted answers through the query path', () => {
     assert.ok(chiSquare < 10.83, `chi-square ${chiSquare} for ${observed.join(':')}`);
   });
 });
+
+describe('selectAnswers with drains', () => {
+  const drained = (weight: number, ...addresses: Array<[string, AddressHealth, boolean]>): ResolvedTarget => ({
+    weight,
+    addresses: addresses.map(([address, health, isDrained]) => ({ address, family: 4, health, ...(isDrained ? { drained: true } : {}) })),
+  });
+  const cases: Array<{ name: string; policy: SelectionPolicy; targets: ResolvedTarget[]; rule: string; answers: string[][]; drainsIgnored: boolean }> = [
+    { name: 'failover skips a drained healthy primary', policy: failover(), targets: [drained(1, ['10.0.0.1', 'up', true]), drained(1, ['10.0.0.2', 'up', false])], rule: 'healthy', answers: [['10.0.0.2']], drainsIgnored: false },
+    { name: 'a drained target is not served even when failing open', policy: failover('all'), targets: [drained(1, ['10.0.0.1', 'down', true]), drained(1, ['10.0.0.2', 'down', false])], rule: 'fail-open', answers: [['10.0.0.2']], drainsIgnored: false },
+    { name: 'NODATA policy with the undrained target down', policy: failover('none'), targets: [drained(1, ['10.0.0.1', 'up', true]), drained(1, ['10.0.0.2', 'down', false])], rule: 'all-down', answers: [], drainsIgnored: false },
+    { name: 'every target drained: drains set aside, health decides', policy: failover(), targets: [drained(1, ['10.0.0.1', 'down', true]), drained(1, ['10.0.0.2', 'up', true])], rule: 'healthy', answers: [['10.0.0.2']], drainsIgnored: true },
+    { name: 'weighted keeps the other targets with their weights', policy: weighted(), targets: [drained(3, ['10.0.0.1', 'up', true]), drained(1, ['10.0.0.2', 'up', false]), drained(1, ['10.0.0.3', 'up', false])], rule: 'healthy', answers: [['10.0.0.2'], ['10.0.0.3']], drainsIgnored: false },
+    { name: 'one drained address of a target leaves its other address', policy: failover(), targets: [drained(1, ['10.0.0.1', 'up', true], ['10.0.0.9', 'up', false]), drained(1, ['10.0.0.2', 'up', false])], rule: 'healthy', answers: [['10.0.0.9']], drainsIgnored: false },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const selection = selectAnswers(c.policy, c.targets, 4);
+      assert.equal(selection.rule, c.rule);
+      assert.deepEqual(selection.variants.map((v) => v.addresses), c.answers);
+      assert.equal(selection.drainsIgnored === true, c.drainsIgnored);
+    });
+  }
+});

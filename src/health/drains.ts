@@ -1,0 +1,113 @@
+// Drains: targets an operator (or a maintenance window) has taken out of rotation. A drain names a cluster (every
+// `cluster:` target of that cluster, in every record) or an address (wherever it appears). Manual drains are kept
+// in a small JSON state file so that they survive a restart; window drains come and go with their schedule.
+
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { TargetConfig } from '../zone/model.js';
+
+export interface Drain {
+  /** A cluster name or an IP address. */
+  readonly target: string;
+  /** ISO time the drain started. */
+  readonly since: string;
+  /** Who or what drained it: `manual`, or `maintenance <zone file>` for a window. */
+  readonly by: string;
+  readonly reason?: string;
+  /** For a window: when it ends (ISO). */
+  readonly until?: string;
+}
+
+/** Whether an address of a target is drained; read when answers are built. */
+export interface DrainView {
+  isDrained(target: TargetConfig, address: string): boolean;
+}
+
+export const NO_DRAINS: DrainView = { isDrained: () => false };
+
+/** Does a drain naming `name` cover this address of this target? */
+export function drainCovers(name: string, target: TargetConfig, address: string): boolean {
+  return address === name || (target.kind === 'cluster' && target.cluster === name);
+}
+
+interface StateFile {
+  readonly version: 1;
+  readonly drains: readonly Drain[];
+}
+
+/** Manual drains, persisted; plus the drains of maintenance windows that are open now. */
+export class DrainSet implements DrainView {
+  readonly #file: string | undefined;
+  #manual = new Map<string, Drain>();
+  #windows = new Map<string, Drain>();
+  /** Serialises state file writes: the last one wins, in order. */
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(file: string | undefined) {
+    this.#file = file;
+  }
+
+  /** Reads the state file; a missing file means no drains. A corrupt one is an error (never silently undrain). */
+  async load(): Promise<void> {
+    if (this.#file === undefined) return;
+    let text: string;
+    try {
+      text = await readFile(this.#file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    const state = JSON.parse(text) as Partial<StateFile>;
+    if (state.version !== 1 || !Array.isArray(state.drains)) throw new Error(`${this.#file}: not a Meridian state file (version 1)`);
+    this.#manual = new Map(state.drains.filter((d) => typeof d?.target === 'string').map((d) => [d.target, d]));
+  }
+
+  /** Adds a manual drain; false when the target was already drained by hand. */
+  async drain(target: string, reason: string | undefined, now: Date): Promise<boolean> {
+    if (this.#manual.has(target)) return false;
+    this.#manual.set(target, { target, since: now.toISOString(), by: 'manual', ...(reason === undefined ? {} : { reason }) });
+    await this.#save();
+    return true;
+  }
+
+  /** Removes a manual drain; false when there was none. */
+  async undrain(target: string): Promise<boolean> {
+    if (!this.#manual.delete(target)) return false;
+    await this.#save();
+    return true;
+  }
+
+  /** The drains of the maintenance windows open now, replacing the previous set. */
+  setWindows(drains: readonly Drain[]): void {
+    this.#windows = new Map(drains.map((d) => [d.target, d]));
+  }
+
+  list(): Drain[] {
+    return [...this.#manual.values(), ...[...this.#windows.values()].filter((d) => !this.#manual.has(d.target))];
+  }
+
+  names(): Set<string> {
+    return new Set([...this.#manual.keys(), ...this.#windows.keys()]);
+  }
+
+  isDrained(target: TargetConfig, address: string): boolean {
+    if (this.#manual.size === 0 && this.#windows.size === 0) return false;
+    if (this.#manual.has(address) || this.#windows.has(address)) return true;
+    return target.kind === 'cluster' && (this.#manual.has(target.cluster) || this.#windows.has(target.cluster));
+  }
+
+  #save(): Promise<void> {
+    const file = this.#file;
+    if (file === undefined) return Promise.resolve();
+    const state: StateFile = { version: 1, drains: [...this.#manual.values()] };
+    const text = `${JSON.stringify(state, null, 2)}\n`;
+    // Write then rename: a crash mid-write leaves the old file, never half of one.
+    this.#writing = this.#writing.then(async () => {
+      await mkdir(path.dirname(file), { recursive: true });
+      const temporary = `${file}.${process.pid}.tmp`;
+      await writeFile(temporary, text, { mode: 0o644 });
+      await rename(temporary, file);
+    });
+    return this.#writing;
+  }
+}
