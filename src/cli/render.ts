@@ -1,0 +1,453 @@
+// Terminal rendering for the operator commands (`meridian status`, `explain`, `drain`, `undrain`): pure
+// functions from the admin server's JSON documents to lines of text. Nothing here does I/O or reads the clock:
+// ages are measured from the document's own `generatedAt` (or the `now` given), and colour is a parameter, so
+// the output is the same for the same input and is tested as such. Every field is read defensively: a server of
+// another version may add, rename or leave out fields, and the command must still print what it can.
+
+export interface RenderOptions {
+  /** ANSI colours (stdout is a TTY and NO_COLOR is not set). */
+  readonly color: boolean;
+  /** Clock ms that ages are measured from when the document has no `generatedAt`. */
+  readonly now?: number;
+}
+
+// ---- reading untyped JSON ----
+
+type Json = Record<string, unknown>;
+
+function obj(value: unknown): Json | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+function arr(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function bool(value: unknown): boolean | undefined {
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+/** A scalar as text for a table cell; '-' when absent. */
+function text(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '-';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+// ---- colour ----
+
+const CODES = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  blue: [34, 39],
+  magenta: [35, 39],
+  cyan: [36, 39],
+} as const;
+
+export type Style = keyof typeof CODES;
+
+export function paint(color: boolean, style: Style, value: string): string {
+  if (!color || value === '') return value;
+  const [open, close] = CODES[style];
+  return `\u001b[${open}m${value}\u001b[${close}m`;
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+export function stripAnsi(value: string): string {
+  return value.replace(ANSI, '');
+}
+
+function visibleWidth(value: string): number {
+  return [...stripAnsi(value)].length;
+}
+
+function healthStyle(health: string): Style {
+  switch (health) {
+    case 'up':
+      return 'green';
+    case 'down':
+      return 'red';
+    default:
+      return 'yellow';
+  }
+}
+
+// ---- time ----
+
+/** A duration in seconds as an operator reads it: 0s, 45s, 3m12s, 2h5m, 3d4h. */
+export function formatSeconds(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86_400)}d${Math.floor((s % 86_400) / 3600)}h`;
+}
+
+/** "3m12s ago" for a past instant, "in 2d3h" for a future one. */
+export function formatAge(seconds: number): string {
+  return seconds >= 0 ? `${formatSeconds(seconds)} ago` : `in ${formatSeconds(-seconds)}`;
+}
+
+/** Seconds from an ISO instant to `now`, or undefined when either is unknown or unparsable. */
+function secondsSince(iso: unknown, now: number | undefined): number | undefined {
+  const at = typeof iso === 'string' ? Date.parse(iso) : NaN;
+  if (Number.isNaN(at) || now === undefined) return undefined;
+  return (now - at) / 1000;
+}
+
+function ago(iso: unknown, now: number | undefined, seconds?: unknown): string {
+  const s = num(seconds) ?? secondsSince(iso, now);
+  if (s !== undefined) return formatAge(s);
+  return str(iso) ?? '-';
+}
+
+function referenceTime(document: Json, options: RenderOptions): number | undefined {
+  const generated = Date.parse(str(document.generatedAt) ?? '');
+  return Number.isNaN(generated) ? options.now : generated;
+}
+
+function formatMs(ms: number): string {
+  return ms >= 100 ? `${Math.round(ms)} ms` : `${Math.round(ms * 10) / 10} ms`;
+}
+
+const SPARKS = '▁▂▃▄▅▆▇█';
+
+/** A latency sparkline of the last `max` samples, scaled to their own range. */
+export function sparkline(values: readonly number[], max = 12): string {
+  const recent = values.slice(-max);
+  if (recent.length < 2) return '';
+  const low = Math.min(...recent);
+  const high = Math.max(...recent);
+  return recent.map((v) => SPARKS[high === low ? 0 : Math.round(((v - low) / (high - low)) * (SPARKS.length - 1))]).join('');
+}
+
+// ---- tables ----
+
+/**
+ * Columns padded to their widest visible cell (colour codes do not count), two spaces apart, with no trailing
+ * spaces. `indent` prefixes every line.
+ */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[], color: boolean, indent = '  '): string[] {
+  const widths = headers.map((h, i) => Math.max(visibleWidth(h), ...rows.map((r) => visibleWidth(r[i] ?? ''))));
+  const line = (cells: readonly string[]) =>
+    indent +
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visibleWidth(cell))))
+      .join('  ')
+      .trimEnd();
+  return [line(headers.map((h) => paint(color, 'bold', h))), ...rows.map((r) => line(headers.map((_, i) => r[i] ?? '')))];
+}
+
+// ---- answers ----
+
+/** How many possible answers `status` and `explain` list before "+N more". */
+const STATUS_ANSWER_SETS = 4;
+const EXPLAIN_ANSWER_SETS = 12;
+
+/**
+ * The possible answers: `[{addresses, probability}]` → "192.0.2.10 (75%) | 192.0.2.20, 2001:db8::20 (25%)", the
+ * first `max` of them (a record answering with several addresses in weighted order has many orders).
+ */
+export function formatAnswerSets(sets: unknown, max = Infinity): string {
+  const all = arr(sets);
+  if (all.length === 0) return '';
+  const entries = all.slice(0, max);
+  const more = all.length > entries.length ? ` | +${all.length - entries.length} more` : '';
+  return entries
+    .map((entry) => {
+      if (typeof entry === 'string') return entry;
+      const e = obj(entry);
+      const addresses = arr(e?.addresses).filter((a): a is string => typeof a === 'string');
+      const p = num(e?.probability);
+      const list = addresses.length === 0 ? '(none)' : addresses.join(', ');
+      return p === undefined || p >= 1 ? list : `${list} (${Math.round(p * 1000) / 10}%)`;
+    })
+    .join(' | ') + more;
+}
+
+const RULES: Readonly<Record<string, string>> = {
+  healthy: 'the healthy targets that are not drained answer',
+  'fail-open': 'no target is healthy and whenAllDown is all: every target that is not drained answers (fail open)',
+  'all-down': 'no target is healthy and whenAllDown is none: no address is served (NODATA)',
+  'no-addresses': 'no target has an address of this type: no address is served (NODATA)',
+};
+
+/** The rule that picked an answer, in words: the server's own (`ruleText`) when it gives them. */
+export function describeRule(rule: string | undefined, drainsIgnored: boolean, serverText?: string): string {
+  const words = rule === undefined ? (serverText ?? 'unknown') : `${rule}: ${serverText ?? RULES[rule] ?? 'see the server documentation'}`;
+  return drainsIgnored ? `${words}; every target is drained, so the drains are ignored` : words;
+}
+
+function ruleStyle(rule: string | undefined): Style {
+  return rule === 'healthy' ? 'green' : rule === 'fail-open' ? 'yellow' : 'red';
+}
+
+// ---- meridian status ----
+
+function statusHeader(doc: Json, options: RenderOptions, now: number | undefined, admin: string | undefined): string[] {
+  const c = options.color;
+  const ready = bool(doc.ready);
+  const readyText = ready === undefined ? paint(c, 'yellow', 'readiness unknown') : ready ? paint(c, 'green', 'ready') : paint(c, 'red', 'not ready');
+  const lines = [`${paint(c, 'bold', 'Meridian')}${admin === undefined ? '' : ` at ${admin}`}: ${readyText}`];
+  const reload = obj(doc.lastReload);
+  if (reload !== undefined) {
+    const ok = bool(reload.ok);
+    const outcome = ok === false ? paint(c, 'red', 'failed') : ok === true ? paint(c, 'green', 'ok') : 'unknown';
+    const serials = Object.entries(obj(reload.serials) ?? {}).map(([zone, serial]) => `${zone} ${text(serial)}`);
+    lines.push(`last reload: ${outcome}, ${ago(reload.at, now)}${serials.length === 0 ? '' : ` (serials: ${serials.join(', ')})`}`);
+    for (const issue of arr(reload.issues)) lines.push(`  ${paint(c, 'red', '!')} ${text(issue)}`);
+  }
+  const generated = str(doc.generatedAt);
+  if (generated !== undefined) lines.push(paint(c, 'dim', `as of ${generated}`));
+  return lines;
+}
+
+function clustersSection(doc: Json, options: RenderOptions, now: number | undefined): string[] {
+  const c = options.color;
+  const clusters = arr(doc.clusters).map(obj).filter((x): x is Json => x !== undefined);
+  if (clusters.length === 0) return [];
+  const rows = clusters.map((cluster) => {
+    const synced = bool(cluster.synced);
+    const late = bool(cluster.late) === true;
+    const state = synced === true ? paint(c, 'green', 'synced') : late ? paint(c, 'red', 'not synced (late)') : paint(c, 'yellow', 'syncing');
+    const resources = arr(cluster.resources)
+      .map(obj)
+      .filter((r): r is Json => r !== undefined)
+      .map((r) => `${text(r.resource)}${bool(r.synced) === false ? '*' : ''} ${text(r.objects)}`)
+      .join(', ');
+    const errors = num(cluster.errors) ?? 0;
+    return [text(cluster.name), state, ago(cluster.lastEventAt, now, cluster.lastEventAgeSeconds), errors > 0 ? paint(c, 'red', String(errors)) : String(errors), resources || '-'];
+  });
+  return ['', paint(c, 'bold', 'CLUSTERS'), ...table(['NAME', 'SYNC', 'LAST EVENT', 'ERRORS', 'OBJECTS'], rows, c)];
+}
+
+function drainsSection(doc: Json, options: RenderOptions, now: number | undefined): string[] {
+  const c = options.color;
+  if (!Array.isArray(doc.drains)) return [];
+  const drains = doc.drains.map(obj).filter((x): x is Json => x !== undefined);
+  if (drains.length === 0) return ['', `${paint(c, 'bold', 'DRAINS')}: none`];
+  const rows = drains.map((d) => [paint(c, 'magenta', text(d.target)), ago(d.since, now), text(d.by), text(d.reason), str(d.until) === undefined ? '-' : `${ago(d.until, now)} (${str(d.until)})`]);
+  return ['', paint(c, 'bold', 'DRAINS'), ...table(['TARGET', 'SINCE', 'BY', 'REASON', 'UNTIL'], rows, c)];
+}
+
+function maintenanceSection(doc: Json, options: RenderOptions, now: number | undefined): string[] {
+  const c = options.color;
+  if (!Array.isArray(doc.maintenance)) return [];
+  const windows = doc.maintenance.map(obj).filter((x): x is Json => x !== undefined);
+  if (windows.length === 0) return ['', `${paint(c, 'bold', 'MAINTENANCE WINDOWS')}: none`];
+  const rows = windows.map((w) => {
+    const active = bool(w.active) === true;
+    const state = active ? paint(c, 'magenta', `active${str(w.activeUntil) === undefined ? '' : ` until ${str(w.activeUntil)}`}`) : 'idle';
+    const next = str(w.next) === undefined ? '-' : `${ago(w.next, now)} (${str(w.next)})`;
+    return [text(w.zone), text(w.target), text(w.cron), text(w.duration), state, next];
+  });
+  return ['', paint(c, 'bold', 'MAINTENANCE WINDOWS'), ...table(['ZONE', 'TARGET', 'CRON', 'DURATION', 'STATE', 'NEXT'], rows, c)];
+}
+
+function transitionsSection(doc: Json, options: RenderOptions, now: number | undefined, limit: number): string[] {
+  const c = options.color;
+  const transitions = arr(doc.transitions).map(obj).filter((x): x is Json => x !== undefined);
+  if (transitions.length === 0) return [];
+  const recent = [...transitions].sort((a, b) => (Date.parse(str(b.at) ?? '') || 0) - (Date.parse(str(a.at) ?? '') || 0)).slice(0, limit);
+  const rows = recent.map((t) => {
+    const to = text(t.to);
+    return [ago(t.at, now), text(t.record), text(t.address), `${text(t.from)} → ${paint(c, healthStyle(to), to)}`, text(t.reason)];
+  });
+  const title = transitions.length > limit ? `RECENT TRANSITIONS (latest ${limit} of ${transitions.length})` : 'RECENT TRANSITIONS';
+  return ['', paint(c, 'bold', title), ...table(['WHEN', 'RECORD', 'ADDRESS', 'CHANGE', 'REASON'], rows, c)];
+}
+
+function checkSummary(check: unknown): string {
+  const k = obj(check);
+  if (k === undefined) return 'no health check';
+  const protocol = str(k.protocol) ?? 'check';
+  const port = num(k.port);
+  const path = str(k.path);
+  const interval = num(k.intervalMs);
+  const httpPath = path !== undefined && protocol.startsWith('http') ? ` ${path}` : '';
+  return `${protocol}${port === undefined ? '' : ` :${port}`}${httpPath}${interval === undefined ? '' : ` every ${formatSeconds(interval / 1000)}`}`;
+}
+
+function recordAnswer(answer: Json | undefined, color: boolean): string {
+  if (answer === undefined) return '-';
+  const parts: string[] = [];
+  for (const type of ['A', 'AAAA']) {
+    const sets = formatAnswerSets(answer[type], STATUS_ANSWER_SETS);
+    if (sets !== '') parts.push(`${type} ${sets}`);
+  }
+  const rule = str(answer.rule);
+  const served = parts.length === 0 ? paint(color, 'red', 'no addresses (NODATA)') : parts.join('; ');
+  const drains = bool(answer.drainsIgnored) === true ? ', drains ignored: every target is drained' : '';
+  return `${served}${rule === undefined ? '' : `  [${paint(color, ruleStyle(rule), rule)}${drains}]`}`;
+}
+
+function latencyCell(address: Json): string {
+  const samples = arr(address.latencyMs).map(num).filter((n): n is number => n !== undefined);
+  const last = samples.at(-1) ?? num(obj(address.lastResult)?.durationMs);
+  if (last === undefined) return '-';
+  const spark = sparkline(samples);
+  return spark === '' ? formatMs(last) : `${formatMs(last)} ${spark}`;
+}
+
+function balancedRecord(record: Json, options: RenderOptions, now: number | undefined): string[] {
+  const c = options.color;
+  const lines = [
+    `  ${paint(c, 'cyan', text(record.name))}  ${text(record.policy)}, when all down: ${text(record.whenAllDown)}, ${checkSummary(record.check)}`,
+    `    answer: ${recordAnswer(obj(record.answer), c)}`,
+  ];
+  const failover = record.policy === 'failover';
+  const rows: string[][] = [];
+  for (const target of arr(record.targets).map(obj)) {
+    if (target === undefined) continue;
+    const label = `#${text(target.index)} ${text(target.target)}${str(target.cluster) === undefined ? '' : ` (cluster ${str(target.cluster)})`}`;
+    const index = num(target.index);
+    const rank = failover ? text(target.priority ?? (index === undefined ? undefined : index + 1)) : text(target.weight);
+    const targetDrained = bool(target.drained) === true;
+    const addresses = arr(target.addresses).map(obj).filter((x): x is Json => x !== undefined);
+    if (addresses.length === 0) rows.push([label, rank, paint(c, 'dim', '(no addresses)'), '-', targetDrained ? paint(c, 'magenta', 'drained') : '-', '-', '-', '-']);
+    addresses.forEach((address, n) => {
+      const health = text(address.health);
+      const drained = targetDrained || bool(address.drained) === true;
+      const lastFailure = obj(address.lastFailure);
+      const reason = text(address.reason) + (health !== 'down' && lastFailure !== undefined ? paint(c, 'dim', ` (last failure: ${text(lastFailure.reason)}, ${ago(lastFailure.at, now)})`) : '');
+      rows.push([
+        // A target's label and weight once, on its first address.
+        n === 0 ? label : '',
+        n === 0 ? rank : '',
+        text(address.address),
+        paint(c, healthStyle(health), health),
+        drained ? paint(c, 'magenta', 'drained') : '-',
+        reason,
+        str(address.since) === undefined && num(address.sinceSeconds) === undefined ? '-' : ago(address.since, now, address.sinceSeconds),
+        latencyCell(address),
+      ]);
+    });
+  }
+  return [...lines, ...table(['TARGET', failover ? 'PRIORITY' : 'WEIGHT', 'ADDRESS', 'HEALTH', 'DRAINED', 'REASON', 'SINCE', 'LATENCY'], rows, c, '    ')];
+}
+
+export interface StatusRenderOptions extends RenderOptions {
+  /** The admin URL, named in the header. */
+  readonly admin?: string;
+  /** How many recent transitions to list (default 10; 0: none). */
+  readonly transitions?: number;
+}
+
+/** `meridian status`: the /status document as a terminal picture. */
+export function renderStatus(document: unknown, options: StatusRenderOptions): string[] {
+  const doc = obj(document) ?? {};
+  const now = referenceTime(doc, options);
+  const c = options.color;
+  const lines = [
+    ...statusHeader(doc, options, now, options.admin),
+    ...clustersSection(doc, options, now),
+    ...drainsSection(doc, options, now),
+    ...maintenanceSection(doc, options, now),
+  ];
+  for (const zone of arr(doc.zones).map(obj)) {
+    if (zone === undefined) continue;
+    lines.push('', `${paint(c, 'bold', `ZONE ${text(zone.zone)}`)}  serial ${text(zone.serial)}${str(zone.file) === undefined ? '' : paint(c, 'dim', `  ${str(zone.file)}`)}`);
+    const others: string[][] = [];
+    for (const record of arr(zone.records).map(obj)) {
+      if (record === undefined) continue;
+      if (record.kind === 'balanced' || Array.isArray(record.targets)) lines.push(...balancedRecord(record, options, now));
+      else others.push([text(record.name), text(record.kind)]);
+    }
+    if (others.length > 0) {
+      lines.push(`  ${paint(c, 'dim', 'static data, always served:')}`);
+      const width = Math.max(...others.map(([name]) => visibleWidth(name!)));
+      for (const [name, kind] of others) lines.push(`    ${name}${' '.repeat(width - visibleWidth(name!))}  ${paint(c, 'dim', kind!)}`);
+    }
+  }
+  if ((options.transitions ?? 10) > 0) lines.push(...transitionsSection(doc, options, now, options.transitions ?? 10));
+  return lines;
+}
+
+// ---- meridian explain ----
+
+/** `meridian explain`: the /explain document, as why the answer is what it is. */
+export function renderExplain(document: unknown, options: RenderOptions): string[] {
+  const c = options.color;
+  const doc = obj(document) ?? {};
+  const kind = str(doc.kind);
+  const lines = [`${paint(c, 'bold', `${text(doc.name)} ${text(doc.type)}`)}  in zone ${text(doc.zone)}`];
+  if (kind !== 'balanced' && !Array.isArray(doc.targets)) {
+    lines.push(`record: ${text(kind)}`);
+    const answer = arr(doc.answer);
+    lines.push(answer.length === 0 ? `answer: ${paint(c, 'red', 'none (NODATA)')}` : 'answer:');
+    for (const entry of answer) lines.push(`  ${typeof entry === 'string' ? entry : formatAnswerSets([entry]) || text(entry)}`);
+    if (str(doc.summary) !== undefined) lines.push(`why: ${str(doc.summary)}`);
+    return lines;
+  }
+
+  const policy = str(doc.policy);
+  const failover = policy === 'failover';
+  lines.push(`record: ${text(kind)}, policy ${text(policy)}, when all down: ${text(doc.whenAllDown)}`);
+  const targets = arr(doc.targets).map(obj).filter((x): x is Json => x !== undefined);
+  const rows: string[][] = [];
+  for (const target of targets) {
+    const chosen = bool(target.chosen) === true;
+    const targetDrained = bool(target.drained) === true;
+    const rank = failover ? text(target.priority ?? (num(target.index) === undefined ? undefined : num(target.index)! + 1)) : text(target.weight);
+    const addresses = arr(target.addresses).map(obj).filter((x): x is Json => x !== undefined);
+    const state = addresses.length === 0
+      ? paint(c, 'dim', 'no addresses')
+      : addresses
+          .map((a) => {
+            const health = text(a.health);
+            return `${text(a.address)} ${paint(c, healthStyle(health), health)}${bool(a.drained) === true && !targetDrained ? ` ${paint(c, 'magenta', 'drained')}` : ''}`;
+          })
+          .join(', ');
+    const reasons = [...new Set(addresses.map((a) => str(a.reason)).filter((r): r is string => r !== undefined))].join('; ');
+    rows.push([
+      `#${text(target.index)} ${text(target.target)}${str(target.cluster) === undefined ? '' : ` (cluster ${str(target.cluster)})`}`,
+      rank,
+      state,
+      targetDrained ? paint(c, 'magenta', 'drained') : '-',
+      chosen ? paint(c, 'green', 'chosen') : '-',
+      reasons || '-',
+    ]);
+  }
+  lines.push('targets:', ...table(['TARGET', failover ? 'PRIORITY' : 'WEIGHT', 'ADDRESSES', 'DRAINED', 'CHOSEN', 'REASON'], rows, c));
+  const rule = str(doc.rule);
+  const ruleText = str(doc.ruleText);
+  lines.push(`rule: ${paint(c, ruleStyle(rule), describeRule(rule, bool(doc.drainsIgnored) === true, ruleText))}`);
+  const answer = formatAnswerSets(doc.answer, EXPLAIN_ANSWER_SETS);
+  lines.push(`answer: ${answer === '' ? paint(c, 'red', 'no addresses (NODATA)') : paint(c, 'bold', answer)}`);
+  const summary = str(doc.summary);
+  if (summary !== undefined && summary !== ruleText) lines.push(`why: ${summary}`);
+  return lines;
+}
+
+// ---- meridian drain / undrain ----
+
+/** The one-line confirmation of POST /drain or /undrain. */
+export function renderDrainResult(action: 'drain' | 'undrain', document: unknown, options: RenderOptions & { readonly target?: string; readonly reason?: string }): string {
+  const c = options.color;
+  const doc = obj(document) ?? {};
+  const target = str(doc.target) ?? options.target ?? '?';
+  const changed = bool(doc.changed);
+  const drains = Array.isArray(doc.drains) ? doc.drains.length : undefined;
+  const active = drains === undefined ? '' : `; ${drains === 0 ? 'no drains' : drains === 1 ? '1 drain' : `${drains} drains`} active`;
+  if (action === 'drain') {
+    const reason = options.reason === undefined ? '' : ` (reason: ${options.reason})`;
+    if (changed === false) return `${paint(c, 'magenta', target)} was already drained${active}`;
+    return `drained ${paint(c, 'magenta', target)}${reason}: it is no longer served${active}`;
+  }
+  if (changed === false) return `${paint(c, 'bold', target)} was not drained${active}`;
+  return `undrained ${paint(c, 'green', target)}: it is served again when healthy${active}`;
+}

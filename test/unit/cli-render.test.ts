@@ -1,0 +1,433 @@
+// The operator commands' terminal rendering (src/cli/render.ts): fixture JSON documents in, lines out, with
+// colour off and on. Colour must never change the layout: the coloured lines, stripped of their ANSI codes, are
+// the plain lines.
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { AdminClientError, resolveAdminUrl, resolveToken } from '../../src/cli/admin-client.js';
+import { useColor } from '../../src/cli/operator.js';
+import {
+  describeRule,
+  formatAge,
+  formatAnswerSets,
+  formatSeconds,
+  paint,
+  renderDrainResult,
+  renderExplain,
+  renderStatus,
+  sparkline,
+  stripAnsi,
+  table,
+} from '../../src/cli/render.js';
+
+const ESC = '\u001b[';
+const GENERATED = '2025-06-01T12:00:00.000Z';
+const at = (secondsBefore: number) => new Date(Date.parse(GENERATED) - secondsBefore * 1000).toISOString();
+
+const STATUS = {
+  ready: true,
+  generatedAt: GENERATED,
+  clusters: [
+    { name: 'eu', synced: true, late: false, lastEventAgeSeconds: 1.2, errors: 0, resources: [{ resource: 'ingresses', synced: true, objects: 3 }] },
+    { name: 'us', synced: false, late: true, lastEventAgeSeconds: null, errors: 4, resources: [] },
+  ],
+  lastReload: { ok: true, at: at(192), issues: [], serials: { 'gslb.example.test': 2025060101 } },
+  drains: [{ target: '192.0.2.30', since: at(75), by: 'manual', reason: 'disk swap' }],
+  maintenance: [{ zone: 'gslb.example.test', target: 'eu-west', cron: '0 2 * * SUN', duration: '1h', active: false, next: '2025-06-08T02:00:00.000Z' }],
+  transitions: [
+    { at: at(600), zone: 'gslb.example.test', record: 'app.gslb.example.test', target: 1, address: '192.0.2.20', from: 'up', to: 'down', reason: 'status 503' },
+    { at: at(30), zone: 'gslb.example.test', record: 'app.gslb.example.test', target: 1, address: '192.0.2.20', from: 'down', to: 'up', reason: 'status 200' },
+  ],
+  zones: [
+    {
+      zone: 'gslb.example.test',
+      file: '/zones/gslb.example.test.yaml',
+      serial: 2025060101,
+      records: [
+        {
+          name: 'app.gslb.example.test',
+          kind: 'balanced',
+          policy: 'weighted',
+          whenAllDown: 'all',
+          check: { protocol: 'http', port: 8080, path: '/healthz', intervalMs: 5000 },
+          answer: { rule: 'healthy', drainsIgnored: false, A: [{ addresses: ['192.0.2.10'], probability: 0.75 }, { addresses: ['192.0.2.20'], probability: 0.25 }], AAAA: [{ addresses: ['2001:db8::20'], probability: 1 }] },
+          targets: [
+            { index: 0, target: '192.0.2.10', weight: 3, drained: false, addresses: [{ address: '192.0.2.10', health: 'up', drained: false, reason: 'status 200', since: at(3000), sinceSeconds: 3000, latencyMs: [1.1, 0.9, 2.5], lastResult: { ok: true, reason: 'status 200', durationMs: 2.5, at: at(1) }, lastFailure: null }] },
+            {
+              index: 1,
+              target: '192.0.2.20, 2001:db8::20',
+              weight: 1,
+              drained: false,
+              addresses: [
+                { address: '192.0.2.20', health: 'up', drained: false, reason: 'status 200', since: at(30), sinceSeconds: 30, latencyMs: [3], lastFailure: { ok: false, reason: 'status 503', at: at(45) } },
+                { address: '2001:db8::20', health: 'down', drained: false, reason: 'refused', since: at(192), sinceSeconds: 192, latencyMs: [] },
+              ],
+            },
+          ],
+        },
+        {
+          name: 'shop.gslb.example.test',
+          kind: 'balanced',
+          policy: 'failover',
+          whenAllDown: 'all',
+          check: null,
+          answer: { rule: 'healthy', drainsIgnored: false, A: [{ addresses: ['192.0.2.40'], probability: 1 }], AAAA: [] },
+          targets: [
+            { index: 0, target: '192.0.2.30', weight: 1, drained: true, addresses: [{ address: '192.0.2.30', health: 'up', drained: true, reason: 'no health check' }] },
+            { index: 1, target: '192.0.2.40', weight: 1, drained: false, addresses: [{ address: '192.0.2.40', health: 'up', drained: false, reason: 'no health check' }] },
+          ],
+        },
+        { name: 'www.gslb.example.test', kind: 'cname' },
+        { name: 'info.gslb.example.test', kind: 'static' },
+      ],
+    },
+  ],
+};
+
+const EXPLAIN_FAILOVER = {
+  name: 'shop.gslb.example.test',
+  type: 'A',
+  zone: 'gslb.example.test',
+  kind: 'balanced',
+  policy: 'failover',
+  whenAllDown: 'all',
+  rule: 'healthy',
+  drainsIgnored: false,
+  answer: [{ addresses: ['192.0.2.40'], probability: 1 }],
+  targets: [
+    { index: 0, target: '192.0.2.30', weight: 1, priority: 1, chosen: false, drained: true, addresses: [{ address: '192.0.2.30', health: 'up', drained: true, reason: 'no health check' }] },
+    { index: 1, target: '192.0.2.40', weight: 1, priority: 2, chosen: true, drained: false, addresses: [{ address: '192.0.2.40', health: 'up', drained: false, reason: 'no health check' }] },
+  ],
+  summary: 'failover: target 0 is drained; target 1 (192.0.2.40) is the first healthy target, so it answers',
+};
+
+const EXPLAIN_WEIGHTED_FAIL_OPEN = {
+  name: 'app.gslb.example.test',
+  type: 'A',
+  zone: 'gslb.example.test',
+  kind: 'balanced',
+  policy: 'weighted',
+  whenAllDown: 'all',
+  rule: 'fail-open',
+  drainsIgnored: false,
+  answer: [{ addresses: ['192.0.2.10'], probability: 0.75 }, { addresses: ['192.0.2.20'], probability: 0.25 }],
+  targets: [
+    { index: 0, target: '192.0.2.10', weight: 3, chosen: true, drained: false, addresses: [{ address: '192.0.2.10', health: 'down', drained: false, reason: 'timeout' }] },
+    { index: 1, target: '192.0.2.20', weight: 1, chosen: true, drained: false, addresses: [{ address: '192.0.2.20', health: 'down', drained: false, reason: 'refused' }] },
+  ],
+  summary: 'weighted: no target is healthy; whenAllDown: all, so every target answers',
+};
+
+describe('formatting helpers', () => {
+  const seconds: Array<[number, string]> = [
+    [0, '0s'],
+    [0.9, '0s'],
+    [45, '45s'],
+    [192, '3m12s'],
+    [3600, '1h0m'],
+    [7505, '2h5m'],
+    [273_600, '3d4h'],
+  ];
+  for (const [s, expected] of seconds) it(`formatSeconds(${s}) = ${expected}`, () => assert.equal(formatSeconds(s), expected));
+
+  it('formatAge says ago for the past and in for the future', () => {
+    assert.equal(formatAge(192), '3m12s ago');
+    assert.equal(formatAge(-90_000), 'in 1d1h');
+  });
+
+  const answers: Array<[unknown, string]> = [
+    [[{ addresses: ['192.0.2.30'], probability: 1 }], '192.0.2.30'],
+    [[{ addresses: ['192.0.2.10'], probability: 0.75 }, { addresses: ['192.0.2.20', '2001:db8::20'], probability: 0.25 }], '192.0.2.10 (75%) | 192.0.2.20, 2001:db8::20 (25%)'],
+    [[{ addresses: ['192.0.2.1'], probability: 1 / 3 }], '192.0.2.1 (33.3%)'],
+    [[], ''],
+    [undefined, ''],
+    [[{ addresses: [] }], '(none)'],
+    [['www.example.test. 30 IN CNAME app.example.test.'], 'www.example.test. 30 IN CNAME app.example.test.'],
+  ];
+  for (const [input, expected] of answers) it(`formatAnswerSets(${JSON.stringify(input)})`, () => assert.equal(formatAnswerSets(input), expected));
+
+  it('formatAnswerSets lists at most max answers', () => {
+    const sets = ['192.0.2.1', '192.0.2.2', '192.0.2.3'].map((a) => ({ addresses: [a], probability: 1 / 3 }));
+    assert.equal(formatAnswerSets(sets, 2), '192.0.2.1 (33.3%) | 192.0.2.2 (33.3%) | +1 more');
+    assert.equal(formatAnswerSets(sets, 3), '192.0.2.1 (33.3%) | 192.0.2.2 (33.3%) | 192.0.2.3 (33.3%)');
+  });
+
+  const rules: Array<[string | undefined, boolean, RegExp]> = [
+    ['healthy', false, /^healthy: the healthy targets that are not drained answer$/],
+    ['fail-open', false, /^fail-open: no target is healthy and whenAllDown is all/],
+    ['all-down', false, /^all-down: .*whenAllDown is none.*NODATA/],
+    ['no-addresses', false, /^no-addresses: no target has an address of this type/],
+    ['healthy', true, /every target is drained, so the drains are ignored$/],
+    [undefined, false, /^unknown$/],
+    ['new-rule', false, /^new-rule: see the server documentation$/],
+  ];
+  for (const [rule, ignored, expected] of rules) it(`describeRule(${rule}, ${ignored})`, () => assert.match(describeRule(rule, ignored), expected));
+  it("describeRule prefers the server's words", () => assert.equal(describeRule('fail-open', false, 'no target is healthy'), 'fail-open: no target is healthy'));
+
+  it('sparkline scales samples to their range, and needs two', () => {
+    assert.equal(sparkline([1, 2, 3, 4, 5, 6, 7, 8]), '▁▂▃▄▅▆▇█');
+    assert.equal(sparkline([5, 5]), '▁▁');
+    assert.equal(sparkline([5]), '');
+    assert.equal(sparkline(Array.from({ length: 20 }, (_, i) => i), 4), '▁▃▆█');
+  });
+
+  it('table pads to the visible width, coloured or not, with no trailing spaces', () => {
+    const plain = table(['A', 'BB', 'C'], [['x', 'y', ''], ['longer', 'z', 'end']], false);
+    assert.deepEqual(plain, ['  A       BB  C', '  x       y', '  longer  z   end']);
+    const coloured = table(['A', 'BB', 'C'], [[paint(true, 'red', 'x'), 'y', ''], ['longer', 'z', 'end']], true);
+    assert.deepEqual(coloured.map(stripAnsi), plain);
+    assert.ok(coloured[1]!.startsWith(`  ${ESC}31mx${ESC}39m       y`));
+  });
+
+  it('paint is the identity without colour', () => {
+    assert.equal(paint(false, 'green', 'up'), 'up');
+    assert.equal(paint(true, 'green', 'up'), `${ESC}32mup${ESC}39m`);
+    assert.equal(paint(true, 'green', ''), '');
+  });
+});
+
+describe('renderStatus', () => {
+  const plain = renderStatus(STATUS, { color: false, admin: 'http://127.0.0.1:9153' });
+  const text = plain.join('\n');
+
+  const expectations: Array<[string, RegExp]> = [
+    ['the header with readiness', /^Meridian at http:\/\/127\.0\.0\.1:9153: ready$/m],
+    ['the last reload, when and serials', /^last reload: ok, 3m12s ago \(serials: gslb\.example\.test 2025060101\)$/m],
+    ['a synced cluster', /^ {2}eu +synced +1s ago +0 +ingresses 3$/m],
+    ['a late cluster', /^ {2}us +not synced \(late\) +- +4 +-$/m],
+    ['the drain with its age, author and reason', /^ {2}192\.0\.2\.30 {2}1m15s ago {2}manual {2}disk swap {2}-$/m],
+    ['the maintenance window and its next occurrence', /^ {2}gslb\.example\.test {2}eu-west {2}0 2 \* \* SUN {2}1h {8}idle {3}in 6d14h \(2025-06-08T02:00:00\.000Z\)$/m],
+    ['the zone', /^ZONE gslb\.example\.test {2}serial 2025060101 {2}\/zones\/gslb\.example\.test\.yaml$/m],
+    ['the weighted record with its check', /^ {2}app\.gslb\.example\.test {2}weighted, when all down: all, http :8080 \/healthz every 5s$/m],
+    ['the weighted answer, A and AAAA, and its rule', /^ {4}answer: A 192\.0\.2\.10 \(75%\) \| 192\.0\.2\.20 \(25%\); AAAA 2001:db8::20 {2}\[healthy\]$/m],
+    ['an up address with since and latency sparkline', /^ {4}#0 192\.0\.2\.10 +3 +192\.0\.2\.10 +up +- +status 200 +50m0s ago +2\.5 ms ▂▁█$/m],
+    ['an up address that failed recently', /^ {4}#1 192\.0\.2\.20, 2001:db8::20 +1 +192\.0\.2\.20 +up +- +status 200 \(last failure: status 503, 45s ago\) +30s ago +3 ms$/m],
+    ['a second address of a target, under the first', /^ {41}2001:db8::20 +down +- +refused +3m12s ago +-$/m],
+    ['the failover record without a check', /^ {2}shop\.gslb\.example\.test {2}failover, when all down: all, no health check$/m],
+    ['the failover answer', /^ {4}answer: A 192\.0\.2\.40 {2}\[healthy\]$/m],
+    ['the priority column and the drained address', /^ {4}TARGET +PRIORITY +ADDRESS .*\n {4}#0 192\.0\.2\.30 +1 +192\.0\.2\.30 +up +drained +no health check/m],
+    ['static records listed, aligned', /^ {4}www\.gslb\.example\.test {3}cname\n {4}info\.gslb\.example\.test {2}static$/m],
+    ['transitions, newest first', /RECENT TRANSITIONS\n {2}WHEN +RECORD +ADDRESS +CHANGE +REASON\n {2}30s ago +app\.gslb\.example\.test +192\.0\.2\.20 +down → up +status 200\n {2}10m0s ago .*up → down +status 503$/m],
+  ];
+  for (const [what, pattern] of expectations) it(`shows ${what}`, () => assert.match(text, pattern));
+
+  it('has no colour codes when colour is off', () => assert.ok(!text.includes(ESC)));
+
+  it('with colour on: the same layout, health and drains coloured', () => {
+    const coloured = renderStatus(STATUS, { color: true, admin: 'http://127.0.0.1:9153' });
+    assert.deepEqual(coloured.map(stripAnsi), plain);
+    const all = coloured.join('\n');
+    assert.ok(all.includes(`${ESC}32mup${ESC}39m`), 'up is green');
+    assert.ok(all.includes(`${ESC}31mdown${ESC}39m`), 'down is red');
+    assert.ok(all.includes(`${ESC}35mdrained${ESC}39m`), 'drained is magenta');
+    assert.ok(all.includes(`${ESC}31mnot synced (late)${ESC}39m`), 'a late cluster is red');
+    assert.ok(all.includes(`${ESC}1mZONE gslb.example.test${ESC}22m`), 'headings are bold');
+  });
+
+  const sparse: Array<[string, unknown, RegExp]> = [
+    ['an empty document', {}, /^Meridian: readiness unknown$/],
+    ['not an object', 'nonsense', /^Meridian: readiness unknown$/],
+    ['no drains or windows at all', { ready: false, drains: [], maintenance: [] }, /^Meridian: not ready\n\nDRAINS: none\n\nMAINTENANCE WINDOWS: none$/],
+    ['a TCP check (no path shown)', { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', policy: 'failover', whenAllDown: 'all', check: { protocol: 'tcp', port: 8080, path: '/', intervalMs: 2000 }, targets: [] }] }] }, /^ {2}r {2}failover, when all down: all, tcp :8080 every 2s$/m],
+    [
+      'many possible answers',
+      { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', answer: { rule: 'healthy', A: Array.from({ length: 6 }, (_, i) => ({ addresses: [`192.0.2.${i}`], probability: 1 / 6 })) }, targets: [] }] }] },
+      /answer: A 192\.0\.2\.0 \(16\.7%\) \| 192\.0\.2\.1 \(16\.7%\) \| 192\.0\.2\.2 \(16\.7%\) \| 192\.0\.2\.3 \(16\.7%\) \| \+2 more {2}\[healthy\]/,
+    ],
+    ['a reload that failed', { ready: false, lastReload: { ok: false, at: 'yesterday', issues: ['z.yaml:3:1: bad'] } }, /^last reload: failed, yesterday\n {2}! z\.yaml:3:1: bad$/m],
+    [
+      'records with missing fields',
+      { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', targets: [{ index: 0, addresses: [{ address: '192.0.2.9' }] }, { index: 1 }] }, null] }] },
+      /^ZONE z {2}serial -\n {2}r {2}-, when all down: -, no health check\n {4}answer: -\n {4}TARGET +WEIGHT .*\n {4}#0 - +- +192\.0\.2\.9 +- +- +- +- +-\n {4}#1 - +- +\(no addresses\)/m,
+    ],
+    ['an answer of nothing', { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', answer: { rule: 'all-down', A: [], AAAA: [] }, targets: [] }] }] }, /answer: no addresses \(NODATA\) {2}\[all-down\]/],
+    ['drains ignored', { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', answer: { rule: 'healthy', drainsIgnored: true, A: [{ addresses: ['192.0.2.1'], probability: 1 }] }, targets: [] }] }] }, /\[healthy, drains ignored: every target is drained\]/],
+    ['an ISO drain time, measured from now without generatedAt', { drains: [{ target: 'eu', since: '2025-06-01T11:59:00.000Z', by: 'maintenance z.yaml', until: '2025-06-01T13:00:00.000Z' }] }, /^ {2}eu {6}1m0s ago {2}maintenance z\.yaml {2}- {7}in 1h0m \(2025-06-01T13:00:00\.000Z\)$/m],
+  ];
+  for (const [what, document, pattern] of sparse) {
+    it(`copes with ${what}`, () => {
+      const lines = renderStatus(document, { color: false, now: Date.parse(GENERATED) });
+      assert.match(lines.join('\n'), pattern);
+    });
+  }
+
+  it('limits the transitions listed', () => {
+    const lines = renderStatus(STATUS, { color: false, transitions: 1 }).join('\n');
+    assert.match(lines, /RECENT TRANSITIONS \(latest 1 of 2\)/);
+    assert.doesNotMatch(lines, /up → down/);
+    assert.doesNotMatch(renderStatus(STATUS, { color: false, transitions: 0 }).join('\n'), /TRANSITIONS/);
+  });
+});
+
+describe('renderExplain', () => {
+  const cases: Array<{ what: string; document: unknown; expected: string[] }> = [
+    {
+      what: 'failover with the first target drained',
+      document: EXPLAIN_FAILOVER,
+      expected: [
+        'shop.gslb.example.test A  in zone gslb.example.test',
+        'record: balanced, policy failover, when all down: all',
+        'targets:',
+        '  TARGET         PRIORITY  ADDRESSES      DRAINED  CHOSEN  REASON',
+        '  #0 192.0.2.30  1         192.0.2.30 up  drained  -       no health check',
+        '  #1 192.0.2.40  2         192.0.2.40 up  -        chosen  no health check',
+        'rule: healthy: the healthy targets that are not drained answer',
+        'answer: 192.0.2.40',
+        'why: failover: target 0 is drained; target 1 (192.0.2.40) is the first healthy target, so it answers',
+      ],
+    },
+    {
+      what: 'weighted, failing open',
+      document: EXPLAIN_WEIGHTED_FAIL_OPEN,
+      expected: [
+        'app.gslb.example.test A  in zone gslb.example.test',
+        'record: balanced, policy weighted, when all down: all',
+        'targets:',
+        '  TARGET         WEIGHT  ADDRESSES        DRAINED  CHOSEN  REASON',
+        '  #0 192.0.2.10  3       192.0.2.10 down  -        chosen  timeout',
+        '  #1 192.0.2.20  1       192.0.2.20 down  -        chosen  refused',
+        'rule: fail-open: no target is healthy and whenAllDown is all: every target that is not drained answers (fail open)',
+        'answer: 192.0.2.10 (75%) | 192.0.2.20 (25%)',
+        'why: weighted: no target is healthy; whenAllDown: all, so every target answers',
+      ],
+    },
+    {
+      what: 'all down, nothing served',
+      document: { ...EXPLAIN_WEIGHTED_FAIL_OPEN, whenAllDown: 'none', rule: 'all-down', answer: [], summary: undefined, targets: EXPLAIN_WEIGHTED_FAIL_OPEN.targets.map((t) => ({ ...t, chosen: false })) },
+      expected: [
+        'app.gslb.example.test A  in zone gslb.example.test',
+        'record: balanced, policy weighted, when all down: none',
+        'targets:',
+        '  TARGET         WEIGHT  ADDRESSES        DRAINED  CHOSEN  REASON',
+        '  #0 192.0.2.10  3       192.0.2.10 down  -        -       timeout',
+        '  #1 192.0.2.20  1       192.0.2.20 down  -        -       refused',
+        'rule: all-down: no target is healthy and whenAllDown is none: no address is served (NODATA)',
+        'answer: no addresses (NODATA)',
+      ],
+    },
+    {
+      what: 'every target drained, drains ignored; priority derived from the index',
+      document: { name: 'shop', type: 'A', zone: 'z', kind: 'balanced', policy: 'failover', whenAllDown: 'all', rule: 'healthy', drainsIgnored: true, answer: [{ addresses: ['192.0.2.30'], probability: 1 }], targets: [{ index: 0, target: 'eu', cluster: 'eu', chosen: true, drained: true, addresses: [{ address: '192.0.2.30', health: 'up' }] }, { index: 1, target: 'us', drained: true, addresses: [] }] },
+      expected: [
+        'shop A  in zone z',
+        'record: balanced, policy failover, when all down: all',
+        'targets:',
+        '  TARGET              PRIORITY  ADDRESSES      DRAINED  CHOSEN  REASON',
+        '  #0 eu (cluster eu)  1         192.0.2.30 up  drained  chosen  -',
+        '  #1 us               2         no addresses   drained  -       -',
+        'rule: healthy: the healthy targets that are not drained answer; every target is drained, so the drains are ignored',
+        'answer: 192.0.2.30',
+      ],
+    },
+    {
+      what: "fail-open in the server's words, its summary not repeated",
+      document: { ...EXPLAIN_WEIGHTED_FAIL_OPEN, ruleText: 'no target is healthy, and whenAllDown: all answers every target (fail open)', summary: 'no target is healthy, and whenAllDown: all answers every target (fail open)' },
+      expected: [
+        'app.gslb.example.test A  in zone gslb.example.test',
+        'record: balanced, policy weighted, when all down: all',
+        'targets:',
+        '  TARGET         WEIGHT  ADDRESSES        DRAINED  CHOSEN  REASON',
+        '  #0 192.0.2.10  3       192.0.2.10 down  -        chosen  timeout',
+        '  #1 192.0.2.20  1       192.0.2.20 down  -        chosen  refused',
+        'rule: fail-open: no target is healthy, and whenAllDown: all answers every target (fail open)',
+        'answer: 192.0.2.10 (75%) | 192.0.2.20 (25%)',
+      ],
+    },
+    {
+      what: 'a CNAME record',
+      document: { name: 'www.gslb.example.test', type: 'A', zone: 'gslb.example.test', kind: 'cname', answer: ['www.gslb.example.test. 30 IN CNAME app.gslb.example.test.'], summary: 'cname record: always answers with its CNAME' },
+      expected: ['www.gslb.example.test A  in zone gslb.example.test', 'record: cname', 'answer:', '  www.gslb.example.test. 30 IN CNAME app.gslb.example.test.', 'why: cname record: always answers with its CNAME'],
+    },
+    {
+      what: 'a static record without data of the type',
+      document: { name: 'info.gslb.example.test', type: 'A', zone: 'gslb.example.test', kind: 'static', answer: [] },
+      expected: ['info.gslb.example.test A  in zone gslb.example.test', 'record: static', 'answer: none (NODATA)'],
+    },
+    {
+      what: 'an empty document',
+      document: null,
+      expected: ['- -  in zone -', 'record: -', 'answer: none (NODATA)'],
+    },
+  ];
+  for (const { what, document, expected } of cases) {
+    it(`explains ${what}`, () => {
+      const plain = renderExplain(document, { color: false });
+      assert.deepEqual(plain, expected);
+      const coloured = renderExplain(document, { color: true });
+      assert.deepEqual(coloured.map(stripAnsi), expected, 'colour changes nothing but the codes');
+    });
+  }
+
+  it('colours the state, the chosen target and the rule', () => {
+    const coloured = renderExplain(EXPLAIN_FAILOVER, { color: true }).join('\n');
+    assert.ok(coloured.includes(`${ESC}35mdrained${ESC}39m`));
+    assert.ok(coloured.includes(`${ESC}32mchosen${ESC}39m`));
+    assert.ok(coloured.includes(`rule: ${ESC}32mhealthy:`));
+    assert.ok(renderExplain(EXPLAIN_WEIGHTED_FAIL_OPEN, { color: true }).join('\n').includes(`rule: ${ESC}33mfail-open`));
+    assert.ok(!renderExplain(EXPLAIN_FAILOVER, { color: false }).join('\n').includes(ESC));
+  });
+});
+
+describe('renderDrainResult', () => {
+  const cases: Array<[string, 'drain' | 'undrain', unknown, { target?: string; reason?: string }, string]> = [
+    ['a new drain', 'drain', { target: '192.0.2.30', drained: true, changed: true, drains: [{}] }, { reason: 'test' }, 'drained 192.0.2.30 (reason: test): it is no longer served; 1 drain active'],
+    ['a repeated drain', 'drain', { target: 'eu', drained: true, changed: false, drains: [{}, {}] }, {}, 'eu was already drained; 2 drains active'],
+    ['an undrain', 'undrain', { target: '192.0.2.30', drained: false, changed: true, drains: [] }, {}, 'undrained 192.0.2.30: it is served again when healthy; no drains active'],
+    ['an undrain of what was not drained', 'undrain', { target: 'us', drained: false, changed: false, drains: [] }, {}, 'us was not drained; no drains active'],
+    ['a sparse answer', 'drain', {}, { target: 'eu' }, 'drained eu: it is no longer served'],
+  ];
+  for (const [what, action, document, extra, expected] of cases) {
+    it(`confirms ${what}`, () => {
+      assert.equal(renderDrainResult(action, document, { color: false, ...extra }), expected);
+      const coloured = renderDrainResult(action, document, { color: true, ...extra });
+      assert.equal(stripAnsi(coloured), expected);
+      assert.notEqual(coloured, expected, 'the target is coloured');
+    });
+  }
+});
+
+describe('colour and admin settings of the operator commands', () => {
+  const colour: Array<[string, boolean | undefined, Record<string, string>, boolean]> = [
+    ['a terminal', true, {}, true],
+    ['a terminal with NO_COLOR', true, { NO_COLOR: '1' }, false],
+    ['a terminal with an empty NO_COLOR', true, { NO_COLOR: '' }, true],
+    ['a pipe', undefined, {}, false],
+    ['a file', false, {}, false],
+  ];
+  for (const [what, isTTY, env, expected] of colour) {
+    it(`colour on ${what}: ${expected}`, () => assert.equal(useColor(isTTY === undefined ? {} : { isTTY }, env), expected));
+  }
+
+  const urls: Array<[string | undefined, Record<string, string>, string]> = [
+    [undefined, {}, 'http://127.0.0.1:9153'],
+    [undefined, { MERIDIAN_ADMIN_URL: 'http://10.0.0.1:9153/' }, 'http://10.0.0.1:9153'],
+    ['127.0.0.1:19153', { MERIDIAN_ADMIN_URL: 'http://10.0.0.1:9153' }, 'http://127.0.0.1:19153'],
+    ['https://meridian.example.test/admin/', {}, 'https://meridian.example.test/admin'],
+    ['[::1]:9153', {}, 'http://[::1]:9153'],
+  ];
+  for (const [flag, env, expected] of urls) it(`admin URL from ${flag ?? JSON.stringify(env)}`, () => assert.equal(resolveAdminUrl(flag, env), expected));
+  it('rejects an admin URL that is not one', () => {
+    assert.throws(() => resolveAdminUrl('http://[::1', {}), AdminClientError);
+    assert.throws(() => resolveAdminUrl('ftp://example.test', {}), /not an http\(s\) URL/);
+  });
+
+  it('reads the token from --token-file, MERIDIAN_ADMIN_TOKEN_FILE or MERIDIAN_ADMIN_TOKEN', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'meridian-token-'));
+    try {
+      const file = path.join(dir, 'token');
+      await writeFile(file, '  from-the-file\n');
+      assert.equal(resolveToken(file, { MERIDIAN_ADMIN_TOKEN: 'ignored' }), 'from-the-file');
+      assert.equal(resolveToken(undefined, { MERIDIAN_ADMIN_TOKEN_FILE: file, MERIDIAN_ADMIN_TOKEN: 'ignored' }), 'from-the-file');
+      assert.equal(resolveToken(undefined, { MERIDIAN_ADMIN_TOKEN: ' from-the-env ' }), 'from-the-env');
+      assert.equal(resolveToken(undefined, {}), undefined);
+      assert.throws(() => resolveToken(path.join(dir, 'missing'), {}), /cannot read the token file .*missing: ENOENT/);
+      await writeFile(file, '\n');
+      assert.throws(() => resolveToken(file, {}), /the token file .* is empty/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
