@@ -27,9 +27,6 @@ export interface MaintenanceWindowStatus {
   readonly reason?: string;
 }
 
-/** The zone model's `maintenance` list (optional so that zone sets built by hand need not carry it). */
-type ZoneWithWindows = ZoneConfig & { readonly maintenance?: ReadonlyArray<{ readonly target: string; readonly cron: string; readonly durationMs: number; readonly reason?: string }> };
-
 interface Window {
   readonly zone: string;
   readonly file: string;
@@ -62,7 +59,7 @@ export class MaintenanceRunner {
   setZones(zones: readonly ZoneConfig[]): void {
     this.stop();
     this.#windows = zones.flatMap((zone) =>
-      ((zone as ZoneWithWindows).maintenance ?? []).map((w) => ({ zone: zone.zone, file: zone.file, target: w.target, cron: w.cron, durationMs: w.durationMs, ...(w.reason === undefined ? {} : { reason: w.reason }) })),
+      zone.maintenance.map((w) => ({ zone: zone.zone, file: zone.file, target: w.target, cron: w.cron, durationMs: w.durationMs, ...(w.reason === undefined ? {} : { reason: w.reason }) })),
     );
     // One task per distinct schedule: several windows may share one.
     for (const cron of new Set(this.#windows.map((w) => w.cron))) this.#tasks.push(this.#options.cron.schedule(cron, () => this.evaluate()));
@@ -88,7 +85,7 @@ export class MaintenanceRunner {
       });
     }
     if (this.#endTimer !== undefined) this.#options.clock.clearTimer(this.#endTimer);
-    this.#endTimer = nextEnd === Infinity ? undefined : this.#options.clock.setTimer(() => this.evaluate(), Math.max(0, nextEnd - now) + 1);
+    this.#endTimer = nextEnd === Infinity ? undefined : this.#options.clock.setTimer(() => this.evaluate(), Math.max(0, nextEnd - now));
     const key = drains.map((d) => `${d.target}@${d.since}`).sort().join(',');
     if (key !== this.#activeKey) {
       this.#activeKey = key;

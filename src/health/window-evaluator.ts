@@ -1,6 +1,28 @@
-// Adapter from the maintenance runner's WindowEvaluator port to the pure cron functions (placeholder until
-// cron-window.ts lands).
+// Adapter from the maintenance runner's WindowEvaluator port to the pure cron functions. Schedules are parsed
+// once per expression: the runner asks about every window on each evaluation and for /status.
 
+import { parseCron, windowState, type CronSchedule } from './cron-window.js';
 import type { WindowEvaluator } from './maintenance.js';
 
-export const evaluateWindow: WindowEvaluator = () => ({ active: false });
+const parsed = new Map<string, CronSchedule | undefined>();
+
+function scheduleOf(cron: string): CronSchedule | undefined {
+  if (!parsed.has(cron)) {
+    const result = parseCron(cron);
+    // Zone validation rejects invalid expressions, so this only guards hand-built zone sets.
+    parsed.set(cron, 'error' in result ? undefined : result);
+  }
+  return parsed.get(cron);
+}
+
+export const evaluateWindow: WindowEvaluator = (cron, durationMs, nowMs) => {
+  const schedule = scheduleOf(cron);
+  if (schedule === undefined) return { active: false };
+  const state = windowState({ schedule, durationMs }, nowMs);
+  return {
+    active: state.active,
+    ...(state.activeSince === undefined ? {} : { activeSince: state.activeSince }),
+    ...(state.activeUntil === undefined ? {} : { activeUntil: state.activeUntil }),
+    ...(state.next === undefined ? {} : { next: state.next }),
+  };
+};

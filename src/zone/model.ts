@@ -108,6 +108,22 @@ export interface NameserverConfig {
   readonly addresses: readonly string[];
 }
 
+/**
+ * A maintenance window: from each occurrence of `cron` (UTC) for `durationMs`, `target` is drained as a manual drain
+ * would drain it (src/health/cron-window.ts computes the occurrences).
+ */
+export interface MaintenanceWindow {
+  /** A cluster named by a cluster target of the zone, or an address of a static target (canonical form). */
+  readonly target: string;
+  /** The cron expression as written; it parses with parseCron and node-cron accepts it. */
+  readonly cron: string;
+  /** More than 0, at most 7 days. */
+  readonly durationMs: number;
+  readonly reason?: string;
+  /** Line of the window in the zone file (1-based), for messages; not part of the serial. */
+  readonly line?: number;
+}
+
 export interface ZoneConfig {
   /** Path of the file the zone was read from. */
   readonly file: string;
@@ -118,6 +134,8 @@ export interface ZoneConfig {
   readonly nameservers: readonly NameserverConfig[];
   /** In file order. Names are unique within a zone. */
   readonly records: readonly RecordConfig[];
+  /** In file order; empty when the file declares none. No two windows are identical. */
+  readonly maintenance: readonly MaintenanceWindow[];
 }
 
 /** One problem found in a zone file, positioned for `file:line:column: message` output. */

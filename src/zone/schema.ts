@@ -257,6 +257,48 @@ const recordSchema = {
   },
 } as const;
 
+const maintenanceWindowSchema = {
+  title: 'Maintenance window',
+  description:
+    'Drains a target on a schedule: from each occurrence of cron (UTC) for duration, the target is not served. ' +
+    'target names a cluster of a cluster target, or an address of a static target, of this zone.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['target', 'cron', 'duration'],
+  properties: {
+    target: {
+      description:
+        'The target to drain: a cluster named by a cluster target of this zone (eu-west), or an address listed by ' +
+        'an address or addresses target of this zone. Drained wherever it appears, as `meridian drain` does.',
+      type: 'string',
+      minLength: 1,
+      examples: ['eu-west', '192.0.2.10'],
+    },
+    cron: {
+      description:
+        'When each window starts, in UTC: a cron expression of 5 fields (minute hour day-of-month month ' +
+        'day-of-week) or 6 (a seconds field first), or @hourly, @daily, @weekly, @monthly or @yearly. ' +
+        'Day-of-month and day-of-week cannot both be restricted.',
+      type: 'string',
+      minLength: 1,
+      examples: ['0 2 * * SUN', '30 1 1 * *', '0 22 * * MON-FRI'],
+    },
+    duration: {
+      description:
+        'How long each window lasts: more than 0 and at most 168h (7 days). Written as a whole number with units ' +
+        'h, m, s or ms, largest first: 30m, 1h, 1h30m.',
+      type: 'string',
+      pattern: DURATION_PATTERN,
+      examples: ['30m', '1h', '1h30m'],
+    },
+    reason: {
+      description: 'Why the target is drained; shown on the status page and in `meridian status`.',
+      type: 'string',
+      examples: ['ingress controller upgrade'],
+    },
+  },
+} as const;
+
 export const zonePolicySchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'urn:meridian:zone-policy:v1',
@@ -323,6 +365,14 @@ export const zonePolicySchema = {
         'in "." is absolute and must lie inside the zone.',
       type: 'object',
       additionalProperties: recordSchema,
+    },
+    maintenance: {
+      title: 'Maintenance windows',
+      description:
+        'Windows in which a target is drained on a schedule: never served, even when whenAllDown is all, unless ' +
+        'every target of a record is drained. Times are UTC.',
+      type: 'array',
+      items: maintenanceWindowSchema,
     },
   },
 } as const;

@@ -10,14 +10,17 @@
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { dirname, isAbsolute, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type YAMLError } from 'yaml';
+import { parseCron, type CronSchedule } from '../health/cron-window.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
 import type {
   BalancedRecord,
   CheckConfig,
   CnameRecord,
+  MaintenanceWindow,
   NameserverConfig,
   Policy,
   ProbeProtocol,
@@ -80,6 +83,8 @@ export const DEFAULTS = {
 
 /** Longest probe interval or timeout we accept; far below the ~24.8 days where Node timers overflow. */
 const MAX_CHECK_DURATION_MS = 24 * 3_600_000;
+/** Longest maintenance window: a week, so a weekly window may cover its whole week. */
+const MAX_MAINTENANCE_DURATION_MS = 7 * 24 * 3_600_000;
 /** Text octets one TXT record can carry: RDATA ≤ 65535 octets, and every 255 octets cost a length octet. */
 const MAX_TXT_OCTETS = 65_279;
 
@@ -111,8 +116,11 @@ function validateValidFast(source: string, file: string, readFile: ReadTextFile,
   } catch {
     return undefined;
   }
+  // The lines of the maintenance windows are part of the ZoneConfig: find them, or take the positioned path.
+  const positions = maintenancePositions(source, data);
+  if (positions === undefined) return undefined;
   // Integer-like keys would be reordered by a plain object; the positioned path keeps file order for them.
-  const index = new PlainDataIndex(data);
+  const index = new PlainDataIndex(data, positions);
   if (index.hasIntegerLikeKeys('/records') || index.hasIntegerLikeKeys('/nameservers')) return undefined;
   const zoneKey = /^zone:/m.exec(source);
   if (zoneKey === null) return undefined;
@@ -132,14 +140,16 @@ interface PositionIndex {
   keysOf(pointer: string): readonly string[];
 }
 
-/** Keys in the order a plain object keeps them; no positions. */
+/** Keys in the order a plain object keeps them; no positions but those of the maintenance windows. */
 class PlainDataIndex implements PositionIndex {
   readonly #data: unknown;
-  constructor(data: unknown) {
+  readonly #positions: ReadonlyMap<string, { line: number; column: number }>;
+  constructor(data: unknown, positions: ReadonlyMap<string, { line: number; column: number }> = new Map()) {
     this.#data = data;
+    this.#positions = positions;
   }
-  position(): { line: number; column: number } {
-    return { line: 0, column: 0 };
+  position(pointer: string): { line: number; column: number } {
+    return this.#positions.get(pointer) ?? { line: 0, column: 0 };
   }
   offset(): number {
     return 0;
@@ -158,6 +168,36 @@ class PlainDataIndex implements PositionIndex {
   }
 }
 
+/**
+ * The positions of the maintenance windows (a window's line is part of the ZoneConfig), for the fast path, which
+ * knows no positions otherwise: the top-level `maintenance:` block is cut out of the text and parsed alone with
+ * positions, which costs little however many records the file holds. Undefined, to take the positioned path, when
+ * the block cannot be found that simply or its parse differs from the whole file's in any way.
+ */
+function maintenancePositions(source: string, data: unknown): Map<string, { line: number; column: number }> | undefined {
+  const positions = new Map<string, { line: number; column: number }>();
+  const windows = isPlainMap(data) ? data.maintenance : undefined;
+  if (!Array.isArray(windows) || windows.length === 0) return positions;
+  const key = /^maintenance[ \t]*:/m.exec(source);
+  if (key === null) return undefined;
+  const rest = source.slice(key.index);
+  const end = /\n[^\s#-]/.exec(rest); // the next top-level key
+  const block = end === null ? rest : rest.slice(0, end.index + 1);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(block, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  if (doc.errors.length > 0) return undefined;
+  const sequence = doc.get('maintenance', true);
+  if (!isSeq(sequence) || !isDeepStrictEqual(doc.toJS({ maxAliasCount: 100 }), { maintenance: windows })) return undefined;
+  const keyLine = source.slice(0, key.index).split('\n').length;
+  for (const [i, item] of sequence.items.entries()) {
+    const offset = rangeStart(item);
+    if (offset === undefined) return undefined;
+    const { line, col } = lineCounter.linePos(offset);
+    positions.set(childPointer('/maintenance', String(i)), { line: keyLine + line - 1, column: col });
+  }
+  return positions;
+}
+
 function validateWithPositions(source: string, file: string, readFile: ReadTextFile, options: ValidationOptions): ZoneFileValidation {
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, {
@@ -170,12 +210,13 @@ function validateWithPositions(source: string, file: string, readFile: ReadTextF
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
-  const issues: ZoneIssue[] = [...doc.errors, ...doc.warnings].map((error) => ({
-    file,
-    ...positionAt(error.pos[0]),
-    message: yamlErrorMessage(error, source),
-  }));
-  if (doc.errors.length > 0) return { issues: sortIssues(issues) };
+  const issues: ZoneIssue[] = [...doc.errors, ...doc.warnings].map((error) => {
+    const cron = unquotedCronAt(source, error.pos[0]);
+    return cron === undefined
+      ? { file, ...positionAt(error.pos[0]), message: yamlErrorMessage(error, source) }
+      : { file, ...positionAt(cron.offset), message: cron.message };
+  });
+  if (doc.errors.length > 0) return { issues: dedupeIssues(sortIssues(issues)) };
   if (doc.contents === null) {
     issues.push({ file, line: 0, column: 0, message: 'the file is empty; expected a zone policy (zone, soa, nameservers, records)' });
     return { issues };
@@ -211,14 +252,22 @@ function validateWithPositions(source: string, file: string, readFile: ReadTextF
  * Equal configurations give equal serials on every replica; any change of configuration gives a new one.
  */
 export function deriveSerial(zone: ZoneConfig): number {
-  const { file: _file, soa, records, ...rest } = zone;
+  const { file: _file, soa, records, maintenance, ...rest } = zone;
   const { serial: _serial, ...soaWithoutSerial } = soa;
   const recordsWithoutPaths = records.map((record) =>
     record.kind === 'balanced' && record.check !== undefined
       ? { ...record, check: { ...record.check, tls: { ...record.check.tls, caFile: undefined } } }
       : record,
   );
-  const canonical = canonicalJson({ ...rest, soa: soaWithoutSerial, records: recordsWithoutPaths });
+  // Where a window is written does not describe the zone. An empty list is left out, so a zone without windows
+  // keeps the serial it had before windows existed.
+  const windows = (maintenance ?? []).map(({ line: _line, ...window }) => window);
+  const canonical = canonicalJson({
+    ...rest,
+    soa: soaWithoutSerial,
+    records: recordsWithoutPaths,
+    ...(windows.length === 0 ? {} : { maintenance: windows }),
+  });
   const serial = createHash('sha256').update(canonical).digest().readUInt32BE(0);
   return serial === 0 ? 1 : serial;
 }
@@ -326,6 +375,24 @@ function yamlErrorMessage(error: YAMLError, text: string): string {
   }
   if (error.code === 'MULTIPLE_DOCS') return 'a zone policy file holds one YAML document; this one holds several (---)';
   return error.message;
+}
+
+/**
+ * An unquoted cron expression that starts with '*' or '@' is YAML syntax (an alias; a reserved character) and
+ * gives several baffling YAML errors. When `offset` lies in such a value, one message at its start that says to
+ * quote it.
+ */
+function unquotedCronAt(text: string, offset: number): { offset: number; message: string } | undefined {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const prefix = text.slice(lineStart, offset + 1);
+  const key = [...prefix.matchAll(/(?:^|[\s{,])cron[ \t]*:[ \t]+(?=[*@])/g)].at(-1);
+  if (key === undefined) return undefined;
+  const start = key.index + key[0].length;
+  if (/[,}]/.test(prefix.slice(start))) return undefined; // the error lies after the value, in a flow map
+  const lineEnd = text.indexOf('\n', lineStart);
+  const value = text.slice(lineStart + start, lineEnd === -1 ? undefined : lineEnd).replace(/\s+#.*$|[,}].*$/, '').trim();
+  const why = value.startsWith('*') ? "a YAML value that starts with '*' is an alias" : "'@' is reserved in YAML";
+  return { offset: lineStart + start, message: `quote the cron expression: ${why} (write cron: "${value}")` };
 }
 
 function sortIssues(issues: ZoneIssue[]): ZoneIssue[] {
@@ -544,6 +611,7 @@ function checkZone(ctx: Ctx, data: unknown): { zone?: ZoneConfig; declared?: Dec
   const records = checkRecords(ctx, data.records, zoneName, ttl);
   checkDuplicateNames(ctx, [...nameservers.owners, ...records.owners]);
   checkCnameLoops(ctx, records.cnames);
+  const maintenance = checkMaintenance(ctx, data.maintenance, data.records);
 
   if (ctx.issues.length > 0 || zoneName === undefined || soa === undefined) return { declared };
   const withoutSerial: ZoneConfig = {
@@ -553,6 +621,7 @@ function checkZone(ctx: Ctx, data: unknown): { zone?: ZoneConfig; declared?: Dec
     soa: { ...soa, serial: soa.serial ?? 0 },
     nameservers: nameservers.list,
     records: records.list,
+    maintenance,
   };
   const serial = soa.serial ?? deriveSerial(withoutSerial);
   return { zone: { ...withoutSerial, soa: { ...withoutSerial.soa, serial } }, declared };
@@ -1049,6 +1118,85 @@ function checkTls(ctx: Ctx, pointer: string, value: unknown): TlsConfig | undefi
     return undefined;
   }
   return { insecureSkipVerify, caPem, caFile };
+}
+
+/** The clusters and the (canonical) addresses that the targets of the zone's records name, read from the data. */
+function targetsInUse(records: unknown): { clusters: Set<string>; addresses: Set<string> } {
+  const clusters = new Set<string>();
+  const addresses = new Set<string>();
+  for (const record of isPlainMap(records) ? Object.values(records) : []) {
+    if (!isPlainMap(record) || !Array.isArray(record.targets)) continue;
+    for (const target of record.targets) {
+      if (!isPlainMap(target)) continue;
+      if (typeof target.cluster === 'string') clusters.add(target.cluster);
+      for (const address of [target.address, ...(Array.isArray(target.addresses) ? target.addresses : [])]) {
+        const canonical = typeof address === 'string' ? canonicalAddress(address) : undefined;
+        if (canonical !== undefined) addresses.add(canonical.address);
+      }
+    }
+  }
+  return { clusters, addresses };
+}
+
+function checkMaintenance(ctx: Ctx, value: unknown, records: unknown): MaintenanceWindow[] {
+  const windows: MaintenanceWindow[] = [];
+  if (!Array.isArray(value)) return windows; // absent, or reported by the schema
+  const inUse = targetsInUse(records);
+  // Identical windows (same target, same schedule however it is spelt, same duration) → pointer of the first.
+  const firstPointer = new Map<string, string>();
+  value.forEach((item, i) => {
+    if (!isPlainMap(item)) return; // reported by the schema
+    const pointer = childPointer('/maintenance', String(i));
+    const label = labelFor(ctx.root, pointer);
+    const before = ctx.issues.length;
+
+    let target: string | undefined;
+    if (typeof item.target === 'string' && item.target !== '') {
+      const address = canonicalAddress(item.target);
+      const known = address === undefined ? inUse.clusters.has(item.target) : inUse.addresses.has(address.address);
+      if (known) {
+        target = address?.address ?? item.target;
+      } else {
+        report(ctx, childPointer(pointer, 'target'), 'value',
+          `maintenance target '${item.target}' is neither a cluster nor an address used by this zone's targets`);
+      }
+    }
+    let schedule: CronSchedule | undefined;
+    if (typeof item.cron === 'string' && item.cron !== '') {
+      const parsed = parseCron(item.cron);
+      if ('error' in parsed) report(ctx, childPointer(pointer, 'cron'), 'value', `${label}.cron: ${parsed.error}`);
+      else schedule = parsed;
+    }
+    let durationMs: number | undefined;
+    const ms = typeof item.duration === 'string' ? parseDuration(item.duration) : undefined; // else: the schema
+    if (ms === 0) {
+      report(ctx, childPointer(pointer, 'duration'), 'value', `${label}.duration must be longer than 0`);
+    } else if (ms !== undefined && ms > MAX_MAINTENANCE_DURATION_MS) {
+      report(ctx, childPointer(pointer, 'duration'), 'value', `${label}.duration must be at most 168h (7 days)`);
+    } else {
+      durationMs = ms;
+    }
+    if (ctx.issues.length > before || target === undefined || schedule === undefined || durationMs === undefined) return;
+
+    const { seconds, minutes, hours, daysOfMonth, months, daysOfWeek } = schedule;
+    const identity = JSON.stringify([target, seconds, minutes, hours, daysOfMonth, months, daysOfWeek, durationMs]);
+    const first = firstPointer.get(identity);
+    if (first !== undefined) {
+      report(ctx, pointer, 'value',
+        `duplicate maintenance window: same target, schedule and duration as ${labelFor(ctx.root, first)} ` +
+          `(line ${ctx.index.position(first, 'value').line})`);
+      return;
+    }
+    firstPointer.set(identity, pointer);
+    windows.push({
+      target,
+      cron: item.cron as string,
+      durationMs,
+      ...(typeof item.reason === 'string' ? { reason: item.reason } : {}),
+      line: ctx.index.position(pointer, 'value').line,
+    });
+  });
+  return windows;
 }
 
 /** JSON with object keys sorted at every level, so equal values always give equal text. */

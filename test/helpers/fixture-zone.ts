@@ -10,6 +10,7 @@ export const SERIAL = 2026112101;
 
 export const fixtureZone: ZoneConfig = {
   file: 'fixture.yaml',
+  maintenance: [],
   zone: 'gslb.example.com',
   ttl: 30,
   soa: { mname: 'ns1.gslb.example.com', rname: 'hostmaster.example.com', serial: SERIAL, refresh: 3600, retry: 600, expire: 86400, minimum: 20 },
@@ -56,6 +57,7 @@ export const fixtureZone: ZoneConfig = {
 export const childZone: ZoneConfig = {
   file: 'child.yaml',
   zone: 'sub.gslb.example.com',
+  maintenance: [],
   ttl: 60,
   soa: { mname: 'ns1.gslb.example.com', rname: 'hostmaster.example.com', serial: 7, refresh: 3600, retry: 600, expire: 86400, minimum: 120 },
   nameservers: [{ name: 'ns1.gslb.example.com', addresses: [] }],
@@ -95,5 +97,6 @@ export function zoneOf(zone: string, records: ZoneConfig['records']): ZoneConfig
     soa: { mname: `ns1.${zone}`, rname: `hostmaster.${zone}`, serial: 1, refresh: 3600, retry: 600, expire: 86400, minimum: 30 },
     nameservers: [{ name: `ns1.${zone}`, addresses: ['192.0.2.53'] }],
     records,
+    maintenance: [],
   };
 }

@@ -58,7 +58,7 @@ const invalidCases: readonly InvalidCase[] = [
   {
     name: 'unknown top-level key',
     lines: [...HEAD, '  app: { a: [192.0.2.1] }', 'colour: blue'],
-    expected: [[6, 'colour', "unknown key 'colour' (allowed: nameservers, records, soa, ttl, zone)"]],
+    expected: [[6, 'colour', "unknown key 'colour' (allowed: maintenance, nameservers, records, soa, ttl, zone)"]],
   },
   {
     name: 'unknown record key',
@@ -604,6 +604,7 @@ describe('parseZoneText: valid files', () => {
       soa: { mname: 'ns.example.net', rname: 'hostmaster.example.com', serial: 'derived', ...DEFAULT_SOA },
       nameservers: [{ name: 'ns.example.net', addresses: [] }],
       records: [],
+      maintenance: [],
     });
   });
 
@@ -673,6 +674,7 @@ describe('parseZoneText: valid files', () => {
         { kind: 'static', name: 'info.gslb.example.com', ttl: 30, a: [], aaaa: [], txt: ['hello'] },
         { kind: 'static', name: 'static.gslb.example.com', ttl: 30, a: ['192.0.2.1'], aaaa: ['2001:db8::1'], txt: [] },
       ],
+      maintenance: [],
     });
   });
 
