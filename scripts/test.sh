@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: dnsutils (dig), knot-dnsutils (kdig), openssl (test certificates), and for the
-# delegation end-to-end test knot (the parent zone's server) and unbound (the resolver).
-packages=(dnsutils knot-dnsutils openssl knot unbound)
+# delegation end-to-end test knot (the parent zone's server) and unbound (the resolver); chromium (/usr/bin/chromium)
+# for the status page's browser test, driven by playwright-core.
+packages=(dnsutils knot-dnsutils openssl knot unbound chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

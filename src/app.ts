@@ -34,6 +34,7 @@ import { drainCovers, DrainSet } from './health/drains.js';
 import { MaintenanceRunner, type CronPort } from './health/maintenance.js';
 import { evaluateWindow } from './health/window-evaluator.js';
 import { HealthHistory } from './observability/history.js';
+import { STATUS_PAGE_HTML } from './observability/status-page.js';
 import type { AdminAction } from './observability/admin.js';
 
 export type { ReloadOutcome } from './observability/status.js';
@@ -459,6 +460,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
           },
         },
         events: status,
+        page: STATUS_PAGE_HTML,
       });
     }
   } catch (error) {

@@ -1,0 +1,212 @@
+// The operator status page in a real browser: Debian's chromium, driven by playwright-core, opens the page the
+// real `meridian serve` process serves at `/` on its admin port. Two real ingresses on 127.0.0.91 and
+// 127.0.0.92 are probed over HTTP; one starts answering 503 and recovers, and the page must follow live (over
+// server-sent events, without a reload). The assertions read what a person sees: visible text and computed
+// colours. Every wait polls with a deadline. A full-page screenshot, taken while the primary is down, is saved to
+// test-output/status-page.png.
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';
+import { REPO_ROOT, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ZONE = 'gslb.example.test';
+const RECORD = `shop.${ZONE}`;
+const PRIMARY = '127.0.0.91';
+const BACKUP = '127.0.0.92';
+/** Probing every 1 s with fall 1 and rise 1, a flip takes about a second; slow machines get room. */
+const DEADLINE_MS = 15_000;
+const SCREENSHOT = path.join(REPO_ROOT, 'test-output', 'status-page.png');
+
+function zoneYaml(port: number): string {
+  return `zone: ${ZONE}
+ttl: 5
+soa: { rname: hostmaster.example.test, minimum: 5 }
+nameservers: { ns1.${ZONE}: [127.0.0.1] }
+records:
+  shop:
+    policy: failover
+    check: { protocol: http, port: ${port}, path: /healthz, interval: 1s, timeout: 500ms, fastInterval: 1s, rise: 1, fall: 1 }
+    targets: [ { address: ${PRIMARY} }, { address: ${BACKUP} } ]
+  www: { cname: shop.${ZONE} }
+`;
+}
+
+/** The browser global the page functions below use (the project compiles without the DOM library). */
+interface BrowserGlobals {
+  getComputedStyle(element: unknown): { readonly backgroundColor: string; readonly fill: string };
+}
+
+/** What a person sees of an element: its rendered text and the colour name of its computed background. */
+interface Looks {
+  readonly visible: boolean;
+  readonly text: string;
+  readonly colour: string;
+  readonly rgb: string;
+}
+
+/** Names the colour a person would name, from a computed `rgb(r, g, b)`. */
+function colourName(rgb: string): string {
+  const match = /rgba?\((\d+), (\d+), (\d+)/.exec(rgb);
+  if (!match) return `unparsed ${rgb}`;
+  const [r, g, b] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (Math.max(r, g, b) - Math.min(r, g, b) < 30) return 'grey';
+  if (g > r + 40 && g > b + 20) return 'green';
+  if (r > g + 60 && r > b + 40) return 'red';
+  if (b > g + 40 && r > g + 40) return 'purple';
+  return `other ${rgb}`;
+}
+
+/** Polls `observe` until `done` holds, or fails after the deadline with what was last seen. */
+async function eventually<T>(what: string, observe: () => Promise<T>, done: (seen: T) => boolean, deadlineMs = DEADLINE_MS): Promise<T> {
+  const started = performance.now();
+  let seen: T | undefined;
+  let error: unknown;
+  for (;;) {
+    try {
+      seen = await observe();
+      error = undefined;
+      if (done(seen)) return seen;
+    } catch (caught) {
+      error = caught;
+    }
+    if (performance.now() - started > deadlineMs) {
+      assert.fail(`${what}: not seen within ${deadlineMs} ms; last seen: ${error === undefined ? JSON.stringify(seen, null, 2) : String(error)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('the status page, in a real browser', () => {
+  let browser: Browser | undefined;
+  let page: Page;
+  let zones: ZoneDir | undefined;
+  let server: ServerProcess | undefined;
+  const ingresses: HttpIngress[] = [];
+  let url: string;
+  const pageErrors: string[] = [];
+  const foreignRequests: string[] = [];
+  let navigations = 0;
+  let screenshotTaken = false;
+  /** The whole page as a person sees it, saved in test-output for a look after the run. */
+  const screenshot = async () => {
+    await mkdir(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    screenshotTaken = true;
+    process.stdout.write(`# screenshot: ${SCREENSHOT}\n`);
+  };
+
+  const record = () => page.locator(`[data-testid="record"][data-name="${RECORD}"]`);
+  const cell = (address: string) => record().locator(`[data-testid="address-cell"][data-address="${address}"]`);
+  const looks = async (locator: Locator): Promise<Looks> => {
+    const visible = await locator.isVisible();
+    const text = visible ? await locator.innerText({ timeout: 1_000 }) : '';
+    const rgb = visible ? await locator.evaluate((element) => (globalThis as unknown as BrowserGlobals).getComputedStyle(element).backgroundColor, undefined, { timeout: 1_000 }) : '';
+    return { visible, text, rgb, colour: colourName(rgb) };
+  };
+  const answerText = async () => (await record().locator('[data-testid="record-answer"]').innerText({ timeout: 1_000 })).replace(/\s+/g, ' ');
+  const isHealth = (seen: Looks, health: string, colour: string) => seen.visible && new RegExp(`\\b${health}\\b`, 'i').test(seen.text) && seen.colour === colour;
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) {
+      assert.fail(`${CHROMIUM} is missing: this test drives Debian's chromium. Run \`bash scripts/test.sh\` (it installs it), or \`apt-get install chromium\`.`);
+    }
+    const primary = await startHttpIngress({ host: PRIMARY });
+    ingresses.push(primary, await startHttpIngress({ host: BACKUP, port: primary.port }));
+    zones = await makeZoneDir({ 'zone.yaml': zoneYaml(primary.port) });
+    server = await startServerProcess({ zonesDir: zones.dir });
+    assert.ok(server.adminPort, 'the server logs its admin port');
+    url = `http://127.0.0.1:${server.adminPort}/`;
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`);
+    });
+    page.on('request', (request) => {
+      if (!request.url().startsWith(url) && !request.url().startsWith('data:')) foreignRequests.push(request.url());
+    });
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) navigations += 1;
+    });
+    const response = await page.goto(url);
+    assert.equal(response?.status(), 200, `GET ${url} serves the status page`);
+    assert.match(response?.headers()['content-type'] ?? '', /^text\/html/);
+  });
+
+  after(async () => {
+    // Taken while the primary is down; if a test failed before that, what the page showed then.
+    if (browser !== undefined && page !== undefined && !screenshotTaken) await screenshot();
+    await browser?.close();
+    await server?.stop();
+    for (const ingress of ingresses) await ingress.close();
+    await zones?.remove();
+  });
+
+  it('shows the record, both addresses up in green, and the answer from the primary', async () => {
+    const name = record().locator('.record-name');
+    await eventually('the record name', async () => ({ visible: await name.isVisible(), text: await name.innerText({ timeout: 1_000 }) }), (s) => s.visible && s.text === RECORD);
+    const primary = await eventually(`${PRIMARY} up`, () => looks(cell(PRIMARY)), (s) => isHealth(s, 'up', 'green'));
+    await eventually(`${BACKUP} up`, () => looks(cell(BACKUP)), (s) => isHealth(s, 'up', 'green'));
+    assert.match(primary.text, new RegExp(PRIMARY.replaceAll('.', '\\.')));
+    assert.match(primary.text, /up for \d+s/, 'the time since the last change is shown');
+    const answer = await eventually('the answer from the primary', answerText, (text) => text.includes(PRIMARY));
+    assert.match(answer, /healthy/);
+    assert.doesNotMatch(answer, new RegExp(BACKUP.replaceAll('.', '\\.')));
+    assert.match(await record().innerText(), /failover/, 'the policy is shown');
+
+    const connection = await looks(page.locator('[data-testid="connection"]'));
+    assert.equal(connection.text.trim(), 'live');
+    assert.equal(connection.colour, 'green');
+    assert.equal((await looks(page.locator('[data-testid="ready"]'))).text, 'ready');
+    await page.evaluate('window.meridianTestMarker = "same document"');
+  });
+
+  it('turns the primary red with the reason, and switches the answer to the backup, live', async (t) => {
+    const started = performance.now();
+    ingresses[0]!.setBehaviour({ kind: 'status', status: 503 });
+    const down = await eventually(`${PRIMARY} down`, () => looks(cell(PRIMARY)), (s) => isHealth(s, 'down', 'red'));
+    t.diagnostic(`the page showed ${PRIMARY} down after ${Math.round(performance.now() - started)} ms`);
+    assert.match(down.text, /status 503/, 'the reason is shown');
+    assert.match(down.text, /down for \d+s/);
+    assert.ok(isHealth(await looks(cell(BACKUP)), 'up', 'green'), 'the backup stays up');
+    const answer = await eventually('the answer from the backup', answerText, (text) => text.includes(BACKUP) && !text.includes(PRIMARY));
+    assert.match(answer, /healthy/);
+    assert.equal(await page.evaluate('window.meridianTestMarker'), 'same document', 'the page updated without a reload');
+    assert.equal(navigations, 1, 'one navigation: the first load');
+  });
+
+  it('draws the transition on the timeline, red, with its reason in the marker title', async () => {
+    const timeline = page.locator('[data-testid="timeline"]');
+    const row = timeline.locator(`[data-testid="timeline-row"][data-address="${PRIMARY}"]`);
+    await eventually('a timeline row labelled with the primary', async () => ((await row.isVisible()) ? (await row.locator('text').first().textContent({ timeout: 1_000 })) ?? '' : ''), (text) => text.includes(PRIMARY));
+    const marker = row.locator('[data-testid="transition"][data-to="down"]').last();
+    assert.ok(await marker.isVisible(), 'the marker is drawn');
+    const fill = colourName(await marker.evaluate((element) => (globalThis as unknown as BrowserGlobals).getComputedStyle(element).fill));
+    assert.equal(fill, 'red');
+    const title = (await marker.locator('title').textContent()) ?? '';
+    assert.ok(title.includes(`${RECORD} ${PRIMARY}: up → down`), `the marker's title names the change: ${title}`);
+    assert.ok(title.includes('status 503'), `the marker's title gives the reason: ${title}`);
+    await screenshot();
+  });
+
+  it('turns the primary green again when it recovers, and serves it again', async () => {
+    ingresses[0]!.setBehaviour({ kind: 'ok' });
+    await eventually(`${PRIMARY} up again`, () => looks(cell(PRIMARY)), (s) => isHealth(s, 'up', 'green'));
+    await eventually('the answer from the primary again', answerText, (text) => text.includes(PRIMARY) && !text.includes(BACKUP));
+    const up = page.locator(`[data-testid="timeline-row"][data-address="${PRIMARY}"] [data-testid="transition"][data-to="up"]`).last();
+    await eventually('a green recovery marker', async () => colourName(await up.evaluate((element) => (globalThis as unknown as BrowserGlobals).getComputedStyle(element).fill, undefined, { timeout: 1_000 })), (c) => c === 'green');
+  });
+
+  it('loaded nothing from elsewhere, and raised no error', () => {
+    assert.deepEqual(foreignRequests, [], 'no external assets');
+    assert.deepEqual(pageErrors, []);
+  });
+});
