@@ -9,6 +9,7 @@ import type { Clock } from '../health/types.js';
 import type { TargetSource } from '../answers/build.js';
 import { selectAnswers, type ResolvedTarget, type Selection } from '../answers/select.js';
 import type { Drain } from '../health/drains.js';
+import type { MaintenanceWindowStatus } from '../health/maintenance.js';
 import type { BalancedRecord, RecordConfig, TargetConfig, ZoneConfig } from '../zone/model.js';
 import type { HealthHistory } from './history.js';
 
@@ -36,20 +37,9 @@ export interface StatusInput {
   /** Each record's targets as the answers see them (health and drains), to show the current answer. */
   readonly targets?: TargetSource;
   readonly drains?: { list(): Drain[]; isDrained(target: TargetConfig, address: string): boolean };
-  readonly maintenance?: () => readonly MaintenanceStatus[];
+  readonly maintenance?: () => readonly MaintenanceWindowStatus[];
 }
 
-/** A maintenance window as shown on the status page. */
-export interface MaintenanceStatus {
-  readonly zone: string;
-  readonly target: string;
-  readonly cron: string;
-  readonly duration: string;
-  readonly active: boolean;
-  readonly next: string | null;
-  readonly activeUntil?: string;
-  readonly reason?: string;
-}
 
 /** What a record answers now, per family: each possible answer with its probability. */
 export function answerView(selection4: Selection, selection6: Selection) {

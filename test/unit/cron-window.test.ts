@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import cron from 'node-cron';
 import {
+import { seededRandom } from '../helpers/fuzz.js';
   MAX_CHAINED_OCCURRENCES,
   lastOccurrence,
   nextOccurrence,
@@ -346,17 +347,6 @@ function withNodeCronTask<T>(expr: string, use: (matches: (ms: number) => boolea
   }
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe('agreement with node-cron 4.6.0', () => {
   // [expression, accepted here, accepted by node-cron]. Never [.., true, false].
@@ -402,7 +392,7 @@ describe('agreement with node-cron 4.6.0', () => {
   }
 
   it('on generated expressions: node-cron accepts all we accept, with the same values and the same instants', () => {
-    const next = random(20260611);
+    const next = seededRandom(20260611);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
     const int = (low: number, high: number) => low + Math.floor(next() * (high - low + 1));
     const names: Record<number, readonly string[]> = {

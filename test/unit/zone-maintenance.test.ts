@@ -4,12 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseZoneText } from '../../src/zone/load.js';
-import { formatZoneIssue, type ZoneConfig } from '../../src/zone/model.js';
-import { deriveSerial, type ReadTextFile } from '../../src/zone/validate.js';
+import type { ZoneConfig } from '../../src/zone/model.js';
+import { deriveSerial } from '../../src/zone/validate.js';
+import { ZONE_FILE as FILE, formatExpected, parseValid, zoneProblems as problems, type Expected } from '../helpers/zone-text.js';
 
-const FILE = 'zones/gslb.example.com.yaml';
-const noFiles: ReadTextFile = () => undefined;
 
 /** A zone whose targets use the cluster eu-west and the addresses 192.0.2.10, 192.0.2.20 and 2001:db8::20. */
 const HEAD = [
@@ -26,28 +24,10 @@ const HEAD = [
   '  static: { a: [192.0.2.99] }',
 ] as const; // 11 lines
 
-type Expected = readonly [line: number, at: string, message: string];
 
-function text(lines: readonly string[]): string {
-  return `${lines.join('\n')}\n`;
-}
 
-function problems(lines: readonly string[]): string[] {
-  return parseZoneText(text(lines), FILE, noFiles).issues.map(formatZoneIssue);
-}
 
-function formatExpected(lines: readonly string[], [line, at, message]: Expected): string {
-  const column = (lines[line - 1]?.indexOf(at) ?? -1) + 1;
-  assert.ok(column > 0, `test case error: '${at}' is not on line ${line}`);
-  return `${FILE}:${line}:${column}: ${message}`;
-}
 
-function parseValid(lines: readonly string[]): ZoneConfig {
-  const { zone, issues } = parseZoneText(text(lines), FILE, noFiles);
-  assert.deepEqual(issues.map(formatZoneIssue), []);
-  assert.ok(zone);
-  return zone;
-}
 
 /**
  * The same text read by the positioned path: the fast path needs `zone:` at the start of a line, so quoting the

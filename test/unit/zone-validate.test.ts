@@ -7,9 +7,8 @@ import { describe, it } from 'node:test';
 import { parseZoneText } from '../../src/zone/load.js';
 import { formatZoneIssue, type CheckConfig, type ZoneConfig } from '../../src/zone/model.js';
 import { deriveSerial, type ReadTextFile } from '../../src/zone/validate.js';
+import { ZONE_FILE as FILE, formatExpected, noFiles, parseValid, zoneProblems as problems, zoneText as text, type Expected } from '../helpers/zone-text.js';
 
-const FILE = 'zones/gslb.example.com.yaml';
-const noFiles: ReadTextFile = () => undefined;
 
 const HEAD = [
   'zone: gslb.example.com',
@@ -19,7 +18,6 @@ const HEAD = [
 ] as const;
 
 /** [line, where on the line (the text the problem starts at, or a column), message]; line 0 for the whole file. */
-type Expected = readonly [line: number, at: string | number, message: string];
 
 interface InvalidCase {
   readonly name: string;
@@ -28,27 +26,9 @@ interface InvalidCase {
   readonly readFile?: ReadTextFile;
 }
 
-function text(lines: readonly string[]): string {
-  return `${lines.join('\n')}\n`;
-}
 
-function problems(lines: readonly string[], readFile: ReadTextFile = noFiles): string[] {
-  return parseZoneText(text(lines), FILE, readFile).issues.map(formatZoneIssue);
-}
 
-function formatExpected(lines: readonly string[], [line, at, message]: Expected): string {
-  if (line === 0) return `${FILE}: ${message}`;
-  const column = typeof at === 'number' ? at : (lines[line - 1]?.indexOf(at) ?? -1) + 1;
-  assert.ok(column > 0, `test case error: '${String(at)}' is not on line ${line}`);
-  return `${FILE}:${line}:${column}: ${message}`;
-}
 
-function parseValid(lines: readonly string[], readFile: ReadTextFile = noFiles): ZoneConfig {
-  const { zone, issues } = parseZoneText(text(lines), FILE, readFile);
-  assert.deepEqual(issues.map(formatZoneIssue), []);
-  assert.ok(zone);
-  return zone;
-}
 
 const RECORD_KEYS = 'a, aaaa, answers, check, cname, policy, targets, ttl, txt, whenAllDown';
 const CHECK_KEYS = 'body, expect, fall, fastInterval, headers, host, interval, path, port, protocol, rise, timeout, tls';

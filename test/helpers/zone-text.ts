@@ -1,0 +1,37 @@
+// Zone files as arrays of lines, for the validation tests: parse them, and write expected problems as
+// (line, text on that line where the problem starts, message), turned here into `file:line:column: message`.
+
+import assert from 'node:assert/strict';
+import { parseZoneText } from '../../src/zone/load.js';
+import { formatZoneIssue, type ZoneConfig } from '../../src/zone/model.js';
+import type { ReadTextFile } from '../../src/zone/validate.js';
+
+export const ZONE_FILE = 'zones/gslb.example.com.yaml';
+export const noFiles: ReadTextFile = () => undefined;
+
+/** [line, at, message]: `at` is the text where the problem starts on that line, or its column; line 0 means no position. */
+export type Expected = readonly [line: number, at: string | number, message: string];
+
+export function zoneText(lines: readonly string[]): string {
+  return `${lines.join('\n')}\n`;
+}
+
+/** Every problem in the file, formatted as `file:line:column: message`. */
+export function zoneProblems(lines: readonly string[], readFile: ReadTextFile = noFiles): string[] {
+  return parseZoneText(zoneText(lines), ZONE_FILE, readFile).issues.map(formatZoneIssue);
+}
+
+export function formatExpected(lines: readonly string[], [line, at, message]: Expected): string {
+  if (line === 0) return `${ZONE_FILE}: ${message}`;
+  const column = typeof at === 'number' ? at : (lines[line - 1]?.indexOf(at) ?? -1) + 1;
+  assert.ok(column > 0, `test case error: '${String(at)}' is not on line ${line}`);
+  return `${ZONE_FILE}:${line}:${column}: ${message}`;
+}
+
+/** The normalised zone of a file that must have no problem at all. */
+export function parseValid(lines: readonly string[], readFile: ReadTextFile = noFiles): ZoneConfig {
+  const { zone, issues } = parseZoneText(zoneText(lines), ZONE_FILE, readFile);
+  assert.deepEqual(issues.map(formatZoneIssue), []);
+  assert.ok(zone);
+  return zone;
+}
