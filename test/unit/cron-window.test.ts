@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import cron from 'node-cron';
 import {
-import { seededRandom } from '../helpers/fuzz.js';
   MAX_CHAINED_OCCURRENCES,
   lastOccurrence,
   nextOccurrence,
@@ -13,6 +12,7 @@ import { seededRandom } from '../helpers/fuzz.js';
   windowState,
   type CronSchedule,
 } from '../../src/health/cron-window.js';
+import { seededRandom } from '../helpers/fuzz.js';
 
 const at = (iso: string): number => {
   const ms = Date.parse(iso);
