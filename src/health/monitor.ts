@@ -118,7 +118,8 @@ interface Subscription {
 
 class SharedProbe implements ProbeJob {
   readonly spec: ProbeSpec;
-  readonly subscriptions = new Set<Subscription>();
+  // An array, not a Set: nearly every probe has one or two subscribers, and 20,000 Sets cost megabytes.
+  readonly subscriptions: Subscription[] = [];
   readonly #deliver: (probe: SharedProbe, result: ObservedResult) => void;
 
   constructor(spec: ProbeSpec, deliver: (probe: SharedProbe, result: ObservedResult) => void) {
@@ -235,10 +236,10 @@ export class HealthMonitor implements HealthView {
     if (probe === undefined) {
       probe = new SharedProbe(desired.spec, (p, result) => this.#deliver(p, result));
       this.#probes.set(desired.spec.key, probe);
-      probe.subscriptions.add(subscription);
+      probe.subscriptions.push(subscription);
       this.#scheduler.add(probe, pendingUntilProbed);
     } else {
-      probe.subscriptions.add(subscription);
+      probe.subscriptions.push(subscription);
       if (pendingUntilProbed) this.#scheduler.runSoon(desired.spec.key);
     }
   }
@@ -249,8 +250,9 @@ export class HealthMonitor implements HealthView {
     const key = subscription.desired.spec.key;
     const probe = this.#probes.get(key);
     if (probe === undefined) return;
-    probe.subscriptions.delete(subscription);
-    if (probe.subscriptions.size === 0) {
+    const index = probe.subscriptions.indexOf(subscription);
+    if (index >= 0) probe.subscriptions.splice(index, 1);
+    if (probe.subscriptions.length === 0) {
       this.#probes.delete(key);
       this.#scheduler.remove(key);
     }

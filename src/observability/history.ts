@@ -21,11 +21,6 @@ export interface Transition {
   readonly reason: string;
 }
 
-interface LatencyRing {
-  readonly samples: Float32Array;
-  /** Samples written so far (the next slot is count % LATENCY_SAMPLES). */
-  count: number;
-}
 
 function refKey(ref: AddressRef): string {
   return `${ref.zone}\n${ref.record}\n${ref.target}\n${ref.address}`;
@@ -33,7 +28,13 @@ function refKey(ref: AddressRef): string {
 
 export class HealthHistory implements HealthObserver {
   readonly #clock: Clock;
-  readonly #latency = new Map<string, LatencyRing>();
+  // Every address's ring in one slab (slot × LATENCY_SAMPLES), not a typed array each: at 20,000 addresses
+  // that is the difference between one allocation and 60,000 objects.
+  readonly #slots = new Map<string, number>();
+  readonly #free: number[] = [];
+  #samples = new Float32Array(LATENCY_SAMPLES * 64);
+  /** Samples written per slot so far (the next one goes to count % LATENCY_SAMPLES). */
+  #counts = new Uint32Array(64);
   #transitions: Transition[] = [];
 
   constructor(clock: Clock) {
@@ -41,18 +42,39 @@ export class HealthHistory implements HealthObserver {
   }
 
   onTrack(ref: AddressRef): void {
-    this.#latency.set(refKey(ref), { samples: new Float32Array(LATENCY_SAMPLES), count: 0 });
+    const key = refKey(ref);
+    if (this.#slots.has(key)) return;
+    let slot = this.#free.pop();
+    if (slot === undefined) {
+      slot = this.#slots.size;
+      if (slot >= this.#counts.length) this.#grow();
+    }
+    this.#counts[slot] = 0;
+    this.#slots.set(key, slot);
   }
 
   onForget(ref: AddressRef): void {
-    this.#latency.delete(refKey(ref));
+    const key = refKey(ref);
+    const slot = this.#slots.get(key);
+    if (slot === undefined) return;
+    this.#slots.delete(key);
+    this.#free.push(slot);
   }
 
   onResult(ref: AddressRef, result: ObservedResult): void {
-    const ring = this.#latency.get(refKey(ref));
-    if (ring === undefined) return;
-    ring.samples[ring.count % LATENCY_SAMPLES] = result.durationMs;
-    ring.count++;
+    const slot = this.#slots.get(refKey(ref));
+    if (slot === undefined) return;
+    this.#samples[slot * LATENCY_SAMPLES + (this.#counts[slot]! % LATENCY_SAMPLES)] = result.durationMs;
+    this.#counts[slot]!++;
+  }
+
+  #grow(): void {
+    const samples = new Float32Array(this.#samples.length * 2);
+    samples.set(this.#samples);
+    this.#samples = samples;
+    const counts = new Uint32Array(this.#counts.length * 2);
+    counts.set(this.#counts);
+    this.#counts = counts;
   }
 
   onTransition(ref: AddressRef, from: Health, to: Health, result: ObservedResult): void {
@@ -62,11 +84,12 @@ export class HealthHistory implements HealthObserver {
 
   /** The last probe durations of an address, oldest first (ms, one decimal). */
   latencyOf(ref: AddressRef): number[] {
-    const ring = this.#latency.get(refKey(ref));
-    if (ring === undefined) return [];
-    const n = Math.min(ring.count, LATENCY_SAMPLES);
+    const slot = this.#slots.get(refKey(ref));
+    if (slot === undefined) return [];
+    const count = this.#counts[slot]!;
+    const n = Math.min(count, LATENCY_SAMPLES);
     const out: number[] = [];
-    for (let i = ring.count - n; i < ring.count; i++) out.push(Math.round(ring.samples[i % LATENCY_SAMPLES]! * 10) / 10);
+    for (let i = count - n; i < count; i++) out.push(Math.round(this.#samples[slot * LATENCY_SAMPLES + (i % LATENCY_SAMPLES)]! * 10) / 10);
     return out;
   }
 
