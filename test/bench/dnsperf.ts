@@ -71,6 +71,8 @@ interface RunOptions {
   readonly rate?: number;
   /** Queries outstanding at once (-q; dnsperf's default is 100). */
   readonly outstanding?: number;
+  /** The CPU dnsperf is pinned to (default CLIENT_CPU). */
+  readonly cpu?: string;
   readonly verbose?: boolean;
   /** Called with each stdout line (verbose runs print one per query). */
   readonly onLine?: (line: string) => void;
@@ -82,7 +84,7 @@ interface RunOptions {
  * latency. Bounded by `seconds` + the query timeout + a margin.
  */
 async function runDnsperf(options: RunOptions): Promise<string> {
-  const args = ['-c', CLIENT_CPU, 'dnsperf', '-s', options.host, '-p', String(options.port), '-d', options.queryFile, '-l', String(options.seconds), '-t', String(TIMEOUT_SECONDS), '-c', String(CLIENTS), '-S', '1'];
+  const args = ['-c', options.cpu ?? CLIENT_CPU, 'dnsperf', '-s', options.host, '-p', String(options.port), '-d', options.queryFile, '-l', String(options.seconds), '-t', String(TIMEOUT_SECONDS), '-c', String(CLIENTS), '-S', '1'];
   if (options.rate !== undefined) args.push('-Q', String(options.rate));
   if (options.outstanding !== undefined) args.push('-q', String(options.outstanding));
   if (options.verbose) args.push('-v');

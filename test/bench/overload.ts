@@ -2,7 +2,8 @@
 //
 //   npm run bench:overload                      (or: node dist/test/bench/overload.js [--seconds 60] [--factor 2])
 //
-// Meridian runs as `meridian serve`, pinned to CPU 0; dnsperf runs on CPU 1. First a 5 s full-load run measures
+// Meridian runs as `meridian serve`, pinned to CPU 0; dnsperf runs on CPU 1 (and a second one on CPU 0, see
+// GENERATOR_CPUS). First a 5 s full-load run measures
 // the maximum rate; then dnsperf sends at `factor` times that, with enough queries outstanding that it keeps
 // sending whatever comes back. Meanwhile a checker on another address asks a known name once a second and checks
 // the answer, and the server's resident memory is sampled. Shedding (queries lost) is expected; what must hold is
@@ -21,6 +22,10 @@ import { makeZoneDir } from '../helpers/zone-files.js';
 import { rateRun, throughputRun, writeQueryFile } from './dnsperf.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, factor: { type: 'string', default: '2' }, json: { type: 'string', default: 'test-output/overload/latest.json' } } });
+// One dnsperf on CPU 1 cannot send much more than the server answers on CPU 0. Twice that takes a second
+// generator, which can only go on the server's own core: it then also takes CPU from the server, which makes the
+// overload harsher, not milder.
+const GENERATOR_CPUS = ['1', '0'];
 const seconds = Number(values.seconds);
 const factor = Number(values.factor);
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -81,7 +86,21 @@ try {
   await checker.ready;
   const rss: number[] = [];
   const sampler = setInterval(() => void rssMb(pid).then((mb) => rss.push(mb)), 1000);
-  const overload = await rateRun({ host: server.host, port, queryFile: queries.path, seconds, rate, outstanding: 60_000 });
+  const runs = await Promise.all(
+    GENERATOR_CPUS.map((cpu) => rateRun({ host: server.host, port, queryFile: queries.path, seconds, rate: Math.round(rate / GENERATOR_CPUS.length), outstanding: 60_000, cpu })),
+  );
+  const overload = {
+    sent: runs.reduce((sum, r) => sum + r.sent, 0),
+    completed: runs.reduce((sum, r) => sum + r.completed, 0),
+    runSeconds: Math.max(...runs.map((r) => r.runSeconds)),
+    qps: runs.reduce((sum, r) => sum + r.qps, 0),
+    rcodes: runs.reduce<Record<string, number>>((all, r) => {
+      for (const [code, count] of Object.entries(r.rcodes)) all[code] = (all[code] ?? 0) + count;
+      return all;
+    }, {}),
+    lostPercent: 0,
+  };
+  overload.lostPercent = Math.round((10_000 * (overload.sent - overload.completed)) / Math.max(1, overload.sent)) / 100;
   clearInterval(sampler);
   const checks = checker.stop();
 
@@ -107,14 +126,14 @@ try {
   };
   const rows: Array<[string, string]> = [
     ['maximum rate (full load, 5 s)', `${result.maxQps} q/s`],
-    [`offered (${factor}x) / actually sent by dnsperf`, `${result.offeredQps} q/s / ${result.sentPerSecond} q/s for ${seconds} s`],
+    [`offered (${factor}x) / actually sent by dnsperf`, `${result.offeredQps} q/s / ${result.sentPerSecond} q/s for ${seconds} s (dnsperf on CPUs ${GENERATOR_CPUS.join(' and ')})`],
     ['answered', `${result.answeredPerSecond} q/s (${result.answered} of ${result.sent}; ${result.lostPercent}% shed)`],
     ['rcodes of the answers', Object.entries(result.rcodes).map(([k, v]) => `${k} ${v}`).join(', ')],
     ['resident memory before / max / 5 s after', `${result.rssMb.before} / ${result.rssMb.max} / ${result.rssMb.after} MB`],
     ['checker (1 query/s from another /24)', `${checks.correct} correct, ${checks.wrong} wrong, ${checks.unanswered} unanswered of ${checks.asked}; slowest ${checks.slowestMs.toFixed(1)} ms`],
     ['afterwards', `alive: ${result.alive}; UDP and TCP answers correct: ${answersCorrect}; errors logged: ${result.errorsLogged}`],
   ];
-  process.stdout.write(`OVERLOAD  meridian serve on CPU 0, dnsperf on CPU 1\n${rows.map(([k, v]) => `  ${k.padEnd(44)} ${v}`).join('\n')}\n`);
+  process.stdout.write(`OVERLOAD  meridian serve on CPU 0; dnsperf on CPU 1 and, for the rest of the load, on CPU 0 too\n${rows.map(([k, v]) => `  ${k.padEnd(44)} ${v}`).join('\n')}\n`);
   await mkdir('test-output/overload', { recursive: true });
   await writeFile(values.json, `${JSON.stringify({ at: new Date().toISOString(), seconds, factor, ...result }, null, 2)}\n`);
   process.exitCode = result.alive && answersCorrect && result.errorsLogged === 0 && checks.wrong === 0 ? 0 : 1;
