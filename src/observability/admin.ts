@@ -43,6 +43,11 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** Status pages open at once; each costs one status document a second. */
 const MAX_EVENT_LISTENERS = 32;
 const EVENTS_EVERY_MS = 1_000;
+/**
+ * The feed may use at most this share of the event loop: with tens of thousands of records a status document
+ * takes tens of milliseconds to build and serialise, and queries wait meanwhile. The interval stretches to fit.
+ */
+const EVENTS_MAX_SHARE = 0.02;
 
 export interface AdminServer {
   readonly endpoint: ListenEndpoint;
@@ -53,12 +58,19 @@ export function startAdminServer(options: AdminServerOptions): Promise<AdminServ
   const tokenDigest = options.token === undefined ? undefined : digest(options.token);
   const listeners = new Set<http.ServerResponse>();
   // One document per tick, shared by every open page.
-  const ticker = setInterval(() => {
-    if (listeners.size === 0 || options.events === undefined) return;
-    const frame = eventFrame(options.events());
-    for (const listener of listeners) listener.write(frame);
-  }, EVENTS_EVERY_MS);
-  ticker.unref();
+  let ticker: NodeJS.Timeout | undefined;
+  const tick = () => {
+    let costMs = 0;
+    if (listeners.size > 0 && options.events !== undefined) {
+      const started = performance.now();
+      const frame = eventFrame(options.events());
+      costMs = performance.now() - started;
+      for (const listener of listeners) listener.write(frame);
+    }
+    ticker = setTimeout(tick, Math.max(EVENTS_EVERY_MS, costMs / EVENTS_MAX_SHARE));
+    ticker.unref();
+  };
+  tick();
   const server = http.createServer((request, response) => {
     const url = request.url ?? '/';
     const queryAt = url.indexOf('?');
@@ -139,7 +151,7 @@ export function startAdminServer(options: AdminServerOptions): Promise<AdminServ
         endpoint: { host: options.endpoint.host, port },
         close: () =>
           new Promise<void>((done) => {
-            clearInterval(ticker);
+            clearTimeout(ticker);
             for (const listener of listeners) listener.end();
             server.close(() => done());
             server.closeAllConnections();
