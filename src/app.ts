@@ -23,7 +23,7 @@ import { systemClock, type Clock, type Prober } from './health/types.js';
 import { startAdminServer, type AdminServer } from './observability/admin.js';
 import type { Logger, LogLevel } from './observability/logger.js';
 import { MeridianMetrics, type ProbeMetricsDetail } from './observability/metrics.js';
-import { buildExplanation, buildStatus, type ReloadOutcome, type StatusInput } from './observability/status.js';
+import { buildExplanation, buildStatus, statusJsonChunks, type ReloadOutcome, type StatusInput } from './observability/status.js';
 import { loadZoneDirectoryOffThread } from './zone/load-thread.js';
 import { runInSlices } from './slices.js';
 import { formatZoneIssue, type ZoneConfig } from './zone/model.js';
@@ -381,6 +381,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     maintenance: () => maintenance.status(),
   });
   const status = () => buildStatus(statusInput());
+  const statusChunks = () => statusJsonChunks(statusInput());
 
   /** Every cluster name and address the zones use: what can be drained. */
   const drainable = (name: string) =>
@@ -439,7 +440,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       admin = await startAdminServer({
         endpoint: options.admin,
         readiness: { ready },
-        status,
+        status: statusChunks,
         metrics,
         logger,
         ...(options.adminToken === undefined ? {} : { token: options.adminToken }),
@@ -459,7 +460,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
             return explanation === undefined ? { status: 404, body: { error: `no record named ${name} in any zone served` } } : { status: 200, body: explanation };
           },
         },
-        events: status,
+        events: true,
         page: STATUS_PAGE_HTML,
       });
     }

@@ -220,6 +220,12 @@ export class HealthMonitor implements HealthView {
     return true;
   }
 
+  /** The subscription of one address of one record's target, if it is probed. */
+  subscriptionOf(ref: AddressRef): SubscriptionView | undefined {
+    const s = this.#subscriptions.get(refId(ref));
+    return s === undefined ? undefined : { ref: s.ref, spec: s.desired.spec, state: s.state, pendingUntilProbed: s.pendingUntilProbed };
+  }
+
   subscriptions(): SubscriptionView[] {
     return [...this.#subscriptions.values()].map((s) => ({ ref: s.ref, spec: s.desired.spec, state: s.state, pendingUntilProbed: s.pendingUntilProbed }));
   }

@@ -16,7 +16,8 @@ export interface Readiness {
 export interface AdminServerOptions {
   readonly endpoint: ListenEndpoint;
   readonly readiness: Readiness;
-  readonly status: () => unknown;
+  /** The /status document as JSON text in chunks (built a few hundred records at a time). */
+  readonly status: () => AsyncIterable<string>;
   /** Prometheus exposition, rendered in chunks so a large scrape never blocks the event loop for long. */
   readonly metrics?: { render(): AsyncIterable<string>; readonly contentType: string };
   /**
@@ -30,8 +31,8 @@ export interface AdminServerOptions {
   readonly queries?: Readonly<Record<string, (query: URLSearchParams) => { readonly status: number; readonly body: unknown }>>;
   /** The status page, served at `/`. */
   readonly page?: string;
-  /** The document `/events` pushes to each listener (server-sent events), once a second. */
-  readonly events?: () => unknown;
+  /** The /events feed pushes the status document to each listener (server-sent events), once a second. */
+  readonly events?: boolean;
   readonly logger: Logger;
 }
 
@@ -59,18 +60,24 @@ export function startAdminServer(options: AdminServerOptions): Promise<AdminServ
   const listeners = new Set<http.ServerResponse>();
   // One document per tick, shared by every open page.
   let ticker: NodeJS.Timeout | undefined;
-  const tick = () => {
+  const statusText = async () => {
+    let text = '';
+    for await (const chunk of options.status()) text += chunk;
+    return text;
+  };
+  const tick = async () => {
     let costMs = 0;
-    if (listeners.size > 0 && options.events !== undefined) {
+    if (listeners.size > 0 && options.events === true) {
       const started = performance.now();
-      const frame = eventFrame(options.events());
+      const frame = eventFrame(await statusText());
+      // Wall time, not only this work's: a conservative measure of what the feed takes from queries.
       costMs = performance.now() - started;
       for (const listener of listeners) listener.write(frame);
     }
-    ticker = setTimeout(tick, Math.max(EVENTS_EVERY_MS, costMs / EVENTS_MAX_SHARE));
+    ticker = setTimeout(() => void tick(), Math.max(EVENTS_EVERY_MS, costMs / EVENTS_MAX_SHARE));
     ticker.unref();
   };
-  tick();
+  void tick();
   const server = http.createServer((request, response) => {
     const url = request.url ?? '/';
     const queryAt = url.indexOf('?');
@@ -103,14 +110,19 @@ export function startAdminServer(options: AdminServerOptions): Promise<AdminServ
         });
         return;
       case '/events': {
-        if (options.events === undefined) break;
+        if (options.events !== true) break;
         if (listeners.size >= MAX_EVENT_LISTENERS) {
           send(response, 503, 'text/plain', 'too many status pages open\n');
           return;
         }
         response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-        response.write(`retry: 2000\n${eventFrame(options.events())}`);
-        listeners.add(response);
+        response.write('retry: 2000\n');
+        // The first document at once, then the shared ticks.
+        void statusText().then((text) => {
+          if (response.destroyed) return;
+          response.write(eventFrame(text));
+          listeners.add(response);
+        });
         response.once('close', () => listeners.delete(response));
         return;
       }
@@ -123,7 +135,7 @@ export function startAdminServer(options: AdminServerOptions): Promise<AdminServ
         return;
       }
       case '/status':
-        send(response, 200, 'application/json', `${JSON.stringify(options.status(), null, 2)}\n`);
+        void streamChunks(response, 'application/json', options.status(), request.method === 'HEAD');
         return;
       case '/metrics': {
         const metrics = options.metrics;
@@ -162,16 +174,21 @@ export function startAdminServer(options: AdminServerOptions): Promise<AdminServ
 }
 
 /** Writes the exposition chunk by chunk, waiting for the socket to drain, so a slow scraper costs no memory. */
-async function streamMetrics(response: http.ServerResponse, metrics: { render(): AsyncIterable<string>; readonly contentType: string }, headOnly: boolean): Promise<void> {
-  const chunks = metrics.render()[Symbol.asyncIterator]();
+function streamMetrics(response: http.ServerResponse, metrics: { render(): AsyncIterable<string>; readonly contentType: string }, headOnly: boolean): Promise<void> {
+  return streamChunks(response, metrics.contentType, metrics.render(), headOnly);
+}
+
+/** Writes a document chunk by chunk, waiting for the socket to drain; an error before the first chunk is a 500. */
+async function streamChunks(response: http.ServerResponse, contentType: string, body: AsyncIterable<string>, headOnly: boolean): Promise<void> {
+  const chunks = body[Symbol.asyncIterator]();
   let first: IteratorResult<string>;
   try {
     first = await chunks.next();
   } catch (error) {
-    send(response, 500, 'text/plain', `metrics failed: ${String(error)}\n`);
+    send(response, 500, 'text/plain', `failed: ${String(error)}\n`);
     return;
   }
-  response.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
+  response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
   if (headOnly) {
     response.end();
     await chunks.return?.();
@@ -199,8 +216,9 @@ function sendJson(response: http.ServerResponse, status: number, body: unknown, 
   send(response, status, 'application/json', `${JSON.stringify(body, null, 2)}\n`, headers);
 }
 
-function eventFrame(document: unknown): string {
-  return `event: status\ndata: ${JSON.stringify(document)}\n\n`;
+/** One server-sent event holding a JSON document (compact JSON has no newline, so one data line). */
+function eventFrame(json: string): string {
+  return `event: status\ndata: ${json}\n\n`;
 }
 
 function digest(token: string): Buffer {

@@ -26,7 +26,7 @@ export interface StatusInput {
   readonly zones: readonly ZoneConfig[];
   readonly lastReload: ReloadOutcome;
   readonly ready: boolean;
-  readonly health: Pick<HealthMonitor, 'subscriptions'>;
+  readonly health: Pick<HealthMonitor, 'subscriptionOf'>;
   readonly endpoints: EndpointSource;
   readonly clock: Clock;
   readonly clusters: readonly ClusterStatus[];
@@ -78,12 +78,9 @@ function targetLabel(target: TargetConfig): string {
   return select.by === 'host' ? `cluster ${target.cluster}` : `cluster ${target.cluster} ${select.by} ${select.namespace}/${select.name}`;
 }
 
-export function buildStatus(input: StatusInput) {
-  const byRef = new Map<string, SubscriptionView>();
-  for (const s of input.health.subscriptions()) byRef.set(`${s.ref.zone}\n${s.ref.record}\n${s.ref.target}\n${s.ref.address}`, s);
-  const now = input.clock.now();
-
-  const recordView = (zone: ZoneConfig, record: RecordConfig) => {
+/** One record as /status shows it: its policy, current answer, and every target address with its state. */
+export function recordStatus(input: StatusInput, zone: ZoneConfig, record: RecordConfig, now = input.clock.now()) {
+  {
     if (record.kind !== 'balanced') return { name: record.name, kind: record.kind };
     const check = record.check;
     const probed = check !== undefined && check.protocol !== 'none';
@@ -107,7 +104,7 @@ export function buildStatus(input: StatusInput) {
         addresses: (addresses[index] ?? []).map((address) => {
           const isDrained = drained(target, address);
           if (!probed) return { address, health: 'up', drained: isDrained, reason: 'no health check' };
-          const subscription = byRef.get(`${zone.zone}\n${record.name}\n${index}\n${address}`);
+          const subscription: SubscriptionView | undefined = input.health.subscriptionOf({ zone: zone.zone, record: record.name, target: index, address });
           const state = subscription?.state;
           if (state === undefined) return { address, health: 'unknown', drained: isDrained, reason: 'not probed yet' };
           if (state.lastResult === undefined) {
@@ -132,8 +129,11 @@ export function buildStatus(input: StatusInput) {
         }),
       })),
     };
-  };
+  }
+}
 
+/** Everything in /status but the zones: small whatever the number of records. */
+function statusHead(input: StatusInput, now: number) {
   const clusterView = (cluster: ClusterStatus) => ({
     name: cluster.name,
     synced: cluster.synced,
@@ -159,13 +159,44 @@ export function buildStatus(input: StatusInput) {
     drains: input.drains?.list() ?? [],
     maintenance: input.maintenance?.() ?? [],
     transitions: (input.history?.transitions() ?? []).map((t) => ({ ...t, at: iso(t.at) })),
+  };
+}
+
+/** The whole /status document as one object (tests, and small zone sets). */
+export function buildStatus(input: StatusInput) {
+  const now = input.clock.now();
+  return {
+    ...statusHead(input, now),
     zones: input.zones.map((zone) => ({
       zone: zone.zone,
       file: zone.file,
       serial: zone.soa.serial,
-      records: zone.records.map((record) => recordView(zone, record)),
+      records: zone.records.map((record) => recordStatus(input, zone, record, now)),
     })),
   };
+}
+
+/** Records serialised per yield to the event loop. */
+const RECORDS_PER_CHUNK = 100;
+
+/**
+ * The /status document as compact JSON, in chunks: the same document as buildStatus, but with tens of thousands
+ * of records it is built and serialised a few hundred records at a time, letting queries run in between.
+ */
+export async function* statusJsonChunks(input: StatusInput): AsyncGenerator<string> {
+  const now = input.clock.now();
+  const head = JSON.stringify(statusHead(input, now));
+  yield `${head.slice(0, -1)},"zones":[`;
+  for (const [z, zone] of input.zones.entries()) {
+    yield `${z > 0 ? ',' : ''}{"zone":${JSON.stringify(zone.zone)},"file":${JSON.stringify(zone.file)},"serial":${zone.soa.serial},"records":[`;
+    for (let i = 0; i < zone.records.length; i += RECORDS_PER_CHUNK) {
+      const chunk = zone.records.slice(i, i + RECORDS_PER_CHUNK).map((record) => JSON.stringify(recordStatus(input, zone, record, now)));
+      yield `${i > 0 ? ',' : ''}${chunk.join(',')}`;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    yield ']}';
+  }
+  yield ']}';
 }
 
 const RULE_TEXT: Readonly<Record<string, string>> = {
@@ -192,10 +223,7 @@ export function buildExplanation(input: StatusInput, queryName: string, type: st
     const resolved = input.targets.resolve(zone, record);
     const selection = selectionsOf(record, resolved)[family === 6 ? 1 : 0];
     const chosen = new Set(selection.variants.flatMap((v) => v.targets));
-    const status = buildStatus(input);
-    const recordStatus = status.zones.find((z) => z.zone === zone.zone)?.records.find((r) => r.name === name) as
-      | { targets?: Array<{ addresses: Array<{ address: string; health: string; reason?: string; drained?: boolean }> }> }
-      | undefined;
+    const view = recordStatus(input, zone, record) as { targets?: Array<{ addresses: Array<{ address: string; health: string; reason?: string; drained?: boolean }> }> };
     const targets = record.targets.map((target, index) => ({
       index,
       target: targetLabel(target),
@@ -203,7 +231,7 @@ export function buildExplanation(input: StatusInput, queryName: string, type: st
       priority: index + 1,
       chosen: chosen.has(index),
       drained: (resolved[index]?.addresses ?? []).length > 0 && resolved[index]!.addresses.every((a) => a.drained === true),
-      addresses: (recordStatus?.targets?.[index]?.addresses ?? []).map((a) => ({ address: a.address, health: a.health, drained: a.drained ?? false, reason: a.reason })),
+      addresses: (view.targets?.[index]?.addresses ?? []).map((a) => ({ address: a.address, health: a.health, drained: a.drained ?? false, reason: a.reason })),
     }));
     const answer = selection.variants.map((v) => ({ addresses: v.addresses, probability: Math.round(v.probability * 1e4) / 1e4 }));
     const picked = targets.filter((t) => t.chosen).map((t) => `target ${t.index} (${t.target})`);
