@@ -383,28 +383,29 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   const status = () => buildStatus(statusInput());
   const statusChunks = () => statusJsonChunks(statusInput());
 
-  /** Every cluster name and address the zones use: what can be drained. */
-  const drainable = (name: string) =>
-    zones.some((zone) =>
-      zone.records.some((record) => record.kind === 'balanced' && endpoints.addresses(zone, record).some((addresses, index) => addresses.some((address) => drainCovers(name, record.targets[index]!, address)) || drainCovers(name, record.targets[index]!, ''))),
-    );
-  /** Rebuilds the records a drain of `name` touches, now. */
-  const applyDrainChange = (name: string) => {
+  /** The balanced records a drain of `name` (a cluster or an address) touches. */
+  const recordsTouchedBy = (name: string): RecordRef[] => {
+    const touched: RecordRef[] = [];
     for (const zone of zones) {
       for (const record of zone.records) {
         if (record.kind !== 'balanced') continue;
         const addresses = endpoints.addresses(zone, record);
         if (record.targets.some((target, index) => drainCovers(name, target, '') || (addresses[index] ?? []).some((a) => drainCovers(name, target, a)))) {
-          pendingRefresh.set(`${zone.zone}\n${record.name}`, { zone: zone.zone, name: record.name });
+          touched.push({ zone: zone.zone, name: record.name });
         }
       }
     }
+    return touched;
+  };
+  /** Rebuilds the records a drain of `name` touches, now (or right after a build under way). */
+  const applyDrainChange = (name: string) => {
+    for (const record of recordsTouchedBy(name)) pendingRefresh.set(`${record.zone}\n${record.name}`, record);
     flushRefresh();
   };
   const drainAction = (drain: boolean): AdminAction => async (body) => {
     const { target, reason } = (body ?? {}) as { target?: unknown; reason?: unknown };
     if (typeof target !== 'string' || target === '') return { status: 400, body: { error: 'the body must be {"target": "<cluster or address>"}' } };
-    if (drain && !drainable(target)) return { status: 404, body: { error: `no cluster or address named '${target}' in the zones served` } };
+    if (drain && recordsTouchedBy(target).length === 0) return { status: 404, body: { error: `no cluster or address named '${target}' in the zones served` } };
     const changed = drain ? await drains.drain(target, typeof reason === 'string' ? reason : undefined, new Date(clock.now())) : await drains.undrain(target);
     if (changed) {
       applyDrainChange(target);
