@@ -253,7 +253,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       return resolved;
     },
   };
-  const builder = new AnswerTableBuilder(recordingTargets);
+  const builder = new AnswerTableBuilder(recordingTargets, { reuseUnchangedZones: workers <= 1 });
   metrics.nameZones((id) => builder.zoneNames()[id] ?? '');
   let pool: WorkerPool | undefined;
   const build = async (zones: readonly ZoneConfig[]) => {

@@ -58,9 +58,16 @@ export class AnswerTableBuilder {
   readonly #zoneNames: string[] = [''];
   #zones = new Map<string, ZoneState>();
   #table: AnswerTable = AnswerTable.empty();
+  readonly #reuseUnchangedZones: boolean;
 
-  constructor(targets: TargetSource) {
+  /**
+   * With `reuseUnchangedZones`, a build keeps the current answers of every zone whose fingerprint is unchanged
+   * instead of encoding them again: they are already up to date, since health, drain and endpoint changes
+   * refresh them in place. Off when the caller needs every record resolved again (to send DNS workers).
+   */
+  constructor(targets: TargetSource, options: { readonly reuseUnchangedZones?: boolean } = {}) {
     this.#targets = targets;
+    this.#reuseUnchangedZones = options.reuseUnchangedZones ?? false;
   }
 
   /** Builds the whole table for a new set of zones. */
@@ -86,6 +93,19 @@ export class AnswerTableBuilder {
     const zoneEntries = new Map<string, ZoneEntry>();
     const names = new Map<string, NameEntry>();
     for (const zone of zones) {
+      const previous = this.#zones.get(zone.zone);
+      if (this.#reuseUnchangedZones && previous !== undefined && zone.fingerprint !== undefined && previous.config.fingerprint === zone.fingerprint) {
+        states.set(zone.zone, previous);
+        zoneEntries.set(nameToKey(zone.zone), previous.entry);
+        let count = 0;
+        for (const name of previous.data.keys()) {
+          const key = nameToKey(name);
+          const entry = this.#table.name(key);
+          if (entry !== undefined) names.set(key, entry);
+          if (++count % 1024 === 0) yield;
+        }
+        continue;
+      }
       const state: ZoneState = {
         config: zone,
         entry: zoneEntry(zone, this.#zoneId(zone.zone)),

@@ -136,6 +136,11 @@ export interface ZoneConfig {
   readonly records: readonly RecordConfig[];
   /** In file order; empty when the file declares none. No two windows are identical. */
   readonly maintenance: readonly MaintenanceWindow[];
+  /**
+   * A hash of the whole normalised zone, serial included, set by the loader. Equal fingerprints mean equal
+   * zones, so a reload can keep the answers it already has; zones built by hand may leave it out.
+   */
+  readonly fingerprint?: string;
 }
 
 /** One problem found in a zone file, positioned for `file:line:column: message` output. */

@@ -252,7 +252,17 @@ function validateWithPositions(source: string, file: string, readFile: ReadTextF
  * Equal configurations give equal serials on every replica; any change of configuration gives a new one.
  */
 export function deriveSerial(zone: ZoneConfig): number {
-  const { file: _file, soa, records, maintenance, ...rest } = zone;
+  return serialOf(canonicalZone(zone));
+}
+
+function serialOf(canonical: string): number {
+  const serial = createHash('sha256').update(canonical).digest().readUInt32BE(0);
+  return serial === 0 ? 1 : serial;
+}
+
+/** The normalised zone as canonical JSON, without what does not describe it (see deriveSerial). */
+function canonicalZone(zone: ZoneConfig): string {
+  const { file: _file, soa, records, maintenance, fingerprint: _fingerprint, ...rest } = zone;
   const { serial: _serial, ...soaWithoutSerial } = soa;
   const recordsWithoutPaths = records.map((record) =>
     record.kind === 'balanced' && record.check !== undefined
@@ -262,14 +272,12 @@ export function deriveSerial(zone: ZoneConfig): number {
   // Where a window is written does not describe the zone. An empty list is left out, so a zone without windows
   // keeps the serial it had before windows existed.
   const windows = (maintenance ?? []).map(({ line: _line, ...window }) => window);
-  const canonical = canonicalJson({
+  return canonicalJson({
     ...rest,
     soa: soaWithoutSerial,
     records: recordsWithoutPaths,
     ...(windows.length === 0 ? {} : { maintenance: windows }),
   });
-  const serial = createHash('sha256').update(canonical).digest().readUInt32BE(0);
-  return serial === 0 ? 1 : serial;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -623,8 +631,12 @@ function checkZone(ctx: Ctx, data: unknown): { zone?: ZoneConfig; declared?: Dec
     records: records.list,
     maintenance,
   };
-  const serial = soa.serial ?? deriveSerial(withoutSerial);
-  return { zone: { ...withoutSerial, soa: { ...withoutSerial.soa, serial } }, declared };
+  const canonical = canonicalZone(withoutSerial);
+  const serial = soa.serial ?? serialOf(canonical);
+  // Unlike the serial, which a file may set by hand, this changes with any change of the zone: a reload
+  // reuses the answers of zones whose fingerprint did not change.
+  const fingerprint = createHash('sha256').update(canonical).update(`\nserial ${serial}`).digest('base64url');
+  return { zone: { ...withoutSerial, soa: { ...withoutSerial.soa, serial }, fingerprint }, declared };
 }
 
 /** Normalises and validates a fully qualified name at `pointer`; reports and returns undefined when it is bad. */

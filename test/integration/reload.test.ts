@@ -171,3 +171,32 @@ describe('zone directory gone', () => {
     assert.equal((await fetch(`${admin}/healthz`)).status, 200);
   });
 });
+
+describe('a reload that changes nothing', () => {
+  let zones: ZoneDir;
+  let server: ServerProcess;
+  before(async () => {
+    zones = await makeZoneDir();
+    server = await startServerProcess({ zonesDir: zones.dir });
+  });
+  after(async () => {
+    await server?.stop();
+    await zones?.remove();
+  });
+
+  it('keeps every answer: names, an empty non-terminal, NXDOMAIN', async () => {
+    const ask = async (name: string, type = 'A') => {
+      const r = await dig({ server: server.host, port: server.port, name, type });
+      return `${r.status} ${r.answer.join(' | ')}`;
+    };
+    const names = ['shop.gslb.example.test', 'app.gslb.example.test', 'api.eu.gslb.example.test', 'eu.gslb.example.test', 'nope.gslb.example.test', 'gslb.example.test'];
+    const before_ = await Promise.all(names.map((n) => ask(n)));
+    assert.match(before_[3]!, /^NOERROR $/, 'eu.gslb.example.test is an empty non-terminal: NODATA');
+    for (let i = 0; i < 2; i++) {
+      const seen = server.logs.length;
+      server.child.kill('SIGHUP');
+      await server.waitForLog((l) => server.logs.indexOf(l) >= seen && l.msg === 'zones reloaded, unchanged');
+    }
+    assert.deepEqual(await Promise.all(names.map((n) => ask(n))), before_);
+  });
+});

@@ -1,0 +1,75 @@
+// A rebuild keeps the answers of zones whose fingerprint did not change (they are kept up to date in place),
+// and encodes again only the zones that changed.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AnswerTableBuilder } from '../../src/answers/build.js';
+import type { ResolvedTarget } from '../../src/answers/select.js';
+import { nameToKey } from '../../src/answers/wire.js';
+import type { BalancedRecord, ZoneConfig } from '../../src/zone/model.js';
+import { zoneOf } from '../helpers/fixture-zone.js';
+
+const down = new Set<string>();
+const targets = {
+  resolve: (_zone: ZoneConfig, record: BalancedRecord): ResolvedTarget[] =>
+    record.targets.map((t) => ({ weight: t.weight, addresses: (t.kind === 'static' ? t.addresses : []).map((address) => ({ address, family: 4 as const, health: down.has(address) ? ('down' as const) : ('up' as const) })) })),
+};
+
+function failover(name: string, a: string, b: string): BalancedRecord {
+  return { kind: 'balanced', name, policy: 'failover', ttl: 30, answers: 1, whenAllDown: 'all', targets: [{ kind: 'static', addresses: [a], weight: 1 }, { kind: 'static', addresses: [b], weight: 1 }] };
+}
+
+const zoneA = (fingerprint: string): ZoneConfig => ({ ...zoneOf('a.test', [failover('x.a.test', '192.0.2.1', '192.0.2.2'), failover('deep.er.a.test', '192.0.2.5', '192.0.2.6')]), fingerprint });
+const zoneB = (fingerprint: string, second = '192.0.2.4'): ZoneConfig => ({ ...zoneOf('b.test', [failover('y.b.test', '192.0.2.3', second)]), fingerprint });
+
+/** The A record a name answers, from the table's wire template (the last 4 octets of a one-answer response). */
+function answerOf(builder: AnswerTableBuilder, name: string): string {
+  const table = builder.refresh([]);
+  const template = table.name(nameToKey(name))!.types.get(1)!.templates[0]!;
+  return [...template.subarray(template.length - 4)].join('.');
+}
+
+describe('AnswerTableBuilder with reuseUnchangedZones', () => {
+  it('keeps unchanged zones as they are, including what was refreshed in place, and rebuilds changed ones', () => {
+    down.clear();
+    const builder = new AnswerTableBuilder(targets, { reuseUnchangedZones: true });
+    builder.build([zoneA('a1'), zoneB('b1')]);
+    down.add('192.0.2.1');
+    builder.refresh([{ zone: 'a.test', name: 'x.a.test' }]);
+    assert.equal(answerOf(builder, 'x.a.test'), '192.0.2.2');
+    const entryBefore = builder.refresh([]).name(nameToKey('x.a.test'));
+    const entOfA = builder.refresh([]).name(nameToKey('er.a.test'));
+    assert.ok(entOfA !== undefined, 'the empty non-terminal has an entry');
+
+    const table = builder.build([zoneA('a1'), zoneB('b2', '192.0.2.9')]);
+    assert.equal(table.name(nameToKey('x.a.test')), entryBefore, 'zone a was reused, not encoded again');
+    assert.equal(table.name(nameToKey('er.a.test')), entOfA, 'its empty non-terminal too');
+    assert.equal(answerOf(builder, 'x.a.test'), '192.0.2.2');
+    // Zone b changed: rebuilt, and later refreshes reach it.
+    down.add('192.0.2.3');
+    builder.refresh([{ zone: 'b.test', name: 'y.b.test' }]);
+    assert.equal(answerOf(builder, 'y.b.test'), '192.0.2.9');
+    // The reused zone still refreshes in place.
+    down.delete('192.0.2.1');
+    builder.refresh([{ zone: 'a.test', name: 'x.a.test' }]);
+    assert.equal(answerOf(builder, 'x.a.test'), '192.0.2.1');
+  });
+
+  it('encodes everything again without the option, or without fingerprints', () => {
+    for (const [options, fingerprint] of [[{}, 'a1'], [{ reuseUnchangedZones: true }, undefined]] as const) {
+      const builder = new AnswerTableBuilder(targets, options);
+      const zone = fingerprint === undefined ? zoneOf('a.test', [failover('x.a.test', '192.0.2.1', '192.0.2.2')]) : zoneA(fingerprint);
+      const first = builder.build([zone]).name(nameToKey('x.a.test'));
+      const second = builder.build([zone]).name(nameToKey('x.a.test'));
+      assert.notEqual(first, second);
+    }
+  });
+
+  it('drops a zone that is gone', () => {
+    const builder = new AnswerTableBuilder(targets, { reuseUnchangedZones: true });
+    builder.build([zoneA('a1'), zoneB('b1')]);
+    const table = builder.build([zoneA('a1')]);
+    assert.equal(table.name(nameToKey('y.b.test')), undefined);
+    assert.equal(table.zoneFor(nameToKey('y.b.test')), undefined);
+  });
+});
