@@ -37,7 +37,8 @@ interface NameData {
 }
 
 interface ZoneState {
-  readonly config: ZoneConfig;
+  /** Replaced by an in-place update (see #updateSteps). */
+  config: ZoneConfig;
   readonly entry: ZoneEntry;
   readonly data: Map<string, NameData>;
   readonly balanced: Map<string, BalancedRecord>;
@@ -94,17 +95,24 @@ export class AnswerTableBuilder {
     const names = new Map<string, NameEntry>();
     for (const zone of zones) {
       const previous = this.#zones.get(zone.zone);
-      if (this.#reuseUnchangedZones && previous !== undefined && zone.fingerprint !== undefined && previous.config.fingerprint === zone.fingerprint) {
-        states.set(zone.zone, previous);
-        zoneEntries.set(nameToKey(zone.zone), previous.entry);
-        let count = 0;
-        for (const name of previous.data.keys()) {
-          const key = nameToKey(name);
-          const entry = this.#table.name(key);
-          if (entry !== undefined) names.set(key, entry);
-          if (++count % 1024 === 0) yield;
+      if (this.#reuseUnchangedZones && previous !== undefined && zone.fingerprint !== undefined && previous.config.fingerprint !== undefined) {
+        // Unchanged: keep every entry. Only balanced records changed: keep the rest, encode those again.
+        const changed = previous.config.fingerprint === zone.fingerprint ? [] : yield* balancedChanges(previous.config, zone);
+        if (changed !== undefined) {
+          states.set(zone.zone, previous);
+          zoneEntries.set(nameToKey(zone.zone), previous.entry);
+          let count = 0;
+          for (const name of previous.data.keys()) {
+            const key = nameToKey(name);
+            const entry = this.#table.name(key);
+            if (entry !== undefined) names.set(key, entry);
+            if (++count % 1024 === 0) yield;
+          }
+          if (previous.config.fingerprint !== zone.fingerprint) {
+            for (const [key, entry] of this.#updateZone(previous, zone, changed)) names.set(key, entry);
+          }
+          continue;
         }
-        continue;
       }
       const state: ZoneState = {
         config: zone,
@@ -125,6 +133,31 @@ export class AnswerTableBuilder {
     this.#zones = states;
     this.#table = new AnswerTable(zoneEntries, names);
     return this.#table;
+  }
+
+  /**
+   * Brings a zone's state up to a new config that differs only in `changed` balanced records (and the serial,
+   * and maintenance windows): their answers, the apex (its SOA carries the serial), the CNAME owners (their
+   * negative chase answers carry the SOA) and whatever chases into the changed records are encoded again.
+   * Returns the new entries; the zone entry's serial and SOA are updated in place, as negative answers read them
+   * per query.
+   */
+  #updateZone(state: ZoneState, zone: ZoneConfig, changed: readonly string[]): Map<string, NameEntry> {
+    state.config = zone;
+    Object.assign(state.entry as { serial: number; soaTail: Buffer }, { serial: zone.soa.serial, soaTail: encodeSoaTail(zone.soa, negativeTtl(zone)) });
+    state.data.get(zone.zone)?.types.set(RRType.SOA, single([{ name: zone.zone, type: RRType.SOA, ttl: zone.ttl, soa: zone.soa }]));
+    const again = new Set<string>([zone.zone]);
+    for (const name of changed) {
+      const record = zone.records.find((r): r is BalancedRecord => r.kind === 'balanced' && r.name === name)!;
+      state.balanced.set(name, record);
+      state.data.set(name, { types: balancedTypes(zone, record, this.#targets) });
+      again.add(name);
+      for (const owner of state.dependents.get(name) ?? []) again.add(owner);
+    }
+    for (const [name, data] of state.data) if (data.cname !== undefined) again.add(name);
+    const updates = new Map<string, NameEntry>();
+    for (const name of again) updates.set(nameToKey(name), encodeName(state, name));
+    return updates;
   }
 
   /** The zone names by id (index 0 is the empty name, for queries outside every zone). */
@@ -168,6 +201,28 @@ export function buildAnswerTable(zones: readonly ZoneConfig[], targets: TargetSo
 
 function negativeTtl(zone: ZoneConfig): number {
   return Math.min(zone.ttl, zone.soa.minimum);
+}
+
+/**
+ * The names of the balanced records that differ between two configs of a zone, when nothing else does but the
+ * serial and the maintenance windows (which change no answer); undefined when anything else changed.
+ */
+function* balancedChanges(before: ZoneConfig, after: ZoneConfig): Generator<void, string[] | undefined> {
+  const { serial: _s1, ...soaBefore } = before.soa;
+  const { serial: _s2, ...soaAfter } = after.soa;
+  if (before.zone !== after.zone || before.ttl !== after.ttl || before.records.length !== after.records.length) return undefined;
+  if (JSON.stringify(soaBefore) !== JSON.stringify(soaAfter) || JSON.stringify(before.nameservers) !== JSON.stringify(after.nameservers)) return undefined;
+  const changed: string[] = [];
+  for (let i = 0; i < after.records.length; i++) {
+    if (i % 256 === 255) yield;
+    const a = before.records[i]!;
+    const b = after.records[i]!;
+    if (a.name !== b.name || a.kind !== b.kind) return undefined;
+    if (JSON.stringify(a) === JSON.stringify(b)) continue;
+    if (b.kind !== 'balanced') return undefined;
+    changed.push(b.name);
+  }
+  return changed;
 }
 
 function zoneEntry(zone: ZoneConfig, id: number): ZoneEntry {

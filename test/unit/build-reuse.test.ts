@@ -72,4 +72,43 @@ describe('AnswerTableBuilder with reuseUnchangedZones', () => {
     assert.equal(table.name(nameToKey('y.b.test')), undefined);
     assert.equal(table.zoneFor(nameToKey('y.b.test')), undefined);
   });
+
+  it('encodes again only the balanced records that changed, the apex and the CNAME owners; the serial follows', () => {
+    down.clear();
+    const builder = new AnswerTableBuilder(targets, { reuseUnchangedZones: true });
+    const cname = { kind: 'cname' as const, name: 'alias.a.test', ttl: 30, target: 'x.a.test' };
+    const v1: ZoneConfig = { ...zoneOf('a.test', [failover('x.a.test', '192.0.2.1', '192.0.2.2'), failover('z.a.test', '192.0.2.7', '192.0.2.8'), cname]), fingerprint: 'v1' };
+    const first = builder.build([v1]);
+    const z = first.name(nameToKey('z.a.test'));
+    const v2: ZoneConfig = {
+      ...zoneOf('a.test', [failover('x.a.test', '192.0.2.11', '192.0.2.2'), failover('z.a.test', '192.0.2.7', '192.0.2.8'), cname]),
+      soa: { ...v1.soa, serial: 2 },
+      fingerprint: 'v2',
+    };
+    const second = builder.build([v2]);
+    assert.equal(second.name(nameToKey('z.a.test')), z, 'an unchanged record keeps its entry');
+    assert.equal(answerOf(builder, 'x.a.test'), '192.0.2.11');
+    // The CNAME owner chases into the changed record.
+    const chased = second.name(nameToKey('alias.a.test'))!.types.get(1)!.templates[0]!;
+    assert.deepEqual([...chased.subarray(chased.length - 4)], [192, 0, 2, 11]);
+    // The serial changed everywhere it appears: the zone entry (negative answers) and the apex SOA.
+    assert.equal(second.zoneFor(nameToKey('x.a.test'))!.serial, 2);
+    const apexSoa = second.name(nameToKey('a.test'))!.types.get(6)!.templates[0]!;
+    assert.ok(apexSoa.includes(Buffer.from([0, 0, 0, 2, 0, 0, 0x0e, 0x10])), 'serial 2 then refresh 3600 in the apex SOA');
+    // Later health changes still reach the updated record.
+    down.add('192.0.2.11');
+    builder.refresh([{ zone: 'a.test', name: 'x.a.test' }]);
+    assert.equal(answerOf(builder, 'x.a.test'), '192.0.2.2');
+  });
+
+  it('encodes the whole zone again when anything but balanced records changed', () => {
+    const builder = new AnswerTableBuilder(targets, { reuseUnchangedZones: true });
+    const records = [failover('x.a.test', '192.0.2.1', '192.0.2.2'), { kind: 'static' as const, name: 's.a.test', ttl: 30, a: ['192.0.2.40'], aaaa: [], txt: [] }];
+    const x = builder.build([{ ...zoneOf('a.test', records), fingerprint: 'v1' }]).name(nameToKey('x.a.test'));
+    const changedStatic = [records[0]!, { ...records[1]!, a: ['192.0.2.41'] }];
+    const table = builder.build([{ ...zoneOf('a.test', changedStatic), fingerprint: 'v2' }]);
+    assert.notEqual(table.name(nameToKey('x.a.test')), x);
+    const s41 = table.name(nameToKey('s.a.test'))!.types.get(1)!.templates[0]!;
+    assert.deepEqual([...s41.subarray(s41.length - 4)], [192, 0, 2, 41]);
+  });
 });
