@@ -142,37 +142,8 @@ describe('zone hot reload through a git-sync style symlink', () => {
   });
 });
 
-describe('zone directory gone', () => {
-  let zones: ZoneDir;
-  let server: ServerProcess;
-  before(async () => {
-    zones = await makeZoneDir();
-    server = await startServerProcess({ zonesDir: zones.dir });
-  });
-  after(async () => {
-    await server?.stop();
-    await zones?.remove();
-  });
-
-  it('keeps serving the last good configuration, and says so in logs, /status and metrics', async () => {
-    const admin = `http://127.0.0.1:${server.adminPort}`;
-    const seen = server.logs.length;
-    await rm(zones.dir, { recursive: true, force: true });
-    server.child.kill('SIGHUP');
-    const line = await server.waitForLog((l) => server.logs.indexOf(l) >= seen && l.msg.startsWith('zone policy invalid'));
-    assert.equal(line.level, 'error');
-    assert.match(String(line.issue), /ENOENT|no such file|cannot read/i);
-    const answer = await dig({ server: server.host, port: server.port, name: 'shop.gslb.example.test' });
-    assert.deepEqual(answer.answer, ['shop.gslb.example.test. 15 IN A 192.0.2.30']);
-    const status = (await (await fetch(`${admin}/status`)).json()) as { lastReload: { ok: boolean; issues: string[] } };
-    assert.equal(status.lastReload.ok, false);
-    const metrics = await (await fetch(`${admin}/metrics`)).text();
-    assert.ok(Number(/^meridian_zone_reloads_total\{result="invalid"\} (\S+)$/m.exec(metrics)?.[1]) >= 1, 'the invalid reload is counted');
-    assert.equal((await fetch(`${admin}/healthz`)).status, 200);
-  });
-});
-
-describe('a reload that changes nothing', () => {
+// One server for both: the unchanged reload first, since the second test removes the zone directory.
+describe('reloads of the same files, then of a directory that is gone', () => {
   let zones: ZoneDir;
   let server: ServerProcess;
   before(async () => {
@@ -198,5 +169,22 @@ describe('a reload that changes nothing', () => {
       await server.waitForLog((l) => server.logs.indexOf(l) >= seen && l.msg === 'zones reloaded, unchanged');
     }
     assert.deepEqual(await Promise.all(names.map((n) => ask(n))), before_);
+  });
+
+  it('keeps serving the last good configuration, and says so in logs, /status and metrics', async () => {
+    const admin = `http://127.0.0.1:${server.adminPort}`;
+    const seen = server.logs.length;
+    await rm(zones.dir, { recursive: true, force: true });
+    server.child.kill('SIGHUP');
+    const line = await server.waitForLog((l) => server.logs.indexOf(l) >= seen && l.msg.startsWith('zone policy invalid'));
+    assert.equal(line.level, 'error');
+    assert.match(String(line.issue), /ENOENT|no such file|cannot read/i);
+    const answer = await dig({ server: server.host, port: server.port, name: 'shop.gslb.example.test' });
+    assert.deepEqual(answer.answer, ['shop.gslb.example.test. 15 IN A 192.0.2.30']);
+    const status = (await (await fetch(`${admin}/status`)).json()) as { lastReload: { ok: boolean; issues: string[] } };
+    assert.equal(status.lastReload.ok, false);
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
+    assert.ok(Number(/^meridian_zone_reloads_total\{result="invalid"\} (\S+)$/m.exec(metrics)?.[1]) >= 1, 'the invalid reload is counted');
+    assert.equal((await fetch(`${admin}/healthz`)).status, 200);
   });
 });
