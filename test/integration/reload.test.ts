@@ -160,15 +160,17 @@ describe('reloads of the same files, then of a directory that is gone', () => {
       const r = await dig({ server: server.host, port: server.port, name, type });
       return `${r.status} ${r.answer.join(' | ')}`;
     };
-    const names = ['shop.gslb.example.test', 'app.gslb.example.test', 'api.eu.gslb.example.test', 'eu.gslb.example.test', 'nope.gslb.example.test', 'gslb.example.test'];
-    const before_ = await Promise.all(names.map((n) => ask(n)));
+    // Not app (or www, its alias): a weighted record draws its answer per query, so two asks may differ anyway.
+    const names = ['shop.gslb.example.test', 'info.gslb.example.test', 'api.eu.gslb.example.test', 'eu.gslb.example.test', 'nope.gslb.example.test', 'gslb.example.test'];
+    const askAll = () => Promise.all(names.map((n) => ask(n, n.startsWith('info.') ? 'TXT' : 'A')));
+    const before_ = await askAll();
     assert.match(before_[3]!, /^NOERROR $/, 'eu.gslb.example.test is an empty non-terminal: NODATA');
     for (let i = 0; i < 2; i++) {
       const seen = server.logs.length;
       server.child.kill('SIGHUP');
       await server.waitForLog((l) => server.logs.indexOf(l) >= seen && l.msg === 'zones reloaded, unchanged');
     }
-    assert.deepEqual(await Promise.all(names.map((n) => ask(n))), before_);
+    assert.deepEqual(await askAll(), before_);
   });
 
   it('keeps serving the last good configuration, and says so in logs, /status and metrics', async () => {
