@@ -29,6 +29,20 @@ export interface ProbeJob {
   deliver(result: ObservedResult): void;
 }
 
+/**
+ * What the health monitor needs of a scheduler. ProbeScheduler runs probes in this thread; the probe thread's
+ * scheduler (probe-thread.ts) runs them in a worker thread with its own heap.
+ */
+export interface ProbeSchedulerPort {
+  add(job: ProbeJob, immediate?: boolean): void;
+  remove(key: string): void;
+  runSoon(key: string): void;
+  /** The job's intervals or changing() may have changed: its next run is planned again with the new values. */
+  jobChanged(key: string): void;
+  start(): void;
+  stop(): void;
+}
+
 /** A source of periodic ticks: node-cron in production, a manual trigger in tests. */
 export interface Ticker {
   start(onTick: () => void): { stop(): void };
@@ -60,9 +74,13 @@ interface Entry {
   queued: boolean;
   removed: boolean;
   runs: number;
+  /** The planned time of the last run, when it finished, and the random draw that scatters run 2. */
+  lastPlanned: number;
+  lastAt: number;
+  scatter: number;
 }
 
-export class ProbeScheduler {
+export class ProbeScheduler implements ProbeSchedulerPort {
   readonly #prober: Prober;
   readonly #clock: Clock;
   readonly #ticker: Ticker;
@@ -119,7 +137,7 @@ export class ProbeScheduler {
   add(job: ProbeJob, immediate = false): void {
     if (this.#entries.has(job.spec.key)) return;
     const spread = immediate ? 0 : Math.min(job.intervalMs(), Math.max(INITIAL_SPREAD_MS, (this.#entries.size / INITIAL_RATE_PER_SECOND) * 1000));
-    const entry: Entry = { job, planned: this.#clock.now() + this.#random() * spread, timer: undefined, running: false, queued: false, removed: false, runs: 0 };
+    const entry: Entry = { job, planned: this.#clock.now() + this.#random() * spread, timer: undefined, running: false, queued: false, removed: false, runs: 0, lastPlanned: 0, lastAt: 0, scatter: 0 };
     this.#entries.set(job.spec.key, entry);
     this.#arm(entry);
   }
@@ -130,6 +148,21 @@ export class ProbeScheduler {
     if (entry === undefined || entry.running || entry.queued) return;
     this.#disarm(entry);
     entry.planned = this.#clock.now();
+    this.#arm(entry);
+  }
+
+  /**
+   * Plans the next run again from the last one, with the job's current intervals and changing(). A job that
+   * has not run yet, or is running or queued, is left alone: its next plan reads them anyway.
+   */
+  jobChanged(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.runs === 0 || entry.running || entry.queued) return;
+    // A plan already in the past runs now, once: the runs it missed are not made up.
+    const planned = Math.max(this.#nextRun(entry), this.#clock.now());
+    if (planned === entry.planned) return;
+    this.#disarm(entry);
+    entry.planned = planned;
     this.#arm(entry);
   }
 
@@ -188,7 +221,10 @@ export class ProbeScheduler {
     if (!entry.removed) {
       entry.job.deliver(result);
       entry.runs++;
-      entry.planned = this.#nextRun(entry, result.at);
+      entry.lastPlanned = entry.planned;
+      entry.lastAt = result.at;
+      if (entry.runs === 1) entry.scatter = this.#random();
+      entry.planned = this.#nextRun(entry);
       this.#arm(entry);
     }
     while (this.#running < this.#maxConcurrent && this.#queue.length > 0) {
@@ -200,13 +236,15 @@ export class ProbeScheduler {
     if (this.#clock.now() - this.#lastArmed > CATCH_UP_AFTER_MS) this.#armDue();
   }
 
-  #nextRun(entry: Entry, now: number): number {
+  /** When to run next, from the last run: a pure function of the entry, so jobChanged can plan it again. */
+  #nextRun(entry: Entry): number {
     const job = entry.job;
-    if (job.changing()) return now + job.fastIntervalMs();
+    const finished = entry.lastAt;
+    if (job.changing()) return finished + job.fastIntervalMs();
     const interval = job.intervalMs();
     // The second run scatters phases (see the header comment); later ones keep exact intervals.
-    if (entry.runs === 1) return now + interval * (0.5 + this.#random());
-    const next = entry.planned + interval;
-    return next > now ? next : now;
+    if (entry.runs === 1) return finished + interval * (0.5 + entry.scatter);
+    const next = entry.lastPlanned + interval;
+    return next > finished ? next : finished;
   }
 }

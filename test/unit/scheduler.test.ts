@@ -162,4 +162,47 @@ describe('probe scheduler', () => {
     await advance(1);
     assert.equal(prober.calls.length, count + 1);
   });
+  // The probe thread's jobs hear changing() and the intervals only after a result has been delivered to the
+  // main thread and its answer has come back; jobChanged then plans the next run again from the last one.
+  it('plans the next run again when a job changes after its result was delivered', async () => {
+    const { prober, scheduler, advance } = setup();
+    const job = new Job('192.0.2.1', 5000);
+    let afterResult: (() => void) | undefined;
+    job.deliver = (result) => {
+      job.results.push(result);
+      const react = afterResult;
+      afterResult = undefined;
+      // Later than the scheduler's own planning, as an answer from another thread would be.
+      if (react !== undefined) queueMicrotask(react);
+    };
+    scheduler.add(job);
+    await advance(12_000);
+    const before = prober.callsTo('192.0.2.1').length;
+    afterResult = () => {
+      job.isChanging = true;
+      scheduler.jobChanged(job.spec.key);
+      afterResult = () => {
+        job.isChanging = false;
+        scheduler.jobChanged(job.spec.key);
+      };
+    };
+    await advance(12_000);
+    const g = gaps(prober.callsTo('192.0.2.1').slice(before - 1));
+    // Without jobChanged the runs would keep the plan made with the stale flag: 5000 then 1000.
+    assert.deepEqual(g.slice(0, 3), [5000, 1000, 5000]);
+  });
+
+  it('plans the next run with a new interval when told (a reload shortened it)', async () => {
+    const { prober, scheduler, advance } = setup();
+    const job = new Job('192.0.2.1', 30_000);
+    scheduler.add(job);
+    await advance(70_000);
+    const last = prober.callsTo('192.0.2.1').at(-1)!;
+    job.interval = 2000;
+    scheduler.jobChanged(job.spec.key);
+    await advance(10_000);
+    const after = prober.callsTo('192.0.2.1').filter((at) => at > last);
+    assert.ok(after.length >= 4, `runs after the change: ${after.map((at) => at - last)}`);
+    assert.deepEqual(gaps([last, ...after]).slice(1), after.slice(1).map(() => 2000));
+  });
 });
