@@ -17,7 +17,8 @@ import { Errors } from './errors.js';
 import { cronTicker, nodeCronPort } from './health/cron-ticker.js';
 import { desiredProbes, desiredProbeSteps, healthAnnotatedTargets, HealthMonitor, type AddressRef, type HealthObserver } from './health/monitor.js';
 import { createProber } from './health/probe.js';
-import { ProbeScheduler, type Ticker } from './health/scheduler.js';
+import { ProbeScheduler, type ProbeSchedulerPort, type Ticker } from './health/scheduler.js';
+import { ThreadedProbeScheduler } from './health/probe-thread.js';
 import type { Health, ObservedResult } from './health/state.js';
 import { systemClock, type Clock, type Prober } from './health/types.js';
 import { startAdminServer, type AdminServer } from './observability/admin.js';
@@ -195,18 +196,20 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     logger.debug('answers rebuilt after a health change', { records: pendingRefresh.size, rebuildMs: Math.round(seconds * 1e6) / 1e3 });
     pendingRefresh.clear();
   };
-  const scheduler = new ProbeScheduler({
-    prober: options.prober ?? createProber(),
-    clock,
-    ticker: options.ticker ?? cronTicker(logger),
-    ...(options.maxConcurrentProbes === undefined ? {} : { maxConcurrent: options.maxConcurrentProbes }),
-    onLateness: (ms) => metrics.probeLateness.observe(ms / 1000),
-  });
+  const onLateness = (ms: number) => metrics.probeLateness.observe(ms / 1000);
+  const maxConcurrent = options.maxConcurrentProbes === undefined ? {} : { maxConcurrent: options.maxConcurrentProbes };
+  // Real probes run in a thread of their own (health/probe-thread.ts), so that their garbage collections never
+  // pause queries. An injected prober, clock or ticker (tests) runs in this thread, where the test can drive it.
+  const injected = options.prober !== undefined || options.clock !== undefined || options.ticker !== undefined;
+  const scheduler: ProbeSchedulerPort = !injected
+    ? new ThreadedProbeScheduler({ logger, onLateness, ...maxConcurrent })
+    : new ProbeScheduler({ prober: options.prober ?? createProber(), clock, ticker: options.ticker ?? cronTicker(logger), onLateness, ...maxConcurrent });
   const history = new HealthHistory(clock);
   const drains = new DrainSet(options.stateFile);
   try {
     await drains.load();
   } catch (error) {
+    scheduler.stop();
     throw Errors.stateFile([options.stateFile ?? '', (error as Error).message]);
   }
   metrics.observeDrains(() => drains.list());
@@ -317,7 +320,10 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
 
   const knownClusters = new Set(watchers.keys());
   const initial = await loadZoneDirectoryOffThread(options.zonesDir, { knownClusters });
-  if (!initial.ok) throw Errors.zonesInvalid([initial.issues.length, initial.issues.map(formatZoneIssue).join('\n')]);
+  if (!initial.ok) {
+    scheduler.stop();
+    throw Errors.zonesInvalid([initial.issues.length, initial.issues.map(formatZoneIssue).join('\n')]);
+  }
   let zones = initial.zones;
   const buildMs = await apply(zones, true);
   metrics.zoneReloads.inc({ result: 'ok' });
@@ -466,6 +472,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       });
     }
   } catch (error) {
+    scheduler.stop();
     await dns?.close();
     await pool?.stop();
     throw error;

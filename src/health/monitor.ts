@@ -8,7 +8,7 @@ import type { RecordRef, TargetSource } from '../answers/build.js';
 import type { AddressHealth, ResolvedTarget } from '../answers/select.js';
 import type { EndpointSource } from '../discovery/static.js';
 import type { BalancedRecord, CheckConfig, ZoneConfig } from '../zone/model.js';
-import type { ProbeJob, ProbeScheduler } from './scheduler.js';
+import type { ProbeJob, ProbeSchedulerPort } from './scheduler.js';
 import { applyProbeResult, initialHealthState, isChanging, type Health, type HealthState, type ObservedResult, type RiseFall } from './state.js';
 import { checkFingerprint, type Clock, type ProbeSpec } from './types.js';
 import { runAtOnce } from '../slices.js';
@@ -150,7 +150,7 @@ class SharedProbe implements ProbeJob {
 }
 
 export interface HealthMonitorOptions {
-  readonly scheduler: ProbeScheduler;
+  readonly scheduler: ProbeSchedulerPort;
   readonly clock: Clock;
   readonly observer?: HealthObserver;
   /** Records whose answers may have changed: a target went down or came back. */
@@ -158,7 +158,7 @@ export interface HealthMonitorOptions {
 }
 
 export class HealthMonitor implements HealthView {
-  readonly #scheduler: ProbeScheduler;
+  readonly #scheduler: ProbeSchedulerPort;
   readonly #clock: Clock;
   readonly #observer: HealthObserver | undefined;
   readonly #onChange: (records: readonly RecordRef[]) => void;
@@ -200,7 +200,9 @@ export class HealthMonitor implements HealthView {
       const existing = this.#subscriptions.get(id);
       if (existing !== undefined) {
         // Same probe; rise/fall or intervals may have changed.
+        const before = existing.desired;
         (existing as { desired: DesiredProbe }).desired = d;
+        if (before.intervalMs !== d.intervalMs || before.fastIntervalMs !== d.fastIntervalMs) this.#scheduler.jobChanged(d.spec.key);
         continue;
       }
       this.#subscribe(id, d, !initial);
@@ -247,6 +249,7 @@ export class HealthMonitor implements HealthView {
     } else {
       probe.subscriptions.push(subscription);
       if (pendingUntilProbed) this.#scheduler.runSoon(desired.spec.key);
+      else this.#scheduler.jobChanged(desired.spec.key); // its intervals may be shorter
     }
   }
 
@@ -261,6 +264,8 @@ export class HealthMonitor implements HealthView {
     if (probe.subscriptions.length === 0) {
       this.#probes.delete(key);
       this.#scheduler.remove(key);
+    } else {
+      this.#scheduler.jobChanged(key); // the subscription that set the shortest interval may be gone
     }
   }
 
