@@ -334,7 +334,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   let running: Promise<ReloadOutcome> | undefined;
   let again = false;
   const reloadOnce = async (reason: string): Promise<ReloadOutcome> => {
-    const result = await loadZoneDirectoryOffThread(options.zonesDir, { knownClusters });
+    const result = await loadZoneDirectoryOffThread(options.zonesDir, { knownClusters }, zones);
     if (!result.ok) {
       const issues = result.issues.map(formatZoneIssue);
       for (const issue of issues) logger.error('zone policy invalid; keeping the last good configuration', { issue });

@@ -23,6 +23,8 @@ export interface AddressRef {
 }
 
 export interface DesiredProbe {
+  /** refId(ref): the subscription's key, computed once. */
+  readonly id: string;
   readonly ref: AddressRef;
   readonly spec: ProbeSpec;
   readonly riseFall: RiseFall;
@@ -59,6 +61,24 @@ export function desiredProbes(zones: readonly ZoneConfig[], endpoints: EndpointS
   return runAtOnce(desiredProbeSteps(zones, endpoints));
 }
 
+/**
+ * The desired probes of each record, kept for as long as the record object lives: a reload keeps unchanged
+ * records as the same objects (see load-thread.ts), so their probes are not made again while their addresses
+ * stay the same. With 20,000 addresses, making them again would be tens of megabytes of garbage per reload.
+ */
+const desiredByRecord = new WeakMap<BalancedRecord, { readonly zone: string; readonly addresses: ReadonlyArray<readonly string[]>; readonly desired: readonly DesiredProbe[] }>();
+
+function sameAddresses(a: ReadonlyArray<readonly string[]>, b: ReadonlyArray<readonly string[]>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.length !== y.length) return false;
+    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+  }
+  return true;
+}
+
 /** desiredProbes as small steps (every 256 records), for runInSlices. */
 export function* desiredProbeSteps(zones: readonly ZoneConfig[], endpoints: EndpointSource): Generator<void, DesiredProbe[]> {
   const desired: DesiredProbe[] = [];
@@ -67,19 +87,23 @@ export function* desiredProbeSteps(zones: readonly ZoneConfig[], endpoints: Endp
     for (const record of zone.records) {
       if (++count % 256 === 0) yield;
       if (record.kind !== 'balanced' || record.check === undefined || record.check.protocol === 'none') continue;
+      const addresses = endpoints.addresses(zone, record);
+      const cached = desiredByRecord.get(record);
+      if (cached !== undefined && cached.zone === zone.zone && sameAddresses(cached.addresses, addresses)) {
+        for (const d of cached.desired) desired.push(d);
+        continue;
+      }
       const check = record.check;
       const riseFall = { rise: check.rise, fall: check.fall };
-      endpoints.addresses(zone, record).forEach((addresses, target) => {
-        for (const address of addresses) {
-          desired.push({
-            ref: { zone: zone.zone, record: record.name, target, address },
-            spec: probeSpec(check, address),
-            riseFall,
-            intervalMs: check.intervalMs,
-            fastIntervalMs: check.fastIntervalMs,
-          });
+      const made: DesiredProbe[] = [];
+      addresses.forEach((targetAddresses, target) => {
+        for (const address of targetAddresses) {
+          const ref = { zone: zone.zone, record: record.name, target, address };
+          made.push({ id: refId(ref), ref, spec: probeSpec(check, address), riseFall, intervalMs: check.intervalMs, fastIntervalMs: check.fastIntervalMs });
         }
       });
+      desiredByRecord.set(record, { zone: zone.zone, addresses: addresses.map((a) => [...a]), desired: made });
+      for (const d of made) desired.push(d);
     }
   }
   return desired;
@@ -187,7 +211,7 @@ export class HealthMonitor implements HealthView {
     const wanted = new Map<string, DesiredProbe>();
     for (let i = 0; i < desired.length; i++) {
       if (i % 1024 === 1023) yield;
-      wanted.set(refId(desired[i]!.ref), desired[i]!);
+      wanted.set(desired[i]!.id, desired[i]!);
     }
     let count = 0;
     for (const [id, subscription] of this.#subscriptions) {
@@ -198,6 +222,7 @@ export class HealthMonitor implements HealthView {
     for (const [id, d] of wanted) {
       if (++count % 512 === 0) yield;
       const existing = this.#subscriptions.get(id);
+      if (existing?.desired === d) continue;
       if (existing !== undefined) {
         // Same probe; rise/fall or intervals may have changed.
         const before = existing.desired;

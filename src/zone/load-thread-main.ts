@@ -1,14 +1,19 @@
 // The worker thread of loadZoneDirectoryOffThread.
 //
+// Only what changed from the zones being served is posted (see load-thread.ts). Records are compared by a hash
+// of their JSON: the validator builds every record with its keys in one order, so equal records give equal JSON.
+//
 // A large result is posted in pieces (each zone without its records, then its records 500 at a time): the
 // receiving thread deserialises one message per event-loop turn, so no single turn holds up queries for the
 // tens of milliseconds that 10,000 records take to deserialise.
 
+import { createHash } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadZoneDirectory } from './load.js';
 import type { LoadMessage, LoadRequest } from './load-thread.js';
+import type { RecordConfig } from './model.js';
 
 const RECORDS_PER_MESSAGE = 500;
 
@@ -28,8 +33,19 @@ if (!result.ok) {
   post({ kind: 'invalid', issues: result.issues });
 } else {
   for (const zone of result.zones) {
-    post({ kind: 'zone', zone: { ...zone, records: [] } });
-    for (let i = 0; i < zone.records.length; i += RECORDS_PER_MESSAGE) post({ kind: 'records', records: zone.records.slice(i, i + RECORDS_PER_MESSAGE) });
+    const served = request.served?.[zone.zone];
+    if (served !== undefined && served.fingerprint === zone.fingerprint && served.file === zone.file) {
+      post({ kind: 'same', zone: zone.zone });
+      continue;
+    }
+    const prints = zone.records.map((record) => createHash('sha256').update(JSON.stringify(record)).digest('base64url').slice(0, 22));
+    const recordPrints = zone.records.map((record, i) => `${record.name} ${prints[i]}`).join('\n');
+    const servedPrints = new Set(served?.recordPrints.split('\n'));
+    post({ kind: 'zone', zone: { ...zone, records: [], recordPrints } });
+    for (let i = 0; i < zone.records.length; i += RECORDS_PER_MESSAGE) {
+      const records: Array<RecordConfig | string> = zone.records.slice(i, i + RECORDS_PER_MESSAGE).map((record, j) => (servedPrints.has(`${record.name} ${prints[i + j]}`) ? record.name : record));
+      post({ kind: 'records', records });
+    }
   }
   post({ kind: 'end' });
 }

@@ -141,6 +141,11 @@ export interface ZoneConfig {
    * zones, so a reload can keep the answers it already has; zones built by hand may leave it out.
    */
   readonly fingerprint?: string;
+  /**
+   * One `name print` line per record, where print is a hash of the normalised record: set by the loader
+   * thread, so that the next reload sends only the records that changed (see load-thread.ts).
+   */
+  readonly recordPrints?: string;
 }
 
 /** One problem found in a zone file, positioned for `file:line:column: message` output. */
