@@ -1,6 +1,7 @@
 // The composition root: the one place that wires adapters (files, sockets, probes, HTTP) to the pure core.
 // Data flows one way: zone files → endpoints → probes → health → answer table → query handler → listeners.
 
+import { access } from 'node:fs/promises';
 import { Registry } from 'prom-client';
 import { AnswerTableBuilder, type RecordRef, type TargetSource } from './answers/build.js';
 import type { ResolvedTarget } from './answers/select.js';
@@ -319,6 +320,10 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   metrics.observeClusters(() => clusterStatus().map((c) => ({ name: c.name, synced: c.synced, lastEventAt: c.lastEventAt })), clock);
 
   const knownClusters = new Set(watchers.keys());
+  // libuv's thread pool is started by the first thread that needs it, and threads inherit that thread's
+  // priority. Start it here: left to the zone loader (nice 19), every later file read and hostname lookup of the
+  // process would run at nice 19.
+  await access(options.zonesDir).catch(() => {});
   const initial = await loadZoneDirectoryOffThread(options.zonesDir, { knownClusters });
   if (!initial.ok) {
     scheduler.stop();

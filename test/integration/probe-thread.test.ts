@@ -9,7 +9,10 @@ import type { ProbeJob } from '../../src/health/scheduler.js';
 import type { ObservedResult } from '../../src/health/state.js';
 import type { ProbeSpec } from '../../src/health/types.js';
 import type { Logger, LogFields } from '../../src/observability/logger.js';
+import { readdirSync, readFileSync } from 'node:fs';
 import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';
+import { startServerProcess } from '../helpers/server-process.js';
+import { makeZoneDir } from '../helpers/zone-files.js';
 
 function httpSpec(address: string, port: number): ProbeSpec {
   return { key: `http ${address}:${port}`, protocol: 'http', address, port, host: 'shop.example.test', path: '/healthz', timeoutMs: 1000, expect: [[200, 399]], headers: {}, tls: { insecureSkipVerify: false } };
@@ -161,6 +164,36 @@ describe('probe thread', () => {
       );
     } finally {
       scheduler.stop();
+    }
+  });
+  // Threads inherit the priority of the thread that starts them: the probe thread must be the only one below
+  // normal priority once the zones are loaded (the loader thread, at nice 19, is gone by then).
+  it('runs in a served process at nice 5, with every other thread at normal priority', { skip: process.platform !== 'linux' }, async () => {
+    const zones = await makeZoneDir({
+      'gslb.example.test.yaml': `zone: gslb.example.test
+soa: { rname: hostmaster.example.test }
+nameservers: { ns1.gslb.example.test: [127.0.0.1] }
+records:
+  shop:
+    policy: failover
+    check: { protocol: http, port: ${up.port}, path: /healthz, interval: 1s, timeout: 500ms }
+    targets: [ { address: ${up.address} } ]
+`,
+    });
+    const server = await startServerProcess({ zonesDir: zones.dir });
+    try {
+      await server.waitForLog((l) => l.msg === 'target up (first probe)');
+      const pid = server.child.pid!;
+      const threads = readdirSync(`/proc/${pid}/task`).map((tid) => {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        // Field 19 is the nice value; the command name (field 2) may contain spaces, so count after its ')'.
+        return { name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(), nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) };
+      });
+      const reniced = threads.filter((t) => t.nice !== 0);
+      assert.deepEqual(reniced, [{ name: 'WorkerThread', nice: 5 }], JSON.stringify(threads));
+    } finally {
+      await server.stop();
+      await zones.remove();
     }
   });
 });
