@@ -53,7 +53,8 @@ export interface SubscriptionView {
 }
 
 function refId(ref: AddressRef): string {
-  return `${ref.zone}\n${ref.record}\n${ref.target}\n${ref.address}`;
+  // join makes one flat string; a template literal makes a tree of string pieces, kept per address.
+  return [ref.zone, ref.record, ref.target, ref.address].join('\n');
 }
 
 /** Every address that needs probing: each target address of each balanced record with a check. */
@@ -129,7 +130,7 @@ function probeSpec(check: CheckConfig, address: string): ProbeSpec {
     cached = { base, fingerprint: checkFingerprint(base) };
     probeBases.set(check, cached);
   }
-  return { ...cached.base, address, key: `${cached.fingerprint} ${address}` };
+  return { ...cached.base, address, key: [cached.fingerprint, address].join(' ') };
 }
 
 interface Subscription {

@@ -23,7 +23,8 @@ export interface Transition {
 
 
 function refKey(ref: AddressRef): string {
-  return `${ref.zone}\n${ref.record}\n${ref.target}\n${ref.address}`;
+  // join makes one flat string; a template literal makes a tree of string pieces, kept per address.
+  return [ref.zone, ref.record, ref.target, ref.address].join('\n');
 }
 
 export class HealthHistory implements HealthObserver {

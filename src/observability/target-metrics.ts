@@ -73,8 +73,8 @@ export class TargetMetrics {
 
   track(ref: AddressRef): void {
     if (this.#addresses.has(ref)) return;
-    const zoneRecord = `zone="${escape(ref.zone)}",record="${escape(ref.record)}"`;
-    const labels = `${zoneRecord},target="${ref.target}",address="${escape(ref.address)}"`;
+    const zoneRecord = [`zone="${escape(ref.zone)}"`, `record="${escape(ref.record)}"`].join(',');
+    const labels = [zoneRecord, `target="${ref.target}"`, `address="${escape(ref.address)}"`].join(',');
     const probeKey = this.#detail === 'address' ? labels : zoneRecord;
     let probe = this.#probes.get(probeKey);
     if (probe === undefined) {
