@@ -338,7 +338,10 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
 
   let running: Promise<ReloadOutcome> | undefined;
   let again = false;
+  /** When the running or last reload began reading the files (performance.now()). */
+  let lastReadStartedAt = -Infinity;
   const reloadOnce = async (reason: string): Promise<ReloadOutcome> => {
+    lastReadStartedAt = performance.now();
     const result = await loadZoneDirectoryOffThread(options.zonesDir, { knownClusters }, zones);
     if (!result.ok) {
       const issues = result.issues.map(formatZoneIssue);
@@ -355,8 +358,13 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     logger.info(changed ? 'zones reloaded' : 'zones reloaded, unchanged', { reason, serials: lastReload.serials, probes: monitor.probeCount, buildMs: round(ms) });
     return lastReload;
   };
-  // Reloads never overlap: a request during a reload runs once more after it, with the newest files.
-  const reload = (reason: string): Promise<ReloadOutcome> => {
+  // Reloads never overlap: a request during a reload runs once more after it, with the newest files. A file
+  // change whose events all came before a reload began reading (files written, then SIGHUP) is in that reload.
+  const reload = (reason: string, changedAt?: number): Promise<ReloadOutcome> => {
+    if (changedAt !== undefined && changedAt < lastReadStartedAt) {
+      logger.debug('zone files changed before the last reload read them; not reloading again', { reason });
+      return running ?? Promise.resolve(lastReload);
+    }
     if (running !== undefined) {
       again = true;
       return running;
@@ -485,7 +493,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   scheduler.start();
   for (const watcher of watchers.values()) watcher.start();
   if (options.watch ?? true) {
-    watcher = watchDirectory(options.zonesDir, () => void reload('file change'), logger);
+    watcher = watchDirectory(options.zonesDir, (lastEventAt) => void reload('file change', lastEventAt), logger);
   }
 
   return {

@@ -22,7 +22,11 @@ export interface WatchOptions {
   readonly relinkCheckMs?: number;
 }
 
-export function watchDirectory(dir: string, onChange: () => void, logger: Logger, options: WatchOptions = {}): DirectoryWatcher {
+/**
+ * Calls `onChange` once a burst of changes has settled, with when the burst's last event arrived
+ * (performance.now()): a reload that began reading the files after that has already seen every change in it.
+ */
+export function watchDirectory(dir: string, onChange: (lastEventAt: number) => void, logger: Logger, options: WatchOptions = {}): DirectoryWatcher {
   const debounceMs = options.debounceMs ?? 200;
   const retryMs = options.retryMs ?? 2000;
   const relinkCheckMs = options.relinkCheckMs ?? 2000;
@@ -33,13 +37,19 @@ export function watchDirectory(dir: string, onChange: () => void, logger: Logger
   let watched: string | undefined; // the real path the current watch is on
 
   const changed = () => {
+    const at = performance.now();
+    if (debounce === undefined) logger.debug('zone directory changed; reloading once it settles', { dir, debounceMs });
     clearTimeout(debounce);
-    debounce = setTimeout(onChange, debounceMs);
+    debounce = setTimeout(() => {
+      debounce = undefined;
+      onChange(at);
+    }, debounceMs);
   };
   const start = (afterFailure = false) => {
     if (closed) return;
     try {
       watcher = watch(dir, { persistent: false }, changed);
+      logger.debug('watching the zone directory', { dir });
       void realpath(dir).then((path) => (watched = path), () => (watched = undefined));
       // The directory may have changed while it could not be watched.
       if (afterFailure) changed();

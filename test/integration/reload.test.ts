@@ -190,3 +190,27 @@ describe('reloads of the same files, then of a directory that is gone', () => {
     assert.equal((await fetch(`${admin}/healthz`)).status, 200);
   });
 });
+
+describe('a file change and a SIGHUP for it', () => {
+  it('loads the change once: the watch sees that the SIGHUP reload already read it', async () => {
+    const zones = await makeZoneDir();
+    const server = await startServerProcess({ zonesDir: zones.dir });
+    try {
+      await server.waitForLog((l) => l.msg === 'watching the zone directory');
+      const seen = server.logs.length;
+      const since = (msg: string) => (l: LogLine) => server.logs.indexOf(l) >= seen && l.msg === msg;
+      await zones.write('gslb.example.test.yaml', TEST_ZONE_YAML.replace('192.0.2.30', '192.0.2.31'));
+      // The watch has seen the write before the signal is sent, as when a config reloader writes and signals.
+      await server.waitForLog(since('zone directory changed; reloading once it settles'));
+      server.child.kill('SIGHUP');
+      await server.waitForLog(since('zones reloaded'));
+      await server.waitForLog(since('zone files changed before the last reload read them; not reloading again'));
+      assert.deepEqual(server.logs.slice(seen).filter((l) => l.msg.startsWith('zones reloaded')).map((l) => l.msg), ['zones reloaded']);
+      const answer = await dig({ server: server.host, port: server.port, name: 'shop.gslb.example.test' });
+      assert.deepEqual(answer.answer, ['shop.gslb.example.test. 15 IN A 192.0.2.31']);
+    } finally {
+      await server.stop();
+      await zones.remove();
+    }
+  });
+});
