@@ -2,8 +2,9 @@
 //
 //   npm run bench -- --only scale        (or: node dist/test/bench/scale.js)
 //
-// Meridian runs as `meridian serve`, pinned to CPU 0. The probe targets are 20,000 distinct loopback addresses
-// (127.10.x.y) that all reach one TCP listener in this process, on CPU 1. Measured:
+// Meridian runs as `meridian serve`, every thread of it pinned to CPU 0 (the query thread, the probe thread, the
+// zone loader). The probe targets are 20,000 distinct loopback addresses (127.10.x.y) that all reach one TCP
+// listener in this process, which runs on CPU 1 with the thread that sends and times the queries. Measured:
 // - resident memory once every address has been probed and probing is steady;
 // - zone reload time (SIGHUP → "zones reloaded": read, validate and build 10,000 records);
 // - answer-table rebuild after one target flips (in-process, the same zone, AnswerTableBuilder.refresh);
@@ -74,6 +75,21 @@ function imageNodeOptions(): string {
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/**
+ * Pins every thread of `pid` to `cpus`. taskset -a fails when a thread ends while it walks them (a zone loader
+ * thread, say), so it tries again.
+ */
+function pinAllThreads(pid: number, cpus: string): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      execFileSync('taskset', ['-apc', cpus, String(pid)], { stdio: 'ignore' });
+      return;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+    }
+  }
 }
 
 /** utime + stime of a process, in seconds (from /proc/PID/stat; clock ticks are 100 Hz on Linux). */
@@ -168,7 +184,7 @@ export async function runScale(options: { durationSeconds?: number; log?: (messa
   const steadySeconds = Math.max(20, options.durationSeconds ?? 20);
   // This process (the probe targets' listener and the query thread) on CPU 1, away from the server on CPU 0.
   const affinity = /list: (\S+)/.exec(execFileSync('taskset', ['-pc', String(process.pid)], { encoding: 'utf8' }))?.[1] ?? '0-1';
-  execFileSync('taskset', ['-apc', '1', String(process.pid)], { stdio: 'ignore' });
+  pinAllThreads(process.pid, '1');
   // One listener for every probe target: connections to any 127.10.x.y arrive here, on CPU 1.
   const listener = net.createServer((socket) => socket.destroy());
   listener.maxConnections = 100_000;
@@ -189,7 +205,7 @@ export async function runScale(options: { durationSeconds?: number; log?: (messa
   });
   try {
     // The server and its workers on CPU 0, as in the throughput runs.
-    for (const pid of [server.child.pid!, ...childPids(server.child.pid!)]) execFileSync('taskset', ['-apc', '0', String(pid)]);
+    for (const pid of [server.child.pid!, ...childPids(server.child.pid!)]) pinAllThreads(pid, '0');
     log(`scale: ${RECORDS} records, ${2 * RECORDS} addresses loaded; waiting for the first probe round`);
     const admin = `http://127.0.0.1:${server.adminPort}`;
     const readyStart = performance.now();
@@ -285,7 +301,7 @@ export async function runScale(options: { durationSeconds?: number; log?: (messa
     await server.stop();
     listener.close();
     await zones.remove();
-    execFileSync('taskset', ['-apc', affinity, String(process.pid)], { stdio: 'ignore' });
+    pinAllThreads(process.pid, affinity);
   }
 }
 
