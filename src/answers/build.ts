@@ -88,9 +88,21 @@ export class AnswerTableBuilder {
     return runInSlices(this.#buildSteps(zones), sliceMs);
   }
 
-  /** The build as a sequence of small steps (a zone's data, then every 64 names); swaps the table at the end. */
+  /** The build as a sequence of small steps (a zone's data, then every 64 names); the table changes at the end. */
   *#buildSteps(zones: readonly ZoneConfig[]): Generator<void, AnswerTable> {
+    const inPlace = yield* this.#inPlaceChanges(zones);
+    if (inPlace !== undefined) {
+      // The same zones, at most a few balanced records changed: replace their entries in the current table, in
+      // one synchronous step, instead of copying an index of every name into a new one.
+      const updates = new Map<string, NameEntry>();
+      const commits: Array<() => void> = [];
+      for (const [state, zone, changed] of inPlace) commits.push(yield* this.#updateZoneSteps(state, zone, changed, updates));
+      for (const commit of commits) commit();
+      this.#table.replaceEntries(updates);
+      return this.#table;
+    }
     const states = new Map<string, ZoneState>();
+    const commits: Array<() => void> = [];
     const zoneEntries = new Map<string, ZoneEntry>();
     const names = new Map<string, NameEntry>();
     for (const zone of zones) {
@@ -109,7 +121,7 @@ export class AnswerTableBuilder {
             if (++count % 1024 === 0) yield;
           }
           if (previous.config.fingerprint !== zone.fingerprint) {
-            for (const [key, entry] of this.#updateZone(previous, zone, changed)) names.set(key, entry);
+            commits.push(yield* this.#updateZoneSteps(previous, zone, changed, names));
           }
           continue;
         }
@@ -131,8 +143,27 @@ export class AnswerTableBuilder {
       }
     }
     this.#zones = states;
+    for (const commit of commits) commit();
     this.#table = new AnswerTable(zoneEntries, names);
     return this.#table;
+  }
+
+  /**
+   * When `zones` are the zones of the current table, each unchanged or changed only in balanced records (see
+   * balancedChanges): the zones whose records changed, with the names of those records. Otherwise undefined.
+   */
+  *#inPlaceChanges(zones: readonly ZoneConfig[]): Generator<void, Array<[ZoneState, ZoneConfig, string[]]> | undefined> {
+    if (!this.#reuseUnchangedZones || zones.length !== this.#zones.size) return undefined;
+    const changes: Array<[ZoneState, ZoneConfig, string[]]> = [];
+    for (const zone of zones) {
+      const previous = this.#zones.get(zone.zone);
+      if (previous === undefined || zone.fingerprint === undefined || previous.config.fingerprint === undefined) return undefined;
+      if (previous.config.fingerprint === zone.fingerprint) continue;
+      const changed = yield* balancedChanges(previous.config, zone);
+      if (changed === undefined) return undefined;
+      changes.push([previous, zone, changed]);
+    }
+    return changes;
   }
 
   /**
@@ -142,23 +173,30 @@ export class AnswerTableBuilder {
    * Returns the new entries; the zone entry's serial and SOA are updated in place, as negative answers read them
    * per query.
    */
-  #updateZone(state: ZoneState, zone: ZoneConfig, changed: readonly string[]): Map<string, NameEntry> {
+  *#updateZoneSteps(state: ZoneState, zone: ZoneConfig, changed: readonly string[], updates: Map<string, NameEntry>): Generator<void, () => void> {
     state.config = zone;
-    Object.assign(state.entry as { serial: number; soaTail: Buffer }, { serial: zone.soa.serial, soaTail: encodeSoaTail(zone.soa, negativeTtl(zone)) });
     state.data.get(zone.zone)?.types.set(RRType.SOA, single([{ name: zone.zone, type: RRType.SOA, ttl: zone.ttl, soa: zone.soa }]));
     const again = new Set<string>([zone.zone]);
-    for (const name of changed) {
-      const record = zone.records.find((r): r is BalancedRecord => r.kind === 'balanced' && r.name === name)!;
-      state.balanced.set(name, record);
-      state.data.set(name, { types: balancedTypes(zone, record, this.#targets) });
-      again.add(name);
-      for (const owner of state.dependents.get(name) ?? []) again.add(owner);
+    const wanted = new Set(changed);
+    let count = 0;
+    for (const record of zone.records) {
+      if (++count % 64 === 0) yield;
+      if (record.kind !== 'balanced' || !wanted.has(record.name)) continue;
+      state.balanced.set(record.name, record);
+      state.data.set(record.name, { types: balancedTypes(zone, record, this.#targets) });
+      again.add(record.name);
+      for (const owner of state.dependents.get(record.name) ?? []) again.add(owner);
     }
     for (const [name, data] of state.data) if (data.cname !== undefined) again.add(name);
-    const updates = new Map<string, NameEntry>();
-    for (const name of again) updates.set(nameToKey(name), encodeName(state, name));
-    return updates;
+    for (const name of again) {
+      updates.set(nameToKey(name), encodeName(state, name));
+      if (++count % 64 === 0) yield;
+    }
+    // Negative answers read the serial and SOA from the zone entry per query: change them with the entries.
+    const soaTail = encodeSoaTail(zone.soa, negativeTtl(zone));
+    return () => Object.assign(state.entry as { serial: number; soaTail: Buffer }, { serial: zone.soa.serial, soaTail });
   }
+
 
   /** The zone names by id (index 0 is the empty name, for queries outside every zone). */
   zoneNames(): readonly string[] {

@@ -1,7 +1,8 @@
 // The answer table: everything the query path needs, precomputed as wire bytes. Its entries are immutable. A
-// reload builds a new table and swaps it in whole. A health change replaces a few entries in place, in one
-// synchronous step: the query path is synchronous too, so no query can run in the middle of it and see half
-// an update, and copying an index of 20,000 names for every flip would cost milliseconds for nothing.
+// reload that adds, removes or restructures zones builds a new table and swaps it in whole. A health change, or
+// a reload that changes only some balanced records, replaces those entries in place, in one synchronous step:
+// the query path is synchronous too, so no query can run in the middle of it and see half an update, and
+// copying an index of 20,000 names for every change would cost milliseconds for nothing.
 
 /** The possible responses for one (name, qtype), with how likely each is. */
 export interface AnswerSet {

@@ -57,8 +57,14 @@ function refId(ref: AddressRef): string {
   return [ref.zone, ref.record, ref.target, ref.address].join('\n');
 }
 
+/**
+ * The probes each record wants, one group per record with a check. A record kept as the same object by a reload
+ * (see load-thread.ts), with the same addresses, gives the same group object again, so a sync can skip it whole.
+ */
+export type DesiredProbes = ReadonlyArray<readonly DesiredProbe[]>;
+
 /** Every address that needs probing: each target address of each balanced record with a check. */
-export function desiredProbes(zones: readonly ZoneConfig[], endpoints: EndpointSource): DesiredProbe[] {
+export function desiredProbes(zones: readonly ZoneConfig[], endpoints: EndpointSource): DesiredProbes {
   return runAtOnce(desiredProbeSteps(zones, endpoints));
 }
 
@@ -81,8 +87,8 @@ function sameAddresses(a: ReadonlyArray<readonly string[]>, b: ReadonlyArray<rea
 }
 
 /** desiredProbes as small steps (every 256 records), for runInSlices. */
-export function* desiredProbeSteps(zones: readonly ZoneConfig[], endpoints: EndpointSource): Generator<void, DesiredProbe[]> {
-  const desired: DesiredProbe[] = [];
+export function* desiredProbeSteps(zones: readonly ZoneConfig[], endpoints: EndpointSource): Generator<void, DesiredProbes> {
+  const groups: Array<readonly DesiredProbe[]> = [];
   let count = 0;
   for (const zone of zones) {
     for (const record of zone.records) {
@@ -91,7 +97,7 @@ export function* desiredProbeSteps(zones: readonly ZoneConfig[], endpoints: Endp
       const addresses = endpoints.addresses(zone, record);
       const cached = desiredByRecord.get(record);
       if (cached !== undefined && cached.zone === zone.zone && sameAddresses(cached.addresses, addresses)) {
-        for (const d of cached.desired) desired.push(d);
+        groups.push(cached.desired);
         continue;
       }
       const check = record.check;
@@ -104,10 +110,10 @@ export function* desiredProbeSteps(zones: readonly ZoneConfig[], endpoints: Endp
         }
       });
       desiredByRecord.set(record, { zone: zone.zone, addresses: addresses.map((a) => [...a]), desired: made });
-      for (const d of made) desired.push(d);
+      groups.push(made);
     }
   }
-  return desired;
+  return groups;
 }
 
 /** The address-independent part of a check's probes, computed once per check object (one per record). */
@@ -189,6 +195,8 @@ export class HealthMonitor implements HealthView {
   readonly #onChange: (records: readonly RecordRef[]) => void;
   readonly #subscriptions = new Map<string, Subscription>();
   readonly #probes = new Map<string, SharedProbe>();
+  /** The groups of the last sync (see DesiredProbes). */
+  #groups = new Set<readonly DesiredProbe[]>();
 
   constructor(options: HealthMonitorOptions) {
     this.#scheduler = options.scheduler;
@@ -203,22 +211,43 @@ export class HealthMonitor implements HealthView {
    * probed, so a fresh server answers at once; later (a reload, an address found by discovery) they are
    * probed right away and served once healthy.
    */
-  sync(desired: readonly DesiredProbe[], initial = false): void {
+  sync(desired: DesiredProbes, initial = false): void {
     runAtOnce(this.syncSteps(desired, initial));
   }
 
-  /** sync as small steps (every 512 subscriptions), for runInSlices: a reload never blocks queries for long. */
-  *syncSteps(desired: readonly DesiredProbe[], initial = false): Generator<void, void> {
-    const wanted = new Map<string, DesiredProbe>();
+  /**
+   * sync as small steps, for runInSlices. Only groups that were not in the last sync are looked at, against
+   * the groups that are no longer there: a reload that changes one record of 10,000 touches that record's
+   * subscriptions alone, where comparing all 20,000 would hold the thread for tens of milliseconds.
+   */
+  *syncSteps(desired: DesiredProbes, initial = false): Generator<void, void> {
+    const previous = this.#groups;
+    const next = new Set<readonly DesiredProbe[]>();
+    const added: Array<readonly DesiredProbe[]> = [];
     for (let i = 0; i < desired.length; i++) {
       if (i % 1024 === 1023) yield;
-      wanted.set(desired[i]!.id, desired[i]!);
+      const group = desired[i]!;
+      if (next.has(group)) continue;
+      next.add(group);
+      if (!previous.has(group)) added.push(group);
     }
+    const wanted = new Map<string, DesiredProbe>();
     let count = 0;
-    for (const [id, subscription] of this.#subscriptions) {
-      if (++count % 512 === 0) yield;
-      const next = wanted.get(id);
-      if (next === undefined || next.spec.key !== subscription.desired.spec.key) this.#unsubscribe(id, subscription);
+    for (const group of added) {
+      for (const d of group) {
+        if (++count % 1024 === 0) yield;
+        wanted.set(d.id, d);
+      }
+    }
+    for (const group of previous) {
+      if (++count % 1024 === 0) yield;
+      if (next.has(group)) continue;
+      for (const d of group) {
+        const subscription = this.#subscriptions.get(d.id);
+        if (subscription === undefined || subscription.desired !== d) continue; // already taken over by a new group
+        const replacement = wanted.get(d.id);
+        if (replacement === undefined || replacement.spec.key !== d.spec.key) this.#unsubscribe(d.id, subscription);
+      }
     }
     for (const [id, d] of wanted) {
       if (++count % 512 === 0) yield;
@@ -233,6 +262,7 @@ export class HealthMonitor implements HealthView {
       }
       this.#subscribe(id, d, !initial);
     }
+    this.#groups = next;
   }
 
   healthOf(ref: AddressRef): AddressHealth {

@@ -65,6 +65,18 @@ describe('AnswerTableBuilder with reuseUnchangedZones', () => {
     }
   });
 
+  it('builds a new table when a zone is added, keeping the entries of a zone whose balanced records changed', () => {
+    down.clear();
+    const builder = new AnswerTableBuilder(targets, { reuseUnchangedZones: true });
+    const first = builder.build([zoneA('a1')]);
+    const x = first.name(nameToKey('x.a.test'));
+    const second = builder.build([zoneA('a1'), zoneB('b1')]);
+    assert.notEqual(second, first);
+    assert.equal(second.name(nameToKey('x.a.test')), x);
+    assert.equal(answerOf(builder, 'y.b.test'), '192.0.2.3');
+    assert.equal(first.name(nameToKey('y.b.test')), undefined, 'the table being served is left as it was');
+  });
+
   it('drops a zone that is gone', () => {
     const builder = new AnswerTableBuilder(targets, { reuseUnchangedZones: true });
     builder.build([zoneA('a1'), zoneB('b1')]);
@@ -86,6 +98,7 @@ describe('AnswerTableBuilder with reuseUnchangedZones', () => {
       fingerprint: 'v2',
     };
     const second = builder.build([v2]);
+    assert.equal(second, first, 'the same zones: the table is updated in place, not copied');
     assert.equal(second.name(nameToKey('z.a.test')), z, 'an unchanged record keeps its entry');
     assert.equal(answerOf(builder, 'x.a.test'), '192.0.2.11');
     // The CNAME owner chases into the changed record.

@@ -8,7 +8,7 @@ import type { AnswerTable } from '../../src/answers/table.js';
 import { createStaticEndpointSource } from '../../src/discovery/static.js';
 import { QueryHandler } from '../../src/dns/handler.js';
 import { desiredProbes, healthAnnotatedTargets, HealthMonitor } from '../../src/health/monitor.js';
-import { ProbeScheduler } from '../../src/health/scheduler.js';
+import { ProbeScheduler, type ProbeJob, type ProbeSchedulerPort } from '../../src/health/scheduler.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import type { BalancedRecord, ZoneConfig } from '../../src/zone/model.js';
 import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
@@ -160,5 +160,78 @@ describe('health monitor drives the answers', () => {
     assert.equal(h.monitor.healthOf({ zone: 'gslb.example.com', record: 'shop.gslb.example.com', target: 0, address: '192.0.2.30' }), 'down');
     h.monitor.sync(desiredProbes([zoneWith([record('shop', 'failover', ['192.0.2.40'])])], createStaticEndpointSource(silentLogger)));
     assert.equal(h.monitor.probeCount, 1);
+  });
+});
+
+describe('health monitor sync by record', () => {
+  /** A scheduler that only records what the monitor asks of it. */
+  function recordingScheduler() {
+    const calls: string[] = [];
+    const jobs = new Map<string, ProbeJob>();
+    const scheduler: ProbeSchedulerPort = {
+      add: (job) => {
+        jobs.set(job.spec.key, job);
+        calls.push(`add ${job.spec.address}`);
+      },
+      remove: (key) => {
+        calls.push(`remove ${jobs.get(key)?.spec.address}`);
+        jobs.delete(key);
+      },
+      runSoon: (key) => calls.push(`runSoon ${jobs.get(key)?.spec.address}`),
+      jobChanged: (key) => calls.push(`jobChanged ${jobs.get(key)?.spec.address}`),
+      start: () => {},
+      stop: () => {},
+    };
+    return { scheduler, calls, jobs };
+  }
+  const endpoints = createStaticEndpointSource(silentLogger);
+  const shop = record('shop', 'failover', ['192.0.2.30', '192.0.2.40']);
+  const cart = record('cart', 'weighted', ['192.0.2.50']);
+  const ref = (name: string, target: number, address: string) => ({ zone: 'gslb.example.com', record: `${name}.gslb.example.com`, target, address });
+
+  // Each case: the zone before, the zone after, and what the scheduler must be asked. Records kept as the same
+  // objects (as a reload keeps unchanged records) are not looked at at all.
+  const cases: ReadonlyArray<{ name: string; after: BalancedRecord[]; calls: string[]; probes: number }> = [
+    { name: 'nothing changed', after: [shop, cart], calls: [], probes: 3 },
+    { name: 'a record is gone', after: [shop], calls: ['remove 192.0.2.50'], probes: 2 },
+    { name: 'an address changed', after: [shop, record('cart', 'weighted', ['192.0.2.51'])], calls: ['remove 192.0.2.50', 'add 192.0.2.51'], probes: 3 },
+    { name: 'a record is new', after: [shop, cart, record('bag', 'weighted', ['192.0.2.60'])], calls: ['add 192.0.2.60'], probes: 4 },
+    { name: 'a record changed but not its probes', after: [shop, { ...cart, ttl: 60 }], calls: [], probes: 3 },
+    { name: 'a record changed its interval', after: [shop, { ...cart, check: check({ intervalMs: 2_000 }) }], calls: ['jobChanged 192.0.2.50'], probes: 3 },
+    { name: 'a new record shares a probe', after: [shop, cart, record('sack', 'weighted', ['192.0.2.50'])], calls: ['runSoon 192.0.2.50'], probes: 3 },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const { scheduler, calls } = recordingScheduler();
+      const monitor = new HealthMonitor({ scheduler, clock: new FakeClock(0), onChange: () => {} });
+      monitor.sync(desiredProbes([zoneWith([shop, cart])], endpoints), true);
+      calls.length = 0;
+      monitor.sync(desiredProbes([zoneWith(c.after)], endpoints));
+      assert.deepEqual(calls, c.calls);
+      assert.equal(monitor.probeCount, c.probes);
+      // Health of what stayed is kept; what is gone is unknown.
+      for (const r of c.after) for (const [target, t] of r.targets.entries()) if (t.kind === 'static') for (const address of t.addresses) assert.notEqual(monitor.subscriptionOf(ref(r.name.split('.')[0]!, target, address)), undefined);
+    });
+  }
+
+  it('matches a flat diff over a run of random reloads', () => {
+    // Random records over a small address space, so probes are shared, moved and dropped; after every sync the
+    // subscriptions must be exactly the desired ones, whatever was kept as the same object.
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pool = Array.from({ length: 12 }, (_, i) => record(`r${i}`, 'weighted', [`192.0.2.${1 + Math.floor(random() * 6)}`]));
+    const { scheduler, jobs } = recordingScheduler();
+    const monitor = new HealthMonitor({ scheduler, clock: new FakeClock(0), onChange: () => {} });
+    let current = pool.slice(0, 6);
+    for (let round = 0; round < 200; round++) {
+      current = current.filter(() => random() > 0.2);
+      for (const r of pool) if (!current.some((c) => c.name === r.name) && random() > 0.7) current.push(random() > 0.5 ? r : record(r.name.split('.')[0]!, 'weighted', [`192.0.2.${1 + Math.floor(random() * 6)}`]));
+      const desired = desiredProbes([zoneWith(current)], endpoints);
+      monitor.sync(desired, round === 0);
+      const expected = desired.flat();
+      assert.deepEqual(monitor.subscriptions().map((s) => `${s.ref.record} ${s.ref.address}`).sort(), expected.map((d) => `${d.ref.record} ${d.ref.address}`).sort());
+      assert.deepEqual([...jobs.values()].map((j) => j.spec.address).sort(), [...new Set(expected.map((d) => d.spec.address))].sort());
+      assert.equal(monitor.probeCount, jobs.size);
+    }
   });
 });
