@@ -2,6 +2,7 @@
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startMeridian } from '../app.js';
+import { lowerV8HelperPriority, V8_HELPER_NICE } from '../thread-priority.js';
 import { runDemo } from './demo.js';
 import { registerOperatorCommands } from './operator.js';
 import { discoverySettings } from '../discovery/kubernetes/registration.js';
@@ -166,6 +167,8 @@ export function buildProgram(): Command {
           if (running === undefined) logger.info('SIGHUP while starting: the zones are being loaded now');
           else void running.reload('SIGHUP');
         });
+        const helpers = lowerV8HelperPriority(V8_HELPER_NICE);
+        logger.debug('V8 helper threads below the query thread', { threads: helpers, nice: V8_HELPER_NICE });
         const discovery = discoverySettings(flags, process.env);
         const rrl = rrlSettings(flags);
         const adminToken = flags.adminTokenFile === undefined ? undefined : readAdminToken(flags.adminTokenFile);

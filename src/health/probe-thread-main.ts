@@ -1,8 +1,6 @@
 // The probe thread of ThreadedProbeScheduler (probe-thread.ts): a ProbeScheduler with the real prober, fed
 // jobs by the main thread, posting results back in small batches.
 
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Logger, LogFields } from '../observability/logger.js';
 import { cronTicker } from './cron-ticker.js';
@@ -11,18 +9,15 @@ import type { JobPlan, ProbeCommand, ProbeReport, ProbeThreadData } from './prob
 import { ProbeScheduler, type ProbeJob } from './scheduler.js';
 import type { ObservedResult } from './state.js';
 import { systemClock, type ProbeSpec } from './types.js';
+import { lowerOwnThreadPriority, PROBE_THREAD_NICE } from '../thread-priority.js';
 
 /** Results wait at most this long to be posted: one message per batch, not one per probe. */
 const BATCH_MS = 5;
 
 // Queries come first. On a core shared with the query thread, a probe thread at equal priority takes whole time
 // slices while queries wait; at nice 5 it still gets a quarter of a saturated core, more than 20,000 addresses
-// every 5 s need. Linux only (a thread's id comes from /proc/thread-self); elsewhere it runs at normal priority.
-try {
-  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 5);
-} catch {
-  // Not Linux, or not permitted: probe at normal priority.
-}
+// every 5 s need. Linux only; elsewhere it runs at normal priority.
+lowerOwnThreadPriority(PROBE_THREAD_NICE);
 
 const port = parentPort!;
 const data = workerData as ProbeThreadData;

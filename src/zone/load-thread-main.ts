@@ -8,23 +8,18 @@
 // tens of milliseconds that 10,000 records take to deserialise.
 
 import { createHash } from 'node:crypto';
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadZoneDirectory } from './load.js';
 import type { LoadMessage, LoadRequest } from './load-thread.js';
 import type { RecordConfig } from './model.js';
+import { LOADER_THREAD_NICE, lowerOwnThreadPriority } from '../thread-priority.js';
 
 const RECORDS_PER_MESSAGE = 500;
 
 // Loading is background work. On a machine with one core for the whole process, the kernel would otherwise
 // give this thread whole time slices while queries wait; at the lowest priority it runs when the query thread
-// is idle. Linux only (a thread's id comes from /proc/thread-self); elsewhere it runs at normal priority.
-try {
-  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 19);
-} catch {
-  // Not Linux, or not permitted: load at normal priority.
-}
+// is idle. Linux only; elsewhere it runs at normal priority.
+lowerOwnThreadPriority(LOADER_THREAD_NICE);
 
 const request = workerData as LoadRequest;
 const result = await loadZoneDirectory(request.dir, request.knownClusters === undefined ? {} : { knownClusters: new Set(request.knownClusters) });

@@ -16,7 +16,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,8 +111,8 @@ interface Spawned {
 }
 
 /** Spawns `command` pinned to SERVER_CPU, in a process group of its own, capturing its output. */
-function spawnPinned(command: string, args: readonly string[], cwd: string): Spawned {
-  const child = spawn('taskset', ['-c', SERVER_CPU, command, ...args], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnPinned(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Spawned {
+  const child = spawn('taskset', ['-c', SERVER_CPU, command, ...args], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
   const keep = (chunk: Buffer) => {
@@ -255,8 +255,15 @@ records:
 
 export class WorkersUnsupported extends Error {}
 
+/** NODE_OPTIONS as deploy/Dockerfile sets it (the one place the production V8 settings are written down). */
+export function imageNodeOptions(): string {
+  const dockerfile = readFileSync(path.join(REPO_ROOT, 'deploy/Dockerfile'), 'utf8');
+  return /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1] ?? '';
+}
+
 /**
- * `meridian serve` as an operator runs it, logging only warnings (per-query work only). With `workers`, passes
+ * `meridian serve` as an operator runs it (with the container image's Node options), logging only warnings
+ * (per-query work only). With `workers`, passes
  * `--workers N`; throws WorkersUnsupported if this Meridian rejects the flag.
  */
 export async function startMeridian(options: StartOptions & { workers?: number }): Promise<BenchServer> {
@@ -269,6 +276,7 @@ export async function startMeridian(options: StartOptions & { workers?: number }
       process.execPath,
       [MERIDIAN_BIN, 'serve', '--zones', dir, '--listen', `${options.host}:${DNS_PORT}`, '--no-admin', '--log-level', 'warn', ...workerArgs],
       REPO_ROOT,
+      { ...process.env, NODE_OPTIONS: imageNodeOptions() },
     );
     try {
       await waitForAnswer(spawned, options.host, DNS_PORT, PRIMARY, 'meridian', options.startTimeoutMs ?? 20_000);

@@ -25,6 +25,7 @@ import { checkConfig, zoneOf } from '../helpers/fixture-zone.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { childPids, freePort } from '../helpers/processes.js';
 import { makeZoneDir } from '../helpers/zone-files.js';
+import { imageNodeOptions } from './peers.js';
 
 const RECORDS = 10_000;
 const ZONE = 'scale.test';
@@ -64,12 +65,6 @@ function zoneYaml(port: number, weight = 1): string {
     lines.push(`    targets: [ { address: ${addressOf(2 * i)}${i === 0 && weight !== 1 ? `, weight: ${weight}` : ''} }, { address: ${addressOf(2 * i + 1)} } ]`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** NODE_OPTIONS as deploy/Dockerfile sets it (the one place the production V8 settings are written down). */
-function imageNodeOptions(): string {
-  const dockerfile = readFileSync(new URL('../../../deploy/Dockerfile', import.meta.url), 'utf8');
-  return /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1] ?? '';
 }
 
 function percentile(values: readonly number[], p: number): number {
