@@ -15,6 +15,36 @@ export const V8_HELPER_NICE = 5;
 /** The zone loader: only when nothing else wants the core. */
 export const LOADER_THREAD_NICE = 19;
 
+/** The ids of this process's threads; undefined where /proc is not there. */
+function threadIds(): Set<string> | undefined {
+  try {
+    return new Set(readdirSync('/proc/self/task'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `start`, which starts a thread (a Worker starts its thread before its constructor returns), and lowers
+ * the new thread's priority at once. Threads inherit their creator's priority, and Node takes tens of
+ * milliseconds of CPU to set a thread up before its own code can lower it: at the creator's priority, ahead of
+ * queries. The thread lowers its own priority too, in case this did not find it.
+ */
+export function startThreadBelow<T>(nice: number, start: () => T): T {
+  const before = threadIds();
+  const started = start();
+  if (before === undefined) return started;
+  for (const tid of threadIds() ?? []) {
+    if (before.has(tid)) continue;
+    try {
+      setPriority(Number(tid), nice);
+    } catch {
+      // Ended already, or not permitted.
+    }
+  }
+  return started;
+}
+
 /** Lowers the calling thread's priority to `nice`; false where that is not possible. */
 export function lowerOwnThreadPriority(nice: number): boolean {
   try {

@@ -16,6 +16,7 @@ import type { Logger, LogFields } from '../observability/logger.js';
 import type { ProbeJob, ProbeSchedulerPort } from './scheduler.js';
 import type { ObservedResult } from './state.js';
 import type { ProbeSpec } from './types.js';
+import { PROBE_THREAD_NICE, startThreadBelow } from '../thread-priority.js';
 
 /** What the thread is started with. */
 export interface ProbeThreadData {
@@ -174,7 +175,7 @@ export class ThreadedProbeScheduler implements ProbeSchedulerPort {
 
   #spawn(): void {
     const data: ProbeThreadData = this.#options.maxConcurrent === undefined ? {} : { maxConcurrent: this.#options.maxConcurrent };
-    const worker = new Worker(new URL('./probe-thread-main.js', import.meta.url), {
+    const worker = startThreadBelow(PROBE_THREAD_NICE, () => new Worker(new URL('./probe-thread-main.js', import.meta.url), {
       workerData: data,
       resourceLimits: {
         // The probes' garbage is short-lived: a small young generation collects it often and quickly.
@@ -185,7 +186,7 @@ export class ThreadedProbeScheduler implements ProbeSchedulerPort {
         // runs out of it.
         maxOldGenerationSizeMb: this.#oldGenerationMb,
       },
-    });
+    }));
     // Probing alone must not keep a process alive (tests, a stopping server).
     worker.unref();
     worker.on('message', (report: ProbeReport) => this.#receive(report));

@@ -10,6 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ValidationOptions } from './validate.js';
 import type { RecordConfig, ZoneConfig, ZoneIssue, ZoneLoadResult } from './model.js';
+import { LOADER_THREAD_NICE, startThreadBelow } from '../thread-priority.js';
 
 /** A zone being served, as the thread needs to know it to send only what changed. */
 export interface ServedZone {
@@ -45,7 +46,7 @@ export async function loadZoneDirectoryOffThread(dir: string, options: Validatio
     if (zone.fingerprint !== undefined && zone.recordPrints !== undefined) servedInfo[zone.zone] = { file: zone.file, fingerprint: zone.fingerprint, recordPrints: zone.recordPrints };
   }
   const request: LoadRequest = { dir, ...(options.knownClusters === undefined ? {} : { knownClusters: [...options.knownClusters] }), served: servedInfo };
-  const worker = new Worker(new URL('./load-thread-main.js', import.meta.url), { workerData: request });
+  const worker = startThreadBelow(LOADER_THREAD_NICE, () => new Worker(new URL('./load-thread-main.js', import.meta.url), { workerData: request }));
   try {
     return await new Promise<ZoneLoadResult>((resolve, reject) => {
       const zones: ZoneConfig[] = [];
