@@ -24,7 +24,8 @@ import type { Health, ObservedResult } from './health/state.js';
 import { systemClock, type Clock, type Prober } from './health/types.js';
 import { startAdminServer, type AdminServer } from './observability/admin.js';
 import type { Logger, LogLevel } from './observability/logger.js';
-import { MeridianMetrics, type ProbeMetricsDetail } from './observability/metrics.js';
+import { MeridianMetrics, type ProbeMetricsSetting } from './observability/metrics.js';
+import { AUTO_PER_ADDRESS_LIMIT, probeMetricsDetailFor } from './observability/target-metrics.js';
 import { buildExplanation, buildStatus, statusJsonChunks, type ReloadOutcome, type StatusInput } from './observability/status.js';
 import { loadZoneDirectoryOffThread } from './zone/load-thread.js';
 import { runInSlices } from './slices.js';
@@ -79,8 +80,11 @@ export interface MeridianOptions {
   readonly workerLogLevel?: LogLevel;
   /** Response rate limiting for UDP answers (BIND-style); off when omitted. */
   readonly rrl?: RrlConfig;
-  /** Label probe results and durations per address (default) or per record (for very many addresses). */
-  readonly probeMetrics?: ProbeMetricsDetail;
+  /**
+   * Label probe results and durations per address or per record; `auto` (default) is per address unless the
+   * zones at start probe more than AUTO_PER_ADDRESS_LIMIT addresses.
+   */
+  readonly probeMetrics?: ProbeMetricsSetting;
 }
 
 export interface Meridian {
@@ -137,7 +141,8 @@ function fanOut(observers: readonly HealthObserver[]): HealthObserver {
 export async function startMeridian(options: MeridianOptions): Promise<Meridian> {
   const logger = options.logger;
   const clock = options.clock ?? systemClock;
-  const metrics = new MeridianMetrics(options.registry ?? new Registry(), { probeDetail: options.probeMetrics ?? 'address' });
+  const probeMetrics = options.probeMetrics ?? 'auto';
+  const metrics = new MeridianMetrics(options.registry ?? new Registry(), { probeDetail: probeMetrics === 'auto' ? 'address' : probeMetrics });
   const tables = new TableHolder();
   const startedAt = clock.now();
   const clusterSyncTimeoutMs = options.clusterSyncTimeoutMs ?? 30_000;
@@ -330,6 +335,12 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     throw Errors.zonesInvalid([initial.issues.length, initial.issues.map(formatZoneIssue).join('\n')]);
   }
   let zones = initial.zones;
+  if (probeMetrics === 'auto') {
+    // Decided once, before any address is tracked: a metric's labels must not change while it is scraped.
+    const probed = desiredProbes(zones, endpoints).reduce((sum, group) => sum + group.length, 0);
+    metrics.targets.setDetail(probeMetricsDetailFor('auto', probed));
+    if (metrics.targets.detail === 'record') logger.info('probe results and durations are labelled per record: too many addresses for per-address series', { addresses: probed, limit: AUTO_PER_ADDRESS_LIMIT, flag: '--probe-metrics address' });
+  }
   const buildMs = await apply(zones, true);
   metrics.zoneReloads.inc({ result: 'ok' });
   let lastReload: ReloadOutcome = { ok: true, at: new Date().toISOString(), issues: [], serials: serialsOf(zones) };

@@ -2,6 +2,7 @@
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startMeridian } from '../app.js';
+import { AUTO_PER_ADDRESS_LIMIT, type ProbeMetricsSetting } from '../observability/target-metrics.js';
 import { lowerV8HelperPriority, V8_HELPER_NICE } from '../thread-priority.js';
 import { runDemo } from './demo.js';
 import { registerOperatorCommands } from './operator.js';
@@ -140,7 +141,7 @@ export function buildProgram(): Command {
     .option('--in-cluster <name>', 'watch the cluster Meridian runs in, through its service account (also MERIDIAN_IN_CLUSTER)')
     .option('--namespace <namespace>', 'watch one namespace only (also MERIDIAN_NAMESPACE)')
     .option('--cluster-sync-timeout <duration>', '/readyz waits at most this long for every cluster to sync', durationArg, 30_000)
-    .addOption(new Option('--probe-metrics <detail>', 'label probe result and duration metrics per address, or per record (for very many addresses)').choices(['address', 'record']).default('address'))
+    .addOption(new Option('--probe-metrics <detail>', `label probe result and duration metrics per address, or per record; auto: per record above ${AUTO_PER_ADDRESS_LIMIT} probed addresses`).choices(['auto', 'address', 'record']).default('auto'))
     .option('--drain-delay <duration>', 'on SIGTERM, keep answering this long after /readyz turns false, so traffic moves away first', durationArg, 5_000)
     .option('--drain-timeout <duration>', 'then give open TCP connections at most this long to finish', durationArg, 10_000)
     .option('--no-rrl', 'turn off response rate limiting (on by default for UDP; see docs/reliability.md)')
@@ -181,7 +182,7 @@ export function buildProgram(): Command {
           ...(discovery.namespace === undefined ? {} : { namespace: discovery.namespace }),
           clusterSyncTimeoutMs: flags.clusterSyncTimeout,
           workers: flags.workers,
-          probeMetrics: flags.probeMetrics === 'record' ? 'record' : 'address',
+          probeMetrics: flags.probeMetrics as ProbeMetricsSetting,
           ...(rrl === undefined ? {} : { rrl }),
           ...(adminToken === undefined ? {} : { adminToken }),
           ...((flags.stateFile ?? process.env.MERIDIAN_STATE_FILE) ? { stateFile: flags.stateFile ?? process.env.MERIDIAN_STATE_FILE! } : {}),

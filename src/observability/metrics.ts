@@ -9,7 +9,7 @@ import type { AddressRef, HealthObserver } from '../health/monitor.js';
 import type { Health, ObservedResult } from '../health/state.js';
 import { HEALTH_TRANSITIONS, PROBE_DURATION, PROBE_RESULTS, TARGET_HEALTH, TargetMetrics, type ProbeMetricsDetail } from './target-metrics.js';
 
-export type { ProbeMetricsDetail } from './target-metrics.js';
+export type { ProbeMetricsDetail, ProbeMetricsSetting } from './target-metrics.js';
 
 const QTYPE_LABELS: Readonly<Record<number, string>> = {
   1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 35: 'NAPTR',

@@ -13,6 +13,19 @@ import type { ProbeFailure } from '../health/types.js';
 
 /** `address`: probe results and durations per probed address; `record`: aggregated per record. */
 export type ProbeMetricsDetail = 'address' | 'record';
+/** What `--probe-metrics` accepts: a detail, or `auto` (see probeMetricsDetailFor). */
+export type ProbeMetricsSetting = ProbeMetricsDetail | 'auto';
+
+/**
+ * Above this many probed addresses, `auto` aggregates probe results and durations per record: per address they
+ * are 16 series each, and at 20,000 addresses a scrape is about 45 MB.
+ */
+export const AUTO_PER_ADDRESS_LIMIT = 2_000;
+
+export function probeMetricsDetailFor(setting: ProbeMetricsSetting, probedAddresses: number): ProbeMetricsDetail {
+  if (setting !== 'auto') return setting;
+  return probedAddresses > AUTO_PER_ADDRESS_LIMIT ? 'record' : 'address';
+}
 
 export const TARGET_HEALTH = 'meridian_target_health';
 export const HEALTH_TRANSITIONS = 'meridian_health_transitions_total';
@@ -53,12 +66,12 @@ interface AddressSeries {
 export const TARGET_FAMILY_HELP: Readonly<Record<string, string>> = {
   [TARGET_HEALTH]: 'Health of each probed target address: 1 up, 0 down, -1 unknown (not probed yet).',
   [HEALTH_TRANSITIONS]: 'Changes of health of a target address, by the state it changed to.',
-  [PROBE_RESULTS]: 'Health probe results by record, target and address (or by record, with --probe-metrics record); result is ok or the failure kind.',
-  [PROBE_DURATION]: 'Health probe duration, including connect, TLS and response (by address, or by record with --probe-metrics record).',
+  [PROBE_RESULTS]: 'Health probe results by record, target and address (or by record: see --probe-metrics); result is ok or the failure kind.',
+  [PROBE_DURATION]: 'Health probe duration, including connect, TLS and response (by address, or by record: see --probe-metrics).',
 };
 
 export class TargetMetrics {
-  readonly #detail: ProbeMetricsDetail;
+  #detail: ProbeMetricsDetail;
   /** Keyed by the monitor's ref object, which stays the same for as long as the address is tracked. */
   readonly #addresses = new Map<AddressRef, AddressSeries>();
   readonly #probes = new Map<string, ProbeSeries>();
@@ -69,6 +82,12 @@ export class TargetMetrics {
 
   get detail(): ProbeMetricsDetail {
     return this.#detail;
+  }
+
+  /** Sets the detail before the first address is tracked; afterwards series would be keyed both ways. */
+  setDetail(detail: ProbeMetricsDetail): void {
+    if (detail !== this.#detail && this.#addresses.size > 0) throw new Error('the probe metrics detail is set before any address is tracked');
+    this.#detail = detail;
   }
 
   track(ref: AddressRef): void {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AddressRef } from '../../src/health/monitor.js';
 import type { ObservedResult } from '../../src/health/state.js';
-import { TargetMetrics } from '../../src/observability/target-metrics.js';
+import { AUTO_PER_ADDRESS_LIMIT, probeMetricsDetailFor, TargetMetrics, type ProbeMetricsSetting } from '../../src/observability/target-metrics.js';
 
 const ok = (durationMs: number): ObservedResult => ({ ok: true, durationMs, reason: 'ok', at: 0 });
 const refused: ObservedResult = { ok: false, failure: 'refused', durationMs: 0.4, reason: 'connection refused', at: 0 };
@@ -93,5 +93,35 @@ describe('TargetMetrics', () => {
     assert.ok(chunks >= 20, `${chunks} chunks`);
     assert.ok(immediates > 0, 'other callbacks ran while rendering');
     assert.equal(out.match(/^meridian_target_health\{/gm)?.length, 10_000);
+  });
+});
+
+describe('probe metrics detail', () => {
+  const cases: ReadonlyArray<[ProbeMetricsSetting, number, 'address' | 'record']> = [
+    ['auto', 0, 'address'],
+    ['auto', AUTO_PER_ADDRESS_LIMIT, 'address'],
+    ['auto', AUTO_PER_ADDRESS_LIMIT + 1, 'record'],
+    ['auto', 20_000, 'record'],
+    ['address', 20_000, 'address'],
+    ['record', 1, 'record'],
+  ];
+  for (const [setting, addresses, expected] of cases) {
+    it(`${setting} at ${addresses} probed addresses is per ${expected}`, () => {
+      assert.equal(probeMetricsDetailFor(setting, addresses), expected);
+    });
+  }
+
+  it('is set before the first address is tracked, never after', async () => {
+    const metrics = new TargetMetrics('address');
+    metrics.setDetail('record');
+    const [a, b] = [ref('192.0.2.1'), ref('192.0.2.2', 1)];
+    metrics.track(a);
+    metrics.track(b);
+    metrics.setDetail('record'); // unchanged: fine
+    assert.throws(() => metrics.setDetail('address'));
+    metrics.result(a, ok(1));
+    metrics.result(b, ok(1));
+    const out = await text(metrics);
+    assert.ok(out.includes('meridian_probe_results_total{zone="gslb.test",record="app.gslb.test",result="ok"} 2'), out);
   });
 });
