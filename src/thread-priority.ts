@@ -24,6 +24,16 @@ function threadIds(): Set<string> | undefined {
   }
 }
 
+/** Sets one thread's priority; false if it has ended or this is not permitted. */
+function setThreadNice(tid: string | number, nice: number): boolean {
+  try {
+    setPriority(Number(tid), nice);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Runs `start`, which starts a thread (a Worker starts its thread before its constructor returns), and lowers
  * the new thread's priority at once. Threads inherit their creator's priority, and Node takes tens of
@@ -34,24 +44,16 @@ export function startThreadBelow<T>(nice: number, start: () => T): T {
   const before = threadIds();
   const started = start();
   if (before === undefined) return started;
-  for (const tid of threadIds() ?? []) {
-    if (before.has(tid)) continue;
-    try {
-      setPriority(Number(tid), nice);
-    } catch {
-      // Ended already, or not permitted.
-    }
-  }
+  for (const tid of threadIds() ?? []) if (!before.has(tid)) setThreadNice(tid, nice);
   return started;
 }
 
 /** Lowers the calling thread's priority to `nice`; false where that is not possible. */
 export function lowerOwnThreadPriority(nice: number): boolean {
   try {
-    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), nice);
-    return true;
+    return setThreadNice(readlinkSync('/proc/thread-self').split('/').pop()!, nice);
   } catch {
-    return false;
+    return false; // no /proc/thread-self: not Linux
   }
 }
 
@@ -64,20 +66,14 @@ export function lowerOwnThreadPriority(nice: number): boolean {
  */
 export function lowerV8HelperPriority(nice: number): number {
   let count = 0;
-  let tids: string[];
-  try {
-    tids = readdirSync('/proc/self/task');
-  } catch {
-    return 0; // not Linux
-  }
-  for (const tid of tids) {
+  for (const tid of threadIds() ?? []) {
+    let name: string;
     try {
-      if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== 'V8Worker') continue;
-      setPriority(Number(tid), nice);
-      count++;
+      name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
     } catch {
-      // The thread has ended, or this is not permitted.
+      continue; // the thread has ended
     }
+    if (name === 'V8Worker' && setThreadNice(tid, nice)) count++;
   }
   return count;
 }

@@ -170,8 +170,8 @@ export class AnswerTableBuilder {
    * Brings a zone's state up to a new config that differs only in `changed` balanced records (and the serial,
    * and maintenance windows): their answers, the apex (its SOA carries the serial), the CNAME owners (their
    * negative chase answers carry the SOA) and whatever chases into the changed records are encoded again.
-   * Returns the new entries; the zone entry's serial and SOA are updated in place, as negative answers read them
-   * per query.
+   * The new entries go into `updates`. The zone entry's serial and SOA, which negative answers read per query,
+   * are changed in place by the function it returns, to be called when the entries are put in the table.
    */
   *#updateZoneSteps(state: ZoneState, zone: ZoneConfig, changed: readonly string[], updates: Map<string, NameEntry>): Generator<void, () => void> {
     state.config = zone;
@@ -196,7 +196,6 @@ export class AnswerTableBuilder {
     const soaTail = encodeSoaTail(zone.soa, negativeTtl(zone));
     return () => Object.assign(state.entry as { serial: number; soaTail: Buffer }, { serial: zone.soa.serial, soaTail });
   }
-
 
   /** The zone names by id (index 0 is the empty name, for queries outside every zone). */
   zoneNames(): readonly string[] {

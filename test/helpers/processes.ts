@@ -1,6 +1,7 @@
 // Small process and port utilities shared by tests and benchmarks.
 
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 
 /** A TCP port free on 127.0.0.1 right now (for servers that need an explicit port, like --workers). */
@@ -19,4 +20,17 @@ export function childPids(pid: number): number[] {
   } catch {
     return [];
   }
+}
+
+/** A thread's nice value from its /proc stat text: field 19, counted after the command name's ')' (it may hold spaces). */
+export function niceFromStat(stat: string): number {
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+/** Every thread of a process (Linux), with its name and nice value. */
+export function threadsOf(pid: number): Array<{ name: string; nice: number }> {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => ({
+    name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(),
+    nice: niceFromStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')),
+  }));
 }

@@ -9,8 +9,8 @@ import type { ProbeJob } from '../../src/health/scheduler.js';
 import type { ObservedResult } from '../../src/health/state.js';
 import type { ProbeSpec } from '../../src/health/types.js';
 import type { Logger, LogFields } from '../../src/observability/logger.js';
-import { readdirSync, readFileSync } from 'node:fs';
 import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';
+import { threadsOf } from '../helpers/processes.js';
 import { startServerProcess } from '../helpers/server-process.js';
 import { makeZoneDir } from '../helpers/zone-files.js';
 
@@ -183,12 +183,7 @@ records:
     const server = await startServerProcess({ zonesDir: zones.dir });
     try {
       await server.waitForLog((l) => l.msg === 'target up (first probe)');
-      const pid = server.child.pid!;
-      const threads = readdirSync(`/proc/${pid}/task`).map((tid) => {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        // Field 19 is the nice value; the command name (field 2) may contain spaces, so count after its ')'.
-        return { name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(), nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) };
-      });
+      const threads = threadsOf(server.child.pid!);
       const expected: Record<string, number> = { WorkerThread: 5, V8Worker: 5 };
       assert.deepEqual(threads.filter((t) => t.nice !== (expected[t.name] ?? 0)), [], JSON.stringify(threads));
       assert.equal(threads.filter((t) => t.name === 'WorkerThread').length, 1, 'one probe thread');
