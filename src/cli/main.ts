@@ -117,6 +117,11 @@ function durationArg(value: string): number {
   return ms;
 }
 
+/** A duration flag whose default is written, and shown in --help, the way an operator writes it ("30s", not 30000). */
+function durationOption(flags: string, description: string, defaultText: string): Option {
+  return new Option(flags, description).argParser(durationArg).default(durationArg(defaultText), defaultText);
+}
+
 function fail(error: unknown): never {
   const message = error instanceof MeridianError ? `${error.code}: ${error.message}` : String((error as Error)?.stack ?? error);
   process.stderr.write(`meridian: ${message}\n`);
@@ -126,7 +131,8 @@ function fail(error: unknown): never {
 export function buildProgram(): Command {
   const program = new Command('meridian')
     .description('Health-checking authoritative DNS server for multi-cluster Kubernetes (GSLB)')
-    .showHelpAfterError();
+    // The error and where to look: the whole help after a typo buries the one line that matters.
+    .showHelpAfterError("(run with --help for usage)");
 
   program
     .command('serve')
@@ -140,10 +146,10 @@ export function buildProgram(): Command {
     .option('--cluster <name=kubeconfig[#context]>', 'watch a Kubernetes cluster through a kubeconfig, repeatable (also MERIDIAN_CLUSTERS)', collectString)
     .option('--in-cluster <name>', 'watch the cluster Meridian runs in, through its service account (also MERIDIAN_IN_CLUSTER)')
     .option('--namespace <namespace>', 'watch one namespace only (also MERIDIAN_NAMESPACE)')
-    .option('--cluster-sync-timeout <duration>', '/readyz waits at most this long for every cluster to sync', durationArg, 30_000)
+    .addOption(durationOption('--cluster-sync-timeout <duration>', '/readyz waits at most this long for every cluster to sync', '30s'))
     .addOption(new Option('--probe-metrics <detail>', `label probe result and duration metrics per address, or per record; auto: per record above ${AUTO_PER_ADDRESS_LIMIT} probed addresses`).choices(['auto', 'address', 'record']).default('auto'))
-    .option('--drain-delay <duration>', 'on SIGTERM, keep answering this long after /readyz turns false, so traffic moves away first', durationArg, 5_000)
-    .option('--drain-timeout <duration>', 'then give open TCP connections at most this long to finish', durationArg, 10_000)
+    .addOption(durationOption('--drain-delay <duration>', 'on SIGTERM, keep answering this long after /readyz turns false, so traffic moves away first', '5s'))
+    .addOption(durationOption('--drain-timeout <duration>', 'then give open TCP connections at most this long to finish', '10s'))
     .option('--no-rrl', 'turn off response rate limiting (on by default for UDP; see docs/reliability.md)')
     .option('--rrl-rate <n>', 'UDP responses per second per client prefix and response, for every kind (default 20; 0: no limit)', wholeNumber)
     .option('--rrl-nodata-rate <n>', 'NODATA responses per second per client prefix and name (default: --rrl-rate)', wholeNumber)

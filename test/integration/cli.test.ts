@@ -95,3 +95,31 @@ describe('meridian serve, failing to start', () => {
     assert.match(run.stderr, /'localhost' is not ADDR:PORT/);
   });
 });
+
+describe('meridian, argument errors and help', () => {
+  // An operator who mistypes one flag wants the error and where to look, not 40 lines of help to scroll past.
+  const badArguments: Array<{ name: string; args: string[]; error: RegExp }> = [
+    { name: 'a malformed --workers value', args: ['serve', '--workers', 'x'], error: /'x' is not a whole number/ },
+    { name: 'an unknown option', args: ['serve', '--bogus'], error: /unknown option '--bogus'/ },
+    { name: 'an unknown command', args: ['bogus'], error: /unknown command 'bogus'/ },
+  ];
+  for (const { name, args, error } of badArguments) {
+    it(`prints the error and a one-line hint for ${name}`, async () => {
+      const run = await meridian(args);
+      assert.notEqual(run.code, 0);
+      assert.match(run.stderr, error);
+      assert.doesNotMatch(run.stderr, /Usage:/);
+      assert.match(run.stderr, /--help/);
+      assert.ok(run.stderr.trim().split('\n').length <= 3, `stderr is short:\n${run.stderr}`);
+    });
+  }
+
+  it('shows duration defaults as durations, the way the README writes them', async () => {
+    const run = await meridian(['serve', '--help']);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /--cluster-sync-timeout <duration>[\s\S]*?\(default: 30s\)/);
+    assert.match(run.stdout, /--drain-delay <duration>[\s\S]*?\(default: 5s\)/);
+    assert.match(run.stdout, /--drain-timeout <duration>[\s\S]*?\(default: 10s\)/);
+    assert.doesNotMatch(run.stdout, /default: (30000|5000|10000)\)/);
+  });
+});
