@@ -109,7 +109,7 @@ export async function runDemo(options: DemoOptions): Promise<{ stop(): Promise<v
       `  watch -n 0.5 'dig @${dns.host} -p ${dns.port} shop.gslb.example.com +short; dig @${dns.host} -p ${dns.port} app.gslb.example.com +short'`,
       '',
       'Break cluster-1 and bring it back:',
-      `  curl ${c}/cluster-1/stop     # ingress gone (connection refused): shop fails over to 127.0.0.12 within ~1 s`,
+      `  curl ${c}/cluster-1/stop     # ingress gone (connection refused): shop fails over to 127.0.0.12 within about 2 s (one 2 s probe)`,
       `  curl ${c}/cluster-1/start    # back: shop returns to 127.0.0.11 after 2 good probes`,
       `  curl ${c}/cluster-1/fail     # ingress up, but /healthz answers 503: app stops answering 127.0.0.11`,
       `  curl ${c}/cluster-1/ok`,

@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -59,6 +60,16 @@ describe('meridian validate', () => {
   it('validates the bundled example', async () => {
     const run = await meridian(['validate', 'zones']);
     assert.equal(run.code, 0, run.stderr);
+  });
+
+  it('prints for the bundled example what docs/zone-policy.md shows it printing', async () => {
+    // The serial is derived from the zone's content, so the documented example goes stale with every change of it.
+    const run = await meridian(['validate', 'zones/']);
+    assert.equal(run.code, 0, run.stderr);
+    const doc = await readFile(new URL('docs/zone-policy.md', `file://${REPO_ROOT}/`), 'utf8');
+    const shown = /\$ meridian validate zones\/\n(ok [^\n]+)\n/.exec(doc);
+    assert.ok(shown, 'docs/zone-policy.md shows a validate run');
+    assert.equal(run.stdout.trim(), shown[1]);
   });
 });
 
