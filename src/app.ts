@@ -445,6 +445,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   };
 
   const handler = new QueryHandler(tables, { observer: metrics });
+  metrics.reportZoneSerials(() => tables.current.zones());
   const rrl = options.rrl !== undefined && workers <= 1 ? new ResponseRateLimiter(options.rrl, () => performance.now()) : undefined;
   let dns: DnsServer | undefined;
   let admin: AdminServer | undefined;

@@ -7,6 +7,7 @@ import type { QueryCountEntry } from '../workers/protocol.js';
 import type { RrlCount } from '../dns/rrl.js';
 import type { AddressRef, HealthObserver } from '../health/monitor.js';
 import type { Health, ObservedResult } from '../health/state.js';
+import { registerResidentHeap } from './process-heap.js';
 import { HEALTH_TRANSITIONS, PROBE_DURATION, PROBE_RESULTS, TARGET_HEALTH, TargetMetrics, type ProbeMetricsDetail } from './target-metrics.js';
 
 export type { ProbeMetricsDetail, ProbeMetricsSetting } from './target-metrics.js';
@@ -77,6 +78,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
   readonly targets: TargetMetrics;
   readonly probeLateness: Histogram;
   readonly zoneReloads: Counter<'result'>;
+  readonly zoneSerial: Gauge<'zone'>;
   readonly answerRebuild: Histogram<'kind'>;
   readonly rrlResponses: Counter<'kind' | 'action'>;
   readonly targetDrained: Gauge<'target' | 'by'>;
@@ -89,6 +91,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
   #clock: { now(): number } | undefined;
   readonly #queryCounts = new QueryCounts();
   #zoneName: (id: number) => string = () => '';
+  #zoneSerials: () => Iterable<{ readonly name: string; readonly serial: number }> = () => [];
   /** Counts from other processes (DNS workers), added to this process's own at scrape time. */
   #externalQueryCounts: () => Iterable<QueryCountEntry> = () => [];
 
@@ -96,6 +99,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
     this.registry = registry;
     this.targets = new TargetMetrics(options.probeDetail ?? 'address');
     collectDefaultMetrics({ register: registry, prefix: 'meridian_' });
+    registerResidentHeap(registry);
     const queryCounts = this.#queryCounts;
     const zoneName = (id: number) => this.#zoneName(id);
     this.dnsQueries = new Counter({
@@ -120,6 +124,16 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
       help: 'Zone directory reloads by result (ok or invalid).',
       labelNames: ['result'],
       registers: [registry],
+    });
+    this.zoneSerial = new Gauge({
+      name: 'meridian_zone_serial',
+      help: 'SOA serial of each zone as served now; replicas serving the same files report the same serial.',
+      labelNames: ['zone'],
+      registers: [registry],
+      collect: () => {
+        this.zoneSerial.reset();
+        for (const { name, serial } of this.#zoneSerials()) this.zoneSerial.set({ zone: name }, serial);
+      },
     });
     this.answerRebuild = new Histogram({
       name: 'meridian_answer_rebuild_seconds',
@@ -199,6 +213,11 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
   /** Adds the query counts of DNS worker processes to meridian_dns_queries_total. */
   addQueryCounts(source: () => Iterable<QueryCountEntry>): void {
     this.#externalQueryCounts = source;
+  }
+
+  /** The zones served now, read at scrape time for meridian_zone_serial. */
+  reportZoneSerials(zones: () => Iterable<{ readonly name: string; readonly serial: number }>): void {
+    this.#zoneSerials = zones;
   }
 
   /** How zone ids (ZoneEntry.id) map to names, for labelling the query counts. */
