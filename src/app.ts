@@ -26,7 +26,7 @@ import { startAdminServer, type AdminServer } from './observability/admin.js';
 import type { Logger, LogLevel } from './observability/logger.js';
 import { MeridianMetrics, type ProbeMetricsSetting } from './observability/metrics.js';
 import { AUTO_PER_ADDRESS_LIMIT, probeMetricsDetailFor } from './observability/target-metrics.js';
-import { buildExplanation, buildStatus, statusJsonChunks, type ReloadOutcome, type StatusInput } from './observability/status.js';
+import { buildExplanation, buildStatus, EXPLAINED_TYPES, explainedType, statusJsonChunks, type ReloadOutcome, type StatusInput } from './observability/status.js';
 import { loadZoneDirectoryOffThread } from './zone/load-thread.js';
 import { runInSlices } from './slices.js';
 import { formatZoneIssue, type ZoneConfig } from './zone/model.js';
@@ -488,7 +488,9 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
           '/explain': (query) => {
             const name = query.get('name');
             if (name === null || name === '') return { status: 400, body: { error: 'name is required: /explain?name=NAME[&type=A|AAAA]' } };
-            const explanation = buildExplanation(statusInput(), name, query.get('type') ?? 'A');
+            const type = explainedType(query.get('type') ?? 'A');
+            if (type === undefined) return { status: 400, body: { error: `explain covers ${EXPLAINED_TYPES.join(' and ')}, the types health and policy decide; other types are static data: dig them` } };
+            const explanation = buildExplanation(statusInput(), name, type);
             return explanation === undefined ? { status: 404, body: { error: `no record named ${name} in any zone served` } } : { status: 200, body: explanation };
           },
         },

@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { AdminClientError, DEFAULT_ADMIN_URL, adminRequest, errorMessage, getJson, postDrain, resolveAdminUrl, resolveToken } from './admin-client.js';
 import { renderDrainResult, renderExplain, renderStatus } from './render.js';
+import { EXPLAINED_TYPES, explainedType } from '../observability/status.js';
 
 /** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function useColor(stream: { readonly isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -89,12 +90,14 @@ export function registerOperatorCommands(program: Command): void {
   program
     .command('explain')
     .description('explain why a name gets the answer it gets now: each target, its state, weight or priority, and the rule that picked the answer')
-    .argument('<name>', 'a name in a zone served, e.g. shop.gslb.example.com')
-    .argument('[type]', 'record type', 'A')
+    .argument('<name>', 'a name in a zone served, full (shop.gslb.example.com) or relative to its zone (shop)')
+    .argument('[type]', 'A or AAAA', 'A')
     .addOption(adminOption())
     .option('--json', 'print the /explain JSON document as the server gave it')
     .action((name: string, type: string, flags: AdminFlags & { json?: boolean }) =>
       run(async () => {
+        // Refused here too, so an older server cannot silently explain A for MX.
+        if (explainedType(type) === undefined) throw new AdminClientError(`explain covers ${EXPLAINED_TYPES.join(' and ')}, the types health and policy decide; ${type.toUpperCase()} is static data: dig it`, 400);
         const admin = resolveAdminUrl(flags.admin);
         const query = new URLSearchParams({ name, type: type.toUpperCase() });
         const response = await adminRequest(admin, `/explain?${query}`);

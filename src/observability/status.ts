@@ -206,13 +206,39 @@ const RULE_TEXT: Readonly<Record<string, string>> = {
   'no-addresses': 'no target has an address of this family: NODATA',
 };
 
-/** Why `name` (type A or AAAA) gets the answer it gets now: `meridian explain` and GET /explain. */
-export function buildExplanation(input: StatusInput, queryName: string, type: string) {
+/** The record types `explain` covers: the ones health and policy decide. */
+export const EXPLAINED_TYPES = ['A', 'AAAA'] as const;
+
+/** `type` as one of EXPLAINED_TYPES (any case), or undefined: explaining another type as A would mislead. */
+export function explainedType(type: string): (typeof EXPLAINED_TYPES)[number] | undefined {
+  const upper = type.toUpperCase();
+  return EXPLAINED_TYPES.find((t) => t === upper);
+}
+
+/**
+ * The record `queryName` names: a full name, or one relative to a zone served ("shop" in gslb.example.com), as an
+ * operator types it. A full name wins; a relative one must name a record in exactly one zone.
+ */
+function findRecord(input: StatusInput, queryName: string) {
   const name = queryName.toLowerCase().replace(/\.$/, '');
-  const family = type.toUpperCase() === 'AAAA' ? 6 : 4;
   for (const zone of input.zones) {
     const record = zone.records.find((r) => r.name === name);
-    if (record === undefined) continue;
+    if (record !== undefined) return { zone, record, name };
+  }
+  const relative = input.zones.flatMap((zone) => {
+    const full = name === '@' ? zone.zone : `${name}.${zone.zone}`;
+    const record = zone.records.find((r) => r.name === full);
+    return record === undefined ? [] : [{ zone, record, name: full }];
+  });
+  return relative.length === 1 ? relative[0] : undefined;
+}
+
+/** Why `name` (type A or AAAA) gets the answer it gets now: `meridian explain` and GET /explain. */
+export function buildExplanation(input: StatusInput, queryName: string, type: 'A' | 'AAAA') {
+  const family = type === 'AAAA' ? 6 : 4;
+  const found = findRecord(input, queryName);
+  if (found !== undefined) {
+    const { zone, record, name } = found;
     const base = { name, type: family === 6 ? 'AAAA' : 'A', zone: zone.zone, kind: record.kind };
     if (record.kind === 'static') {
       const values = family === 6 ? record.aaaa : record.a;

@@ -239,6 +239,23 @@ describe('meridian status, drain, undrain and explain against a real server', ()
     assert.match(aaaa.stdout, /^answer: 2001:db8::20$/m);
   });
 
+  it('explain accepts a name relative to its zone, as an operator types it', async () => {
+    const run = await meridian(['explain', 'shop', '--admin', admin]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^shop\.gslb\.example\.test A {2}in zone gslb\.example\.test$/m);
+    assert.match(run.stdout, /^answer: 192\.0\.2\.30$/m);
+  });
+
+  it('explain refuses a type it does not explain, instead of explaining A', async () => {
+    const run = await meridian(['explain', 'shop.gslb.example.test', 'MX', '--admin', admin]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^meridian: explain covers A and AAAA/);
+    assert.equal(run.stdout, '');
+    const response = await fetch(`${admin}/explain?name=shop.gslb.example.test&type=MX`);
+    assert.equal(response.status, 400);
+    assert.match(((await response.json()) as { error: string }).error, /explain covers A and AAAA/);
+  });
+
   it('status exits 1 with a clear message when no server listens', async () => {
     const probe = net.createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
