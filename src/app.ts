@@ -465,7 +465,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       metrics.observeRrl(() => pool!.rrlCounts());
       logger.info('listening', { workers, endpoints: options.listen, transports: ['udp', 'tcp'], port: options.listen[0]!.port, address: options.listen[0]!.host });
     } else {
-      dns = await startDnsServer({ endpoints: options.listen, handler, logger, ...(rrl ? { rrl } : {}), ...(options.tcpLimits ? { tcpLimits: options.tcpLimits } : {}) });
+      dns = await startDnsServer({ endpoints: options.listen, handler, logger, handlerErrors: metrics, ...(rrl ? { rrl } : {}), ...(options.tcpLimits ? { tcpLimits: options.tcpLimits } : {}) });
       if (rrl !== undefined) metrics.observeRrl(() => rrl.stats.counts());
     }
     if (options.admin !== undefined) {

@@ -34,6 +34,8 @@ export const Errors = {
   adminToken: defineError('MERIDIAN_ADMIN_TOKEN', (file: string, reason: string) => `cannot use the admin token file ${file}: ${reason}`),
   stateFile: defineError('MERIDIAN_STATE_FILE', (file: string, reason: string) => `cannot read the state file ${file}: ${reason}`),
   badRrlConfig: defineError('MERIDIAN_BAD_RRL', (reason: string) => `invalid response rate limiting settings: ${reason}`),
+  responseTooLong: defineError('MERIDIAN_RESPONSE_TOO_LONG', (octets: number) =>
+    `a response of ${octets} octets does not fit in one DNS message over TCP (at most 65535)`),
   clusterConfig: defineError('MERIDIAN_CLUSTER_CONFIG', (name: string, reason: string) =>
     `cannot load the configuration of cluster '${name}': ${reason}`),
 } as const;

@@ -31,6 +31,11 @@ export interface QueryObserver {
   onQuery(zoneId: number, qtype: number, rcode: number, transport: number): void;
 }
 
+/** Told when handling one packet or connection threw and only that was dropped (see udp.ts, tcp.ts). Must not throw. */
+export interface HandlerErrorObserver {
+  onHandlerError(transport: Transport): void;
+}
+
 /** The current answer table; swapped whole on reload or health change. */
 export interface AnswerTableSource {
   readonly current: AnswerTable;

@@ -3,7 +3,7 @@
 
 import type { Logger } from '../observability/logger.js';
 import type { ListenEndpoint } from './endpoint.js';
-import type { QueryHandler } from './handler.js';
+import type { HandlerErrorObserver, QueryHandler } from './handler.js';
 import { DEFAULT_TCP_LIMITS, listenTcp, type TcpLimits, type TcpListener } from './tcp.js';
 import type { ResponseRateLimiter } from './rrl.js';
 import { listenUdp, type UdpListener } from './udp.js';
@@ -25,6 +25,8 @@ export interface DnsServerOptions {
   readonly reusePort?: boolean;
   /** Response rate limiting for UDP; none when omitted. */
   readonly rrl?: ResponseRateLimiter;
+  /** Counts the packets and connections dropped because handling them threw. */
+  readonly handlerErrors?: HandlerErrorObserver;
 }
 
 /** With port 0, TCP picks a free port and UDP must take the same one; another process may hold it for UDP. */
@@ -52,9 +54,9 @@ async function listenPair(endpoint: ListenEndpoint, options: DnsServerOptions): 
   const limits = options.tcpLimits ?? DEFAULT_TCP_LIMITS;
   for (let attempt = 1; ; attempt++) {
     const reusePort = options.reusePort ?? false;
-    const tcp = await listenTcp(endpoint, options.handler, options.logger, limits, reusePort);
+    const tcp = await listenTcp(endpoint, options.handler, options.logger, limits, reusePort, options.handlerErrors);
     try {
-      const udp = await listenUdp(tcp.endpoint, options.handler, options.logger, reusePort, options.rrl);
+      const udp = await listenUdp(tcp.endpoint, options.handler, options.logger, reusePort, options.rrl, options.handlerErrors);
       return [tcp, udp];
     } catch (error) {
       await tcp.close();

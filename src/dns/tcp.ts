@@ -6,7 +6,7 @@ import net from 'node:net';
 import { Errors } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { formatEndpoint, type ListenEndpoint } from './endpoint.js';
-import type { QueryHandler } from './handler.js';
+import type { HandlerErrorObserver, QueryHandler } from './handler.js';
 
 export interface TcpLimits {
   /** Connections open at once, over all clients. */
@@ -43,13 +43,27 @@ export function listenTcp(
   logger: Logger,
   limits: TcpLimits = DEFAULT_TCP_LIMITS,
   reusePort = false,
+  errors?: HandlerErrorObserver,
 ): Promise<TcpListener> {
   // Each open connection, with whether it is between messages (nothing half-received).
   const sockets = new Map<net.Socket, () => boolean>();
   const draining = { on: false };
   const perClient = new Map<string, number>();
+  // An exception escaping a socket event handler would end the process; it costs only its connection.
+  const drop = (socket: net.Socket, error: unknown) => {
+    logger.error('dropped a TCP connection: handling it threw', { error, peer: socket.remoteAddress });
+    errors?.onHandlerError('tcp');
+    socket.destroy();
+  };
 
   const server = net.createServer({ noDelay: true }, (socket) => {
+    try {
+      accept(socket);
+    } catch (error) {
+      drop(socket, error);
+    }
+  });
+  const accept = (socket: net.Socket) => {
     const client = socket.remoteAddress ?? '';
     const open = perClient.get(client) ?? 0;
     if (sockets.size >= limits.maxConnections || open >= limits.maxConnectionsPerClient) {
@@ -63,8 +77,8 @@ export function listenTcp(
       if (left <= 0) perClient.delete(client);
       else perClient.set(client, left);
     });
-    sockets.set(socket, serveConnection(socket, handler, limits, draining));
-  });
+    sockets.set(socket, serveConnection(socket, handler, limits, draining, (error) => drop(socket, error)));
+  };
 
   return new Promise((resolve, reject) => {
     const onListenError = (error: NodeJS.ErrnoException) => {
@@ -106,20 +120,33 @@ export function listenTcp(
 }
 
 /** Serves one connection; returns whether it is between messages (for a graceful drain). */
-function serveConnection(socket: net.Socket, handler: QueryHandler, limits: TcpLimits, draining: { readonly on: boolean }): () => boolean {
+function serveConnection(
+  socket: net.Socket,
+  handler: QueryHandler,
+  limits: TcpLimits,
+  draining: { readonly on: boolean },
+  drop: (error: unknown) => void,
+): () => boolean {
   let pending: Buffer = Buffer.alloc(0);
   let readDeadline: NodeJS.Timeout | undefined;
+  const guarded = <A extends unknown[]>(listener: (...args: A) => void) => (...args: A) => {
+    try {
+      listener(...args);
+    } catch (error) {
+      drop(error);
+    }
+  };
 
   socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
   socket.on('error', () => socket.destroy());
   socket.once('close', () => clearTimeout(readDeadline));
-  socket.on('drain', () => {
+  socket.on('drain', guarded(() => {
     socket.resume();
     // Reading again: a half-received message must now arrive in time.
     if (pending.length > 0 && readDeadline === undefined) readDeadline = setTimeout(() => socket.destroy(), limits.readDeadlineMs);
-  });
+  }));
 
-  socket.on('data', (chunk: Buffer) => {
+  socket.on('data', guarded((chunk: Buffer) => {
     const continuing = pending.length > 0;
     pending = continuing ? Buffer.concat([pending, chunk]) : chunk;
     let offset = 0;
@@ -152,20 +179,16 @@ function serveConnection(socket: net.Socket, handler: QueryHandler, limits: TcpL
     }
     // Draining: the last complete message has been answered; end() flushes those answers, then closes.
     if (draining.on && pending.length === 0) socket.end();
-  });
+  }));
   return () => pending.length === 0;
 }
 
+/** Throws when the query cannot be answered (never expected); the caller then drops the connection rather than answer out of order. */
 function respond(socket: net.Socket, handler: QueryHandler, message: Buffer): void {
-  let response: Buffer | null;
-  try {
-    response = handler.handle(message, 'tcp');
-  } catch {
-    // Never expected (the handler does not throw); drop the connection rather than answer out of order.
-    socket.destroy();
-    return;
-  }
+  const response = handler.handle(message, 'tcp');
   if (response === null) return;
+  // Validation bounds every answer (zone/validate.ts); this catches whatever would still not fit the length prefix.
+  if (response.length > 0xffff) throw Errors.responseTooLong([response.length]);
   const framed = Buffer.allocUnsafe(response.length + 2);
   framed.writeUInt16BE(response.length, 0);
   response.copy(framed, 2);

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { Errors } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { formatEndpoint, type ListenEndpoint } from './endpoint.js';
-import type { QueryHandler } from './handler.js';
+import type { HandlerErrorObserver, QueryHandler } from './handler.js';
 import { RRL_DROP, RRL_SEND, type ResponseRateLimiter } from './rrl.js';
 
 export interface UdpListener {
@@ -12,7 +12,14 @@ export interface UdpListener {
   drain(timeoutMs: number): Promise<void>;
 }
 
-export function listenUdp(endpoint: ListenEndpoint, handler: QueryHandler, logger: Logger, reusePort = false, rrl?: ResponseRateLimiter): Promise<UdpListener> {
+export function listenUdp(
+  endpoint: ListenEndpoint,
+  handler: QueryHandler,
+  logger: Logger,
+  reusePort = false,
+  rrl?: ResponseRateLimiter,
+  errors?: HandlerErrorObserver,
+): Promise<UdpListener> {
   // reusePort (SO_REUSEPORT): several worker processes bind the same port and the kernel spreads datagrams.
   const socket = dgram.createSocket({ type: isIP(endpoint.host) === 6 ? 'udp6' : 'udp4', ipv6Only: isIP(endpoint.host) === 6, reusePort });
   return new Promise((resolve, reject) => {
@@ -27,24 +34,24 @@ export function listenUdp(endpoint: ListenEndpoint, handler: QueryHandler, logge
       // keep serving.
       socket.on('error', (error) => logger.warn('udp socket error', { error }));
       socket.on('message', (msg, peer) => {
-        let response: Buffer | null;
+        // Nothing here is meant to throw; if anything ever does (handler, rate limiter, send), one datagram is
+        // lost, not the server: an exception escaping an event handler would end the process.
         try {
-          response = handler.handle(msg, 'udp');
-        } catch (error) {
-          // The handler is written never to throw; if it ever does, one query is lost, not the server.
-          logger.error('query handler threw', { error, peer: peer.address });
-          return;
-        }
-        if (response === null) return;
-        // Rate limiting applies to UDP only: over TCP the source address cannot be spoofed.
-        if (rrl !== undefined) {
-          const action = rrl.check(peer.address, peer.family === 'IPv6' ? 6 : 4, handler.lastKind, handler);
-          if (action !== RRL_SEND) {
-            if (action === RRL_DROP) return;
-            response = handler.truncatedReply(msg);
+          let response = handler.handle(msg, 'udp');
+          if (response === null) return;
+          // Rate limiting applies to UDP only: over TCP the source address cannot be spoofed.
+          if (rrl !== undefined) {
+            const action = rrl.check(peer.address, peer.family === 'IPv6' ? 6 : 4, handler.lastKind, handler);
+            if (action !== RRL_SEND) {
+              if (action === RRL_DROP) return;
+              response = handler.truncatedReply(msg);
+            }
           }
+          socket.send(response, peer.port, peer.address);
+        } catch (error) {
+          logger.error('dropped a UDP query: handling it threw', { error, peer: peer.address });
+          errors?.onHandlerError('udp');
         }
-        socket.send(response, peer.port, peer.address);
       });
       const bound = socket.address();
       resolve({

@@ -2,7 +2,7 @@
 // documented in docs/metrics.md; a test checks that the two lists agree.
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { QueryObserver } from '../dns/handler.js';
+import type { HandlerErrorObserver, QueryObserver, Transport } from '../dns/handler.js';
 import type { QueryCountEntry } from '../workers/protocol.js';
 import type { RrlCount } from '../dns/rrl.js';
 import type { AddressRef, HealthObserver } from '../health/monitor.js';
@@ -71,9 +71,10 @@ export class QueryCounts implements QueryObserver {
   }
 }
 
-export class MeridianMetrics implements QueryObserver, HealthObserver {
+export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerErrorObserver {
   readonly registry: Registry;
   readonly dnsQueries: Counter<'zone' | 'qtype' | 'rcode' | 'transport'>;
+  readonly dnsHandlerErrors: Counter<'transport'>;
   /** Per-address health, transitions and probe results: kept outside prom-client (see target-metrics.ts). */
   readonly targets: TargetMetrics;
   readonly probeLateness: Histogram;
@@ -112,6 +113,12 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
         for (const [labels, value] of queryCounts.entries(zoneName)) this.dnsQueries.inc(labels, value);
         for (const { labels, value } of this.#externalQueryCounts()) this.dnsQueries.inc({ ...labels }, value);
       },
+    });
+    this.dnsHandlerErrors = new Counter({
+      name: 'meridian_dns_handler_errors_total',
+      help: 'UDP queries (transport udp) and TCP connections (transport tcp) dropped because handling them threw; a bug, each one logged.',
+      labelNames: ['transport'],
+      registers: [registry],
     });
     this.probeLateness = new Histogram({
       name: 'meridian_probe_lateness_seconds',
@@ -190,6 +197,8 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
         for (const cluster of clusters()) if (cluster.lastEventAt !== undefined) this.set({ cluster: cluster.name }, (now() - cluster.lastEventAt) / 1000);
       },
     });
+    this.dnsHandlerErrors.inc({ transport: 'udp' }, 0);
+    this.dnsHandlerErrors.inc({ transport: 'tcp' }, 0);
     this.zoneReloads.inc({ result: 'ok' }, 0);
     this.zoneReloads.inc({ result: 'invalid' }, 0);
   }
@@ -227,6 +236,10 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
 
   onQuery(zoneId: number, qtype: number, rcode: number, transport: number): void {
     this.#queryCounts.onQuery(zoneId, qtype, rcode, transport);
+  }
+
+  onHandlerError(transport: Transport): void {
+    this.dnsHandlerErrors.inc({ transport });
   }
 
   onResult(ref: AddressRef, result: ObservedResult): void {

@@ -87,6 +87,13 @@ const MAX_CHECK_DURATION_MS = 24 * 3_600_000;
 const MAX_MAINTENANCE_DURATION_MS = 7 * 24 * 3_600_000;
 /** Text octets one TXT record can carry: RDATA ≤ 65535 octets, and every 255 octets cost a length octet. */
 const MAX_TXT_OCTETS = 65_279;
+/**
+ * Wire octets left for the RRset of one static record (its A, AAAA or TXT values): an answer carries an RRset
+ * whole and must fit in one DNS message (65,535 octets, the TCP length prefix). Sound for any question that
+ * reaches the RRset: a 12-octet header, a question for the longest name (255 + 4), a CNAME chain chased into it
+ * (at most 8, build.ts MAX_CHASE, each at most 255 + 10 + 255 uncompressed) and our OPT record (11).
+ */
+const MAX_RRSET_OCTETS = 65_535 - 12 - (255 + 4) - 8 * (255 + 10 + 255) - 11;
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -971,7 +978,30 @@ function checkStaticRecord(ctx: Ctx, pointer: string, value: PlainMap, name: str
     report(ctx, pointer, 'value', 'a static record needs at least one a, aaaa or txt value');
     return undefined;
   }
+  // Every record of an RRset is counted with its owner name uncompressed, so the bound holds whatever dns2 compresses.
+  const owner = name === '' ? 1 : Buffer.byteLength(name) + 2;
+  const rrsets: ReadonlyArray<readonly [key: string, type: string, rdata: readonly number[]]> = [
+    ['a', 'A', a.map(() => 4)],
+    ['aaaa', 'AAAA', aaaa.map(() => 16)],
+    ['txt', 'TXT', txt.map(txtRdataOctets)],
+  ];
+  let fits = true;
+  for (const [key, type, rdata] of rrsets) {
+    const octets = rdata.reduce((sum, length) => sum + owner + 10 + length, 0);
+    if (octets <= MAX_RRSET_OCTETS) continue;
+    report(ctx, childPointer(pointer, key), 'key',
+      `${labelFor(ctx.root, pointer)} has ${type} values of ${octets} octets on the wire; the answer must fit in one DNS message, ` +
+        `which leaves ${MAX_RRSET_OCTETS} for a record's values (see Limits)`);
+    fits = false;
+  }
+  if (!fits) return undefined;
   return { kind: 'static', name, ttl, a, aaaa, txt };
+}
+
+/** RDATA of one TXT record: the text in 255-octet character-strings, each after its length octet (wire.ts). */
+function txtRdataOctets(text: string): number {
+  const octets = Buffer.byteLength(text, 'utf8');
+  return octets + Math.max(1, Math.ceil(octets / 255));
 }
 
 function checkTxt(ctx: Ctx, pointer: string, value: unknown): string[] | undefined {

@@ -498,6 +498,12 @@ const invalidCases: readonly InvalidCase[] = [
     ],
   },
   {
+    // Each string is within one TXT record's limit, but the RRset (an answer carries it whole) is not.
+    name: 'TXT values that together cannot fit in one DNS message',
+    lines: [...HEAD, `  big: { txt: ["${'x'.repeat(40_000)}", "${'y'.repeat(40_000)}"] }`, `  fits: { txt: ["${'z'.repeat(60_000)}"] }`],
+    expected: [[5, 'txt', "record 'big' has TXT values of 80378 octets on the wire; the answer must fit in one DNS message, which leaves 61093 for a record's values (see Limits)"]],
+  },
+  {
     name: 'text that is not well-formed Unicode',
     lines: [...HEAD, '  info: { txt: ["ok", "\\ud800"] }'],
     expected: [[5, '"\\ud800"', 'txt[1] is not valid UTF-8 text (it holds a lone surrogate)']],
