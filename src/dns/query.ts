@@ -85,6 +85,11 @@ export function parseQuery(msg: Buffer, out: ParsedQuery): void {
     out.key = msg.toString('latin1', HEADER_SIZE, qnameEnd).toLowerCase();
   }
 
+  // The OPT record is looked for before anything is rejected, so that error responses carry one too when the
+  // query did (RFC 6891 §6.1.1). On the error paths only what it found matters, not the status.
+  const recordsStart = out.questionEnd > 0 && qdcount === 1 ? out.questionEnd : skipQuestions(msg, qdcount);
+  const records = recordsStart < 0 ? QueryStatus.FORMERR : readRecords(msg, recordsStart, out);
+
   if (isResponse) {
     out.status = QueryStatus.FORMERR;
     return;
@@ -102,7 +107,7 @@ export function parseQuery(msg: Buffer, out: ParsedQuery): void {
     out.status = QueryStatus.FORMERR;
     return;
   }
-  out.status = readRecords(msg, out);
+  out.status = records;
 }
 
 /**
@@ -141,14 +146,28 @@ function skipName(msg: Buffer, start: number): number {
   }
 }
 
+/**
+ * Skips `count` questions from the header on, for messages whose question was not read (QDCOUNT other than 1,
+ * or a malformed name), so their OPT can still be found. Returns the offset past them, or -1.
+ */
+function skipQuestions(msg: Buffer, count: number): number {
+  let offset = HEADER_SIZE;
+  for (let index = 0; index < count; index++) {
+    offset = skipName(msg, offset);
+    if (offset < 0 || offset + 4 > msg.length) return -1;
+    offset += 4;
+  }
+  return offset;
+}
+
 /** Walks the answer, authority and additional sections to find the OPT record (RFC 6891 §6.1.1). */
-function readRecords(msg: Buffer, out: ParsedQuery): QueryStatus {
+function readRecords(msg: Buffer, start: number, out: ParsedQuery): QueryStatus {
   const length = msg.length;
   const ancount = (msg[6] << 8) | msg[7];
   const nscount = (msg[8] << 8) | msg[9];
   const arcount = (msg[10] << 8) | msg[11];
   const total = ancount + nscount + arcount;
-  let offset = out.questionEnd;
+  let offset = start;
   for (let index = 0; index < total; index++) {
     const nameStart = offset;
     offset = skipName(msg, offset);
