@@ -1,7 +1,8 @@
 // A single-pass reader for incoming queries. It reads only what answering needs (header, the one question,
 // the OPT record) and never allocates more than the lookup key. Everything it cannot interpret is classified
 // here, so the handler never meets an exception: a too-short message is dropped, anything else malformed is
-// FORMERR (RFC 1035 §4.1.1), another opcode is NOTIMP and an EDNS version above 0 is BADVERS (RFC 6891 §6.1.3).
+// FORMERR (RFC 1035 §4.1.1), an EDNS version above 0 is BADVERS whatever the opcode (RFC 6891 §6.1.3) and
+// another opcode is NOTIMP.
 
 import { CLASSIC_UDP_SIZE, HEADER_SIZE, OPT_DO_BIT, RRType } from './constants.js';
 
@@ -92,6 +93,12 @@ export function parseQuery(msg: Buffer, out: ParsedQuery): void {
 
   if (isResponse) {
     out.status = QueryStatus.FORMERR;
+    return;
+  }
+  if (records === QueryStatus.BADVERS) {
+    // The version decides how the rest of the message is to be read, so it is checked before the opcode and
+    // the question (RFC 6891 §6.1.3). A response is not a request, so it has no version to negotiate.
+    out.status = QueryStatus.BADVERS;
     return;
   }
   if (opcode !== 0) {
