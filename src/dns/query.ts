@@ -83,7 +83,7 @@ export function parseQuery(msg: Buffer, out: ParsedQuery): void {
     out.qtype = (msg[qnameEnd] << 8) | msg[qnameEnd + 1];
     out.qclass = (msg[qnameEnd + 2] << 8) | msg[qnameEnd + 3];
     out.questionEnd = qnameEnd + 4;
-    out.key = msg.toString('latin1', HEADER_SIZE, qnameEnd).toLowerCase();
+    out.key = asciiLowerKey(msg, HEADER_SIZE, qnameEnd);
   }
 
   // The OPT record is looked for before anything is rejected, so that error responses carry one too when the
@@ -115,6 +115,22 @@ export function parseQuery(msg: Buffer, out: ParsedQuery): void {
     return;
   }
   out.status = records;
+}
+
+/** Scratch for asciiLowerKey; a question name is at most 255 octets. */
+const keyScratch = Buffer.alloc(MAX_NAME_WIRE_LENGTH);
+
+/**
+ * The name as a latin1 string with only A–Z folded (RFC 4343 §3). String toLowerCase would also fold latin1
+ * letters 0xC0–0xDE, making names that differ in those octets equal. Length octets are at most 63, below 'A'.
+ */
+function asciiLowerKey(msg: Buffer, start: number, end: number): string {
+  const length = end - start;
+  for (let index = 0; index < length; index++) {
+    const octet = msg[start + index];
+    keyScratch[index] = octet >= 0x41 && octet <= 0x5a ? octet | 0x20 : octet;
+  }
+  return keyScratch.toString('latin1', 0, length);
 }
 
 /**
