@@ -1,7 +1,8 @@
 // A single-pass reader for incoming queries. It reads only what answering needs (header, the one question,
 // the OPT record) and never allocates more than the lookup key. Everything it cannot interpret is classified
 // here, so the handler never meets an exception: a too-short message is dropped, anything else malformed is
-// FORMERR (RFC 1035 §4.1.1), another opcode is NOTIMP and an EDNS version above 0 is BADVERS (RFC 6891 §6.1.3).
+// FORMERR (RFC 1035 §4.1.1), an EDNS version above 0 is BADVERS whatever the opcode (RFC 6891 §6.1.3) and
+// another opcode is NOTIMP.
 
 import { CLASSIC_UDP_SIZE, HEADER_SIZE, OPT_DO_BIT, RRType } from './constants.js';
 
@@ -82,11 +83,22 @@ export function parseQuery(msg: Buffer, out: ParsedQuery): void {
     out.qtype = (msg[qnameEnd] << 8) | msg[qnameEnd + 1];
     out.qclass = (msg[qnameEnd + 2] << 8) | msg[qnameEnd + 3];
     out.questionEnd = qnameEnd + 4;
-    out.key = msg.toString('latin1', HEADER_SIZE, qnameEnd).toLowerCase();
+    out.key = asciiLowerKey(msg, HEADER_SIZE, qnameEnd);
   }
+
+  // The OPT record is looked for before anything is rejected, so that error responses carry one too when the
+  // query did (RFC 6891 §6.1.1). On the error paths only what it found matters, not the status.
+  const recordsStart = out.questionEnd > 0 && qdcount === 1 ? out.questionEnd : skipQuestions(msg, qdcount);
+  const records = recordsStart < 0 ? QueryStatus.FORMERR : readRecords(msg, recordsStart, out);
 
   if (isResponse) {
     out.status = QueryStatus.FORMERR;
+    return;
+  }
+  if (records === QueryStatus.BADVERS) {
+    // The version decides how the rest of the message is to be read, so it is checked before the opcode and
+    // the question (RFC 6891 §6.1.3). A response is not a request, so it has no version to negotiate.
+    out.status = QueryStatus.BADVERS;
     return;
   }
   if (opcode !== 0) {
@@ -102,7 +114,23 @@ export function parseQuery(msg: Buffer, out: ParsedQuery): void {
     out.status = QueryStatus.FORMERR;
     return;
   }
-  out.status = readRecords(msg, out);
+  out.status = records;
+}
+
+/** Scratch for asciiLowerKey; a question name is at most 255 octets. */
+const keyScratch = Buffer.alloc(MAX_NAME_WIRE_LENGTH);
+
+/**
+ * The name as a latin1 string with only A–Z folded (RFC 4343 §3). String toLowerCase would also fold latin1
+ * letters 0xC0–0xDE, making names that differ in those octets equal. Length octets are at most 63, below 'A'.
+ */
+function asciiLowerKey(msg: Buffer, start: number, end: number): string {
+  const length = end - start;
+  for (let index = 0; index < length; index++) {
+    const octet = msg[start + index];
+    keyScratch[index] = octet >= 0x41 && octet <= 0x5a ? octet | 0x20 : octet;
+  }
+  return keyScratch.toString('latin1', 0, length);
 }
 
 /**
@@ -141,14 +169,28 @@ function skipName(msg: Buffer, start: number): number {
   }
 }
 
+/**
+ * Skips `count` questions from the header on, for messages whose question was not read (QDCOUNT other than 1,
+ * or a malformed name), so their OPT can still be found. Returns the offset past them, or -1.
+ */
+function skipQuestions(msg: Buffer, count: number): number {
+  let offset = HEADER_SIZE;
+  for (let index = 0; index < count; index++) {
+    offset = skipName(msg, offset);
+    if (offset < 0 || offset + 4 > msg.length) return -1;
+    offset += 4;
+  }
+  return offset;
+}
+
 /** Walks the answer, authority and additional sections to find the OPT record (RFC 6891 §6.1.1). */
-function readRecords(msg: Buffer, out: ParsedQuery): QueryStatus {
+function readRecords(msg: Buffer, start: number, out: ParsedQuery): QueryStatus {
   const length = msg.length;
   const ancount = (msg[6] << 8) | msg[7];
   const nscount = (msg[8] << 8) | msg[9];
   const arcount = (msg[10] << 8) | msg[11];
   const total = ancount + nscount + arcount;
-  let offset = out.questionEnd;
+  let offset = start;
   for (let index = 0; index < total; index++) {
     const nameStart = offset;
     offset = skipName(msg, offset);

@@ -1007,12 +1007,22 @@ function txtRdataOctets(text: string): number {
 function checkTxt(ctx: Ctx, pointer: string, value: unknown): string[] | undefined {
   if (!Array.isArray(value)) return undefined;
   let allValid = true;
+  // An RRset holds each record once (RFC 2181 §5): equal strings would be answered twice. Compared exactly, as
+  // TXT data is octets, so 'Same' and 'same' are two records.
+  const firstPointer = new Map<string, string>();
   value.forEach((item, i) => {
     if (typeof item !== 'string') {
       allValid = false;
       return;
     }
     const itemPointer = childPointer(pointer, String(i));
+    const first = firstPointer.get(item);
+    if (first !== undefined) {
+      report(ctx, itemPointer, 'value', `duplicate txt value '${item}' (also at line ${ctx.index.position(first, 'value').line})`);
+      allValid = false;
+      return;
+    }
+    firstPointer.set(item, itemPointer);
     const label = labelFor(ctx.root, itemPointer);
     if (LONE_SURROGATE.test(item)) {
       report(ctx, itemPointer, 'value', `${label} is not valid UTF-8 text (it holds a lone surrogate)`);

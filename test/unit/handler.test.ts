@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildAnswerTable } from '../../src/answers/build.js';
 import { QueryHandler, type Transport } from '../../src/dns/handler.js';
-import { buildQuery, decodeResponse, encodeName, optRecord, type QuerySpec } from '../helpers/dns-message.js';
+import { buildQuery, decodeResponse, encodeName, optRecord, type DecodedResponse, type QuerySpec } from '../helpers/dns-message.js';
 import { childZone, fixtureZone, SERIAL, staticTargets } from '../helpers/fixture-zone.js';
 
 const table = buildAnswerTable([fixtureZone, childZone], staticTargets());
@@ -105,6 +105,21 @@ const cases: Case[] = [
   { name: 'NOTIFY (opcode 4) gets NOTIMP', query: { name: 'gslb.example.com', type: T.SOA, opcode: 4 }, expect: { rcode: 4, aa: false } },
   { name: 'UPDATE (opcode 5) gets NOTIMP', query: { name: 'gslb.example.com', type: T.SOA, opcode: 5 }, expect: { rcode: 4, aa: false } },
   { name: 'QTYPE OPT gets FORMERR', query: { name: 'app.gslb.example.com', type: T.OPT }, expect: { rcode: 1, aa: false } },
+
+  // Error responses carry an OPT when the query did (RFC 6891 §6.1.1), and an unknown EDNS version is BADVERS
+  // before the opcode or the question is looked at (§6.1.3).
+  { name: 'NOTIFY with EDNS gets NOTIMP with OPT', query: { name: 'gslb.example.com', type: T.SOA, opcode: 4, edns: { do: true } }, expect: { rcode: 4, aa: false, opt: { udp: 1232, version: 0, do: true, extendedRcode: 0 } } },
+  { name: 'UPDATE with EDNS gets NOTIMP with OPT', query: { name: 'gslb.example.com', type: T.SOA, opcode: 5, edns: {} }, expect: { rcode: 4, aa: false, opt: { udp: 1232, version: 0, do: false, extendedRcode: 0 } } },
+  { name: 'IQUERY with EDNS gets NOTIMP with OPT', query: { name: 'gslb.example.com', type: T.SOA, opcode: 1, edns: {} }, expect: { rcode: 4, aa: false, opt: { udp: 1232, version: 0, do: false, extendedRcode: 0 } } },
+  { name: 'STATUS with EDNS gets NOTIMP with OPT', query: { name: 'gslb.example.com', type: T.SOA, opcode: 2, edns: {} }, expect: { rcode: 4, aa: false, opt: { udp: 1232, version: 0, do: false, extendedRcode: 0 } } },
+  { name: 'opcode 15 with EDNS gets NOTIMP with OPT', query: { name: 'gslb.example.com', type: T.SOA, opcode: 15, edns: {} }, expect: { rcode: 4, aa: false, opt: { udp: 1232, version: 0, do: false, extendedRcode: 0 } } },
+  { name: 'QR=1 with EDNS gets FORMERR with OPT', query: { name: 'app.gslb.example.com', type: T.A, qr: true, edns: {} }, expect: { rcode: 1, aa: false, opt: { udp: 1232, version: 0, do: false, extendedRcode: 0 } } },
+  { name: 'QTYPE OPT with EDNS gets FORMERR with OPT', query: { name: 'app.gslb.example.com', type: T.OPT, edns: {} }, expect: { rcode: 1, aa: false, opt: { udp: 1232, version: 0, do: false, extendedRcode: 0 } } },
+  { name: 'NOTIFY with EDNS version 1 gets BADVERS', query: { name: 'gslb.example.com', type: T.SOA, opcode: 4, edns: { version: 1 } }, expect: { rcode: 16, aa: false, opt: { udp: 1232, version: 0, do: false, extendedRcode: 1 } } },
+  { name: 'UPDATE with EDNS version 1 gets BADVERS', query: { name: 'gslb.example.com', type: T.SOA, opcode: 5, edns: { version: 1 } }, expect: { rcode: 16, aa: false, opt: { udp: 1232, version: 0, do: false, extendedRcode: 1 } } },
+  { name: 'QTYPE OPT with EDNS version 1 gets BADVERS', query: { name: 'app.gslb.example.com', type: T.OPT, edns: { version: 1 } }, expect: { rcode: 16, aa: false, opt: { udp: 1232, version: 0, do: false, extendedRcode: 1 } } },
+  // A response is not a request, so there is no version to negotiate: FORMERR still, with OPT.
+  { name: 'QR=1 with EDNS version 1 stays FORMERR', query: { name: 'app.gslb.example.com', type: T.A, qr: true, edns: { version: 1 } }, expect: { rcode: 1, aa: false, opt: { udp: 1232, version: 0, do: false, extendedRcode: 0 } } },
 ];
 
 describe('query handler', () => {
@@ -200,6 +215,27 @@ describe('header and question handling', () => {
       assert.equal(bytes.readUInt16BE(0), 0x4242, 'ID echoed');
       assert.equal(bytes[2]! & 0x80, 0x80, 'QR set');
       assert.equal(bytes[3]! & 0x0f, 1, 'FORMERR');
+    });
+  }
+
+  // Messages without one usable question: their OPT, when it parses, still comes back (RFC 6891 §6.1.1).
+  const opt0 = optRecord(1232, 0, true);
+  const optV1 = optRecord(1232, 1, false);
+  const noQuestionCases: Array<{ name: string; message: Buffer; rcode: number; opt: DecodedResponse['opt'] }> = [
+    { name: 'QDCOUNT 0 with OPT', message: Buffer.concat([header(0, 1), opt0]), rcode: 1, opt: { udp: 1232, version: 0, do: true, extendedRcode: 0 } },
+    { name: 'QDCOUNT 2 with OPT', message: Buffer.concat([header(2, 1), question, question, opt0]), rcode: 1, opt: { udp: 1232, version: 0, do: true, extendedRcode: 0 } },
+    { name: 'QDCOUNT 0 with EDNS version 1', message: Buffer.concat([header(0, 1), optV1]), rcode: 16, opt: { udp: 1232, version: 0, do: false, extendedRcode: 1 } },
+    { name: 'QDCOUNT 0 without OPT', message: header(0), rcode: 1, opt: undefined },
+    { name: 'QDCOUNT 0 with two OPT records', message: Buffer.concat([header(0, 2), opt0, opt0]), rcode: 1, opt: { udp: 1232, version: 0, do: true, extendedRcode: 0 } },
+    { name: 'QDCOUNT 0, ARCOUNT 1 with nothing there', message: header(0, 1), rcode: 1, opt: undefined },
+  ];
+  for (const testCase of noQuestionCases) {
+    it(`no usable question: ${testCase.name}`, () => {
+      const response = decodeResponse(handler.handle(testCase.message, 'udp')!);
+      assert.equal(response.id, 0x4242);
+      assert.equal(response.rcode, testCase.rcode, 'rcode');
+      assert.deepEqual(response.question, [], 'no question echoed');
+      assert.deepEqual(response.opt, testCase.opt, 'OPT');
     });
   }
 

@@ -107,6 +107,18 @@ const invalidCases: readonly InvalidCase[] = [
     ],
   },
   {
+    // An RRset holds each record once (RFC 2181 §5); the second of two equal strings is the one reported.
+    name: 'duplicate txt value in a flow list',
+    lines: [...HEAD, '  info: { txt: [same, same] }'],
+    expected: [[5, 'same]', "duplicate txt value 'same' (also at line 5)"]],
+  },
+  {
+    // Quoting does not make a value different, but letter case does: TXT data is compared octet for octet.
+    name: 'duplicate txt value in a block list, quoted the second time',
+    lines: [...HEAD, '  info:', '    txt:', '      - same', '      - Same', '      - other', '      - "same"'],
+    expected: [[10, '"same"', "duplicate txt value 'same' (also at line 7)"]],
+  },
+  {
     name: 'weights that are not greater than 0',
     lines: [...HEAD, '  app:', '    policy: weighted', '    targets:', '      - { address: 192.0.2.1, weight: 0 }', '      - { address: 192.0.2.2, weight: -1.5 }'],
     expected: [
