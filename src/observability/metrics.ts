@@ -117,7 +117,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
     });
     this.zoneReloads = new Counter({
       name: 'meridian_zone_reloads_total',
-      help: 'Zone directory reloads by result (ok or invalid).',
+      help: 'Zone directory reloads by result (ok, invalid, or failed: the reload itself threw).',
       labelNames: ['result'],
       registers: [registry],
     });
@@ -178,6 +178,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver {
     });
     this.zoneReloads.inc({ result: 'ok' }, 0);
     this.zoneReloads.inc({ result: 'invalid' }, 0);
+    this.zoneReloads.inc({ result: 'failed' }, 0);
   }
 
   /** Cluster sync state is read when metrics are scraped. */
