@@ -63,6 +63,8 @@ export interface MeridianOptions {
   readonly prober?: Prober;
   readonly ticker?: Ticker;
   readonly maxConcurrentProbes?: number;
+  /** Reads and validates the zone directory (in a worker thread by default); tests make it fail. */
+  readonly loadZones?: typeof loadZoneDirectoryOffThread;
   /** Kubernetes clusters whose Ingresses, Services and Gateways give `cluster:` targets their addresses. */
   readonly clusters?: readonly ClusterRegistration[];
   /** Watch one namespace only (all when omitted). */
@@ -329,7 +331,8 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   // priority. Start it here: left to the zone loader (nice 19), every later file read and hostname lookup of the
   // process would run at nice 19.
   await access(options.zonesDir).catch(() => {});
-  const initial = await loadZoneDirectoryOffThread(options.zonesDir, { knownClusters });
+  const loadZones = options.loadZones ?? loadZoneDirectoryOffThread;
+  const initial = await loadZones(options.zonesDir, { knownClusters });
   if (!initial.ok) {
     scheduler.stop();
     throw Errors.zonesInvalid([initial.issues.length, initial.issues.map(formatZoneIssue).join('\n')]);
@@ -353,7 +356,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   let lastReadStartedAt = -Infinity;
   const reloadOnce = async (reason: string): Promise<ReloadOutcome> => {
     lastReadStartedAt = performance.now();
-    const result = await loadZoneDirectoryOffThread(options.zonesDir, { knownClusters }, zones);
+    const result = await loadZones(options.zonesDir, { knownClusters }, zones);
     if (!result.ok) {
       const issues = result.issues.map(formatZoneIssue);
       for (const issue of issues) logger.error('zone policy invalid; keeping the last good configuration', { issue });
@@ -381,15 +384,30 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       return running;
     }
     running = (async () => {
-      let outcome: ReloadOutcome;
-      do {
-        again = false;
-        outcome = await reloadOnce(reason);
-      } while (again);
-      running = undefined;
-      return outcome;
+      try {
+        for (;;) {
+          again = false;
+          try {
+            const outcome = await reloadOnce(reason);
+            if (!again) return outcome;
+          } catch (error) {
+            reloadFailed(reason, error);
+            // A request that joined this reload wants the files as they are now: it still gets its run.
+            if (!again) throw error;
+          }
+        }
+      } finally {
+        // Also after a failure: a reload left running would hand every later request the same rejection.
+        running = undefined;
+      }
     })();
     return running;
+  };
+  /** A reload that threw (the loader thread died, or applying failed): not a zone issue, but the operator must see it. */
+  const reloadFailed = (reason: string, error: unknown) => {
+    metrics.zoneReloads.inc({ result: 'failed' });
+    logger.error('zone reload failed', { reason, error });
+    lastReload = { ok: false, at: new Date().toISOString(), issues: [`reload failed: ${String(error)}`], serials: serialsOf(zones) };
   };
 
   // Ready once every cluster has synced (or the deadline passed), what they exposed is being probed, and every
@@ -507,7 +525,8 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   scheduler.start();
   for (const watcher of watchers.values()) watcher.start();
   if (options.watch ?? true) {
-    watcher = watchDirectory(options.zonesDir, (lastEventAt) => void reload('file change', lastEventAt), logger);
+    // Fired and forgotten: reload() has logged and counted a failure, so only the rejection is left to catch.
+    watcher = watchDirectory(options.zonesDir, (lastEventAt) => void reload('file change', lastEventAt).catch(() => {}), logger);
   }
 
   return {

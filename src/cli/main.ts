@@ -172,7 +172,8 @@ export function buildProgram(): Command {
         let running: { reload(reason: string): Promise<unknown> } | undefined;
         process.on('SIGHUP', () => {
           if (running === undefined) logger.info('SIGHUP while starting: the zones are being loaded now');
-          else void running.reload('SIGHUP');
+          // A failed reload is logged and counted by reload() itself; an unhandled rejection would end the process.
+          else void running.reload('SIGHUP').catch(() => {});
         });
         const helpers = lowerV8HelperPriority(V8_HELPER_NICE);
         logger.debug('V8 helper threads below the query thread', { threads: helpers, nice: V8_HELPER_NICE });

@@ -128,7 +128,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
     });
     this.zoneReloads = new Counter({
       name: 'meridian_zone_reloads_total',
-      help: 'Zone directory reloads by result (ok or invalid).',
+      help: 'Zone directory reloads by result (ok, invalid, or failed: the reload itself threw).',
       labelNames: ['result'],
       registers: [registry],
     });
@@ -201,6 +201,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
     this.dnsHandlerErrors.inc({ transport: 'tcp' }, 0);
     this.zoneReloads.inc({ result: 'ok' }, 0);
     this.zoneReloads.inc({ result: 'invalid' }, 0);
+    this.zoneReloads.inc({ result: 'failed' }, 0);
   }
 
   /** Cluster sync state is read when metrics are scraped. */

@@ -11,6 +11,7 @@ import { createJsonLogger } from '../observability/logger.js';
 import { QueryCounts } from '../observability/metrics.js';
 import { ResponseRateLimiter } from '../dns/rrl.js';
 import type { ZoneConfig } from '../zone/model.js';
+import { serialQueue } from './serial-queue.js';
 import { recordKey, WORKER_SETTINGS_ENV, type FromWorker, type QueryCountEntry, type ToWorker, type WorkerSettings } from './protocol.js';
 
 const COUNTS_EVERY_MS = 1_000;
@@ -31,11 +32,9 @@ async function main(): Promise<void> {
   const handler = new QueryHandler(tables, { observer: counts });
   const rrl = settings.rrl === undefined ? undefined : new ResponseRateLimiter(settings.rrl, () => performance.now());
 
-  // Messages are handled in order; a full build runs in slices, so queries keep being answered meanwhile.
-  let queue: Promise<void> = Promise.resolve();
-  process.on('message', (message: ToWorker) => {
-    queue = queue.then(() => handle(message));
-  });
+  // Messages are handled in order; a full build runs in slices, so queries keep being answered meanwhile. One
+  // that fails is logged and the next ones are still handled: the next zones or targets mend the table.
+  process.on('message', serialQueue<ToWorker>((message) => handle(message), (error, message) => logger.error('worker message failed', { type: message.type, error })));
   // A new zone set being received in pieces; the current table keeps serving until it is built.
   let staged: { zones: ZoneConfig[]; records: Map<string, ZoneConfig['records'][number][]>; targets: Map<string, readonly ResolvedTarget[]> } | undefined;
   const handle = async (message: ToWorker): Promise<void> => {
