@@ -10,6 +10,7 @@ import type { TcpLimits } from '../dns/tcp.js';
 import { Errors } from '../errors.js';
 import type { Logger, LogLevel } from '../observability/logger.js';
 import type { ZoneConfig } from '../zone/model.js';
+import { guardAddresses, type AddressGuard } from './port-guard.js';
 import { CHUNK, WORKER_SETTINGS_ENV, type FromWorker, type QueryCountEntry, type ToWorker, type WorkerSettings } from './protocol.js';
 
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
@@ -39,15 +40,18 @@ export class WorkerPool {
   /** The last full state, replayed to a restarted worker. */
   #zones: { zones: readonly ZoneConfig[]; targets: Map<string, readonly ResolvedTarget[]> } | undefined;
   #stopping = false;
+  /** Held while the pool runs: no other server's workers can join these ports (see port-guard.ts). */
+  readonly #guard: AddressGuard;
 
-  private constructor(options: WorkerPoolOptions) {
+  private constructor(options: WorkerPoolOptions, guard: AddressGuard) {
     this.#options = options;
+    this.#guard = guard;
   }
 
   /** Forks the workers and resolves once every one listens; rejects (and stops them) if one cannot. */
   static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
     if (options.endpoints.some((e) => e.port === 0)) throw Errors.workersNeedPort([]);
-    const pool = new WorkerPool(options);
+    const pool = new WorkerPool(options, await guardAddresses(options.endpoints));
     try {
       await Promise.all(Array.from({ length: options.count }, (_, index) => pool.#spawn(index)));
     } catch (error) {
@@ -105,6 +109,7 @@ export class WorkerPool {
           }),
       ),
     );
+    await this.#guard.release();
   }
 
   #broadcast(message: ToWorker): void {

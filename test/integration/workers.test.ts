@@ -2,11 +2,13 @@
 // and every worker follows the same answers. A worker that dies is replaced while the other keeps answering.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { dig } from '../helpers/dig.js';
 import { dnsClient, waitForValue, type DnsClient } from '../helpers/dns-client.js';
 import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { MERIDIAN_BIN, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { childPids, freePort } from '../helpers/processes.js';
 import { makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
 
@@ -95,3 +97,63 @@ records:
     }, true, 5_000);
   });
 });
+
+describe('meridian serve --workers, a second server on the same address', () => {
+  let zones: ZoneDir;
+  let otherZones: ZoneDir;
+  let first: ServerProcess;
+
+  before(async () => {
+    zones = await makeZoneDir({ 'zone.yaml': oneRecordZone(ZONE) });
+    // The second server serves another zone: a query it took would be answered REFUSED.
+    otherZones = await makeZoneDir({ 'zone.yaml': oneRecordZone('other.example.test') });
+    first = await startServerProcess({ zonesDir: zones.dir, port: await freePort(), args: ['--workers', '3'] });
+    await waitForValue(async () => (await fetch(`http://127.0.0.1:${first.adminPort}/readyz`)).status, 200, 10_000);
+  });
+  after(async () => {
+    await first?.stop();
+    await zones?.remove();
+    await otherZones?.remove();
+  });
+
+  it('fails with MERIDIAN_LISTEN_FAILED, and the first server keeps every query', async () => {
+    // SO_REUSEPORT would let the second server's workers join the first's sockets and take a share of the queries.
+    const second = spawn(process.execPath, [MERIDIAN_BIN, 'serve', '--zones', otherZones.dir, '--listen', `${first.host}:${first.port}`, '--no-admin', '--workers', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const outcome = await new Promise<number | null | 'listening'>((resolve) => {
+      second.once('exit', (code) => resolve(code));
+      second.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        if (stderr.includes('"msg":"listening"')) resolve('listening');
+      });
+    });
+    // Fresh clients (new source ports), so that the kernel's spread over a shared port would show.
+    const rcodes: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const c = await dnsClient({ host: first.host, port: first.port });
+      try {
+        rcodes.push((await c.query(`www.${ZONE}`)).rcode);
+      } finally {
+        c.close();
+      }
+    }
+    if (outcome === 'listening') {
+      second.kill('SIGKILL');
+      await once(second, 'exit');
+    }
+    assert.notEqual(outcome, 'listening', `the second server started; the first answered ${rcodes.filter((r) => r === 0).length} of 30 queries`);
+    assert.equal(outcome, 1);
+    assert.match(stderr, new RegExp(`MERIDIAN_LISTEN_FAILED: cannot listen for .* on 127\\.0\\.0\\.1:${first.port}`));
+    assert.ok(first.alive());
+    assert.deepEqual(rcodes, Array(30).fill(0));
+  });
+});
+
+function oneRecordZone(zone: string): string {
+  return `zone: ${zone}
+soa: { rname: hostmaster.example.test }
+nameservers: { ns1.${zone}: [127.0.0.1] }
+records:
+  www: { a: [127.0.0.71] }
+`;
+}
