@@ -3,11 +3,11 @@
 // A full build happens when the zones change. When health changes, `refresh` rebuilds only the records whose
 // targets changed, plus the CNAME owners whose answers chase into them, and replaces just those entries.
 
-import { Rcode, RRType } from '../dns/constants.js';
+import { HEADER_SIZE, Rcode, RRType } from '../dns/constants.js';
 import type { BalancedRecord, ZoneConfig } from '../zone/model.js';
 import { selectAnswers, type ResolvedTarget } from './select.js';
 import { AnswerTable, type AnswerSet, type NameEntry, type ZoneEntry } from './table.js';
-import { encodeResponseTemplate, encodeSoaTail, nameToKey, type ResourceRecord } from './wire.js';
+import { encodeResponseTemplate, encodeSoaTail, nameToKey, type ResourceRecord, type ResponseContent } from './wire.js';
 import { runInSlices } from '../slices.js';
 
 /** Where a balanced record's targets come from, with their current health (discovery + health checks). */
@@ -370,9 +370,33 @@ function parentName(name: string): string | undefined {
   return dot < 0 ? undefined : name.slice(dot + 1);
 }
 
+const NO_CUTS = new Int32Array(0);
+
+/**
+ * The (length, ARCOUNT) pairs of a template with its trailing additional RRsets dropped, one RRset more each
+ * time (see AnswerSet.cuts). Each is encoded on its own and must be a prefix of the full template: names only
+ * point backwards, so dropping records from the end leaves every earlier byte as it was.
+ */
+function additionalCuts(qname: string, qtype: number, content: ResponseContent, full: Buffer): Int32Array {
+  const additional = content.additional;
+  if (additional.length === 0) return NO_CUTS;
+  const cuts: number[] = [];
+  for (let keep = additional.length - 1; keep >= 0; keep--) {
+    const a = additional[keep]!;
+    const b = additional[keep - 1];
+    if (b !== undefined && b.name === a.name && b.type === a.type) continue; // inside an RRset
+    const cut = encodeResponseTemplate(qname, qtype, { ...content, additional: additional.slice(0, keep) });
+    if (!cut.subarray(HEADER_SIZE).equals(full.subarray(HEADER_SIZE, cut.length))) throw new Error('trimmed template is not a prefix');
+    cuts.push(cut.length, keep);
+  }
+  return Int32Array.from(cuts);
+}
+
 function toAnswerSet(qname: string, qtype: number, rcode: number, contents: readonly Content[], authority: readonly ResourceRecord[] = []): AnswerSet {
-  const templates = contents.map((c) => encodeResponseTemplate(qname, qtype, { rcode, answer: c.answer, authority, additional: c.additional }));
-  if (contents.length === 1) return { rcode, templates, cumulative: new Float64Array(0) };
+  const responses = contents.map((c): ResponseContent => ({ rcode, answer: c.answer, authority, additional: c.additional }));
+  const templates = responses.map((r) => encodeResponseTemplate(qname, qtype, r));
+  const cuts = responses.map((r, i) => additionalCuts(qname, qtype, r, templates[i]!));
+  if (contents.length === 1) return { rcode, templates, cumulative: new Float64Array(0), cuts };
   const cumulative = new Float64Array(contents.length);
   let sum = 0;
   contents.forEach((c, i) => {
@@ -381,7 +405,7 @@ function toAnswerSet(qname: string, qtype: number, rcode: number, contents: read
   });
   // Guard against rounding: the last entry must catch every point below 1.
   cumulative[contents.length - 1] = 1;
-  return { rcode, templates, cumulative };
+  return { rcode, templates, cumulative, cuts };
 }
 
 function encodeName(state: ZoneState, name: string): NameEntry {
