@@ -42,6 +42,11 @@ interface ZoneState {
   readonly entry: ZoneEntry;
   readonly data: Map<string, NameData>;
   readonly balanced: Map<string, BalancedRecord>;
+  /**
+   * The other served zones below this one (child zones served too). Their names are not this zone's, so a
+   * CNAME into them is not chased and not denied: the answer stops at the CNAME (see encodeCnameOwner).
+   */
+  readonly children: readonly string[];
   /** Name → CNAME owners whose answers include that name's records. */
   readonly dependents: Map<string, Set<string>>;
 }
@@ -105,9 +110,13 @@ export class AnswerTableBuilder {
     const commits: Array<() => void> = [];
     const zoneEntries = new Map<string, ZoneEntry>();
     const names = new Map<string, NameEntry>();
+    const childrenOf = servedChildren(zones);
     for (const zone of zones) {
       const previous = this.#zones.get(zone.zone);
-      if (this.#reuseUnchangedZones && previous !== undefined && zone.fingerprint !== undefined && previous.config.fingerprint !== undefined) {
+      const children = childrenOf.get(zone.zone) ?? [];
+      // A zone whose served child zones changed answers its CNAMEs into them differently: encode it again.
+      const sameChildren = previous !== undefined && previous.children.join(' ') === children.join(' ');
+      if (this.#reuseUnchangedZones && previous !== undefined && sameChildren && zone.fingerprint !== undefined && previous.config.fingerprint !== undefined) {
         // Unchanged: keep every entry. Only balanced records changed: keep the rest, encode those again.
         const changed = previous.config.fingerprint === zone.fingerprint ? [] : yield* balancedChanges(previous.config, zone);
         if (changed !== undefined) {
@@ -131,6 +140,7 @@ export class AnswerTableBuilder {
         entry: zoneEntry(zone, this.#zoneId(zone.zone)),
         data: new Map(),
         balanced: new Map(zone.records.filter((r): r is BalancedRecord => r.kind === 'balanced').map((r) => [r.name, r])),
+        children,
         dependents: new Map(),
       };
       yield* collectZoneData(state, this.#targets);
@@ -234,6 +244,21 @@ export class AnswerTableBuilder {
 /** Convenience for a one-off build (tests, validation). */
 export function buildAnswerTable(zones: readonly ZoneConfig[], targets: TargetSource): AnswerTable {
   return new AnswerTableBuilder(targets).build(zones);
+}
+
+/** Zone name → the served zones below it, found by walking each zone's ancestors (not every pair of zones). */
+function servedChildren(zones: readonly ZoneConfig[]): Map<string, string[]> {
+  const served = new Set(zones.map((z) => z.zone));
+  const children = new Map<string, string[]>();
+  for (const { zone } of zones) {
+    for (let parent = parentName(zone); parent !== undefined; parent = parentName(parent)) {
+      if (!served.has(parent)) continue;
+      const list = children.get(parent);
+      if (list === undefined) children.set(parent, [zone]);
+      else list.push(zone);
+    }
+  }
+  return children;
 }
 
 function negativeTtl(zone: ZoneConfig): number {
@@ -421,7 +446,8 @@ function encodeName(state: ZoneState, name: string): NameEntry {
 /**
  * A CNAME owner answers CNAME and ANY with the CNAME alone; every other qtype gets the chain of in-zone CNAMEs
  * followed by the final target's records of that type, or by the SOA when the target has none (NODATA) or
- * does not exist (NXDOMAIN, RFC 6604). A target outside the zone is left to the resolver.
+ * does not exist (NXDOMAIN, RFC 6604). A target outside the zone, in a served child zone too, is left to the
+ * resolver.
  */
 function encodeCnameOwner(state: ZoneState, name: string, cname: CnameRecord): NameEntry {
   const zone = state.config;
@@ -443,7 +469,11 @@ function encodeCnameOwner(state: ZoneState, name: string, cname: CnameRecord): N
   }
   dependOn(state, target, name);
 
-  const inZone = target === zone.zone || target.endsWith(`.${zone.zone}`);
+  // A target in a served child zone is outside this zone too: its answers are built with that zone, and
+  // following it here would tie this zone's entries to that zone's health refreshes. NOERROR and the CNAME
+  // alone are right (RFC 1034 §4.3.2); the resolver asks again for the target.
+  const inZone =
+    (target === zone.zone || target.endsWith(`.${zone.zone}`)) && !state.children.some((child) => target === child || target.endsWith(`.${child}`));
   if (!inZone || final?.cname !== undefined) {
     return { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain)) };
   }

@@ -22,7 +22,13 @@ const wideGlue = (pairs: number) => [
   `${wide[pairs]}. 30 IN A 192.0.2.${pairs + 1}`,
 ];
 
-const table = buildAnswerTable([fixtureZone, childZone, wideZone], staticTargets());
+/** The fixture parent zone with a CNAME into its child zone, which the same table serves. */
+const parentZone: ZoneConfig = {
+  ...fixtureZone,
+  records: [...fixtureZone.records, { kind: 'cname', name: 'tochild.gslb.example.com', ttl: 60, target: 'x.sub.gslb.example.com' }],
+};
+
+const table = buildAnswerTable([parentZone, childZone, wideZone], staticTargets());
 /** random() = 0 pins weighted picks to the first target, so answers are predictable. */
 const handler = new QueryHandler({ current: table }, { random: () => 0 });
 
@@ -85,6 +91,9 @@ const cases: Case[] = [
   { name: 'CNAME query gets the CNAME alone', query: { name: 'www.gslb.example.com', type: T.CNAME }, expect: { rcode: 0, answer: ['www.gslb.example.com. 60 IN CNAME app.gslb.example.com.'] } },
   { name: 'CNAME to a name without the type: NODATA after the CNAME', query: { name: 'www.gslb.example.com', type: T.TXT }, expect: { rcode: 0, answer: ['www.gslb.example.com. 60 IN CNAME app.gslb.example.com.'], authority: [SOA] } },
   { name: 'CNAME to a missing in-zone name: NXDOMAIN (RFC 6604)', query: { name: 'dangling.gslb.example.com', type: T.A }, expect: { rcode: 3, answer: ['dangling.gslb.example.com. 60 IN CNAME missing.gslb.example.com.'], authority: [SOA] } },
+  // The child zone is another zone even though its names end in the parent's: its data is not the parent's.
+  { name: 'CNAME into a served child zone stops at the CNAME, NOERROR', query: { name: 'tochild.gslb.example.com', type: T.A }, expect: { rcode: 0, answer: ['tochild.gslb.example.com. 60 IN CNAME x.sub.gslb.example.com.'] } },
+  { name: 'CNAME into a served child zone, any type', query: { name: 'tochild.gslb.example.com', type: T.TXT }, expect: { rcode: 0, answer: ['tochild.gslb.example.com. 60 IN CNAME x.sub.gslb.example.com.'] } },
   { name: 'CNAME out of zone is left to the resolver', query: { name: 'away.gslb.example.com', type: T.A }, expect: { rcode: 0, answer: ['away.gslb.example.com. 60 IN CNAME www.example.org.'] } },
 
   // ANY (RFC 8482): one RRset, never the whole name.
