@@ -3,11 +3,11 @@
 // A full build happens when the zones change. When health changes, `refresh` rebuilds only the records whose
 // targets changed, plus the CNAME owners whose answers chase into them, and replaces just those entries.
 
-import { Rcode, RRType } from '../dns/constants.js';
+import { HEADER_SIZE, Rcode, RRType } from '../dns/constants.js';
 import type { BalancedRecord, ZoneConfig } from '../zone/model.js';
 import { selectAnswers, type ResolvedTarget } from './select.js';
 import { AnswerTable, type AnswerSet, type NameEntry, type ZoneEntry } from './table.js';
-import { encodeResponseTemplate, encodeSoaTail, nameToKey, type ResourceRecord } from './wire.js';
+import { encodeResponseTemplate, encodeSoaTail, nameToKey, type ResourceRecord, type ResponseContent } from './wire.js';
 import { runInSlices } from '../slices.js';
 
 /** Where a balanced record's targets come from, with their current health (discovery + health checks). */
@@ -42,6 +42,11 @@ interface ZoneState {
   readonly entry: ZoneEntry;
   readonly data: Map<string, NameData>;
   readonly balanced: Map<string, BalancedRecord>;
+  /**
+   * The other served zones below this one (child zones served too). Their names are not this zone's, so a
+   * CNAME into them is not chased and not denied: the answer stops at the CNAME (see encodeCnameOwner).
+   */
+  readonly children: readonly string[];
   /** Name → CNAME owners whose answers include that name's records. */
   readonly dependents: Map<string, Set<string>>;
 }
@@ -105,9 +110,13 @@ export class AnswerTableBuilder {
     const commits: Array<() => void> = [];
     const zoneEntries = new Map<string, ZoneEntry>();
     const names = new Map<string, NameEntry>();
+    const childrenOf = servedChildren(zones);
     for (const zone of zones) {
       const previous = this.#zones.get(zone.zone);
-      if (this.#reuseUnchangedZones && previous !== undefined && zone.fingerprint !== undefined && previous.config.fingerprint !== undefined) {
+      const children = childrenOf.get(zone.zone) ?? [];
+      // A zone whose served child zones changed answers its CNAMEs into them differently: encode it again.
+      const sameChildren = previous !== undefined && previous.children.join(' ') === children.join(' ');
+      if (this.#reuseUnchangedZones && previous !== undefined && sameChildren && zone.fingerprint !== undefined && previous.config.fingerprint !== undefined) {
         // Unchanged: keep every entry. Only balanced records changed: keep the rest, encode those again.
         const changed = previous.config.fingerprint === zone.fingerprint ? [] : yield* balancedChanges(previous.config, zone);
         if (changed !== undefined) {
@@ -131,6 +140,7 @@ export class AnswerTableBuilder {
         entry: zoneEntry(zone, this.#zoneId(zone.zone)),
         data: new Map(),
         balanced: new Map(zone.records.filter((r): r is BalancedRecord => r.kind === 'balanced').map((r) => [r.name, r])),
+        children,
         dependents: new Map(),
       };
       yield* collectZoneData(state, this.#targets);
@@ -234,6 +244,21 @@ export class AnswerTableBuilder {
 /** Convenience for a one-off build (tests, validation). */
 export function buildAnswerTable(zones: readonly ZoneConfig[], targets: TargetSource): AnswerTable {
   return new AnswerTableBuilder(targets).build(zones);
+}
+
+/** Zone name → the served zones below it, found by walking each zone's ancestors (not every pair of zones). */
+function servedChildren(zones: readonly ZoneConfig[]): Map<string, string[]> {
+  const served = new Set(zones.map((z) => z.zone));
+  const children = new Map<string, string[]>();
+  for (const { zone } of zones) {
+    for (let parent = parentName(zone); parent !== undefined; parent = parentName(parent)) {
+      if (!served.has(parent)) continue;
+      const list = children.get(parent);
+      if (list === undefined) children.set(parent, [zone]);
+      else list.push(zone);
+    }
+  }
+  return children;
 }
 
 function negativeTtl(zone: ZoneConfig): number {
@@ -370,9 +395,33 @@ function parentName(name: string): string | undefined {
   return dot < 0 ? undefined : name.slice(dot + 1);
 }
 
+const NO_CUTS = new Int32Array(0);
+
+/**
+ * The (length, ARCOUNT) pairs of a template with its trailing additional RRsets dropped, one RRset more each
+ * time (see AnswerSet.cuts). Each is encoded on its own and must be a prefix of the full template: names only
+ * point backwards, so dropping records from the end leaves every earlier byte as it was.
+ */
+function additionalCuts(qname: string, qtype: number, content: ResponseContent, full: Buffer): Int32Array {
+  const additional = content.additional;
+  if (additional.length === 0) return NO_CUTS;
+  const cuts: number[] = [];
+  for (let keep = additional.length - 1; keep >= 0; keep--) {
+    const a = additional[keep]!;
+    const b = additional[keep - 1];
+    if (b !== undefined && b.name === a.name && b.type === a.type) continue; // inside an RRset
+    const cut = encodeResponseTemplate(qname, qtype, { ...content, additional: additional.slice(0, keep) });
+    if (!cut.subarray(HEADER_SIZE).equals(full.subarray(HEADER_SIZE, cut.length))) throw new Error('trimmed template is not a prefix');
+    cuts.push(cut.length, keep);
+  }
+  return Int32Array.from(cuts);
+}
+
 function toAnswerSet(qname: string, qtype: number, rcode: number, contents: readonly Content[], authority: readonly ResourceRecord[] = []): AnswerSet {
-  const templates = contents.map((c) => encodeResponseTemplate(qname, qtype, { rcode, answer: c.answer, authority, additional: c.additional }));
-  if (contents.length === 1) return { rcode, templates, cumulative: new Float64Array(0) };
+  const responses = contents.map((c): ResponseContent => ({ rcode, answer: c.answer, authority, additional: c.additional }));
+  const templates = responses.map((r) => encodeResponseTemplate(qname, qtype, r));
+  const cuts = responses.map((r, i) => additionalCuts(qname, qtype, r, templates[i]!));
+  if (contents.length === 1) return { rcode, templates, cumulative: new Float64Array(0), cuts };
   const cumulative = new Float64Array(contents.length);
   let sum = 0;
   contents.forEach((c, i) => {
@@ -381,7 +430,7 @@ function toAnswerSet(qname: string, qtype: number, rcode: number, contents: read
   });
   // Guard against rounding: the last entry must catch every point below 1.
   cumulative[contents.length - 1] = 1;
-  return { rcode, templates, cumulative };
+  return { rcode, templates, cumulative, cuts };
 }
 
 function encodeName(state: ZoneState, name: string): NameEntry {
@@ -397,7 +446,8 @@ function encodeName(state: ZoneState, name: string): NameEntry {
 /**
  * A CNAME owner answers CNAME and ANY with the CNAME alone; every other qtype gets the chain of in-zone CNAMEs
  * followed by the final target's records of that type, or by the SOA when the target has none (NODATA) or
- * does not exist (NXDOMAIN, RFC 6604). A target outside the zone is left to the resolver.
+ * does not exist (NXDOMAIN, RFC 6604). A target outside the zone, in a served child zone too, is left to the
+ * resolver.
  */
 function encodeCnameOwner(state: ZoneState, name: string, cname: CnameRecord): NameEntry {
   const zone = state.config;
@@ -419,7 +469,11 @@ function encodeCnameOwner(state: ZoneState, name: string, cname: CnameRecord): N
   }
   dependOn(state, target, name);
 
-  const inZone = target === zone.zone || target.endsWith(`.${zone.zone}`);
+  // A target in a served child zone is outside this zone too: its answers are built with that zone, and
+  // following it here would tie this zone's entries to that zone's health refreshes. NOERROR and the CNAME
+  // alone are right (RFC 1034 §4.3.2); the resolver asks again for the target.
+  const inZone =
+    (target === zone.zone || target.endsWith(`.${zone.zone}`)) && !state.children.some((child) => target === child || target.endsWith(`.${child}`));
   if (!inZone || final?.cname !== undefined) {
     return { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain)) };
   }

@@ -11,6 +11,13 @@ export interface AnswerSet {
   readonly templates: readonly Buffer[];
   /** Cumulative probability per template, ending at 1; empty when there is one template. */
   readonly cumulative: Float64Array;
+  /**
+   * Per template, the shorter forms that still hold the whole answer and authority sections: pairs of (length,
+   * ARCOUNT) with trailing additional RRsets dropped, longest first, ending with no additional records. UDP
+   * sends the first prefix that fits rather than setting TC, since additional records are optional (RFC 2181
+   * §9). Empty for a template without additional records.
+   */
+  readonly cuts: readonly Int32Array[];
 }
 
 export interface ZoneEntry {
@@ -79,8 +86,13 @@ export class AnswerTable {
 
 /** Picks one template by its probability; `point` is uniform in [0, 1). */
 export function pickTemplate(set: AnswerSet, point: number): Buffer {
+  return set.templates[pickIndex(set, point)]!;
+}
+
+/** The index of the template pickTemplate would pick. */
+export function pickIndex(set: AnswerSet, point: number): number {
   const cumulative = set.cumulative;
-  if (cumulative.length === 0) return set.templates[0]!;
+  if (cumulative.length === 0) return 0;
   let low = 0;
   let high = cumulative.length - 1;
   while (low < high) {
@@ -88,5 +100,5 @@ export function pickTemplate(set: AnswerSet, point: number): Buffer {
     if (point < cumulative[middle]!) high = middle;
     else low = middle + 1;
   }
-  return set.templates[low]!;
+  return low;
 }

@@ -2,7 +2,7 @@
 // record encoding happen here; everything that depends on configuration or health was encoded when the
 // answer table was built.
 
-import { pickTemplate, type AnswerSet, type AnswerTable, type ZoneEntry } from '../answers/table.js';
+import { pickIndex, type AnswerSet, type AnswerTable, type ZoneEntry } from '../answers/table.js';
 import {
   CLASSIC_UDP_SIZE,
   FLAG2_AA,
@@ -153,22 +153,32 @@ export class QueryHandler {
 
   #fromTemplate(msg: Buffer, query: ParsedQuery, set: AnswerSet, transport: Transport, zone: number): Buffer {
     // Only weighted sets with several templates need a random draw.
-    const template = set.cumulative.length === 0 ? set.templates[0]! : pickTemplate(set, this.#random());
+    const index = set.cumulative.length === 0 ? 0 : pickIndex(set, this.#random());
+    const template = set.templates[index]!;
     const optSize = query.edns ? OPT_RECORD_SIZE : 0;
-    const size = template.length + optSize;
-    if (transport === 'udp' && size > udpLimit(query)) {
-      return this.#bare(msg, query, set.rcode, FLAG2_AA | FLAG2_TC, transport, zone);
+    let length = template.length;
+    let arcount = -1;
+    if (transport === 'udp' && length + optSize > udpLimit(query)) {
+      // Drop trailing additional RRsets (precomputed cuts) before giving up on the answer with TC.
+      const limit = udpLimit(query) - optSize;
+      const cuts = set.cuts[index]!;
+      let k = 0;
+      while (k < cuts.length && cuts[k]! > limit) k += 2;
+      if (k === cuts.length) return this.#bare(msg, query, set.rcode, FLAG2_AA | FLAG2_TC, transport, zone);
+      length = cuts[k]!;
+      arcount = cuts[k + 1]!;
     }
-    const out = Buffer.allocUnsafe(size);
-    template.copy(out, 0);
+    const out = Buffer.allocUnsafe(length + optSize);
+    template.copy(out, 0, 0, length);
     out[0] = msg[0];
     out[1] = msg[1];
     out[2] = out[2] | (msg[2] & FLAG2_RD);
     out[3] = out[3] | (msg[3] & FLAG3_CD);
     // Echo the question as asked, keeping the asker's 0x20 case pattern; it has the template's length.
     msg.copy(out, HEADER_SIZE, HEADER_SIZE, query.questionEnd);
+    if (arcount >= 0) out.writeUInt16BE(arcount, 10);
     if (optSize > 0) {
-      writeOpt(out, template.length, 0, query.dnssecOk);
+      writeOpt(out, length, 0, query.dnssecOk);
       out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
     }
     this.#observe(zone, query.qtype, set.rcode, transport);

@@ -55,6 +55,16 @@ describe('AnswerTableBuilder with reuseUnchangedZones', () => {
     assert.equal(answerOf(builder, 'x.a.test'), '192.0.2.1');
   });
 
+  it('encodes a zone again when a child zone is added below it, though its fingerprint is unchanged', () => {
+    const builder = new AnswerTableBuilder(targets, { reuseUnchangedZones: true });
+    const parent = { ...zoneOf('a.test', [{ kind: 'cname' as const, name: 'c.a.test', ttl: 30, target: 'x.sub.a.test' }]), fingerprint: 'p1' };
+    const rcodeOf = (table: ReturnType<AnswerTableBuilder['build']>) => table.name(nameToKey('c.a.test'))!.otherwise!.rcode;
+    assert.equal(rcodeOf(builder.build([parent])), 3, 'alone, the target is a missing name of a.test');
+    const child = { ...zoneOf('sub.a.test', [failover('x.sub.a.test', '192.0.2.7', '192.0.2.8')]), fingerprint: 'c1' };
+    assert.equal(rcodeOf(builder.build([parent, child])), 0, 'with sub.a.test served, the target is not a.test\'s to deny');
+    assert.equal(rcodeOf(builder.build([parent])), 3, 'and back');
+  });
+
   it('encodes everything again without the option, or without fingerprints', () => {
     for (const [options, fingerprint] of [[{}, 'a1'], [{ reuseUnchangedZones: true }, undefined]] as const) {
       const builder = new AnswerTableBuilder(targets, options);

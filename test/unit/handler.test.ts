@@ -6,9 +6,29 @@ import { describe, it } from 'node:test';
 import { buildAnswerTable } from '../../src/answers/build.js';
 import { QueryHandler, type Transport } from '../../src/dns/handler.js';
 import { buildQuery, decodeResponse, encodeName, optRecord, type DecodedResponse, type QuerySpec } from '../helpers/dns-message.js';
-import { childZone, fixtureZone, SERIAL, staticTargets } from '../helpers/fixture-zone.js';
+import type { ZoneConfig } from '../../src/zone/model.js';
+import { childZone, fixtureZone, SERIAL, staticTargets, zoneOf } from '../helpers/fixture-zone.js';
 
-const table = buildAnswerTable([fixtureZone, childZone], staticTargets());
+/** 14 name servers, each with A and AAAA glue: the NS answer fits 512 octets, the glue does not. */
+const wide = Array.from({ length: 14 }, (_, i) => `ns${String(i + 1).padStart(2, '0')}.wide.example.net`);
+const wideZone: ZoneConfig = {
+  ...zoneOf('wide.example.net', []),
+  nameservers: wide.map((name, i) => ({ name, addresses: [`192.0.2.${i + 1}`, `2001:db8::${i + 1}`] })),
+};
+const wideNs = wide.map((name) => `wide.example.net. 30 IN NS ${name}.`);
+/** The glue of the first `pairs` name servers (A then AAAA), then the A of the next one. */
+const wideGlue = (pairs: number) => [
+  ...wide.slice(0, pairs).flatMap((name, i) => [`${name}. 30 IN A 192.0.2.${i + 1}`, `${name}. 30 IN AAAA 2001:db8::${i + 1}`]),
+  `${wide[pairs]}. 30 IN A 192.0.2.${pairs + 1}`,
+];
+
+/** The fixture parent zone with a CNAME into its child zone, which the same table serves. */
+const parentZone: ZoneConfig = {
+  ...fixtureZone,
+  records: [...fixtureZone.records, { kind: 'cname', name: 'tochild.gslb.example.com', ttl: 60, target: 'x.sub.gslb.example.com' }],
+};
+
+const table = buildAnswerTable([parentZone, childZone, wideZone], staticTargets());
 /** random() = 0 pins weighted picks to the first target, so answers are predictable. */
 const handler = new QueryHandler({ current: table }, { random: () => 0 });
 
@@ -71,6 +91,9 @@ const cases: Case[] = [
   { name: 'CNAME query gets the CNAME alone', query: { name: 'www.gslb.example.com', type: T.CNAME }, expect: { rcode: 0, answer: ['www.gslb.example.com. 60 IN CNAME app.gslb.example.com.'] } },
   { name: 'CNAME to a name without the type: NODATA after the CNAME', query: { name: 'www.gslb.example.com', type: T.TXT }, expect: { rcode: 0, answer: ['www.gslb.example.com. 60 IN CNAME app.gslb.example.com.'], authority: [SOA] } },
   { name: 'CNAME to a missing in-zone name: NXDOMAIN (RFC 6604)', query: { name: 'dangling.gslb.example.com', type: T.A }, expect: { rcode: 3, answer: ['dangling.gslb.example.com. 60 IN CNAME missing.gslb.example.com.'], authority: [SOA] } },
+  // The child zone is another zone even though its names end in the parent's: its data is not the parent's.
+  { name: 'CNAME into a served child zone stops at the CNAME, NOERROR', query: { name: 'tochild.gslb.example.com', type: T.A }, expect: { rcode: 0, answer: ['tochild.gslb.example.com. 60 IN CNAME x.sub.gslb.example.com.'] } },
+  { name: 'CNAME into a served child zone, any type', query: { name: 'tochild.gslb.example.com', type: T.TXT }, expect: { rcode: 0, answer: ['tochild.gslb.example.com. 60 IN CNAME x.sub.gslb.example.com.'] } },
   { name: 'CNAME out of zone is left to the resolver', query: { name: 'away.gslb.example.com', type: T.A }, expect: { rcode: 0, answer: ['away.gslb.example.com. 60 IN CNAME www.example.org.'] } },
 
   // ANY (RFC 8482): one RRset, never the whole name.
@@ -98,6 +121,11 @@ const cases: Case[] = [
   // Truncation: the big TXT set is ~1.7 kB.
   { name: 'large answer over UDP without EDNS is truncated', query: { name: 'big.gslb.example.com', type: T.TXT }, expect: { rcode: 0, tc: true } },
   { name: 'large answer over UDP with EDNS is truncated and keeps OPT', query: { name: 'big.gslb.example.com', type: T.TXT, edns: { udp: 4096 } }, expect: { rcode: 0, tc: true, opt: { udp: 1232, version: 0, do: false, extendedRcode: 0 } } },
+  // Glue is optional: drop additional RRsets from the end until the answer fits, TC only when the answer and
+  // authority themselves do not fit (RFC 2181 §9). 600 - 11 (OPT) leaves room for 6 names' glue and one A.
+  { name: 'NS with too much glue keeps every NS and trims glue (EDNS 600)', query: { name: 'wide.example.net', type: T.NS, edns: { udp: 600 } }, expect: { rcode: 0, answer: wideNs, additional: wideGlue(6), opt: { udp: 1232, version: 0, do: false, extendedRcode: 0 } } },
+  { name: 'NS with too much glue keeps every NS and trims glue (512)', query: { name: 'wide.example.net', type: T.NS }, expect: { rcode: 0, answer: wideNs, additional: wideGlue(4) } },
+  { name: 'NS with all its glue over TCP', query: { name: 'wide.example.net', type: T.NS }, transport: 'tcp', expect: { rcode: 0, answer: wideNs, additional: wideGlue(13).concat(`${wide[13]}. 30 IN AAAA 2001:db8::14`) } },
   { name: 'large answer over TCP is whole', query: { name: 'big.gslb.example.com', type: T.TXT }, transport: 'tcp', expect: { rcode: 0, answer: Array.from({ length: 8 }, (_, i) => `big.gslb.example.com. 30 IN TXT ${JSON.stringify(`${i}`.repeat(200))}`) } },
 
   // Malformed and unsupported.
