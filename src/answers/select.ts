@@ -45,6 +45,8 @@ export interface Selection {
   readonly drainsIgnored?: boolean;
   /** Empty means NODATA. Probabilities sum to 1. */
   readonly variants: readonly Variant[];
+  /** The draws were too many (MAX_VARIANTS): the variants are a random sample of them, not all. */
+  readonly sampled?: boolean;
 }
 
 export interface SelectionPolicy {
@@ -101,7 +103,9 @@ function choose(policy: SelectionPolicy, all: readonly Candidate[], healthy: rea
     return { rule, variants: [{ probability: 1, targets: [first.index], addresses: first.addresses }] };
   }
   const draws = Math.min(policy.answers, eligible.length);
-  return { rule, variants: draws === 1 ? singleDraws(eligible) : multiDraws(eligible, draws, random) };
+  if (draws === 1) return { rule, variants: singleDraws(eligible) };
+  if (orderedDrawCount(eligible.length, draws) > MAX_VARIANTS) return { rule, variants: sampledDraws(eligible, draws, random), sampled: true };
+  return { rule, variants: multiDraws(eligible, draws) };
 }
 
 function singleDraws(eligible: readonly Candidate[]): Variant[] {
@@ -116,8 +120,7 @@ function orderedDrawCount(n: number, k: number): number {
 }
 
 /** Every ordered draw of `k` distinct targets without replacement, with its exact probability. */
-function multiDraws(eligible: readonly Candidate[], k: number, random: () => number): Variant[] {
-  if (orderedDrawCount(eligible.length, k) > MAX_VARIANTS) return sampledDraws(eligible, k, random);
+function multiDraws(eligible: readonly Candidate[], k: number): Variant[] {
   const variants: Variant[] = [];
   const walk = (chosen: Candidate[], remaining: Candidate[], probability: number) => {
     if (chosen.length === k) {

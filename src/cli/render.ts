@@ -292,7 +292,9 @@ function recordAnswer(answer: Json | undefined, color: boolean): string {
   const rule = str(answer.rule);
   const served = parts.length === 0 ? paint(color, 'red', 'no addresses (NODATA)') : parts.join('; ');
   const drains = bool(answer.drainsIgnored) === true ? ', drains ignored: every target is drained' : '';
-  return `${served}${rule === undefined ? '' : `  [${paint(color, ruleStyle(rule), rule)}${drains}]`}`;
+  // Shares of a sample are estimates: say so rather than pass them off as exact.
+  const sampled = bool(answer.sampled) === true ? ', sampled' : '';
+  return `${served}${rule === undefined ? '' : `  [${paint(color, ruleStyle(rule), rule)}${drains}${sampled}]`}`;
 }
 
 function latencyCell(address: Json): string {
@@ -428,6 +430,7 @@ export function renderExplain(document: unknown, options: RenderOptions): string
   lines.push(`rule: ${paint(c, ruleStyle(rule), describeRule(rule, bool(doc.drainsIgnored) === true, ruleText))}`);
   const answer = formatAnswerSets(doc.answer, EXPLAIN_ANSWER_SETS);
   lines.push(`answer: ${answer === '' ? paint(c, 'red', 'no addresses (NODATA)') : paint(c, 'bold', answer)}`);
+  if (bool(doc.sampled) === true) lines.push(`  ${paint(c, 'dim', 'sampled: too many orders to list them all, so the answers are a random sample and the shares estimates')}`);
   const summary = str(doc.summary);
   if (summary !== undefined && summary !== ruleText) lines.push(`why: ${summary}`);
   return lines;

@@ -406,6 +406,8 @@ details.zone[open] > summary::before { content: "\25BE"; }
       sparkline(address.latencyMs));
   }
 
+  var ANSWER_SETS = 4;
+
   function answerView(answer) {
     var a = obj(answer);
     var rule = str(a.rule) || 'unknown';
@@ -413,15 +415,16 @@ details.zone[open] > summary::before { content: "\25BE"; }
     var parts = [h('span', { 'class': 'muted' }, 'answering'), badge(rule, kind, { 'data-testid': 'answer-rule', title: 'the rule that picked the answer' })];
     var any = false;
     ['A', 'AAAA'].forEach(function (type) {
-      arr(a[type]).forEach(function (set) {
-        set = obj(set);
-        var addresses = arr(set.addresses).map(str);
-        if (addresses.length === 0) return;
+      var sets = arr(a[type]).map(obj).filter(function (set) { return arr(set.addresses).length > 0; });
+      // A record answering several of many targets has up to 256 possible answers: the likeliest few, then a count.
+      sets.slice(0, ANSWER_SETS).forEach(function (set) {
         any = true;
         var p = num(set.probability);
-        parts.push(h('span', { 'class': 'set' }, type + ' ' + addresses.join(', ') + (p !== undefined && p < 1 ? ' (' + Math.round(p * 1000) / 10 + '%)' : '')));
+        parts.push(h('span', { 'class': 'set', 'data-testid': 'answer-set' }, type + ' ' + arr(set.addresses).map(str).join(', ') + (p !== undefined && p < 1 ? ' (' + Math.round(p * 1000) / 10 + '%)' : '')));
       });
+      if (sets.length > ANSWER_SETS) parts.push(h('span', { 'class': 'muted', 'data-testid': 'answer-more' }, '+' + (sets.length - ANSWER_SETS) + ' more'));
     });
+    if (a.sampled === true) parts.push(h('span', { 'class': 'muted', title: 'too many orders to list them all: a random sample, so the shares are estimates' }, '(sampled)'));
     if (!any) parts.push(h('span', { 'class': 'err' }, answer === undefined ? 'answer not reported' : 'no addresses'));
     if (a.drainsIgnored === true) parts.push(h('span', { 'class': 'muted' }, '(drains ignored: every target is drained)'));
     return h('div', { 'class': 'answer', 'data-testid': 'record-answer' }, parts);

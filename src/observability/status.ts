@@ -41,19 +41,55 @@ export interface StatusInput {
 }
 
 
+/**
+ * The possible answers of one family, as /status and /explain list them: each distinct answer (addresses in
+ * answer order) once, with its share, most likely first. A sample repeats a draw many times; merged, its
+ * repeats add up to the share the draw has.
+ */
+export function answerSets(selection: Selection): Array<{ addresses: readonly string[]; probability: number }> {
+  const shares = new Map<string, { addresses: readonly string[]; probability: number }>();
+  for (const v of selection.variants) {
+    const key = v.addresses.join(' ');
+    const entry = shares.get(key);
+    if (entry === undefined) shares.set(key, { addresses: v.addresses, probability: v.probability });
+    else entry.probability += v.probability;
+  }
+  // 1e-6: fine enough that up to MAX_VARIANTS rounded shares still sum to 1 within 1e-3.
+  return [...shares.values()].sort((a, b) => b.probability - a.probability).map((s) => ({ addresses: s.addresses, probability: Math.round(s.probability * 1e6) / 1e6 }));
+}
+
 /** What a record answers now, per family: each possible answer with its probability. */
 export function answerView(selection4: Selection, selection6: Selection) {
-  const variants = (s: Selection) => s.variants.map((v) => ({ addresses: v.addresses, probability: Math.round(v.probability * 1e4) / 1e4 }));
   // The rule of the family that has addresses (A unless the record is IPv6-only).
   const main = selection4.rule === 'no-addresses' && selection6.rule !== 'no-addresses' ? selection6 : selection4;
-  return { rule: main.rule, drainsIgnored: main.drainsIgnored === true, A: variants(selection4), AAAA: variants(selection6) };
+  return {
+    rule: main.rule,
+    drainsIgnored: main.drainsIgnored === true,
+    sampled: selection4.sampled === true || selection6.sampled === true,
+    A: answerSets(selection4),
+    AAAA: answerSets(selection6),
+  };
+}
+
+/**
+ * A pseudo-random source fixed by `key` (FNV-1a hash seeding mulberry32): a sample (answers: N over many targets)
+ * spreads over the draws as the server's does, and is still the same between two looks.
+ */
+function seededRandom(key: string): () => number {
+  let seed = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) seed = Math.imul(seed ^ key.charCodeAt(i), 0x01000193);
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
 }
 
 export function selectionsOf(record: BalancedRecord, resolved: readonly ResolvedTarget[]): [Selection, Selection] {
   const policy = { policy: record.policy, answers: record.answers, whenAllDown: record.whenAllDown };
-  // Deterministic: a sample (answers: N over many targets) must not change between two looks.
-  const random = () => 0.5;
-  return [selectAnswers(policy, resolved, 4, random), selectAnswers(policy, resolved, 6, random)];
+  // Not a constant: a constant source draws the same sample 256 times, showing one answer where there are many.
+  return [selectAnswers(policy, resolved, 4, seededRandom(`${record.name}/4`)), selectAnswers(policy, resolved, 6, seededRandom(`${record.name}/6`))];
 }
 
 function iso(ms: number): string {
@@ -259,7 +295,7 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
       drained: (resolved[index]?.addresses ?? []).length > 0 && resolved[index]!.addresses.every((a) => a.drained === true),
       addresses: (view.targets?.[index]?.addresses ?? []).map((a) => ({ address: a.address, health: a.health, drained: a.drained ?? false, reason: a.reason })),
     }));
-    const answer = selection.variants.map((v) => ({ addresses: v.addresses, probability: Math.round(v.probability * 1e4) / 1e4 }));
+    const answer = answerSets(selection);
     const picked = targets.filter((t) => t.chosen).map((t) => `target ${t.index} (${t.target})`);
     let summary: string;
     if (selection.rule === 'healthy' && record.policy === 'failover') summary = `failover: ${picked[0]} is the first healthy target by priority, so it answers`;
@@ -268,7 +304,7 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
     const drainedTargets = targets.filter((t) => t.drained).map((t) => t.index);
     if (selection.drainsIgnored === true) summary += '; every target is drained, so the drains are set aside';
     else if (drainedTargets.length > 0) summary += `; drained and never served: target ${drainedTargets.join(', ')}`;
-    return { ...base, policy: record.policy, whenAllDown: record.whenAllDown, rule: selection.rule, ruleText: RULE_TEXT[selection.rule], drainsIgnored: selection.drainsIgnored === true, answer, targets, summary };
+    return { ...base, policy: record.policy, whenAllDown: record.whenAllDown, rule: selection.rule, ruleText: RULE_TEXT[selection.rule], drainsIgnored: selection.drainsIgnored === true, sampled: selection.sampled === true, answer, targets, summary };
   }
   return undefined;
 }

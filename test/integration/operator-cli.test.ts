@@ -12,12 +12,25 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dig } from '../helpers/dig.js';
 import { MERIDIAN_BIN, REPO_ROOT, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
+import { makeZoneDir, TEST_ZONE_YAML, type ZoneDir } from '../helpers/zone-files.js';
 
 const TOKEN = 'operator-cli-test-token-0123456789';
 const RECORD = 'shop.gslb.example.test';
 /** shop is failover [192.0.2.30, 192.0.2.40] without a health check: .30 answers until it is drained. */
 const FIRST = '192.0.2.30';
+/** pool answers 3 of 8 equally weighted targets: 336 ordered draws, more than the table keeps, so it samples. */
+const POOL_ZONE_YAML = `zone: pool.example.test
+ttl: 30
+soa: { rname: hostmaster.example.test, refresh: 3600, retry: 600, expire: 86400, minimum: 20 }
+nameservers:
+  ns1.pool.example.test: [127.0.0.1]
+records:
+  pool:
+    policy: weighted
+    answers: 3
+    targets:
+${Array.from({ length: 8 }, (_, i) => `      - { address: 198.51.100.${i + 1} }`).join('\n')}
+`;
 const SECOND = '192.0.2.40';
 
 interface Run {
@@ -95,7 +108,7 @@ describe('meridian status, drain, undrain and explain against a real server', ()
   };
 
   before(async () => {
-    zones = await makeZoneDir();
+    zones = await makeZoneDir({ 'gslb.example.test.yaml': TEST_ZONE_YAML, 'pool.example.test.yaml': POOL_ZONE_YAML });
     scratch = await mkdtemp(path.join(tmpdir(), 'meridian-operator-'));
     tokenFile = path.join(scratch, 'token');
     stateFile = path.join(scratch, 'state.json');
@@ -133,6 +146,38 @@ describe('meridian status, drain, undrain and explain against a real server', ()
     assert.equal(document.ready, true);
     assert.equal(document.zones[0]?.zone, 'gslb.example.test');
     assert.ok(document.zones[0]?.records.some((r) => r.name === RECORD));
+  });
+
+  it('status shows the many answers of a record answering 3 of 8 targets, with shares summing to 1', async () => {
+    const json = await meridian(['status', '--json', '--admin', admin]);
+    assert.equal(json.code, 0, json.stderr);
+    type Doc = { zones: Array<{ zone: string; records: Array<{ name: string; answer?: { A: Array<{ addresses: string[]; probability: number }> } }> }> };
+    const pool = (JSON.parse(json.stdout) as Doc).zones.find((z) => z.zone === 'pool.example.test')?.records.find((r) => r.name === 'pool.pool.example.test');
+    const sets = pool?.answer?.A ?? [];
+    const distinct = new Set(sets.map((s) => s.addresses.join(',')));
+    assert.ok(distinct.size > 1, `one answer set shown: ${[...distinct].join(' | ')}`);
+    assert.equal(distinct.size, sets.length, 'each answer listed once');
+    for (const set of sets) assert.equal(new Set(set.addresses).size, 3);
+    const total = sets.reduce((sum, s) => sum + s.probability, 0);
+    assert.ok(Math.abs(total - 1) < 1e-3, `shares sum to ${total}`);
+
+    const args = ['status', '--admin', admin];
+    const run = await meridian(args);
+    transcript(args, run);
+    assert.equal(run.code, 0, run.stderr);
+    const line = block(run.stdout, /^ {2}pool\.pool\.example\.test/).split('\n').find((l) => l.trimStart().startsWith('answer: A '));
+    assert.ok(line !== undefined, run.stdout);
+    const shown = line.replace(/^ *answer: A /, '').replace(/ {2}\[.*$/, '').split(' | ').filter((part) => !part.startsWith('+'));
+    const shownSets = new Set(shown.map((part) => part.replace(/ \(.*\)$/, '')));
+    assert.ok(shownSets.size > 1, `one answer set shown: ${line}`);
+    assert.match(line, / \| \+\d+ more/);
+
+    // explain lists the same answers (one function builds both), and says they are a sample.
+    const explain = await meridian(['explain', 'pool.pool.example.test', '--json', '--admin', admin]);
+    assert.equal(explain.code, 0, explain.stderr);
+    const explained = JSON.parse(explain.stdout) as { sampled: boolean; answer: Array<{ addresses: string[]; probability: number }> };
+    assert.equal(explained.sampled, true);
+    assert.deepEqual(explained.answer, sets);
   });
 
   it('explain says why the first failover target answers', async () => {

@@ -35,6 +35,11 @@ records:
     check: { protocol: http, port: ${port}, path: /healthz, interval: 1s, timeout: 500ms, fastInterval: 1s, rise: 1, fall: 1 }
     targets: [ { address: ${PRIMARY} }, { address: ${BACKUP} } ]
   www: { cname: shop.${ZONE} }
+  pool:
+    policy: weighted
+    answers: 3
+    targets:
+${Array.from({ length: 8 }, (_, i) => `      - { address: 198.51.100.${i + 1} }`).join('\n')}
 `;
 }
 
@@ -167,6 +172,15 @@ describe('the status page, in a real browser', () => {
     assert.equal(connection.colour, 'green');
     assert.equal((await looks(page.locator('[data-testid="ready"]'))).text, 'ready');
     await page.evaluate('window.meridianTestMarker = "same document"');
+  });
+
+  it('shows several possible answers of a record answering 3 of 8 targets, then how many more', async () => {
+    const pool = page.locator(`[data-testid="record"][data-name="pool.${ZONE}"] [data-testid="record-answer"]`);
+    const sets = await eventually('the answers of pool', async () => pool.locator('[data-testid="answer-set"]').allInnerTexts(), (seen) => seen.length > 0);
+    const distinct = new Set(sets.map((text) => text.replace(/ \(.*\)$/, '')));
+    assert.ok(distinct.size > 1, `one answer shown: ${sets.join(' | ')}`);
+    assert.ok(sets.length <= 4, `a few answers, not all: ${sets.length}`);
+    assert.match(await pool.locator('[data-testid="answer-more"]').innerText({ timeout: 1_000 }), /^\+\d+ more$/);
   });
 
   it('turns the primary red with the reason, and switches the answer to the backup, live', async (t) => {

@@ -245,6 +245,7 @@ describe('renderStatus', () => {
     ],
     ['an answer of nothing', { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', answer: { rule: 'all-down', A: [], AAAA: [] }, targets: [] }] }] }, /answer: no addresses \(NODATA\) {2}\[all-down\]/],
     ['drains ignored', { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', answer: { rule: 'healthy', drainsIgnored: true, A: [{ addresses: ['192.0.2.1'], probability: 1 }] }, targets: [] }] }] }, /\[healthy, drains ignored: every target is drained\]/],
+    ['a sampled answer, said to be one', { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', answer: { rule: 'healthy', sampled: true, A: [{ addresses: ['192.0.2.1', '192.0.2.2'], probability: 0.6 }, { addresses: ['192.0.2.2', '192.0.2.1'], probability: 0.4 }] }, targets: [] }] }] }, /answer: A 192\.0\.2\.1, 192\.0\.2\.2 \(60%\) \| 192\.0\.2\.2, 192\.0\.2\.1 \(40%\) {2}\[healthy, sampled\]/],
     ['an ISO drain time, measured from now without generatedAt', { drains: [{ target: 'eu', since: '2025-06-01T11:59:00.000Z', by: 'maintenance z.yaml', until: '2025-06-01T13:00:00.000Z' }] }, /^ {2}eu {6}1m0s ago {2}maintenance z\.yaml {2}- {7}in 1h0m \(2025-06-01T13:00:00\.000Z\)$/m],
   ];
   for (const [what, document, pattern] of sparse) {

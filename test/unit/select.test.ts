@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { buildAnswerTable } from '../../src/answers/build.js';
 import { MAX_VARIANTS, selectAnswers, type AddressHealth, type ResolvedTarget, type SelectionPolicy } from '../../src/answers/select.js';
 import { QueryHandler } from '../../src/dns/handler.js';
+import { answerSets, selectionsOf } from '../../src/observability/status.js';
+import type { BalancedRecord } from '../../src/zone/model.js';
 import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
 import { fixtureZone, staticTargets } from '../helpers/fixture-zone.js';
 
@@ -178,6 +180,31 @@ describe('selectAnswers with drains', () => {
       assert.equal(selection.rule, c.rule);
       assert.deepEqual(selection.variants.map((v) => v.addresses), c.answers);
       assert.equal(selection.drainsIgnored === true, c.drainsIgnored);
+    });
+  }
+});
+
+describe('answers as /status and /explain list them', () => {
+  const equal = (n: number) => Array.from({ length: n }, (_, i) => target(1, [`192.0.2.${i + 1}`, 'up']));
+  const cases: Array<{ what: string; answers: number; targets: ResolvedTarget[]; sets: (count: number) => boolean; sampled: boolean; first?: string }> = [
+    { what: 'one of two by weight 3:1', answers: 1, targets: [target(3, ['192.0.2.1', 'up']), target(1, ['192.0.2.2', 'up'])], sets: (n) => n === 2, sampled: false, first: '192.0.2.1@0.75' },
+    { what: 'two of three: every order', answers: 2, targets: equal(3), sets: (n) => n === 6, sampled: false },
+    // 8 * 7 * 6 = 336 orders, more than MAX_VARIANTS: a sample, which must still hold many answers.
+    { what: 'three of eight: a sample of many', answers: 3, targets: equal(8), sets: (n) => n > 50 && n <= MAX_VARIANTS, sampled: true },
+  ];
+  for (const c of cases) {
+    it(c.what, () => {
+      const record = { name: 'pool.example.test', policy: 'weighted', answers: c.answers, whenAllDown: 'all' } as BalancedRecord;
+      const [selection] = selectionsOf(record, c.targets);
+      const sets = answerSets(selection);
+      assert.ok(c.sets(sets.length), `${sets.length} answers`);
+      assert.equal(selection.sampled === true, c.sampled);
+      assert.equal(new Set(sets.map((s) => s.addresses.join(','))).size, sets.length, 'each answer listed once');
+      const total = sets.reduce((sum, s) => sum + s.probability, 0);
+      assert.ok(Math.abs(total - 1) < 1e-3, `shares sum to ${total}`);
+      for (let i = 1; i < sets.length; i++) assert.ok(sets[i - 1]!.probability >= sets[i]!.probability, 'most likely first');
+      if (c.first !== undefined) assert.equal(`${sets[0]!.addresses.join(',')}@${sets[0]!.probability}`, c.first);
+      assert.deepEqual(answerSets(selectionsOf(record, c.targets)[0]), sets, 'the same between two looks');
     });
   }
 });
