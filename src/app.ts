@@ -375,9 +375,13 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       return lastReload;
     }
     const changed = JSON.stringify(serialsOf(result.zones)) !== JSON.stringify(serialsOf(zones));
+    // A deleted file is a valid change, but a zone no longer answered is rarely meant: say so loudly.
+    const kept = new Set(result.zones.map((zone) => zone.zone));
+    const removed = zones.filter((zone) => !kept.has(zone.zone));
+    for (const zone of removed) logger.warn('zone removed: no file declares it any more; no longer answered', { zone: zone.zone, file: zone.file, reason });
     zones = result.zones;
     const ms = await apply(zones, false);
-    metrics.zoneReloads.inc({ result: 'ok' });
+    metrics.zoneReloads.inc({ result: removed.length > 0 ? 'removed' : 'ok' });
     lastReload = { ok: true, at: new Date().toISOString(), issues: [], serials: serialsOf(zones) };
     logger.info(changed ? 'zones reloaded' : 'zones reloaded, unchanged', { reason, serials: lastReload.serials, probes: monitor.probeCount, buildMs: round(ms) });
     return lastReload;

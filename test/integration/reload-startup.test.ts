@@ -1,5 +1,5 @@
 // Changes that land while the server starts, or that re-point a symlink the zone directory is made of, are
-// picked up within the 2 s docs/operations.md promises.
+// picked up within the 2 s docs/operations.md promises; and a zone dropped by a reload is warned about and counted.
 
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startMeridian, type Meridian } from '../../src/app.js';
-import { silentLogger, type Logger } from '../../src/observability/logger.js';
+import { silentLogger, type LogFields, type Logger } from '../../src/observability/logger.js';
 import { loadZoneDirectoryOffThread } from '../../src/zone/load-thread.js';
 import { dnsClient, waitForValue } from '../helpers/dns-client.js';
-import { TEST_ZONE_YAML } from '../helpers/zone-files.js';
+import { makeZoneDir, TEST_ZONE_YAML } from '../helpers/zone-files.js';
 
 const FILE = 'gslb.example.test.yaml';
 // The 2 s operations.md promises, plus room for a loaded CI machine; before the fix the change was never served.
@@ -77,5 +77,21 @@ describe('zone changes around start-up and through symlinks', () => {
     assert.equal(await dns.addresses('shop.gslb.example.test'), '192.0.2.101');
     await publish(2, '.');
     await waitForValue(() => dns.addresses('shop.gslb.example.test'), '192.0.2.102', DEADLINE_MS);
+  });
+
+  it('warns about and counts a zone dropped because its file was deleted', async () => {
+    const other = TEST_ZONE_YAML.replaceAll('gslb.example.test', 'other.example.test');
+    const zones = await makeZoneDir({ [FILE]: TEST_ZONE_YAML, 'other.example.test.yaml': other });
+    cleanups.push(() => zones.remove());
+    const warnings: Array<{ msg: string; fields: LogFields | undefined }> = [];
+    const logger: Logger = { ...silentLogger, warn: (msg, fields) => void warnings.push({ msg, fields }), child: () => logger };
+    const meridian = await serve(zones.dir, { logger });
+    await rm(path.join(zones.dir, 'other.example.test.yaml'));
+    const removed = async () => (await meridian.metrics.zoneReloads.get()).values.find((v) => v.labels.result === 'removed')?.value ?? 0;
+    await waitForValue(removed, 1, DEADLINE_MS);
+    const warning = warnings.find((w) => w.msg.startsWith('zone removed'));
+    assert.ok(warning, `no warning; warnings: ${JSON.stringify(warnings)}`);
+    assert.equal(warning.fields?.zone, 'other.example.test');
+    assert.equal(warning.fields?.file, path.join(zones.dir, 'other.example.test.yaml'));
   });
 });
