@@ -331,9 +331,19 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   // priority. Start it here: left to the zone loader (nice 19), every later file read and hostname lookup of the
   // process would run at nice 19.
   await access(options.zonesDir).catch(() => {});
+  // Watched before the first read: a change (or a git-sync swap) while the server starts would otherwise be
+  // missed until the next one. Changes are held until the server is up, then reloaded if the read predates them.
+  let changedDuringStart: number | undefined;
+  let onZoneChange = (lastEventAt: number) => void (changedDuringStart = Math.max(changedDuringStart ?? -Infinity, lastEventAt));
+  const watcher: DirectoryWatcher | undefined = (options.watch ?? true) ? watchDirectory(options.zonesDir, (lastEventAt) => onZoneChange(lastEventAt), logger) : undefined;
   const loadZones = options.loadZones ?? loadZoneDirectoryOffThread;
-  const initial = await loadZones(options.zonesDir, { knownClusters });
+  const initialReadAt = performance.now();
+  const initial = await loadZones(options.zonesDir, { knownClusters }).catch((error: unknown) => {
+    watcher?.close();
+    throw error;
+  });
   if (!initial.ok) {
+    watcher?.close();
     scheduler.stop();
     throw Errors.zonesInvalid([initial.issues.length, initial.issues.map(formatZoneIssue).join('\n')]);
   }
@@ -352,8 +362,8 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
 
   let running: Promise<ReloadOutcome> | undefined;
   let again = false;
-  /** When the running or last reload began reading the files (performance.now()). */
-  let lastReadStartedAt = -Infinity;
+  /** When the running or last reload (the first load included) began reading the files (performance.now()). */
+  let lastReadStartedAt = initialReadAt;
   const reloadOnce = async (reason: string): Promise<ReloadOutcome> => {
     lastReadStartedAt = performance.now();
     const result = await loadZones(options.zonesDir, { knownClusters }, zones);
@@ -365,9 +375,13 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       return lastReload;
     }
     const changed = JSON.stringify(serialsOf(result.zones)) !== JSON.stringify(serialsOf(zones));
+    // A deleted file is a valid change, but a zone no longer answered is rarely meant: say so loudly.
+    const kept = new Set(result.zones.map((zone) => zone.zone));
+    const removed = zones.filter((zone) => !kept.has(zone.zone));
+    for (const zone of removed) logger.warn('zone removed: no file declares it any more; no longer answered', { zone: zone.zone, file: zone.file, reason });
     zones = result.zones;
     const ms = await apply(zones, false);
-    metrics.zoneReloads.inc({ result: 'ok' });
+    metrics.zoneReloads.inc({ result: removed.length > 0 ? 'removed' : 'ok' });
     lastReload = { ok: true, at: new Date().toISOString(), issues: [], serials: serialsOf(zones) };
     logger.info(changed ? 'zones reloaded' : 'zones reloaded, unchanged', { reason, serials: lastReload.serials, probes: monitor.probeCount, buildMs: round(ms) });
     return lastReload;
@@ -467,7 +481,6 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   const rrl = options.rrl !== undefined && workers <= 1 ? new ResponseRateLimiter(options.rrl, () => performance.now()) : undefined;
   let dns: DnsServer | undefined;
   let admin: AdminServer | undefined;
-  let watcher: DirectoryWatcher | undefined;
   try {
     if (workers > 1) {
       pool = await WorkerPool.start({
@@ -517,6 +530,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       });
     }
   } catch (error) {
+    watcher?.close();
     scheduler.stop();
     await dns?.close();
     await pool?.stop();
@@ -524,10 +538,11 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   }
   scheduler.start();
   for (const watcher of watchers.values()) watcher.start();
-  if (options.watch ?? true) {
-    // Fired and forgotten: reload() has logged and counted a failure, so only the rejection is left to catch.
-    watcher = watchDirectory(options.zonesDir, (lastEventAt) => void reload('file change', lastEventAt).catch(() => {}), logger);
-  }
+  // Fired and forgotten: reload() has logged and counted a failure, so only the rejection is left to catch.
+  onZoneChange = (lastEventAt) => void reload('file change', lastEventAt).catch(() => {});
+  if (changedDuringStart !== undefined) onZoneChange(changedDuringStart);
+  // What was loaded against what is there now: a swap since the watch was set is reloaded now, not in a second.
+  watcher?.check();
 
   return {
     dnsEndpoints: dns?.endpoints ?? options.listen,

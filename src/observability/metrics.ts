@@ -128,7 +128,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
     });
     this.zoneReloads = new Counter({
       name: 'meridian_zone_reloads_total',
-      help: 'Zone directory reloads by result (ok, invalid, or failed: the reload itself threw).',
+      help: 'Zone directory reloads by result (ok; removed: applied, but a zone served before is gone; invalid; or failed: the reload itself threw).',
       labelNames: ['result'],
       registers: [registry],
     });
@@ -200,6 +200,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
     this.dnsHandlerErrors.inc({ transport: 'udp' }, 0);
     this.dnsHandlerErrors.inc({ transport: 'tcp' }, 0);
     this.zoneReloads.inc({ result: 'ok' }, 0);
+    this.zoneReloads.inc({ result: 'removed' }, 0);
     this.zoneReloads.inc({ result: 'invalid' }, 0);
     this.zoneReloads.inc({ result: 'failed' }, 0);
   }

@@ -33,6 +33,8 @@ export interface StartOptions {
   readonly port?: number;
   readonly args?: readonly string[];
   readonly startTimeoutMs?: number;
+  /** Called with each log line as it arrives, from the first: lets a test act at a point of the start-up. */
+  readonly onLog?: (line: LogLine) => void;
 }
 
 /** SIGTERM drains (see `meridian serve --drain-delay`); tests stop servers without the production delay. */
@@ -63,6 +65,7 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
         line = { level: 'raw', msg: text };
       }
       logs.push(line);
+      options.onLog?.(line);
       for (const waiter of [...waiters]) {
         if (waiter.predicate(line)) {
           waiters.splice(waiters.indexOf(waiter), 1);

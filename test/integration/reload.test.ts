@@ -142,6 +142,38 @@ describe('zone hot reload through a git-sync style symlink', () => {
   });
 });
 
+describe('a git-sync revision published while the server starts', () => {
+  it('is served within 2 s, though the first read found the one before', async () => {
+    const { mkdtemp, mkdir, writeFile, symlink } = await import('node:fs/promises');
+    const { renameSync } = await import('node:fs');
+    const os = await import('node:os');
+    const root = await mkdtemp(path.join(os.tmpdir(), 'meridian-gitsync-'));
+    for (const revision of [1, 2]) {
+      await mkdir(path.join(root, `rev-${revision}`, 'zones'), { recursive: true });
+      await writeFile(path.join(root, `rev-${revision}`, 'zones', FILE), TEST_ZONE_YAML.replace('{ address: 192.0.2.30 }', `{ address: 192.0.2.${100 + revision} }`));
+    }
+    await symlink(path.join(root, 'rev-1'), path.join(root, 'current'));
+    await symlink(path.join(root, 'rev-2'), path.join(root, 'current.tmp'));
+    // The swap, one rename, is made the moment the server reports its first load: after the first read, while
+    // it still opens its listeners. Synchronous, so that it happens within that window and not some ticks later.
+    let swapped = false;
+    const onLog = (line: LogLine) => {
+      if (swapped || line.msg !== 'zones loaded') return;
+      swapped = true;
+      renameSync(path.join(root, 'current.tmp'), path.join(root, 'current'));
+    };
+    const server = await startServerProcess({ zonesDir: path.join(root, 'current', 'zones'), onLog });
+    try {
+      assert.ok(swapped);
+      const shop = async () => (await dig({ server: server.host, port: server.port, name: 'shop.gslb.example.test' })).answer.join();
+      await waitForValue(shop, 'shop.gslb.example.test. 15 IN A 192.0.2.102', 3_000, 50);
+    } finally {
+      await server.stop();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 // One server for both: the unchanged reload first, since the second test removes the zone directory.
 describe('reloads of the same files, then of a directory that is gone', () => {
   let zones: ZoneDir;
