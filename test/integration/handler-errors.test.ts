@@ -14,6 +14,7 @@ import { silentLogger, type Logger } from '../../src/observability/logger.js';
 import { MeridianMetrics } from '../../src/observability/metrics.js';
 import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
 import { staticTargets, zoneOf } from '../helpers/fixture-zone.js';
+import { firstResponse, frame } from '../helpers/tcp-frames.js';
 
 const ZONE = 'errors.example.test';
 const TXT = 16;
@@ -36,12 +37,6 @@ class ThrowingHandler extends QueryHandler {
   }
 }
 
-function frame(msg: Buffer): Buffer {
-  const prefix = Buffer.alloc(2);
-  prefix.writeUInt16BE(msg.length);
-  return Buffer.concat([prefix, msg]);
-}
-
 /** Over TCP: the first framed response, or undefined when the server closes the connection first. */
 async function tcpQuery(port: number, name: string, type: number, deadlineMs = 3_000): Promise<Buffer | undefined> {
   const socket = net.connect({ port, host: '127.0.0.1' });
@@ -49,21 +44,7 @@ async function tcpQuery(port: number, name: string, type: number, deadlineMs = 3
   await once(socket, 'connect');
   socket.write(frame(buildQuery({ name, type, id: 7 })));
   try {
-    return await new Promise((resolve, reject) => {
-      let pending = Buffer.alloc(0);
-      const timer = setTimeout(() => reject(new Error('neither a response nor a close within the deadline')), deadlineMs);
-      socket.on('data', (chunk: Buffer) => {
-        pending = Buffer.concat([pending, chunk]);
-        if (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
-          clearTimeout(timer);
-          resolve(pending.subarray(2, 2 + pending.readUInt16BE(0)));
-        }
-      });
-      socket.once('close', () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      });
-    });
+    return await firstResponse(socket, deadlineMs);
   } finally {
     socket.destroy();
   }

@@ -7,41 +7,16 @@ import { after, before, describe, it } from 'node:test';
 import { startMeridian, type Meridian } from '../../src/app.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
+import { firstResponse, frame } from '../helpers/tcp-frames.js';
 import { makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
 
 const LIMITS = { maxConnections: 3, maxConnectionsPerClient: 2, idleTimeoutMs: 400, readDeadlineMs: 300, maxPendingWriteBytes: 64 * 1024 };
-
-function frame(msg: Buffer): Buffer {
-  const prefix = Buffer.alloc(2);
-  prefix.writeUInt16BE(msg.length);
-  return Buffer.concat([prefix, msg]);
-}
 
 async function connect(port: number, localAddress = '127.0.0.1'): Promise<net.Socket> {
   const socket = net.connect({ port, host: '127.0.0.1', localAddress });
   socket.on('error', () => {});
   await once(socket, 'connect');
   return socket;
-}
-
-/** Resolves with the first framed response on the socket, or undefined when the socket closes first. */
-function firstResponse(socket: net.Socket, deadlineMs = 3_000): Promise<Buffer | undefined> {
-  if (socket.destroyed) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    let pending = Buffer.alloc(0);
-    const timer = setTimeout(() => reject(new Error('neither a response nor a close within the deadline')), deadlineMs);
-    socket.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      if (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
-        clearTimeout(timer);
-        resolve(pending.subarray(2, 2 + pending.readUInt16BE(0)));
-      }
-    });
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve(undefined);
-    });
-  });
 }
 
 function closed(socket: net.Socket, deadlineMs = 3_000): Promise<void> {
