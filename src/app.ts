@@ -33,7 +33,7 @@ import { formatZoneIssue, type ZoneConfig } from './zone/model.js';
 import { watchDirectory, type DirectoryWatcher } from './zone/watch.js';
 import { WorkerPool } from './workers/pool.js';
 import { recordKey } from './workers/protocol.js';
-import { drainCovers, DrainSet } from './health/drains.js';
+import { drainCovers, DrainSet, windowKey, type Drain } from './health/drains.js';
 import { MaintenanceRunner, type CronPort } from './health/maintenance.js';
 import { evaluateWindow } from './health/window-evaluator.js';
 import { HealthHistory } from './observability/history.js';
@@ -226,12 +226,15 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     cron: options.maintenanceCron ?? nodeCronPort(logger),
     evaluate: evaluateWindow,
     onChange: (open) => {
-      const before = drains.names();
+      // A window drains only its own zone, so opening and closing is tracked per zone and target.
+      const scoped = (list: readonly Drain[]) => new Map(list.map((d) => [windowKey(d.zone ?? '', d.target), d]));
+      const before = scoped(drains.windows());
       drains.setWindows(open);
-      const after = drains.names();
-      for (const name of new Set([...before, ...after])) if (before.has(name) !== after.has(name)) {
-        logger.warn(after.has(name) ? 'maintenance window open: target drained' : 'maintenance window closed: target undrained', { target: name });
-        if (serving) applyDrainChange(name);
+      const after = scoped(open);
+      for (const key of new Set([...before.keys(), ...after.keys()])) if (before.has(key) !== after.has(key)) {
+        const { zone = '', target } = (after.get(key) ?? before.get(key))!;
+        logger.warn(after.has(key) ? 'maintenance window open: target drained' : 'maintenance window closed: target undrained', { zone, target });
+        if (serving) applyDrainChange(target, zone);
       }
     },
   });
@@ -445,10 +448,11 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   const status = () => buildStatus(statusInput());
   const statusChunks = () => statusJsonChunks(statusInput());
 
-  /** The balanced records a drain of `name` (a cluster or an address) touches. */
-  const recordsTouchedBy = (name: string): RecordRef[] => {
+  /** The balanced records a drain of `name` (a cluster or an address) touches: in `onlyZone`, when given. */
+  const recordsTouchedBy = (name: string, onlyZone?: string): RecordRef[] => {
     const touched: RecordRef[] = [];
     for (const zone of zones) {
+      if (onlyZone !== undefined && zone.zone !== onlyZone) continue;
       for (const record of zone.records) {
         if (record.kind !== 'balanced') continue;
         const addresses = endpoints.addresses(zone, record);
@@ -460,8 +464,8 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     return touched;
   };
   /** Rebuilds the records a drain of `name` touches, now (or right after a build under way). */
-  const applyDrainChange = (name: string) => {
-    for (const record of recordsTouchedBy(name)) pendingRefresh.set(`${record.zone}\n${record.name}`, record);
+  const applyDrainChange = (name: string, onlyZone?: string) => {
+    for (const record of recordsTouchedBy(name, onlyZone)) pendingRefresh.set(`${record.zone}\n${record.name}`, record);
     flushRefresh();
   };
   const drainAction = (drain: boolean): AdminAction => async (body) => {

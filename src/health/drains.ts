@@ -1,6 +1,8 @@
 // Drains: targets an operator (or a maintenance window) has taken out of rotation. A drain names a cluster (every
-// `cluster:` target of that cluster, in every record) or an address (wherever it appears). Manual drains are kept
-// in a small JSON state file so that they survive a restart; window drains come and go with their schedule.
+// `cluster:` target of that cluster) or an address (wherever it appears). A manual drain covers every zone served;
+// a window's drain only the zone that declares it, so that one zone file cannot take down another's records.
+// Manual drains are kept in a small JSON state file so that they survive a restart; window drains come and go
+// with their schedule.
 
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,11 +18,13 @@ export interface Drain {
   readonly reason?: string;
   /** For a window: when it ends (ISO). */
   readonly until?: string;
+  /** For a window: the zone that declares it, the only zone it drains. A manual drain covers every zone. */
+  readonly zone?: string;
 }
 
-/** Whether an address of a target is drained; read when answers are built. */
+/** Whether an address of a target of a record of `zone` is drained; read when answers are built. */
 export interface DrainView {
-  isDrained(target: TargetConfig, address: string): boolean;
+  isDrained(zone: string, target: TargetConfig, address: string): boolean;
 }
 
 export const NO_DRAINS: DrainView = { isDrained: () => false };
@@ -39,6 +43,7 @@ interface StateFile {
 export class DrainSet implements DrainView {
   readonly #file: string | undefined;
   #manual = new Map<string, Drain>();
+  /** Keyed by windowKey: the same target may be drained by windows of several zones. */
   #windows = new Map<string, Drain>();
   /** Serialises state file writes: the last one wins, in order. */
   #writing: Promise<void> = Promise.resolve();
@@ -79,21 +84,22 @@ export class DrainSet implements DrainView {
 
   /** The drains of the maintenance windows open now, replacing the previous set. */
   setWindows(drains: readonly Drain[]): void {
-    this.#windows = new Map(drains.map((d) => [d.target, d]));
+    this.#windows = new Map(drains.map((d) => [windowKey(d.zone ?? '', d.target), d]));
+  }
+
+  /** The window drains open now, manually drained targets included. */
+  windows(): Drain[] {
+    return [...this.#windows.values()];
   }
 
   list(): Drain[] {
     return [...this.#manual.values(), ...[...this.#windows.values()].filter((d) => !this.#manual.has(d.target))];
   }
 
-  names(): Set<string> {
-    return new Set([...this.#manual.keys(), ...this.#windows.keys()]);
-  }
-
-  isDrained(target: TargetConfig, address: string): boolean {
+  isDrained(zone: string, target: TargetConfig, address: string): boolean {
     if (this.#manual.size === 0 && this.#windows.size === 0) return false;
-    if (this.#manual.has(address) || this.#windows.has(address)) return true;
-    return target.kind === 'cluster' && (this.#manual.has(target.cluster) || this.#windows.has(target.cluster));
+    if (this.#manual.has(address) || this.#windows.has(windowKey(zone, address))) return true;
+    return target.kind === 'cluster' && (this.#manual.has(target.cluster) || this.#windows.has(windowKey(zone, target.cluster)));
   }
 
   #save(): Promise<void> {
@@ -110,4 +116,9 @@ export class DrainSet implements DrainView {
     });
     return this.#writing;
   }
+}
+
+/** A window drain's key: its zone and target (a newline is in neither). */
+export function windowKey(zone: string, target: string): string {
+  return `${zone}\n${target}`;
 }

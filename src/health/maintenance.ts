@@ -1,5 +1,5 @@
-// Maintenance windows from the zone files: a target is drained from each occurrence of its cron schedule for
-// the window's duration. node-cron fires at each occurrence (in production); whether a window is open is always
+// Maintenance windows from the zone files: a target is drained, in the window's own zone only, from each
+// occurrence of its cron schedule for the window's duration. node-cron fires at each occurrence (in production); whether a window is open is always
 // computed from the clock, so a server started in the middle of a window drains the target at once, and a
 // window's end is a plain timer.
 
@@ -81,12 +81,13 @@ export class MaintenanceRunner {
         since: new Date(state.activeSince ?? now).toISOString(),
         by: `maintenance ${window.file}`,
         until: new Date(until).toISOString(),
+        zone: window.zone,
         ...(window.reason === undefined ? {} : { reason: window.reason }),
       });
     }
     if (this.#endTimer !== undefined) this.#options.clock.clearTimer(this.#endTimer);
     this.#endTimer = nextEnd === Infinity ? undefined : this.#options.clock.setTimer(() => this.evaluate(), Math.max(0, nextEnd - now));
-    const key = drains.map((d) => `${d.target}@${d.since}`).sort().join(',');
+    const key = drains.map((d) => `${d.zone} ${d.target}@${d.since}`).sort().join(',');
     if (key !== this.#activeKey) {
       this.#activeKey = key;
       this.#options.onChange(drains);

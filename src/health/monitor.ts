@@ -357,7 +357,7 @@ export function healthAnnotatedTargets(endpoints: EndpointSource, health: Health
             family: address.includes(':') ? (6 as const) : (4 as const),
             health: checked ? health.healthOf({ zone: zone.zone, record: record.name, target, address }) : ('up' as const),
           };
-          return drains.isDrained(record.targets[target]!, address) ? { ...annotated, drained: true } : annotated;
+          return drains.isDrained(zone.zone, record.targets[target]!, address) ? { ...annotated, drained: true } : annotated;
         }),
       }));
     },

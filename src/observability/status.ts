@@ -36,7 +36,7 @@ export interface StatusInput {
   readonly history?: HealthHistory;
   /** Each record's targets as the answers see them (health and drains), to show the current answer. */
   readonly targets?: TargetSource;
-  readonly drains?: { list(): Drain[]; isDrained(target: TargetConfig, address: string): boolean };
+  readonly drains?: { list(): Drain[]; isDrained(zone: string, target: TargetConfig, address: string): boolean };
   readonly maintenance?: () => readonly MaintenanceWindowStatus[];
 }
 
@@ -122,7 +122,7 @@ export function recordStatus(input: StatusInput, zone: ZoneConfig, record: Recor
     const probed = check !== undefined && check.protocol !== 'none';
     const addresses = input.endpoints.addresses(zone, record);
     const answer = input.targets === undefined ? undefined : answerView(...selectionsOf(record, input.targets.resolve(zone, record)));
-    const drained = (target: TargetConfig, address: string) => input.drains?.isDrained(target, address) ?? false;
+    const drained = (target: TargetConfig, address: string) => input.drains?.isDrained(zone.zone, target, address) ?? false;
     const latency = (index: number, address: string) => input.history?.latencyOf({ zone: zone.zone, record: record.name, target: index, address }) ?? [];
     return {
       name: record.name,

@@ -269,7 +269,8 @@ const maintenanceWindowSchema = {
     target: {
       description:
         'The target to drain: a cluster named by a cluster target of this zone (eu-west), or an address listed by ' +
-        'an address or addresses target of this zone. Drained wherever it appears, as `meridian drain` does.',
+        'an address or addresses target of this zone. Drained wherever it appears in this zone only ' +
+        '(`meridian drain` drains it in every zone).',
       type: 'string',
       minLength: 1,
       examples: ['eu-west', '192.0.2.10'],

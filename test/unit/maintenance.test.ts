@@ -130,3 +130,30 @@ describe('maintenance windows (injected clock)', () => {
     runner.stop();
   });
 });
+
+describe('a maintenance window drains only in its own zone', () => {
+  // Zone B serves the same address as zone A: a window in one team's file must not take down another's records.
+  const recordB: BalancedRecord = { ...record, name: 'shop.other.example.com' };
+  const zoneA = (maintenance: ZoneConfig['maintenance']): ZoneConfig => ({ ...zoneOf('gslb.example.com', [record]), maintenance });
+  const zoneB = (maintenance: ZoneConfig['maintenance']): ZoneConfig => ({ ...zoneOf('other.example.com', [recordB]), maintenance });
+  const window = { target: '192.0.2.1', cron: '0 2 * * SUN', durationMs: HOUR };
+  const cases: Array<{ name: string; zones: ZoneConfig[]; manual?: string; a: string; b: string }> = [
+    { name: 'a window in zone A', zones: [zoneA([window]), zoneB([])], a: '192.0.2.2', b: '192.0.2.1' },
+    { name: 'a window in zone B', zones: [zoneA([]), zoneB([window])], a: '192.0.2.1', b: '192.0.2.2' },
+    { name: 'a window in each zone', zones: [zoneA([window]), zoneB([window])], a: '192.0.2.2', b: '192.0.2.2' },
+    // A drain by hand is the operator's, for every zone served.
+    { name: 'a manual drain', zones: [zoneA([]), zoneB([])], manual: '192.0.2.1', a: '192.0.2.2', b: '192.0.2.2' },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const { runner, drains } = setup(at('2026-11-22T02:10:00Z'));
+      if (c.manual !== undefined) await drains.drain(c.manual, undefined, new Date(at('2026-11-22T02:10:00Z')));
+      runner.setZones(c.zones);
+      const targets = healthAnnotatedTargets(createStaticEndpointSource(silentLogger), undefined, drains);
+      const answerOf = (z: ZoneConfig) => selectionsOf(z.records[0] as BalancedRecord, targets.resolve(z, z.records[0] as BalancedRecord))[0].variants.map((v) => v.addresses.join(','));
+      assert.deepEqual(answerOf(c.zones[0]!), [c.a], 'zone A');
+      assert.deepEqual(answerOf(c.zones[1]!), [c.b], 'zone B');
+      runner.stop();
+    });
+  }
+});
