@@ -351,6 +351,8 @@ export function healthAnnotatedTargets(endpoints: EndpointSource, health: Health
       const checked = health !== undefined && record.check !== undefined && record.check.protocol !== 'none';
       return endpoints.addresses(zone, record).map((addresses, target) => ({
         weight: record.targets[target]!.weight,
+        // A static target's addresses are one site, drained, judged and answered together; a cluster's are each on their own.
+        ...(record.targets[target]!.kind === 'static' ? { unit: true } : {}),
         addresses: addresses.map((address) => {
           const annotated = {
             address,
