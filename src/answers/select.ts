@@ -2,7 +2,7 @@
 // what probability. The answer table turns each variant into a response template once; per query only one of
 // them is picked.
 
-import type { Policy, WhenAllDown } from '../zone/model.js';
+import type { Policy, TargetConfig, WhenAllDown } from '../zone/model.js';
 
 /**
  * `unknown`: not probed yet, at start; it counts as healthy so a fresh start serves everything (see docs).
@@ -27,6 +27,20 @@ export interface ResolvedTarget {
    */
   readonly unit?: boolean;
   readonly addresses: readonly TargetAddress[];
+}
+
+/**
+ * Whether a configured target is answered as one unit (see ResolvedTarget.unit): a static target names the
+ * addresses of one site; a cluster target's addresses are discovered, each its own ingress.
+ */
+export function answeredAsOne(target: TargetConfig): boolean {
+  return target.kind === 'static';
+}
+
+/** Whether a resolved target is out of rotation by drains: a unit by any drained address, else by all. */
+export function targetDrained(target: ResolvedTarget): boolean {
+  if (target.addresses.length === 0) return false;
+  return target.unit === true ? target.addresses.some((a) => a.drained === true) : target.addresses.every((a) => a.drained === true);
 }
 
 export interface Variant {

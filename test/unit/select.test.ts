@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildAnswerTable } from '../../src/answers/build.js';
-import { MAX_VARIANTS, selectAnswers, type AddressHealth, type ResolvedTarget, type SelectionPolicy } from '../../src/answers/select.js';
+import { answeredAsOne, MAX_VARIANTS, selectAnswers, targetDrained, type AddressHealth, type ResolvedTarget, type SelectionPolicy } from '../../src/answers/select.js';
 import { QueryHandler } from '../../src/dns/handler.js';
-import { answerSets, selectionsOf } from '../../src/observability/status.js';
+import { answerSets, answerView, selectionsOf } from '../../src/observability/status.js';
 import type { BalancedRecord } from '../../src/zone/model.js';
 import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
 import { fixtureZone, staticTargets } from '../helpers/fixture-zone.js';
@@ -332,6 +332,28 @@ describe('selectAnswers: a target with several addresses is one unit', () => {
       assert.equal(aaaa.drainsIgnored === true, c.drainsIgnored ?? false, 'AAAA drainsIgnored');
     });
   }
+
+  it('static targets are units, cluster targets are not', () => {
+    assert.equal(answeredAsOne({ kind: 'static', addresses: ['127.0.0.11', '::1'], weight: 1 }), true);
+    assert.equal(answeredAsOne({ kind: 'cluster', cluster: 'eu', select: { by: 'host' }, weight: 1 }), false);
+  });
+
+  const drainedCases: Array<[string, ResolvedTarget, boolean]> = [
+    ['a unit with one address drained', site(1, ['127.0.0.11', 'up', true], ['::1', 'up']), true],
+    ['a unit with none drained', site(1, ['127.0.0.11', 'up'], ['::1', 'up']), false],
+    ['a cluster target with one address drained', cluster(1, ['127.0.0.11', 'up', true], ['::1', 'up']), false],
+    ['a cluster target with every address drained', cluster(1, ['127.0.0.11', 'up', true], ['::1', 'up', true]), true],
+    ['a target without addresses', cluster(1), false],
+  ];
+  for (const [what, t, expected] of drainedCases) it(`targetDrained: ${what} is ${expected ? '' : 'not '}drained`, () => assert.equal(targetDrained(t), expected));
+
+  it('/status reports the rule of the family that answers: AAAA when only IPv6 is healthy', () => {
+    const targets = [site(1, ['127.0.0.11', 'down'], ['::1', 'down']), cluster(1, ['::2', 'up'])];
+    const view = answerView(selectAnswers(failover(), targets, 4), selectAnswers(failover(), targets, 6));
+    assert.equal(view.rule, 'healthy');
+    assert.deepEqual(view.A, []);
+    assert.deepEqual(view.AAAA, [{ addresses: ['::2'], probability: 1 }]);
+  });
 
   it('cluster targets: an IPv6 address down while IPv4 is down too still fails open for both families', () => {
     const targets = [cluster(1, ['127.0.0.11', 'down'], ['::1', 'down'])];
