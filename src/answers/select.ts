@@ -2,7 +2,7 @@
 // what probability. The answer table turns each variant into a response template once; per query only one of
 // them is picked.
 
-import type { Policy, WhenAllDown } from '../zone/model.js';
+import type { Policy, TargetConfig, WhenAllDown } from '../zone/model.js';
 
 /**
  * `unknown`: not probed yet, at start; it counts as healthy so a fresh start serves everything (see docs).
@@ -20,7 +20,27 @@ export interface TargetAddress {
 
 export interface ResolvedTarget {
   readonly weight: number;
+  /**
+   * Its addresses are drained, judged and answered together (a static `addresses:` target, e.g. the IPv4 and
+   * IPv6 address of one site): one drained address drains it, one down address takes it down, for both
+   * families. A cluster target's discovered addresses are each on their own.
+   */
+  readonly unit?: boolean;
   readonly addresses: readonly TargetAddress[];
+}
+
+/**
+ * Whether a configured target is answered as one unit (see ResolvedTarget.unit): a static target names the
+ * addresses of one site; a cluster target's addresses are discovered, each its own ingress.
+ */
+export function answeredAsOne(target: TargetConfig): boolean {
+  return target.kind === 'static';
+}
+
+/** Whether a resolved target is out of rotation by drains: a unit by any drained address, else by all. */
+export function targetDrained(target: ResolvedTarget): boolean {
+  if (target.addresses.length === 0) return false;
+  return target.unit === true ? target.addresses.some((a) => a.drained === true) : target.addresses.every((a) => a.drained === true);
 }
 
 export interface Variant {
@@ -35,9 +55,11 @@ export interface Variant {
  * - `healthy`: chosen among targets with a healthy address of the family
  * - `fail-open`: none was healthy and `whenAllDown: all` treats every target as healthy
  * - `all-down`: none was healthy and `whenAllDown: none` answers NODATA
+ * - `others-healthy`: none was healthy for the family, but some target is healthy for the other family (it
+ *   answers there), so this family answers NODATA rather than fail open or set the drains aside
  * - `no-addresses`: no target has an address of the family at all (NODATA)
  */
-export type SelectionRule = 'healthy' | 'fail-open' | 'all-down' | 'no-addresses';
+export type SelectionRule = 'healthy' | 'fail-open' | 'all-down' | 'others-healthy' | 'no-addresses';
 
 export interface Selection {
   readonly rule: SelectionRule;
@@ -70,23 +92,41 @@ export function selectAnswers(
   family: 4 | 6,
   random: () => number = Math.random,
 ): Selection {
+  if (!targets.some((t) => t.addresses.some((a) => a.family === family))) return { rule: 'no-addresses', variants: [] };
+  const candidates = candidatesOf(targets, family, false);
+  if (candidates.healthy.length > 0) return choose(policy, candidates.all, candidates.healthy, random);
+  // Setting the drains aside and failing open keep a name from answering nothing. While some target answers
+  // the other family healthily, the name is not down: this family answers NODATA instead of a dead or drained
+  // address (clients fall back to the other family).
+  const other = family === 4 ? 6 : 4;
+  if (candidatesOf(targets, other, false).healthy.length > 0) return { rule: 'others-healthy', variants: [] };
   // A drained address is never served, not even by failing open, unless every address of the family is drained:
   // then the drains are set aside, since answering nothing would take the name down by hand.
-  const anyOfFamily = targets.some((t) => t.addresses.some((a) => a.family === family));
-  const drainsIgnored = anyOfFamily && !targets.some((t) => t.addresses.some((a) => a.family === family && a.drained !== true));
+  if (candidates.all.length === 0) {
+    const ignoringDrains = candidatesOf(targets, family, true);
+    return { ...choose(policy, ignoringDrains.all, ignoringDrains.healthy, random), drainsIgnored: true };
+  }
+  return choose(policy, candidates.all, candidates.healthy, random);
+}
+
+/**
+ * The targets that can answer `family`: `all` with every address not drained, `healthy` with those of them
+ * judged healthy, each with its servable addresses. A unit target is drained by any drained address and down
+ * by any down address, whatever their family; `pending` addresses are not served and do not judge it.
+ */
+function candidatesOf(targets: readonly ResolvedTarget[], family: 4 | 6, ignoreDrains: boolean): { all: Candidate[]; healthy: Candidate[] } {
   const all: Candidate[] = [];
   const healthy: Candidate[] = [];
   targets.forEach((target, index) => {
-    const ofFamily = target.addresses.filter((a) => a.family === family && (drainsIgnored || a.drained !== true));
+    if (target.unit === true && !ignoreDrains && target.addresses.some((a) => a.drained === true)) return;
+    const ofFamily = target.addresses.filter((a) => a.family === family && (ignoreDrains || a.drained !== true));
     if (ofFamily.length === 0) return;
     all.push({ index, weight: target.weight, addresses: ofFamily.map((a) => a.address) });
+    if (target.unit === true && target.addresses.some((a) => a.health === 'down')) return;
     const up = ofFamily.filter((a) => a.health === 'up' || a.health === 'unknown');
     if (up.length > 0) healthy.push({ index, weight: target.weight, addresses: up.map((a) => a.address) });
   });
-
-  if (all.length === 0) return { rule: 'no-addresses', variants: [] };
-  if (drainsIgnored) return { ...choose(policy, all, healthy, random), drainsIgnored };
-  return choose(policy, all, healthy, random);
+  return { all, healthy };
 }
 
 function choose(policy: SelectionPolicy, all: readonly Candidate[], healthy: readonly Candidate[], random: () => number): Selection {

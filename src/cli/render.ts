@@ -183,6 +183,7 @@ const RULES: Readonly<Record<string, string>> = {
   healthy: 'the healthy targets that are not drained answer',
   'fail-open': 'no target is healthy and whenAllDown is all: every target that is not drained answers (fail open)',
   'all-down': 'no target is healthy and whenAllDown is none: no address is served (NODATA)',
+  'others-healthy': 'no target is healthy for this type, but one is for the other type: no address of this type is served (NODATA)',
   'no-addresses': 'no target has an address of this type: no address is served (NODATA)',
 };
 
@@ -193,7 +194,8 @@ export function describeRule(rule: string | undefined, drainsIgnored: boolean, s
 }
 
 function ruleStyle(rule: string | undefined): Style {
-  return rule === 'healthy' ? 'green' : rule === 'fail-open' ? 'yellow' : 'red';
+  // others-healthy: the name still answers, in the other family.
+  return rule === 'healthy' ? 'green' : rule === 'fail-open' || rule === 'others-healthy' ? 'yellow' : 'red';
 }
 
 // ---- meridian status ----

@@ -5,7 +5,7 @@
 // probes are identical share one scheduled probe (see probeKey), which feeds all of them.
 
 import type { RecordRef, TargetSource } from '../answers/build.js';
-import type { AddressHealth, ResolvedTarget } from '../answers/select.js';
+import { answeredAsOne, type AddressHealth, type ResolvedTarget } from '../answers/select.js';
 import type { EndpointSource } from '../discovery/static.js';
 import type { BalancedRecord, CheckConfig, ZoneConfig } from '../zone/model.js';
 import type { ProbeJob, ProbeSchedulerPort } from './scheduler.js';
@@ -351,6 +351,7 @@ export function healthAnnotatedTargets(endpoints: EndpointSource, health: Health
       const checked = health !== undefined && record.check !== undefined && record.check.protocol !== 'none';
       return endpoints.addresses(zone, record).map((addresses, target) => ({
         weight: record.targets[target]!.weight,
+        ...(answeredAsOne(record.targets[target]!) ? { unit: true } : {}),
         addresses: addresses.map((address) => {
           const annotated = {
             address,

@@ -411,7 +411,7 @@ details.zone[open] > summary::before { content: "\25BE"; }
   function answerView(answer) {
     var a = obj(answer);
     var rule = str(a.rule) || 'unknown';
-    var kind = rule === 'healthy' ? 'ok' : rule === 'fail-open' ? 'warn' : rule === 'all-down' || rule === 'no-addresses' ? 'bad' : '';
+    var kind = rule === 'healthy' ? 'ok' : rule === 'fail-open' || rule === 'others-healthy' ? 'warn' : rule === 'all-down' || rule === 'no-addresses' ? 'bad' : '';
     var parts = [h('span', { 'class': 'muted' }, 'answering'), badge(rule, kind, { 'data-testid': 'answer-rule', title: 'the rule that picked the answer' })];
     var any = false;
     ['A', 'AAAA'].forEach(function (type) {

@@ -7,7 +7,7 @@ import type { HealthMonitor, SubscriptionView } from '../health/monitor.js';
 import type { ObservedResult } from '../health/state.js';
 import type { Clock } from '../health/types.js';
 import type { TargetSource } from '../answers/build.js';
-import { selectAnswers, type ResolvedTarget, type Selection } from '../answers/select.js';
+import { answeredAsOne, selectAnswers, targetDrained, type ResolvedTarget, type Selection } from '../answers/select.js';
 import type { Drain } from '../health/drains.js';
 import type { MaintenanceWindowStatus } from '../health/maintenance.js';
 import type { BalancedRecord, RecordConfig, TargetConfig, ZoneConfig } from '../zone/model.js';
@@ -60,8 +60,9 @@ export function answerSets(selection: Selection): Array<{ addresses: readonly st
 
 /** What a record answers now, per family: each possible answer with its probability. */
 export function answerView(selection4: Selection, selection6: Selection) {
-  // The rule of the family that has addresses (A unless the record is IPv6-only).
-  const main = selection4.rule === 'no-addresses' && selection6.rule !== 'no-addresses' ? selection6 : selection4;
+  // The rule of the family that answers: A, unless the record is IPv6-only or only its IPv6 targets are healthy.
+  const aAnswersNot = selection4.rule === 'no-addresses' || selection4.rule === 'others-healthy';
+  const main = aAnswersNot && selection6.rule !== 'no-addresses' ? selection6 : selection4;
   return {
     rule: main.rule,
     drainsIgnored: main.drainsIgnored === true,
@@ -123,6 +124,9 @@ export function recordStatus(input: StatusInput, zone: ZoneConfig, record: Recor
     const addresses = input.endpoints.addresses(zone, record);
     const answer = input.targets === undefined ? undefined : answerView(...selectionsOf(record, input.targets.resolve(zone, record)));
     const drained = (target: TargetConfig, address: string) => input.drains?.isDrained(zone.zone, target, address) ?? false;
+    // A static target is one site: any drained address drains all of it (see answeredAsOne).
+    const targetDrainedHere = (target: TargetConfig, list: readonly string[]) =>
+      list.length > 0 && (answeredAsOne(target) ? list.some((a) => drained(target, a)) : list.every((a) => drained(target, a)));
     const latency = (index: number, address: string) => input.history?.latencyOf({ zone: zone.zone, record: record.name, target: index, address }) ?? [];
     return {
       name: record.name,
@@ -136,7 +140,7 @@ export function recordStatus(input: StatusInput, zone: ZoneConfig, record: Recor
         target: targetLabel(target),
         ...(target.kind === 'cluster' ? { cluster: target.cluster } : {}),
         weight: target.weight,
-        drained: (addresses[index] ?? []).length > 0 && (addresses[index] ?? []).every((a) => drained(target, a)),
+        drained: targetDrainedHere(target, addresses[index] ?? []),
         addresses: (addresses[index] ?? []).map((address) => {
           const isDrained = drained(target, address);
           if (!probed) return { address, health: 'up', drained: isDrained, reason: 'no health check' };
@@ -239,6 +243,7 @@ const RULE_TEXT: Readonly<Record<string, string>> = {
   healthy: 'chosen among the targets with a healthy address',
   'fail-open': 'no target is healthy, and whenAllDown: all answers every target (fail open)',
   'all-down': 'no target is healthy, and whenAllDown: none answers NODATA',
+  'others-healthy': 'no target is healthy for this family, but one is for the other family: NODATA here, rather than fail open with a dead or drained address',
   'no-addresses': 'no target has an address of this family: NODATA',
 };
 
@@ -269,6 +274,18 @@ function findRecord(input: StatusInput, queryName: string) {
   return relative.length === 1 ? relative[0] : undefined;
 }
 
+/**
+ * Why a site (a unit target) with addresses of `family` is out for it though none of them is down: an address of
+ * the other family is down, and the site is judged as one. Drains are listed with the drained targets.
+ */
+function siteNotes(resolved: readonly ResolvedTarget[], family: 4 | 6): string[] {
+  return resolved.flatMap((target, index) => {
+    if (target.unit !== true || !target.addresses.some((a) => a.family === family && a.health !== 'down')) return [];
+    const down = target.addresses.filter((a) => a.family !== family && a.health === 'down').map((a) => a.address);
+    return down.length === 0 ? [] : [`target ${index} is one site: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} down, so it is down for ${family === 6 ? 'AAAA' : 'A'} too`];
+  });
+}
+
 /** Why `name` (type A or AAAA) gets the answer it gets now: `meridian explain` and GET /explain. */
 export function buildExplanation(input: StatusInput, queryName: string, type: 'A' | 'AAAA') {
   const family = type === 'AAAA' ? 6 : 4;
@@ -292,7 +309,7 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
       weight: target.weight,
       priority: index + 1,
       chosen: chosen.has(index),
-      drained: (resolved[index]?.addresses ?? []).length > 0 && resolved[index]!.addresses.every((a) => a.drained === true),
+      drained: resolved[index] !== undefined && targetDrained(resolved[index]),
       addresses: (view.targets?.[index]?.addresses ?? []).map((a) => ({ address: a.address, health: a.health, drained: a.drained ?? false, reason: a.reason })),
     }));
     const answer = answerSets(selection);
@@ -300,7 +317,12 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
     let summary: string;
     if (selection.rule === 'healthy' && record.policy === 'failover') summary = `failover: ${picked[0]} is the first healthy target by priority, so it answers`;
     else if (selection.rule === 'healthy') summary = `weighted: ${picked.join(', ')} ${picked.length === 1 ? 'is' : 'are'} healthy and answer by weight (${targets.filter((t) => t.chosen).map((t) => t.weight).join(':')})`;
+    else if (selection.rule === 'others-healthy') summary = `no healthy IPv${family} target; IPv${family === 6 ? 4 : 6} answers, so ${base.type} is NODATA rather than fail open with a dead or drained address`;
     else summary = RULE_TEXT[selection.rule] ?? selection.rule;
+    if (selection.rule === 'healthy' || selection.rule === 'others-healthy') {
+      const notes = siteNotes(resolved, family);
+      if (notes.length > 0) summary += `; ${notes.join('; ')}`;
+    }
     const drainedTargets = targets.filter((t) => t.drained).map((t) => t.index);
     if (selection.drainsIgnored === true) summary += '; every target is drained, so the drains are set aside';
     else if (drainedTargets.length > 0) summary += `; drained and never served: target ${drainedTargets.join(', ')}`;

@@ -162,7 +162,7 @@ const targetSchema = {
       examples: ['192.0.2.10', '2001:db8::10'],
     },
     addresses: {
-      description: 'Several IPv4 and/or IPv6 addresses that are answered (and checked) together as one target.',
+      description: 'Several IPv4 and/or IPv6 addresses of one site, drained, judged and answered together as one target: one drained or down address takes the whole target out, for A and AAAA alike.',
       type: 'array',
       minItems: 1,
       items: { description: 'An IPv4 or IPv6 address.', type: 'string' },

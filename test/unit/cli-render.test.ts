@@ -121,6 +121,25 @@ const EXPLAIN_WEIGHTED_FAIL_OPEN = {
   summary: 'weighted: no target is healthy; whenAllDown: all, so every target answers',
 };
 
+/** What GET /explain says for AAAA of a dual-stack site whose IPv4 address is drained (no other site has IPv6). */
+const EXPLAIN_DUAL_STACK_AAAA = {
+  name: 'dual.gslb.example.test',
+  type: 'AAAA',
+  zone: 'gslb.example.test',
+  kind: 'balanced',
+  policy: 'failover',
+  whenAllDown: 'all',
+  rule: 'others-healthy',
+  ruleText: 'no target is healthy for this family, but one is for the other family: NODATA here, rather than fail open with a dead or drained address',
+  drainsIgnored: false,
+  answer: [],
+  targets: [
+    { index: 0, target: '127.0.0.31, ::1', weight: 1, priority: 1, chosen: false, drained: true, addresses: [{ address: '127.0.0.31', health: 'up', drained: true }, { address: '::1', health: 'up', drained: false }] },
+    { index: 1, target: '127.0.0.32', weight: 1, priority: 2, chosen: false, drained: false, addresses: [{ address: '127.0.0.32', health: 'up', drained: false }] },
+  ],
+  summary: 'no healthy IPv6 target; IPv4 answers, so AAAA is NODATA rather than fail open with a dead or drained address; drained and never served: target 0',
+};
+
 describe('formatting helpers', () => {
   const seconds: Array<[number, string]> = [
     [0, '0s'],
@@ -160,6 +179,7 @@ describe('formatting helpers', () => {
     ['fail-open', false, /^fail-open: no target is healthy and whenAllDown is all/],
     ['all-down', false, /^all-down: .*whenAllDown is none.*NODATA/],
     ['no-addresses', false, /^no-addresses: no target has an address of this type/],
+    ['others-healthy', false, /^others-healthy: no target is healthy for this type, but one is for the other type: .*NODATA/],
     ['healthy', true, /every target is drained, so the drains are ignored$/],
     [undefined, false, /^unknown$/],
     ['new-rule', false, /^new-rule: see the server documentation$/],
@@ -324,6 +344,21 @@ describe('renderExplain', () => {
       ],
     },
     {
+      what: 'AAAA of a dual-stack site drained by its IPv4 address: NODATA, the other family answers',
+      document: EXPLAIN_DUAL_STACK_AAAA,
+      expected: [
+        'dual.gslb.example.test AAAA  in zone gslb.example.test',
+        'record: balanced, policy failover, when all down: all',
+        'targets:',
+        '  TARGET              PRIORITY  ADDRESSES              DRAINED  CHOSEN  REASON',
+        '  #0 127.0.0.31, ::1  1         127.0.0.31 up, ::1 up  drained  -       -',
+        '  #1 127.0.0.32       2         127.0.0.32 up          -        -       -',
+        'rule: others-healthy: no target is healthy for this family, but one is for the other family: NODATA here, rather than fail open with a dead or drained address',
+        'answer: no addresses (NODATA)',
+        'why: no healthy IPv6 target; IPv4 answers, so AAAA is NODATA rather than fail open with a dead or drained address; drained and never served: target 0',
+      ],
+    },
+    {
       what: "fail-open in the server's words, its summary not repeated",
       document: { ...EXPLAIN_WEIGHTED_FAIL_OPEN, ruleText: 'no target is healthy, and whenAllDown: all answers every target (fail open)', summary: 'no target is healthy, and whenAllDown: all answers every target (fail open)' },
       expected: [
@@ -368,6 +403,8 @@ describe('renderExplain', () => {
     assert.ok(coloured.includes(`${ESC}32mchosen${ESC}39m`));
     assert.ok(coloured.includes(`rule: ${ESC}32mhealthy:`));
     assert.ok(renderExplain(EXPLAIN_WEIGHTED_FAIL_OPEN, { color: true }).join('\n').includes(`rule: ${ESC}33mfail-open`));
+    // The name still answers in the other family: a warning, not an outage.
+    assert.ok(renderExplain(EXPLAIN_DUAL_STACK_AAAA, { color: true }).join('\n').includes(`rule: ${ESC}33mothers-healthy`));
     assert.ok(!renderExplain(EXPLAIN_FAILOVER, { color: false }).join('\n').includes(ESC));
   });
 });

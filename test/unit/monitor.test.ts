@@ -163,6 +163,33 @@ describe('health monitor drives the answers', () => {
   });
 });
 
+describe('dual-stack static targets', () => {
+  const dualStack = (policy: 'weighted' | 'failover'): BalancedRecord => ({
+    ...record('shop', policy, []),
+    targets: [
+      { kind: 'static', addresses: ['192.0.2.30', '2001:db8::30'], weight: 1 },
+      { kind: 'static', addresses: ['192.0.2.40', '2001:db8::40'], weight: 1 },
+    ],
+  });
+
+  it('a static target is resolved as one unit, a cluster target per address', () => {
+    const shop: BalancedRecord = { ...dualStack('failover'), targets: [...dualStack('failover').targets, { kind: 'cluster', cluster: 'eu', select: { by: 'host' }, weight: 1 }] };
+    const endpoints = { addresses: () => [['192.0.2.30', '2001:db8::30'], ['192.0.2.40', '2001:db8::40'], ['192.0.2.50', '2001:db8::50']] };
+    const resolved = healthAnnotatedTargets(endpoints, undefined).resolve(zoneWith([shop]), shop);
+    assert.deepEqual(resolved.map((t) => t.unit === true), [true, true, false]);
+  });
+
+  it('the IPv6 address going down moves A away from the site too', async () => {
+    const h = harness(zoneWith([dualStack('failover')]));
+    await h.until(() => h.monitor.firstRoundDone());
+    assert.equal(h.answer('shop'), '192.0.2.30');
+    assert.equal(h.answer('shop', 28), '2001:db8::30');
+    h.prober.outcome = (address) => address !== '2001:db8::30';
+    await h.until(() => h.answer('shop') === '192.0.2.40');
+    assert.equal(h.answer('shop', 28), '2001:db8::40');
+  });
+});
+
 describe('health monitor sync by record', () => {
   /** A scheduler that only records what the monitor asks of it. */
   function recordingScheduler() {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildAnswerTable } from '../../src/answers/build.js';
-import { MAX_VARIANTS, selectAnswers, type AddressHealth, type ResolvedTarget, type SelectionPolicy } from '../../src/answers/select.js';
+import { answeredAsOne, MAX_VARIANTS, selectAnswers, targetDrained, type AddressHealth, type ResolvedTarget, type SelectionPolicy } from '../../src/answers/select.js';
 import { QueryHandler } from '../../src/dns/handler.js';
-import { answerSets, selectionsOf } from '../../src/observability/status.js';
+import { answerSets, answerView, selectionsOf } from '../../src/observability/status.js';
 import type { BalancedRecord } from '../../src/zone/model.js';
 import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
 import { fixtureZone, staticTargets } from '../helpers/fixture-zone.js';
@@ -207,4 +207,157 @@ describe('answers as /status and /explain list them', () => {
       assert.deepEqual(answerSets(selectionsOf(record, c.targets)[0]), sets, 'the same between two looks');
     });
   }
+});
+
+describe('selectAnswers: a target with several addresses is one unit', () => {
+  // A dual-stack site: its IPv4 and IPv6 addresses are drained, judged and answered together (docs/health.md).
+  const site = (weight: number, ...addresses: Array<[string, AddressHealth, boolean?]>): ResolvedTarget => ({
+    weight,
+    unit: true,
+    addresses: addresses.map(([address, health, isDrained]) => ({ address, family: address.includes(':') ? 6 : 4, health, ...(isDrained ? { drained: true } : {}) })),
+  });
+  // A cluster target discovered from Kubernetes: its addresses are each on their own.
+  const cluster = (weight: number, ...addresses: Array<[string, AddressHealth, boolean?]>): ResolvedTarget => {
+    const { unit: _, ...rest } = site(weight, ...addresses);
+    return rest;
+  };
+  const cases: Array<{ name: string; policy: SelectionPolicy; targets: ResolvedTarget[]; a: string[][]; aaaa: string[][]; aaaaRule: string; aRule?: string; drainsIgnored?: boolean }> = [
+    {
+      name: 'draining the IPv4 address moves AAAA away too',
+      policy: failover(),
+      targets: [site(1, ['127.0.0.11', 'up', true], ['::1', 'up']), site(1, ['127.0.0.12', 'up'], ['::2', 'up'])],
+      a: [['127.0.0.12']],
+      aaaa: [['::2']],
+      aaaaRule: 'healthy',
+    },
+    {
+      name: 'IPv6 down, IPv4 up: the site is down for A as well',
+      policy: failover(),
+      targets: [site(1, ['127.0.0.11', 'up'], ['::1', 'down']), site(1, ['127.0.0.12', 'up'], ['::2', 'up'])],
+      a: [['127.0.0.12']],
+      aaaa: [['::2']],
+      aaaaRule: 'healthy',
+    },
+    {
+      name: 'IPv6 down, and no other site has IPv6: AAAA does not fail open with the dead address',
+      policy: failover(),
+      targets: [site(1, ['127.0.0.11', 'up'], ['::1', 'down']), site(1, ['127.0.0.12', 'up'])],
+      a: [['127.0.0.12']],
+      aaaa: [],
+      aaaaRule: 'others-healthy',
+    },
+    {
+      name: 'a pending address is not served and does not judge the site',
+      policy: failover(),
+      targets: [site(1, ['127.0.0.11', 'up'], ['127.0.0.13', 'pending'], ['::1', 'up']), site(1, ['127.0.0.12', 'up'])],
+      a: [['127.0.0.11']],
+      aaaa: [['::1']],
+      aaaaRule: 'healthy',
+    },
+    {
+      name: 'every site down: both families fail open with every site',
+      policy: weighted(),
+      targets: [site(1, ['127.0.0.11', 'up'], ['::1', 'down']), site(1, ['127.0.0.12', 'down'], ['::2', 'up'])],
+      a: [['127.0.0.11'], ['127.0.0.12']],
+      aaaa: [['::1'], ['::2']],
+      aaaaRule: 'fail-open',
+    },
+    {
+      name: 'draining the IPv4 address, and no other site has IPv6: AAAA is NODATA, the drained site is not answered',
+      policy: failover(),
+      targets: [site(1, ['127.0.0.11', 'up', true], ['::1', 'up']), site(1, ['127.0.0.12', 'up'])],
+      a: [['127.0.0.12']],
+      aaaa: [],
+      aaaaRule: 'others-healthy',
+    },
+    {
+      name: 'IPv6 down, IPv4 up, weighted: the other sites share both families',
+      policy: weighted(),
+      targets: [site(2, ['127.0.0.11', 'up'], ['::1', 'down']), site(1, ['127.0.0.12', 'up'], ['::2', 'up']), site(1, ['127.0.0.13', 'up'], ['::3', 'up'])],
+      a: [['127.0.0.12'], ['127.0.0.13']],
+      aaaa: [['::2'], ['::3']],
+      aaaaRule: 'healthy',
+    },
+    {
+      name: 'whenAllDown none: the dead IPv6 address is NODATA, explained by the healthy others',
+      policy: failover('none'),
+      targets: [site(1, ['127.0.0.11', 'up'], ['::1', 'down']), site(1, ['127.0.0.12', 'up'])],
+      a: [['127.0.0.12']],
+      aaaa: [],
+      aaaaRule: 'others-healthy',
+    },
+    {
+      name: 'unknown (a fresh start) counts as healthy for the whole site',
+      policy: failover(),
+      targets: [site(1, ['127.0.0.11', 'unknown'], ['::1', 'up']), site(1, ['127.0.0.12', 'up'], ['::2', 'up'])],
+      a: [['127.0.0.11']],
+      aaaa: [['::1']],
+      aaaaRule: 'healthy',
+    },
+    {
+      name: 'every site drained: the drains are set aside for both families, and health still judges the site as one',
+      policy: failover(),
+      targets: [site(1, ['127.0.0.11', 'up', true], ['::1', 'down']), site(1, ['127.0.0.12', 'up'], ['::2', 'up', true])],
+      a: [['127.0.0.12']],
+      aaaa: [['::2']],
+      aaaaRule: 'healthy',
+      drainsIgnored: true,
+    },
+    {
+      name: 'a cluster target stays per address: its up IPv4 address answers, its down IPv6 address does not fail open',
+      policy: failover(),
+      targets: [cluster(1, ['127.0.0.11', 'up'], ['::1', 'down'])],
+      a: [['127.0.0.11']],
+      aaaa: [],
+      aaaaRule: 'others-healthy',
+    },
+    {
+      name: 'a cluster target stays per address: a drained IPv4 address leaves its IPv6 address answering',
+      policy: failover(),
+      targets: [cluster(1, ['127.0.0.11', 'up', true], ['127.0.0.21', 'up'], ['::1', 'up']), cluster(1, ['127.0.0.12', 'up'], ['::2', 'up'])],
+      a: [['127.0.0.21']],
+      aaaa: [['::1']],
+      aaaaRule: 'healthy',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const a = selectAnswers(c.policy, c.targets, 4);
+      assert.deepEqual(a.variants.map((v) => v.addresses), c.a, 'A');
+      assert.equal(a.rule, c.aRule ?? (c.a.length > 0 && c.aaaaRule !== 'fail-open' ? 'healthy' : c.aaaaRule), 'A rule');
+      const aaaa = selectAnswers(c.policy, c.targets, 6);
+      assert.deepEqual(aaaa.variants.map((v) => v.addresses), c.aaaa, 'AAAA');
+      assert.equal(aaaa.rule, c.aaaaRule, 'AAAA rule');
+      assert.equal(a.drainsIgnored === true, c.drainsIgnored ?? false, 'A drainsIgnored');
+      assert.equal(aaaa.drainsIgnored === true, c.drainsIgnored ?? false, 'AAAA drainsIgnored');
+    });
+  }
+
+  it('static targets are units, cluster targets are not', () => {
+    assert.equal(answeredAsOne({ kind: 'static', addresses: ['127.0.0.11', '::1'], weight: 1 }), true);
+    assert.equal(answeredAsOne({ kind: 'cluster', cluster: 'eu', select: { by: 'host' }, weight: 1 }), false);
+  });
+
+  const drainedCases: Array<[string, ResolvedTarget, boolean]> = [
+    ['a unit with one address drained', site(1, ['127.0.0.11', 'up', true], ['::1', 'up']), true],
+    ['a unit with none drained', site(1, ['127.0.0.11', 'up'], ['::1', 'up']), false],
+    ['a cluster target with one address drained', cluster(1, ['127.0.0.11', 'up', true], ['::1', 'up']), false],
+    ['a cluster target with every address drained', cluster(1, ['127.0.0.11', 'up', true], ['::1', 'up', true]), true],
+    ['a target without addresses', cluster(1), false],
+  ];
+  for (const [what, t, expected] of drainedCases) it(`targetDrained: ${what} is ${expected ? '' : 'not '}drained`, () => assert.equal(targetDrained(t), expected));
+
+  it('/status reports the rule of the family that answers: AAAA when only IPv6 is healthy', () => {
+    const targets = [site(1, ['127.0.0.11', 'down'], ['::1', 'down']), cluster(1, ['::2', 'up'])];
+    const view = answerView(selectAnswers(failover(), targets, 4), selectAnswers(failover(), targets, 6));
+    assert.equal(view.rule, 'healthy');
+    assert.deepEqual(view.A, []);
+    assert.deepEqual(view.AAAA, [{ addresses: ['::2'], probability: 1 }]);
+  });
+
+  it('cluster targets: an IPv6 address down while IPv4 is down too still fails open for both families', () => {
+    const targets = [cluster(1, ['127.0.0.11', 'down'], ['::1', 'down'])];
+    assert.equal(selectAnswers(failover(), targets, 4).rule, 'fail-open');
+    assert.equal(selectAnswers(failover(), targets, 6).rule, 'fail-open');
+  });
 });
