@@ -3,8 +3,9 @@
 // A full build happens when the zones change. When health changes, `refresh` rebuilds only the records whose
 // targets changed, plus the CNAME owners whose answers chase into them, and replaces just those entries.
 
-import { HEADER_SIZE, Rcode, RRType } from '../dns/constants.js';
-import type { BalancedRecord, ZoneConfig } from '../zone/model.js';
+import { HEADER_SIZE, MAX_RRSET_OCTETS, Rcode, RRType } from '../dns/constants.js';
+import type { BalancedRecord, StaticRecord, ZoneConfig } from '../zone/model.js';
+import { wireLength } from '../zone/names.js';
 import { selectAnswers, type ResolvedTarget } from './select.js';
 import { AnswerTable, type AnswerSet, type NameEntry, type ZoneEntry } from './table.js';
 import { encodeResponseTemplate, encodeSoaTail, nameToKey, type ResourceRecord, type ResponseContent } from './wire.js';
@@ -54,8 +55,8 @@ interface ZoneState {
 /** Follow at most this many CNAMEs inside a zone when adding the target's records to an answer. */
 const MAX_CHASE = 8;
 
-/** RFC 8482: ANY gets one RRset, the first of these the name has. */
-const ANY_PREFERENCE = [RRType.A, RRType.AAAA, RRType.TXT, RRType.SOA, RRType.NS];
+/** RFC 8482: ANY gets one RRset, the first of these the name has: static data before the apex SOA and NS. */
+const ANY_PREFERENCE = [RRType.A, RRType.AAAA, RRType.TXT, RRType.MX, RRType.SRV, RRType.CAA, RRType.SOA, RRType.NS];
 
 export class AnswerTableBuilder {
   readonly #targets: TargetSource;
@@ -354,6 +355,7 @@ function* collectZoneData(state: ZoneState, targets: TargetSource): Generator<vo
     if (ns.addresses.length > 0) setAddressTypes(at(ns.name), addressRecords(ns.name, zone.ttl, ns.addresses));
   }
 
+  const hosting: StaticRecord[] = [];
   let count = 0;
   for (const record of zone.records) {
     if (++count % 64 === 0) yield;
@@ -364,6 +366,11 @@ function* collectZoneData(state: ZoneState, targets: TargetSource): Generator<vo
         if (record.txt.length > 0) {
           entry.types.set(RRType.TXT, single(record.txt.map((text) => ({ name: record.name, type: RRType.TXT, ttl: record.ttl, text }))));
         }
+        if (record.caa !== undefined && record.caa.length > 0) {
+          entry.types.set(RRType.CAA, single(record.caa.map((caa) => ({ name: record.name, type: RRType.CAA, ttl: record.ttl, ...caa }))));
+        }
+        // MX and SRV wait for every name's addresses, which their additional sections carry.
+        if ((record.mx?.length ?? 0) + (record.srv?.length ?? 0) > 0) hosting.push(record);
         break;
       }
       case 'cname':
@@ -375,12 +382,68 @@ function* collectZoneData(state: ZoneState, targets: TargetSource): Generator<vo
     }
   }
 
+  for (const record of hosting) {
+    if (++count % 64 === 0) yield;
+    const entry = at(record.name);
+    const { name, ttl } = record;
+    const mx = (record.mx ?? []).map((data): ResourceRecord => ({ name, type: RRType.MX, ttl, ...data }));
+    const srv = (record.srv ?? []).map((data): ResourceRecord => ({ name, type: RRType.SRV, ttl, ...data }));
+    if (mx.length > 0) entry.types.set(RRType.MX, single(mx, hostAddresses(state, mx)));
+    if (srv.length > 0) entry.types.set(RRType.SRV, single(srv, hostAddresses(state, srv)));
+  }
+
   // Empty non-terminals: `api.eu` makes `eu` exist (NODATA, not NXDOMAIN; RFC 8020).
   for (const name of [...data.keys()]) {
     for (let parent = parentName(name); parent !== undefined && parent.length > zone.zone.length; parent = parentName(parent)) {
       at(parent);
     }
   }
+}
+
+/** Octets a record takes on the wire with its owner and the names in its data written in full. */
+function uncompressedOctets(record: ResourceRecord): number {
+  const fixed = wireLength(record.name) + 10;
+  switch (record.type) {
+    case RRType.A:
+      return fixed + 4;
+    case RRType.AAAA:
+      return fixed + 16;
+    case RRType.MX:
+      return fixed + 2 + wireLength(record.exchange);
+    case RRType.SRV:
+      return fixed + 6 + wireLength(record.target);
+    default:
+      throw new Error(`uncompressedOctets: type ${record.type} is not needed here`);
+  }
+}
+
+/**
+ * The additional records of an MX or SRV answer (RFC 1035 §3.3.9, RFC 2782): the A and AAAA RRsets of the hosts
+ * it names, for hosts of this zone whose addresses are static (static records and name server glue). A balanced
+ * record's addresses follow health, so a copy here would go stale between refreshes: resolvers ask for them.
+ * RRsets are added whole and in order while the message stays within 65535 octets, whatever is chased before it.
+ */
+function hostAddresses(state: ZoneState, answer: readonly ResourceRecord[]): ResourceRecord[] {
+  const zone = state.config.zone;
+  let budget = MAX_RRSET_OCTETS - answer.reduce((sum, record) => sum + uncompressedOctets(record), 0);
+  const additional: ResourceRecord[] = [];
+  const seen = new Set<string>();
+  for (const record of answer) {
+    const host = record.type === RRType.MX ? record.exchange : record.type === RRType.SRV ? record.target : '';
+    if (host === '' || seen.has(host)) continue;
+    seen.add(host);
+    const inZone = (host === zone || host.endsWith(`.${zone}`)) && !state.children.some((child) => host === child || host.endsWith(`.${child}`));
+    const data = state.data.get(host);
+    if (!inZone || data === undefined || data.cname !== undefined || state.balanced.has(host)) continue;
+    for (const type of [RRType.A, RRType.AAAA]) {
+      const rrset = data.types.get(type)?.[0]?.answer ?? [];
+      const octets = rrset.reduce((sum, r) => sum + uncompressedOctets(r), 0);
+      if (rrset.length === 0 || octets > budget) continue;
+      budget -= octets;
+      additional.push(...rrset);
+    }
+  }
+  return additional;
 }
 
 function setAddressTypes(entry: NameData, records: readonly ResourceRecord[]): void {

@@ -1,7 +1,10 @@
 // Build-time encoding. dns2 turns records into wire bytes once, when the answer table is built; the query path
 // only copies these bytes and patches a few of them (see src/dns/handler.ts).
+//
+// Names are compressed wherever RFC 1035 allows it (owners, and the names inside NS, CNAME, SOA and MX data,
+// §4.1.4), but never the target of an SRV record: RFC 2782 forbids it, and a resolver may follow it literally.
 
-import { Packet, type Question, type Resource } from 'dns2';
+import { Packet, type Question, type Resource, type Writer } from 'dns2';
 import { FLAG2_AA, FLAG2_QR, RRClass, RRType } from '../dns/constants.js';
 import type { SoaConfig } from '../zone/model.js';
 
@@ -9,6 +12,19 @@ export type ResourceRecord =
   | { readonly name: string; readonly type: typeof RRType.A | typeof RRType.AAAA; readonly ttl: number; readonly address: string }
   | { readonly name: string; readonly type: typeof RRType.CNAME | typeof RRType.NS; readonly ttl: number; readonly target: string }
   | { readonly name: string; readonly type: typeof RRType.TXT; readonly ttl: number; readonly text: string }
+  /** exchange '' is the root name: a null MX (RFC 7505). */
+  | { readonly name: string; readonly type: typeof RRType.MX; readonly ttl: number; readonly preference: number; readonly exchange: string }
+  /** target '' is the root name: the service is not available (RFC 2782). */
+  | {
+      readonly name: string;
+      readonly type: typeof RRType.SRV;
+      readonly ttl: number;
+      readonly priority: number;
+      readonly weight: number;
+      readonly port: number;
+      readonly target: string;
+    }
+  | { readonly name: string; readonly type: typeof RRType.CAA; readonly ttl: number; readonly flags: number; readonly tag: string; readonly value: string }
   | { readonly name: string; readonly type: typeof RRType.SOA; readonly ttl: number; readonly soa: SoaConfig };
 
 export interface ResponseContent {
@@ -27,7 +43,9 @@ export function txtCharacterStrings(text: string): Buffer[] {
   return pieces;
 }
 
-function toDns2(record: ResourceRecord): Record<string, unknown> {
+type Dns2Record = Exclude<ResourceRecord, { readonly type: typeof RRType.SRV }>;
+
+function toDns2(record: Dns2Record): Record<string, unknown> {
   const base = { name: record.name, type: record.type, class: RRClass.IN, ttl: record.ttl };
   switch (record.type) {
     case RRType.A:
@@ -39,6 +57,12 @@ function toDns2(record: ResourceRecord): Record<string, unknown> {
       return { ...base, ns: record.target };
     case RRType.TXT:
       return { ...base, data: txtCharacterStrings(record.text) };
+    case RRType.MX:
+      // dns2 calls the preference "priority"; it compresses the exchange like any name it writes.
+      return { ...base, priority: record.preference, exchange: record.exchange };
+    case RRType.CAA:
+      // Tags are ASCII (validate.ts), so dns2's tag length in characters is the length in octets.
+      return { ...base, flags: record.flags, tag: record.tag, value: record.value };
     case RRType.SOA:
       return {
         ...base,
@@ -58,18 +82,46 @@ function toDns2(record: ResourceRecord): Record<string, unknown> {
  * path overwrites the ID, the RD/CD bits and the question (to echo the asker's case), and may append OPT.
  */
 export function encodeResponseTemplate(qname: string, qtype: number, content: ResponseContent): Buffer {
-  const packet = new Packet();
-  packet.header.qr = 1;
-  packet.header.aa = 1;
-  packet.header.rcode = content.rcode;
-  packet.questions.push({ name: qname, type: qtype, class: RRClass.IN } as unknown as Question);
-  for (const record of content.answer) packet.answers.push(toDns2(record) as unknown as Resource);
-  for (const record of content.authority) packet.authorities.push(toDns2(record) as unknown as Resource);
-  for (const record of content.additional) packet.additionals.push(toDns2(record) as unknown as Resource);
-  const bytes = packet.toBuffer();
+  // What dns2's Packet.toBuffer does, record by record, so that SRV records can be written by encodeSrv.
+  const writer = new Packet.Writer();
+  // With this map on the writer, dns2 compresses every name it writes against the names before it.
+  (writer as Writer & { names?: Map<string, number> }).names = new Map();
+  new Packet.Header({
+    qr: 1,
+    aa: 1,
+    rcode: content.rcode,
+    qdcount: 1,
+    ancount: content.answer.length,
+    nscount: content.authority.length,
+    arcount: content.additional.length,
+  }).toBuffer(writer);
+  Packet.Question.encode({ name: qname, type: qtype, class: RRClass.IN } as unknown as Question, writer);
+  for (const record of [...content.answer, ...content.authority, ...content.additional]) {
+    if (record.type === RRType.SRV) encodeSrv(record, writer);
+    else Packet.Resource.encode(toDns2(record) as unknown as Resource, writer);
+  }
+  const bytes = writer.toBuffer();
   // Sanity: the flags the query path relies on are in place.
   if ((bytes[2]! & (FLAG2_QR | FLAG2_AA)) !== (FLAG2_QR | FLAG2_AA)) throw new Error('template header flags not set');
   return bytes;
+}
+
+/**
+ * One SRV record: the owner compressed as usual, the target written in full (RFC 2782: "name compression is not
+ * to be used for this field"). dns2's own SRV encoder would compress it against the question.
+ */
+function encodeSrv(record: Extract<ResourceRecord, { readonly type: typeof RRType.SRV }>, writer: Writer): void {
+  Packet.Name.encode(record.name, writer);
+  // Encoded on a writer of its own, without a names map: no compression, and no later name points into it.
+  const target = Packet.Name.encode(record.target);
+  writer.write(RRType.SRV, 16);
+  writer.write(RRClass.IN, 16);
+  writer.write(record.ttl, 32);
+  writer.write(6 + target.length, 16);
+  writer.write(record.priority, 16);
+  writer.write(record.weight, 16);
+  writer.write(record.port, 16);
+  for (const octet of target) writer.write(octet, 8);
 }
 
 /**

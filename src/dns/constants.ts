@@ -6,12 +6,15 @@ export const RRType = {
   NS: 2,
   CNAME: 5,
   SOA: 6,
+  MX: 15,
   TXT: 16,
   AAAA: 28,
+  SRV: 33,
   OPT: 41,
   IXFR: 251,
   AXFR: 252,
   ANY: 255,
+  CAA: 257,
 } as const;
 
 export const RRClass = {
@@ -49,6 +52,13 @@ export const CLASSIC_UDP_SIZE = 512;
 export const SERVER_UDP_PAYLOAD = 1232;
 /** Size of the OPT pseudo-record Meridian writes: root name, type, class, TTL, RDLENGTH 0. */
 export const OPT_RECORD_SIZE = 11;
+/**
+ * Wire octets left for one RRset of static data (and for the additional records an answer adds after it): an
+ * answer carries an RRset whole and must fit in one DNS message (65,535 octets, the TCP length prefix). Sound
+ * for any question that reaches the RRset: a 12-octet header, a question for the longest name (255 + 4), a CNAME
+ * chain chased into it (at most 8, build.ts MAX_CHASE, each at most 255 + 10 + 255 uncompressed) and our OPT record.
+ */
+export const MAX_RRSET_OCTETS = 65_535 - 12 - (255 + 4) - 8 * (255 + 10 + 255) - OPT_RECORD_SIZE;
 
 // Header byte 2: QR(1) OPCODE(4) AA(1) TC(1) RD(1). Byte 3: RA(1) Z(1) AD(1) CD(1) RCODE(4).
 export const FLAG2_QR = 0x80;

@@ -14,7 +14,7 @@ export type { ProbeMetricsDetail, ProbeMetricsSetting } from './target-metrics.j
 
 const QTYPE_LABELS: Readonly<Record<number, string>> = {
   1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 35: 'NAPTR',
-  43: 'DS', 48: 'DNSKEY', 64: 'SVCB', 65: 'HTTPS', 251: 'IXFR', 252: 'AXFR', 255: 'ANY',
+  43: 'DS', 48: 'DNSKEY', 64: 'SVCB', 65: 'HTTPS', 251: 'IXFR', 252: 'AXFR', 255: 'ANY', 257: 'CAA',
 };
 
 /** Bounded label values: a flood of random qtypes must not create a series each. */

@@ -69,6 +69,31 @@ export interface BalancedRecord {
   readonly targets: readonly TargetConfig[];
 }
 
+/** One MX record (RFC 1035 §3.3.9). */
+export interface MxData {
+  readonly preference: number;
+  /** A host name; '' is the root name ".", the null MX of RFC 7505 (no mail accepted). */
+  readonly exchange: string;
+}
+
+/** One SRV record (RFC 2782). */
+export interface SrvData {
+  readonly priority: number;
+  readonly weight: number;
+  readonly port: number;
+  /** A host name; '' is the root name ".": the service is not available at this name. */
+  readonly target: string;
+}
+
+/** One CAA record (RFC 8659 §4.1). */
+export interface CaaData {
+  /** 0..255; 128 is the issuer critical flag. */
+  readonly flags: number;
+  /** 1 to 15 ASCII letters and digits, as written (tags match case-insensitively). */
+  readonly tag: string;
+  readonly value: string;
+}
+
 export interface StaticRecord {
   readonly kind: 'static';
   readonly name: string;
@@ -77,6 +102,11 @@ export interface StaticRecord {
   readonly aaaa: readonly string[];
   /** One entry per TXT record; each is stored as one or more 255-octet character-strings. */
   readonly txt: readonly string[];
+  // The later types are present only when the file writes them, so a zone without them keeps the serial it had
+  // before they existed (the serial hashes the normalised records).
+  readonly mx?: readonly MxData[];
+  readonly srv?: readonly SrvData[];
+  readonly caa?: readonly CaaData[];
 }
 
 export interface CnameRecord {

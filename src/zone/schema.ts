@@ -16,12 +16,19 @@ export const MAX_SERIAL = 4_294_967_295;
 /** NAMESPACE/NAME of a Kubernetes object: a DNS label, then a DNS subdomain. */
 export const OBJECT_REF_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
 
+/** A CAA property tag (RFC 8659 §4.1): 1 to 15 ASCII letters and digits. */
+export const CAA_TAG_PATTERN = '^[A-Za-z0-9]{1,15}$';
+
 /** A Kubernetes-style cluster name: one DNS label. */
 export const CLUSTER_NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 /** One HTTP status code ("204") or an inclusive range ("200-399"). */
 export const STATUS_RANGE_PATTERN = '^[1-5][0-9][0-9](-[1-5][0-9][0-9])?$';
 /** An absolute request path without whitespace. */
 export const HTTP_PATH_PATTERN = '^/\\S*$';
+
+function uint16Schema(description: string) {
+  return { description, type: 'integer', minimum: 0, maximum: 65535 } as const;
+}
 
 function ttlSchema(description: string) {
   return { description, type: 'integer', minimum: 0, maximum: MAX_TTL } as const;
@@ -207,7 +214,7 @@ const recordSchema = {
   title: 'Record',
   description:
     'The data of one name. A record is exactly one kind: balanced (policy + targets, optionally ttl, answers, ' +
-    'check, whenAllDown), cname (cname, optionally ttl) or static (a, aaaa and/or txt, optionally ttl).',
+    'check, whenAllDown), cname (cname, optionally ttl) or static (a, aaaa, txt, mx, srv and/or caa, optionally ttl).',
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -253,6 +260,83 @@ const recordSchema = {
       description: 'TXT records, one per string. Strings longer than 255 octets are split on the wire.',
       type: 'array',
       items: { description: 'The text of one TXT record.', type: 'string' },
+    },
+    mx: {
+      description:
+        'MX records: where mail for this name goes. An exchange "." with preference 0, alone, is a null MX (RFC 7505): ' +
+        'this name accepts no mail.',
+      type: 'array',
+      items: {
+        description: 'One MX record.',
+        type: 'object',
+        additionalProperties: false,
+        required: ['preference', 'exchange'],
+        properties: {
+          preference: uint16Schema('Lower is preferred (0..65535).'),
+          exchange: {
+            description: 'Fully qualified host name of the mail server (a trailing dot is optional), not an address; "." for a null MX.',
+            type: 'string',
+            minLength: 1,
+            examples: ['mail.example.com.'],
+          },
+        },
+      },
+    },
+    srv: {
+      description:
+        'SRV records (RFC 2782), on a name of the form _service._proto (_sip._tcp). A target "." alone says the ' +
+        'service is not available.',
+      type: 'array',
+      items: {
+        description: 'One SRV record.',
+        type: 'object',
+        additionalProperties: false,
+        required: ['priority', 'weight', 'port', 'target'],
+        properties: {
+          priority: uint16Schema('Lower is tried first (0..65535).'),
+          weight: uint16Schema('Relative share among targets of the same priority; 0 for none (0..65535).'),
+          port: uint16Schema('Port of the service on the target (0..65535).'),
+          target: {
+            description: 'Fully qualified host name of the target (a trailing dot is optional), not an address; "." for none.',
+            type: 'string',
+            minLength: 1,
+            examples: ['sip.example.com.'],
+          },
+        },
+      },
+    },
+    caa: {
+      description:
+        'CAA records (RFC 8659): which certificate authorities may issue certificates for this name and the names below it.',
+      type: 'array',
+      items: {
+        description: 'One CAA record.',
+        type: 'object',
+        additionalProperties: false,
+        required: ['tag', 'value'],
+        properties: {
+          flags: {
+            description: 'Flags octet (0..255); 128 marks the property critical (issuer critical). Default 0.',
+            type: 'integer',
+            minimum: 0,
+            maximum: 255,
+            default: 0,
+          },
+          tag: {
+            description: 'Property tag: issue, issuewild, iodef, or another of 1 to 15 ASCII letters and digits.',
+            type: 'string',
+            pattern: CAA_TAG_PATTERN,
+            examples: ['issue', 'issuewild', 'iodef'],
+          },
+          value: {
+            description:
+              'Property value. issue, issuewild: an issuer domain with optional "; key=value" parameters, or ";" to allow ' +
+              'no issuer. iodef: a mailto: or https: URL.',
+            type: 'string',
+            examples: ['letsencrypt.org', ';', 'mailto:security@example.com'],
+          },
+        },
+      },
     },
   },
 } as const;

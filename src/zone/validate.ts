@@ -18,14 +18,17 @@ import { parseCron, type CronSchedule } from '../health/cron-window.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
 import type {
   BalancedRecord,
+  CaaData,
   CheckConfig,
   CnameRecord,
   MaintenanceWindow,
+  MxData,
   NameserverConfig,
   Policy,
   ProbeProtocol,
   RecordConfig,
   SoaConfig,
+  SrvData,
   StaticRecord,
   TargetConfig,
   TlsConfig,
@@ -33,8 +36,10 @@ import type {
   ZoneConfig,
   ZoneIssue,
 } from './model.js';
-import { isSubdomainOf, nameProblem, normaliseName, resolveRecordName } from './names.js';
+import { MAX_RRSET_OCTETS } from '../dns/constants.js';
+import { isSubdomainOf, nameProblem, normaliseName, resolveRecordName, wireLength } from './names.js';
 import {
+  CAA_TAG_PATTERN,
   CLUSTER_NAME_PATTERN,
   HTTP_PATH_PATTERN,
   MAX_SERIAL,
@@ -87,19 +92,12 @@ const MAX_CHECK_DURATION_MS = 24 * 3_600_000;
 const MAX_MAINTENANCE_DURATION_MS = 7 * 24 * 3_600_000;
 /** Text octets one TXT record can carry: RDATA ≤ 65535 octets, and every 255 octets cost a length octet. */
 const MAX_TXT_OCTETS = 65_279;
-/**
- * Wire octets left for the RRset of one static record (its A, AAAA or TXT values): an answer carries an RRset
- * whole and must fit in one DNS message (65,535 octets, the TCP length prefix). Sound for any question that
- * reaches the RRset: a 12-octet header, a question for the longest name (255 + 4), a CNAME chain chased into it
- * (at most 8, build.ts MAX_CHASE, each at most 255 + 10 + 255 uncompressed) and our OPT record (11).
- */
-const MAX_RRSET_OCTETS = 65_535 - 12 - (255 + 4) - 8 * (255 + 10 + 255) - 11;
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const TARGET_KINDS = ['address', 'addresses', 'cluster'] as const;
 const OBJECT_SELECTORS = ['ingress', 'service', 'gateway'] as const;
-const STATIC_KEYS = ['a', 'aaaa', 'txt'] as const;
+const STATIC_KEYS = ['a', 'aaaa', 'txt', 'mx', 'srv', 'caa'] as const;
 const BALANCED_ONLY_KEYS = ['answers', 'check', 'whenAllDown', 'targets'] as const;
 const HTTP_ONLY_CHECK_KEYS = ['path', 'host', 'expect', 'body', 'headers', 'tls'] as const;
 
@@ -541,6 +539,7 @@ const PATTERN_PHRASES: Record<string, string> = {
   [STATUS_RANGE_PATTERN]: 'must be a status code or a range such as 200-399',
   [HTTP_PATH_PATTERN]: "must start with '/' and hold no spaces",
   [OBJECT_REF_PATTERN]: 'must be NAMESPACE/NAME of a Kubernetes object',
+  [CAA_TAG_PATTERN]: 'must be 1 to 15 ASCII letters and digits (RFC 8659 §4.1)',
 };
 
 function checkStructure(ctx: Ctx, data: unknown): void {
@@ -881,10 +880,10 @@ function checkRecord(
     report(ctx, childPointer(pointer, key), 'key', `'${key}' belongs in a record with a policy (weighted or failover)`);
   }
   const staticKeys = present(STATIC_KEYS);
-  if (staticKeys.length > 0) return checkStaticRecord(ctx, pointer, value, name, ttl);
+  if (staticKeys.length > 0) return checkStaticRecord(ctx, pointer, value, name, zone, ttl);
   if (balancedOnly.length === 0) {
     report(ctx, pointer, 'value',
-      'the record holds no data: give it a policy and targets, a cname, or a, aaaa or txt values');
+      'the record holds no data: give it a policy and targets, a cname, or a, aaaa, txt, mx, srv or caa values');
   }
   return undefined;
 }
@@ -969,21 +968,37 @@ function checkTarget(ctx: Ctx, pointer: string, value: unknown, policy: Policy |
   return kinds.length === 1 && selectors.length <= 1 ? target : undefined;
 }
 
-function checkStaticRecord(ctx: Ctx, pointer: string, value: PlainMap, name: string, ttl: number): StaticRecord | undefined {
+function checkStaticRecord(
+  ctx: Ctx,
+  pointer: string,
+  value: PlainMap,
+  name: string,
+  zone: string | undefined,
+  ttl: number,
+): StaticRecord | undefined {
   const a = has(value, 'a') ? checkAddressList(ctx, childPointer(pointer, 'a'), value.a, 'ipv4') : [];
   const aaaa = has(value, 'aaaa') ? checkAddressList(ctx, childPointer(pointer, 'aaaa'), value.aaaa, 'ipv6') : [];
   const txt = has(value, 'txt') ? checkTxt(ctx, childPointer(pointer, 'txt'), value.txt) : [];
-  if (a === undefined || aaaa === undefined || txt === undefined) return undefined;
-  if (a.length + aaaa.length + txt.length === 0) {
-    report(ctx, pointer, 'value', 'a static record needs at least one a, aaaa or txt value');
+  const mx = has(value, 'mx') ? checkMx(ctx, childPointer(pointer, 'mx'), value.mx, zone) : [];
+  const srv = has(value, 'srv') ? checkSrv(ctx, childPointer(pointer, 'srv'), value.srv, name, zone) : [];
+  const caa = has(value, 'caa') ? checkCaa(ctx, childPointer(pointer, 'caa'), value.caa) : [];
+  if (a === undefined || aaaa === undefined || txt === undefined || mx === undefined || srv === undefined || caa === undefined) {
     return undefined;
   }
-  // Every record of an RRset is counted with its owner name uncompressed, so the bound holds whatever dns2 compresses.
+  if (a.length + aaaa.length + txt.length + mx.length + srv.length + caa.length === 0) {
+    report(ctx, pointer, 'value', 'a static record needs at least one a, aaaa, txt, mx, srv or caa value');
+    return undefined;
+  }
+  // Every record of an RRset is counted with its owner name uncompressed, so the bound holds whatever dns2
+  // compresses; names inside RDATA are counted in full too.
   const owner = name === '' ? 1 : Buffer.byteLength(name) + 2;
   const rrsets: ReadonlyArray<readonly [key: string, type: string, rdata: readonly number[]]> = [
     ['a', 'A', a.map(() => 4)],
     ['aaaa', 'AAAA', aaaa.map(() => 16)],
     ['txt', 'TXT', txt.map(txtRdataOctets)],
+    ['mx', 'MX', mx.map((record) => 2 + wireLength(record.exchange))],
+    ['srv', 'SRV', srv.map((record) => 6 + wireLength(record.target))],
+    ['caa', 'CAA', caa.map((record) => 2 + record.tag.length + Buffer.byteLength(record.value, 'utf8'))],
   ];
   let fits = true;
   for (const [key, type, rdata] of rrsets) {
@@ -995,7 +1010,191 @@ function checkStaticRecord(ctx: Ctx, pointer: string, value: PlainMap, name: str
     fits = false;
   }
   if (!fits) return undefined;
-  return { kind: 'static', name, ttl, a, aaaa, txt };
+  return {
+    kind: 'static',
+    name,
+    ttl,
+    a,
+    aaaa,
+    txt,
+    // Left out when not written, so zones without them keep their serials (see StaticRecord).
+    ...(has(value, 'mx') ? { mx } : {}),
+    ...(has(value, 'srv') ? { srv } : {}),
+    ...(has(value, 'caa') ? { caa } : {}),
+  };
+}
+
+/**
+ * Reports the second and later of equal records in one RRset (RFC 2181 §5: an RRset holds each record once)
+ * and says whether there was none. `identity` is the record in presentation form, names normalised.
+ */
+function checkNoDuplicates(ctx: Ctx, pointer: string, type: string, identities: ReadonlyArray<readonly [index: number, identity: string]>): boolean {
+  const firstPointer = new Map<string, string>();
+  let unique = true;
+  for (const [i, identity] of identities) {
+    const itemPointer = childPointer(pointer, String(i));
+    const first = firstPointer.get(identity);
+    if (first === undefined) {
+      firstPointer.set(identity, itemPointer);
+      continue;
+    }
+    report(ctx, itemPointer, 'value', `duplicate ${type} value '${identity}' (also at line ${ctx.index.position(first, 'value').line})`);
+    unique = false;
+  }
+  return unique;
+}
+
+/**
+ * The host name an MX exchange or SRV target names, normalised; '' for the root name "." (null MX, no service).
+ * Fully qualified like a cname; an address is refused with a hint, since these types name hosts (RFC 2181 §10.3).
+ */
+function checkHostName(ctx: Ctx, pointer: string, raw: unknown, what: string, zone: string | undefined): string | undefined {
+  if (typeof raw !== 'string' || raw === '') return undefined; // reported by the schema
+  if (raw === '.') return '';
+  const label = labelFor(ctx.root, pointer);
+  if (canonicalAddress(normaliseName(raw)) !== undefined) {
+    report(ctx, pointer, 'value', `${label} '${raw}' is an IP address; ${what} is a host name with its own A or AAAA records`);
+    return undefined;
+  }
+  const name = checkName(ctx, pointer, 'value', raw);
+  if (name !== undefined && !name.includes('.')) {
+    report(ctx, pointer, 'value',
+      `${label} '${raw}' is a single label; write the fully qualified name${zone === undefined ? '' : ` (${name}.${zone})`}`);
+    return undefined;
+  }
+  return name;
+}
+
+const presentName = (name: string) => `${name}.`;
+
+function checkMx(ctx: Ctx, pointer: string, value: unknown, zone: string | undefined): MxData[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const records: MxData[] = [];
+  const identities: Array<[number, string]> = [];
+  let allValid = true;
+  value.forEach((item, i) => {
+    if (!isPlainMap(item)) return void (allValid = false); // reported by the schema
+    const itemPointer = childPointer(pointer, String(i));
+    const exchange = checkHostName(ctx, childPointer(itemPointer, 'exchange'), item.exchange, 'an MX exchange', zone);
+    const preference = isInteger(item.preference, 0, 65535) ? item.preference : undefined;
+    if (exchange === '' && preference !== undefined && preference !== 0) {
+      report(ctx, childPointer(itemPointer, 'preference'), 'value', "a null MX (exchange '.') must have preference 0 (RFC 7505)");
+      allValid = false;
+    } else if (exchange === '' && value.length > 1) {
+      report(ctx, itemPointer, 'value', "a null MX (exchange '.') must be the only MX record of its name (RFC 7505)");
+      allValid = false;
+    }
+    if (exchange === undefined || preference === undefined) return void (allValid = false);
+    records.push({ preference, exchange });
+    identities.push([i, `${preference} ${presentName(exchange)}`]);
+  });
+  return checkNoDuplicates(ctx, pointer, 'mx', identities) && allValid ? records : undefined;
+}
+
+/** RFC 2782: an SRV RRset is owned by _Service._Proto.Name. */
+function isServiceName(name: string): boolean {
+  const [service, proto] = name.split('.');
+  return service !== undefined && proto !== undefined && /^_./.test(service) && /^_./.test(proto);
+}
+
+function checkSrv(ctx: Ctx, pointer: string, value: unknown, owner: string, zone: string | undefined): SrvData[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  let allValid = true;
+  if (value.length > 0 && !isServiceName(owner)) {
+    report(ctx, pointer, 'key', `an SRV record's name must start with _service._proto (RFC 2782), such as _sip._tcp; '${owner}' does not`);
+    allValid = false;
+  }
+  const records: SrvData[] = [];
+  const identities: Array<[number, string]> = [];
+  value.forEach((item, i) => {
+    if (!isPlainMap(item)) return void (allValid = false); // reported by the schema
+    const itemPointer = childPointer(pointer, String(i));
+    const target = checkHostName(ctx, childPointer(itemPointer, 'target'), item.target, 'an SRV target', zone);
+    if (target === '' && value.length > 1) {
+      report(ctx, itemPointer, 'value', "an SRV target '.' (the service is not available) must be the only SRV record of its name (RFC 2782)");
+      allValid = false;
+    }
+    const [priority, weight, port] = [item.priority, item.weight, item.port];
+    if (target === undefined || !isInteger(priority, 0, 65535) || !isInteger(weight, 0, 65535) || !isInteger(port, 0, 65535)) {
+      return void (allValid = false);
+    }
+    records.push({ priority, weight, port, target });
+    identities.push([i, `${priority} ${weight} ${port} ${presentName(target)}`]);
+  });
+  return checkNoDuplicates(ctx, pointer, 'srv', identities) && allValid ? records : undefined;
+}
+
+/** Space and tab, the WSP of RFC 5234, trimmed by a loop: a regular expression here could backtrack badly. */
+function trimWsp(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && (text[start] === ' ' || text[start] === '\t')) start++;
+  while (end > start && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  return text.slice(start, end);
+}
+
+const CAA_LABEL = '[A-Za-z0-9](?:-*[A-Za-z0-9])*';
+const ISSUER_DOMAIN = new RegExp(String.raw`^${CAA_LABEL}(?:\.${CAA_LABEL})*$`);
+const ISSUE_PARAMETER = new RegExp(String.raw`^${CAA_LABEL}[ \t]*=[ \t]*[\x21-\x3a\x3c-\x7e]*$`);
+
+/**
+ * RFC 8659 §4.2: issue-value = *WSP [issuer-domain-name *WSP] [";" *WSP [parameters *WSP]], parameters separated
+ * by ";". A parameter value holds no ";", so splitting on it is exact.
+ */
+function isIssueValue(value: string): boolean {
+  const [issuer = '', ...parameters] = value.split(';');
+  const domain = trimWsp(issuer);
+  if (domain !== '' && !ISSUER_DOMAIN.test(domain)) return false;
+  if (parameters.length === 1 && trimWsp(parameters[0]!) === '') return true;
+  return parameters.every((parameter) => ISSUE_PARAMETER.test(trimWsp(parameter)));
+}
+
+/** RFC 8659 §4.4: where a CA reports a refused request; Meridian takes mailto: and https: URLs. */
+function isIodefUrl(value: string): boolean {
+  if (/\s/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'mailto:' && url.pathname.includes('@')) || (url.protocol === 'https:' && url.hostname !== '');
+  } catch {
+    return false;
+  }
+}
+
+function checkCaa(ctx: Ctx, pointer: string, value: unknown): CaaData[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const tagPattern = new RegExp(CAA_TAG_PATTERN);
+  const records: CaaData[] = [];
+  const identities: Array<[number, string]> = [];
+  let allValid = true;
+  value.forEach((item, i) => {
+    if (!isPlainMap(item)) return void (allValid = false); // reported by the schema
+    const itemPointer = childPointer(pointer, String(i));
+    const flags = has(item, 'flags') ? item.flags : 0;
+    const { tag, value: text } = item;
+    if (!isInteger(flags, 0, 255) || typeof tag !== 'string' || !tagPattern.test(tag) || typeof text !== 'string') {
+      return void (allValid = false); // reported by the schema
+    }
+    const valuePointer = childPointer(itemPointer, 'value');
+    const label = labelFor(ctx.root, valuePointer);
+    // Tags match case-insensitively (RFC 8659 §4.1), so ISSUE is issue.
+    const property = tag.toLowerCase();
+    let problem: string | undefined;
+    if (LONE_SURROGATE.test(text)) problem = `${label} is not valid UTF-8 text (it holds a lone surrogate)`;
+    else if ((property === 'issue' || property === 'issuewild') && !isIssueValue(text)) {
+      problem = `${label} is not an issuer domain name with optional parameters ('ca.example' or 'ca.example; key=value'), ` +
+        `nor ';' for no issuer (RFC 8659 §4.2) (got ${describeValue(text)})`;
+    } else if (property === 'iodef' && !isIodefUrl(text)) {
+      problem = `${label} must be a mailto: or https: URL (RFC 8659 §4.4) (got ${describeValue(text)})`;
+    }
+    if (problem !== undefined) {
+      report(ctx, valuePointer, 'value', problem);
+      return void (allValid = false);
+    }
+    records.push({ flags, tag, value: text });
+    // Compared octet for octet, as TXT is: the value is data, and a tag written ISSUE is other octets on the wire.
+    identities.push([i, `${flags} ${tag} "${text}"`]);
+  });
+  return checkNoDuplicates(ctx, pointer, 'caa', identities) && allValid ? records : undefined;
 }
 
 /** RDATA of one TXT record: the text in 255-octet character-strings, each after its length octet (wire.ts). */

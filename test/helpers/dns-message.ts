@@ -68,7 +68,9 @@ export interface DecodedResponse {
   readonly opt: { readonly udp: number; readonly version: number; readonly do: boolean; readonly extendedRcode: number } | undefined;
 }
 
-const TYPE_NAMES: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 16: 'TXT', 28: 'AAAA', 255: 'ANY', 252: 'AXFR', 251: 'IXFR' };
+const TYPE_NAMES: Record<number, string> = {
+  1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 255: 'ANY', 257: 'CAA', 252: 'AXFR', 251: 'IXFR',
+};
 export const typeName = (type: number) => TYPE_NAMES[type] ?? `TYPE${type}`;
 
 interface Dns2Record {
@@ -87,6 +89,14 @@ interface Dns2Record {
   retry?: number;
   expiration?: number;
   minimum?: number;
+  priority?: number;
+  exchange?: string;
+  weight?: number;
+  port?: number;
+  target?: string;
+  flags?: number;
+  tag?: string;
+  value?: string;
   version?: number;
   doFlag?: boolean;
   extendedRcode?: number;
@@ -109,6 +119,15 @@ function present(record: Dns2Record): string {
       break;
     case 16:
       data = (record.data ?? []).map((s) => JSON.stringify(s)).join(' ');
+      break;
+    case 15:
+      data = `${record.priority} ${record.exchange}.`;
+      break;
+    case 33:
+      data = `${record.priority} ${record.weight} ${record.port} ${record.target}.`;
+      break;
+    case 257:
+      data = `${record.flags} ${record.tag} ${JSON.stringify(record.value)}`;
       break;
     case 6:
       data = `${record.primary}. ${record.admin}. ${record.serial} ${record.refresh} ${record.retry} ${record.expiration} ${record.minimum}`;

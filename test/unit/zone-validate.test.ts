@@ -30,7 +30,7 @@ interface InvalidCase {
 
 
 
-const RECORD_KEYS = 'a, aaaa, answers, check, cname, policy, targets, ttl, txt, whenAllDown';
+const RECORD_KEYS = 'a, aaaa, answers, caa, check, cname, mx, policy, srv, targets, ttl, txt, whenAllDown';
 const CHECK_KEYS = 'body, expect, fall, fastInterval, headers, host, interval, path, port, protocol, rise, timeout, tls';
 const DURATION = 'must be a duration such as 500ms, 5s, 1m or 1h30m';
 
@@ -251,7 +251,7 @@ const invalidCases: readonly InvalidCase[] = [
     expected: [
       [6, 'app', "duplicate key 'app' (also at line 5)"],
       [6, 'a: [192.0.2.3]', "duplicate key 'a' (also at line 6)"],
-      [7, '{', 'the record holds no data: give it a policy and targets, a cname, or a, aaaa or txt values'],
+      [7, '{', 'the record holds no data: give it a policy and targets, a cname, or a, aaaa, txt, mx, srv or caa values'],
       [7, 'weight', `unknown key 'weight' (allowed: ${RECORD_KEYS})`],
     ],
   },
@@ -451,8 +451,8 @@ const invalidCases: readonly InvalidCase[] = [
       '  u: { policy: weighted, targets: [{ address: 192.0.2.1 }], a: [192.0.2.2] }',
     ],
     expected: [
-      [5, '{', 'a static record needs at least one a, aaaa or txt value'],
-      [6, '{', 'the record holds no data: give it a policy and targets, a cname, or a, aaaa or txt values'],
+      [5, '{', 'a static record needs at least one a, aaaa, txt, mx, srv or caa value'],
+      [6, '{', 'the record holds no data: give it a policy and targets, a cname, or a, aaaa, txt, mx, srv or caa values'],
       [7, 'targets', "'targets' belongs in a record with a policy (weighted or failover)"],
       [8, 'a: [', "'a' cannot stand beside 'policy': a balanced record answers with the addresses of its targets"],
     ],
