@@ -74,7 +74,7 @@ command -v taskset >/dev/null || die "taskset (util-linux) is needed to pin the 
 
 if [ ! -d node_modules ]; then
   echo "bench: node_modules is missing: npm ci" >&2
-  npm ci >&2
+  bash scripts/install.sh >&2
 fi
 NODE=node_modules/.bin/node
 [ -x "$NODE" ] || die "$NODE is missing (the 'node' devDependency); run npm ci"

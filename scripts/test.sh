@@ -24,7 +24,7 @@ fi
 
 # A clean install when the lockfile is newer than what is installed (or nothing is installed).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  bash scripts/install.sh --no-audit --no-fund
 fi
 
 npm test
