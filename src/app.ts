@@ -29,7 +29,7 @@ import { AUTO_PER_ADDRESS_LIMIT, probeMetricsDetailFor } from './observability/t
 import { buildExplanation, buildStatus, EXPLAINED_TYPES, explainedType, statusJsonChunks, type ReloadOutcome, type StatusInput } from './observability/status.js';
 import { loadZoneDirectoryOffThread } from './zone/load-thread.js';
 import { runInSlices } from './slices.js';
-import { formatZoneIssue, type ZoneConfig } from './zone/model.js';
+import { blockingIssues, formatZoneIssue, type ZoneConfig, type ZoneIssue } from './zone/model.js';
 import { watchDirectory, type DirectoryWatcher } from './zone/watch.js';
 import { WorkerPool } from './workers/pool.js';
 import { recordKey } from './workers/protocol.js';
@@ -65,6 +65,8 @@ export interface MeridianOptions {
   readonly maxConcurrentProbes?: number;
   /** Reads and validates the zone directory (in a worker thread by default); tests make it fail. */
   readonly loadZones?: typeof loadZoneDirectoryOffThread;
+  /** Zone warnings count as errors: at start they stop the server, on reload they reject it (default false). */
+  readonly strict?: boolean;
   /** Kubernetes clusters whose Ingresses, Services and Gateways give `cluster:` targets their addresses. */
   readonly clusters?: readonly ClusterRegistration[];
   /** Watch one namespace only (all when omitted). */
@@ -345,11 +347,17 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     watcher?.close();
     throw error;
   });
-  if (!initial.ok) {
+  const strict = options.strict ?? false;
+  const initialProblems = initial.ok ? blockingIssues(initial.issues, strict) : initial.issues;
+  if (!initial.ok || initialProblems.length > 0) {
     watcher?.close();
     scheduler.stop();
-    throw Errors.zonesInvalid([initial.issues.length, initial.issues.map(formatZoneIssue).join('\n')]);
+    throw Errors.zonesInvalid([initialProblems.length, initialProblems.map(formatZoneIssue).join('\n')]);
   }
+  const logWarnings = (warnings: readonly ZoneIssue[]) => {
+    for (const issue of warnings) logger.warn('zone policy warning', { issue: formatZoneIssue(issue) });
+  };
+  logWarnings(initial.issues);
   let zones = initial.zones;
   if (probeMetrics === 'auto') {
     // Decided once, before any address is tracked: a metric's labels must not change while it is scraped.
@@ -359,7 +367,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   }
   const buildMs = await apply(zones, true);
   metrics.zoneReloads.inc({ result: 'ok' });
-  let lastReload: ReloadOutcome = { ok: true, at: new Date().toISOString(), issues: [], serials: serialsOf(zones) };
+  let lastReload: ReloadOutcome = { ok: true, at: new Date().toISOString(), issues: initial.issues.map(formatZoneIssue), serials: serialsOf(zones) };
   serving = true;
   logger.info('zones loaded', { dir: options.zonesDir, serials: lastReload.serials, probes: monitor.probeCount, buildMs: round(buildMs) });
 
@@ -370,13 +378,14 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   const reloadOnce = async (reason: string): Promise<ReloadOutcome> => {
     lastReadStartedAt = performance.now();
     const result = await loadZones(options.zonesDir, { knownClusters }, zones);
-    if (!result.ok) {
+    if (!result.ok || (strict && result.issues.length > 0)) {
       const issues = result.issues.map(formatZoneIssue);
       for (const issue of issues) logger.error('zone policy invalid; keeping the last good configuration', { issue });
       metrics.zoneReloads.inc({ result: 'invalid' });
       lastReload = { ok: false, at: new Date().toISOString(), issues, serials: serialsOf(zones) };
       return lastReload;
     }
+    logWarnings(result.issues);
     const changed = JSON.stringify(serialsOf(result.zones)) !== JSON.stringify(serialsOf(zones));
     // A deleted file is a valid change, but a zone no longer answered is rarely meant: say so loudly.
     const kept = new Set(result.zones.map((zone) => zone.zone));
@@ -385,7 +394,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     zones = result.zones;
     const ms = await apply(zones, false);
     metrics.zoneReloads.inc({ result: removed.length > 0 ? 'removed' : 'ok' });
-    lastReload = { ok: true, at: new Date().toISOString(), issues: [], serials: serialsOf(zones) };
+    lastReload = { ok: true, at: new Date().toISOString(), issues: result.issues.map(formatZoneIssue), serials: serialsOf(zones) };
     logger.info(changed ? 'zones reloaded' : 'zones reloaded, unchanged', { reason, serials: lastReload.serials, probes: monitor.probeCount, buildMs: round(ms) });
     return lastReload;
   };

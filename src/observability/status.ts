@@ -16,7 +16,7 @@ import type { HealthHistory } from './history.js';
 export interface ReloadOutcome {
   readonly ok: boolean;
   readonly at: string;
-  /** `file:line:column: message` for each problem; empty when ok. */
+  /** `file:line:column: message` for each problem; when ok, the warnings (`file:line:column: warning: ...`). */
   readonly issues: readonly string[];
   /** Zone → SOA serial of the configuration now serving. */
   readonly serials: Readonly<Record<string, number>>;

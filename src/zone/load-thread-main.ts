@@ -42,5 +42,5 @@ if (!result.ok) {
       post({ kind: 'records', records });
     }
   }
-  post({ kind: 'end' });
+  post({ kind: 'end', warnings: result.issues });
 }

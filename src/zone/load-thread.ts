@@ -29,14 +29,14 @@ export interface LoadRequest {
 /**
  * What the loader thread posts: a zone unchanged from the one served, or a zone (without its records) and then
  * its records in pieces, each one either a record or the name of a served record that is unchanged; then the
- * end. Or the issues of an invalid set.
+ * end, with the warnings. Or the issues of an invalid set.
  */
 export type LoadMessage =
   | { readonly kind: 'invalid'; readonly issues: readonly ZoneIssue[] }
   | { readonly kind: 'same'; readonly zone: string }
   | { readonly kind: 'zone'; readonly zone: ZoneConfig }
   | { readonly kind: 'records'; readonly records: ReadonlyArray<RecordConfig | string> }
-  | { readonly kind: 'end' };
+  | { readonly kind: 'end'; readonly warnings: readonly ZoneIssue[] };
 
 /** Loads `dir` in a worker thread. With `served` (the zones being served), unchanged zones and records are those same objects. */
 export async function loadZoneDirectoryOffThread(dir: string, options: ValidationOptions = {}, served: readonly ZoneConfig[] = []): Promise<ZoneLoadResult> {
@@ -73,7 +73,7 @@ export async function loadZoneDirectoryOffThread(dir: string, options: Validatio
             }
             return;
           case 'end':
-            return resolve({ ok: true, zones });
+            return resolve({ ok: true, zones, issues: message.warnings });
         }
       });
       worker.once('error', reject);

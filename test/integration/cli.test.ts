@@ -57,6 +57,28 @@ describe('meridian validate', () => {
     assert.equal(lines.at(-1), '2 problems found');
   });
 
+  it('prints warnings and exits 0, or non-zero with --strict', async () => {
+    const warned = await makeZoneDir({
+      'gslb.example.test.yaml': TEST_ZONE_YAML.replace('nameservers:\n', 'nameservers:\n  ns.other.example: [192.0.2.53]\n'),
+    });
+    try {
+      const run = await meridian(['validate', warned.dir]);
+      assert.equal(run.code, 0, run.stderr);
+      const lines = run.stderr.trim().split('\n');
+      assert.match(lines[0]!, /gslb\.example\.test\.yaml:5:21: warning: name server 'ns\.other\.example' lies outside the zone, so its addresses are not data of this zone and are ignored/);
+      assert.equal(lines.at(-1), '1 warning (with --strict, warnings fail validation)');
+      assert.match(run.stdout, /^ok .*gslb\.example\.test\.yaml: zone gslb\.example\.test/m);
+
+      const strict = await meridian(['validate', '--strict', warned.dir]);
+      assert.equal(strict.code, 1);
+      assert.match(strict.stderr, /:5:21: warning: name server 'ns\.other\.example' lies outside the zone/);
+      assert.equal(strict.stderr.trim().split('\n').at(-1), '1 problem found (warnings count with --strict)');
+      assert.equal(strict.stdout, '');
+    } finally {
+      await warned.remove();
+    }
+  });
+
   it('validates the bundled example', async () => {
     const run = await meridian(['validate', 'zones']);
     assert.equal(run.code, 0, run.stderr);
