@@ -162,7 +162,7 @@ export function buildProgram(): Command {
     .option('--rrl-ipv6-prefix <bits>', 'IPv6 client prefix length (default 56)', wholeNumber)
     .option('--rrl-exempt <cidr>', 'never limit these clients, repeatable; replaces the default (loopback); "none" for none', collectString)
     .option('--rrl-log-only', 'count what would be limited, but send everything')
-    .option('--strict', 'treat zone policy warnings as errors: do not start, or do not reload, with any')
+    .option('--strict', 'fail fast: any zone policy problem, warnings included, stops the start and rejects a reload whole (by default a failed file does not stop the other zones)')
     .option('--workers <n>', 'DNS worker processes sharing the listen ports; probing and watching stay in one process', positiveInteger, 1)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .action(async (flags: ServeFlags) => {

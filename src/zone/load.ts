@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { checkGlueAcrossZones } from './cross-check.js';
-import { blockingIssues, type OutOfZoneGlue, type ZoneConfig, type ZoneIssue, type ZoneLoadResult } from './model.js';
+import { blockingIssues, type FailedZoneFile, type OutOfZoneGlue, type ZoneConfig, type ZoneIssue, type ZoneLoadResult } from './model.js';
 import { validateZoneText, type DeclaredZone, type ReadTextFile, type ValidationOptions } from './validate.js';
 
 export type { ValidationOptions } from './validate.js';
@@ -37,17 +37,17 @@ export function parseZoneText(
  */
 export async function loadZoneDirectory(dir: string, options: ValidationOptions = {}): Promise<ZoneLoadResult> {
   const listing = await listZoneFiles(dir);
-  if (!listing.ok) return { ok: false, issues: [listing.issue] };
+  if (!listing.ok) return { ok: false, issues: [listing.issue], zones: [], failed: [] };
   return loadZoneFiles(listing.files, options);
 }
 
 /**
  * Loads zone policy files named by `paths`: each one a file (whatever its extension) or a directory (as
  * loadZoneDirectory). A file named twice, directly or through its directory, is loaded once.
- * This is what `meridian validate PATH...` runs.
+ * This is what `meridian validate PATH...` runs. A path that cannot be read is in `issues` only, not in `failed`.
  */
 export async function loadZonePaths(paths: readonly string[], options: ValidationOptions = {}): Promise<ZoneLoadResult> {
-  if (paths.length === 0) return { ok: false, issues: [wholeFileIssue('.', 'no zone policy files or directories given')] };
+  if (paths.length === 0) return { ok: false, issues: [wholeFileIssue('.', 'no zone policy files or directories given')], zones: [], failed: [] };
   // Problems with the paths themselves are reported in the order the paths were given, among the files' problems.
   const entries: Array<{ readonly files: readonly string[] } | { readonly issue: ZoneIssue }> = [];
   for (const path of paths) {
@@ -134,10 +134,14 @@ async function loadZoneFiles(files: readonly string[], options: ValidationOption
   return resultOf(outcomes, outcomes.flatMap((outcome) => outcome.issues));
 }
 
-/** Every zone and the warnings, or every issue when any is an error. */
+/** Every zone that loaded with the warnings; and when there is any error, the files that failed. */
 function resultOf(outcomes: readonly FileOutcome[], issues: ZoneIssue[]): ZoneLoadResult {
-  if (blockingIssues(issues).length > 0) return { ok: false, issues };
-  return { ok: true, zones: outcomes.map((outcome) => outcome.zone).filter((zone) => zone !== undefined), issues };
+  const zones = outcomes.map((outcome) => outcome.zone).filter((zone) => zone !== undefined);
+  if (blockingIssues(issues).length === 0) return { ok: true, zones, issues };
+  const failed: FailedZoneFile[] = outcomes
+    .filter((outcome) => outcome.zone === undefined)
+    .map((outcome) => ({ file: outcome.file, issues: outcome.issues, ...(outcome.declared === undefined ? {} : { zone: outcome.declared.zone }) }));
+  return { ok: false, issues, zones, failed };
 }
 
 /** Reads and validates every file (in parallel), then checks across them; outcomes are in the order of `files`. */

@@ -192,10 +192,26 @@ export function formatZoneIssue(issue: ZoneIssue): string {
     : `${issue.file}: ${message}`;
 }
 
+/** A zone file that did not load: it has at least one error. */
+export interface FailedZoneFile {
+  readonly file: string;
+  /** The zone the file declares, when it got as far as naming a valid one. */
+  readonly zone?: string;
+  /** Its errors and warnings, in file order. */
+  readonly issues: readonly ZoneIssue[];
+}
+
 /**
  * The outcome of loading a set of zone files: every zone, with the warnings there were; or, when there was
- * any error, every problem (errors and warnings, in file order).
+ * any error, every problem (errors and warnings, in file order) with the zones of the files that did load and
+ * the files that did not. `failed` is empty when the problem is not in a file: the directory could not be read,
+ * or holds no zone file; then nothing was loaded.
  */
 export type ZoneLoadResult =
   | { readonly ok: true; readonly zones: readonly ZoneConfig[]; readonly issues: readonly ZoneIssue[] }
-  | { readonly ok: false; readonly issues: readonly ZoneIssue[] };
+  | {
+      readonly ok: false;
+      readonly issues: readonly ZoneIssue[];
+      readonly zones: readonly ZoneConfig[];
+      readonly failed: readonly FailedZoneFile[];
+    };

@@ -72,6 +72,43 @@ describe('loadZoneDirectory', () => {
   });
 });
 
+describe('loadZoneDirectory with some files that do not load', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'meridian-zones-'));
+    await writeFile(join(dir, 'a-good.yaml'), 'zone: good.test\nsoa: { rname: h.good.test }\nnameservers: { ns.example.net: [] }\n');
+    await writeFile(join(dir, 'b-typo.yaml'), 'zone: typo.test\nsoa: { rname: h.typo.test }\nnameservers: { ns.example.net: [] }\nrecrods: {}\n');
+    await writeFile(join(dir, 'c-yaml.yaml'), 'zone: [unclosed\n');
+  });
+  after(async () => rm(dir, { recursive: true, force: true }));
+
+  it('loads the valid files, and names each failed one with the zone it declares, when it got that far', async () => {
+    const result = await loadZoneDirectory(dir);
+    assert.equal(result.ok, false);
+    assert.ok(!result.ok);
+    assert.deepEqual(result.zones.map((zone) => zone.zone), ['good.test']);
+    assert.deepEqual(result.failed.map((f) => [f.file, f.zone, f.issues.length > 0]), [
+      [join(dir, 'b-typo.yaml'), 'typo.test', true],
+      [join(dir, 'c-yaml.yaml'), undefined, true],
+    ]);
+    assert.match(formatZoneIssue(result.failed[0]!.issues[0]!), /b-typo\.yaml:4:1: unknown key 'recrods'/);
+    assert.deepEqual(result.issues, result.failed.flatMap((f) => f.issues));
+  });
+
+  it('fails the second file that declares a zone, and loads the first', async () => {
+    const result = await loadZoneDirectory(twiceDir);
+    assert.ok(!result.ok);
+    assert.deepEqual(result.zones.map((zone) => zone.file), [join(twiceDir, 'a.yaml')]);
+    assert.deepEqual(result.failed.map((f) => [f.file, f.zone]), [[join(twiceDir, 'b.yaml'), 'twice.example']]);
+  });
+
+  it('names no failed file when the directory itself cannot be read: nothing was loaded', async () => {
+    const result = await loadZoneDirectory(missing);
+    assert.ok(!result.ok);
+    assert.deepEqual([result.zones, result.failed], [[], []]);
+  });
+});
+
 describe('out-of-zone name server addresses', () => {
   let dir = '';
   before(async () => {
