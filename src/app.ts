@@ -29,7 +29,8 @@ import { AUTO_PER_ADDRESS_LIMIT, probeMetricsDetailFor } from './observability/t
 import { buildExplanation, buildStatus, EXPLAINED_TYPES, explainedType, statusJsonChunks, type ReloadOutcome, type StatusInput } from './observability/status.js';
 import { loadZoneDirectoryOffThread } from './zone/load-thread.js';
 import { runInSlices } from './slices.js';
-import { formatZoneIssue, type ZoneConfig } from './zone/model.js';
+import { blockingIssues, formatZoneIssue, isWarning, type ZoneConfig, type ZoneIssue, type ZoneLoadResult } from './zone/model.js';
+import { servingSet, type ServingSet, type ZoneFileFailure } from './zone/serving.js';
 import { watchDirectory, type DirectoryWatcher } from './zone/watch.js';
 import { WorkerPool } from './workers/pool.js';
 import { recordKey } from './workers/protocol.js';
@@ -65,6 +66,12 @@ export interface MeridianOptions {
   readonly maxConcurrentProbes?: number;
   /** Reads and validates the zone directory (in a worker thread by default); tests make it fail. */
   readonly loadZones?: typeof loadZoneDirectoryOffThread;
+  /**
+   * Fail fast (default false). Without it, a zone file that fails to load does not stop the others: they are
+   * served, and the failed file's zone keeps its last good revision or answers SERVFAIL. With it, any problem,
+   * warnings included, stops the start and rejects a reload whole.
+   */
+  readonly strict?: boolean;
   /** Kubernetes clusters whose Ingresses, Services and Gateways give `cluster:` targets their addresses. */
   readonly clusters?: readonly ClusterRegistration[];
   /** Watch one namespace only (all when omitted). */
@@ -93,7 +100,7 @@ export interface Meridian {
   readonly dnsEndpoints: readonly ListenEndpoint[];
   readonly adminEndpoint: ListenEndpoint | undefined;
   readonly metrics: MeridianMetrics;
-  /** Re-reads the zone directory; an invalid change leaves the last good configuration serving. */
+  /** Re-reads the zone directory; a file that fails keeps its last good revision serving (see MeridianOptions.strict). */
   reload(reason: string): Promise<ReloadOutcome>;
   ready(): boolean;
   status(): unknown;
@@ -270,10 +277,10 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   const builder = new AnswerTableBuilder(recordingTargets, { reuseUnchangedZones: workers <= 1 });
   metrics.nameZones((id) => builder.zoneNames()[id] ?? '');
   let pool: WorkerPool | undefined;
-  const build = async (zones: readonly ZoneConfig[]) => {
+  const build = async (zones: readonly ZoneConfig[], servfailZones: readonly string[]) => {
     resolvedTargets.clear();
-    const table = await builder.buildInSlices(zones);
-    pool?.sendZones(zones, resolvedTargets);
+    const table = await builder.buildInSlices(zones, servfailZones);
+    pool?.sendZones(zones, resolvedTargets, servfailZones);
     return table;
   };
   const refresh = (records: Iterable<RecordRef>) => {
@@ -285,7 +292,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
 
   // Computing the probe set, syncing the monitor and building run in slices of a few milliseconds: at 10,000
   // records each takes tens of milliseconds, which queries must not wait for.
-  const apply = async (zones: readonly ZoneConfig[], initial: boolean): Promise<number> => {
+  const apply = async ({ zones, servfailZones }: Pick<ServingSet, 'zones' | 'servfailZones'>, initial: boolean): Promise<number> => {
     const started = performance.now();
     building = true;
     try {
@@ -294,7 +301,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       const desired = await runInSlices(desiredProbeSteps(zones, endpoints));
       await runInSlices(monitor.syncSteps(desired, initial));
       pendingRefresh.clear(); // the full build below reads the latest health
-      tables.current = await build(zones);
+      tables.current = await build(zones, servfailZones);
     } finally {
       building = false;
     }
@@ -345,23 +352,47 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     watcher?.close();
     throw error;
   });
-  if (!initial.ok) {
+  const strict = options.strict ?? false;
+  if (rejectedWhole(initial, strict)) {
     watcher?.close();
     scheduler.stop();
-    throw Errors.zonesInvalid([initial.issues.length, initial.issues.map(formatZoneIssue).join('\n')]);
+    const problems = blockingIssues(initial.issues, strict);
+    throw Errors.zonesInvalid([problems.length, problems.map(formatZoneIssue).join('\n')]);
   }
-  let zones = initial.zones;
+  const logIssues = (issues: readonly ZoneIssue[], failed: readonly ZoneFileFailure[]) => {
+    const failures = new Map(failed.map((f) => [f.file, f]));
+    for (const issue of issues) {
+      if (isWarning(issue)) {
+        logger.warn('zone policy warning', { issue: formatZoneIssue(issue) });
+        continue;
+      }
+      const failure = failures.get(issue.file);
+      logger.error(failure === undefined ? 'zone policy invalid' : FAILURE_LOG[failure.serving], {
+        file: issue.file,
+        ...(failure?.zone === undefined ? {} : { zone: failure.zone }),
+        ...(failure?.serial === undefined ? {} : { servingSerial: failure.serial }),
+        issue: formatZoneIssue(issue),
+      });
+    }
+  };
+  const first = servingSet([], initial);
+  logIssues(initial.issues, first.failed);
+  let zones = first.zones;
+  /** Files that failed to load, and what is answered for each; servfailZones: the zones answered SERVFAIL. */
+  let failedFiles = first.failed;
+  let servfailZones = first.servfailZones;
   if (probeMetrics === 'auto') {
     // Decided once, before any address is tracked: a metric's labels must not change while it is scraped.
     const probed = desiredProbes(zones, endpoints).reduce((sum, group) => sum + group.length, 0);
     metrics.targets.setDetail(probeMetricsDetailFor('auto', probed));
     if (metrics.targets.detail === 'record') logger.info('probe results and durations are labelled per record: too many addresses for per-address series', { addresses: probed, limit: AUTO_PER_ADDRESS_LIMIT, flag: '--probe-metrics address' });
   }
-  const buildMs = await apply(zones, true);
-  metrics.zoneReloads.inc({ result: 'ok' });
-  let lastReload: ReloadOutcome = { ok: true, at: new Date().toISOString(), issues: [], serials: serialsOf(zones) };
+  const buildMs = await apply(first, true);
+  metrics.zoneReloads.inc({ result: initial.ok ? 'ok' : 'invalid' });
+  metrics.reportZoneLoadFailures(() => failedFiles);
+  let lastReload: ReloadOutcome = { ok: initial.ok, at: new Date().toISOString(), issues: initial.issues.map(formatZoneIssue), serials: serialsOf(zones) };
   serving = true;
-  logger.info('zones loaded', { dir: options.zonesDir, serials: lastReload.serials, probes: monitor.probeCount, buildMs: round(buildMs) });
+  logger.info('zones loaded', { dir: options.zonesDir, serials: lastReload.serials, ...(failedFiles.length === 0 ? {} : { failedFiles: failedFiles.length }), probes: monitor.probeCount, buildMs: round(buildMs) });
 
   let running: Promise<ReloadOutcome> | undefined;
   let again = false;
@@ -370,23 +401,29 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   const reloadOnce = async (reason: string): Promise<ReloadOutcome> => {
     lastReadStartedAt = performance.now();
     const result = await loadZones(options.zonesDir, { knownClusters }, zones);
-    if (!result.ok) {
+    if (rejectedWhole(result, strict)) {
       const issues = result.issues.map(formatZoneIssue);
       for (const issue of issues) logger.error('zone policy invalid; keeping the last good configuration', { issue });
       metrics.zoneReloads.inc({ result: 'invalid' });
       lastReload = { ok: false, at: new Date().toISOString(), issues, serials: serialsOf(zones) };
       return lastReload;
     }
-    const changed = JSON.stringify(serialsOf(result.zones)) !== JSON.stringify(serialsOf(zones));
+    const next = servingSet(zones, result);
+    logIssues(result.issues, next.failed);
+    const changed = JSON.stringify(serialsOf(next.zones)) !== JSON.stringify(serialsOf(zones)) || next.servfailZones.join() !== servfailZones.join();
     // A deleted file is a valid change, but a zone no longer answered is rarely meant: say so loudly.
-    const kept = new Set(result.zones.map((zone) => zone.zone));
+    const kept = new Set(next.zones.map((zone) => zone.zone));
     const removed = zones.filter((zone) => !kept.has(zone.zone));
     for (const zone of removed) logger.warn('zone removed: no file declares it any more; no longer answered', { zone: zone.zone, file: zone.file, reason });
-    zones = result.zones;
-    const ms = await apply(zones, false);
-    metrics.zoneReloads.inc({ result: removed.length > 0 ? 'removed' : 'ok' });
-    lastReload = { ok: true, at: new Date().toISOString(), issues: [], serials: serialsOf(zones) };
-    logger.info(changed ? 'zones reloaded' : 'zones reloaded, unchanged', { reason, serials: lastReload.serials, probes: monitor.probeCount, buildMs: round(ms) });
+    zones = next.zones;
+    failedFiles = next.failed;
+    servfailZones = next.servfailZones;
+    const ms = await apply(next, false);
+    // A reload with a failed file counts as invalid, though the other files' changes were applied.
+    metrics.zoneReloads.inc({ result: !result.ok ? 'invalid' : removed.length > 0 ? 'removed' : 'ok' });
+    lastReload = { ok: result.ok, at: new Date().toISOString(), issues: result.issues.map(formatZoneIssue), serials: serialsOf(zones) };
+    const message = !result.ok ? 'zones reloaded, except the files that failed' : changed ? 'zones reloaded' : 'zones reloaded, unchanged';
+    logger.info(message, { reason, serials: lastReload.serials, ...(failedFiles.length === 0 ? {} : { failedFiles: failedFiles.length }), probes: monitor.probeCount, buildMs: round(ms) });
     return lastReload;
   };
   // Reloads never overlap: a request during a reload runs once more after it, with the newest files. A file
@@ -430,9 +467,12 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   // Ready once every cluster has synced (or the deadline passed), what they exposed is being probed, and every
   // probed address has had its first result.
   let draining = false;
-  const ready = () => !draining && clustersReady() && !endpointsFlushScheduled && monitor.firstRoundDone() && (pool?.ready() ?? true);
+  // A failed zone file does not make the server unready: every replica reads the same files, so that would take
+  // every zone down (docs/operations.md). With no zone served at all there is nothing to be ready for.
+  const ready = () => !draining && zones.length > 0 && clustersReady() && !endpointsFlushScheduled && monitor.firstRoundDone() && (pool?.ready() ?? true);
   const statusInput = (): StatusInput => ({
     zones,
+    failedZoneFiles: failedFiles,
     lastReload,
     ready: ready(),
     health: monitor,
@@ -495,7 +535,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
         ...(options.tcpLimits ? { tcpLimits: options.tcpLimits } : {}),
         ...(options.rrl ? { rrl: options.rrl } : {}),
       });
-      pool.sendZones(zones, resolvedTargets);
+      pool.sendZones(zones, resolvedTargets, servfailZones);
       metrics.addQueryCounts(() => pool!.queryCounts());
       metrics.observeRrl(() => pool!.rrlCounts());
       logger.info('listening', { workers, endpoints: options.listen, transports: ['udp', 'tcp'], port: options.listen[0]!.port, address: options.listen[0]!.host });
@@ -579,6 +619,21 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       await Promise.all([dns?.close(), admin?.close(), pool?.stop()]);
     },
   };
+}
+
+const FAILURE_LOG: Readonly<Record<ZoneFileFailure['serving'], string>> = {
+  'last-good': 'zone policy invalid; serving the last good revision of its zone',
+  servfail: 'zone policy invalid; answering SERVFAIL for its zone',
+  none: 'zone policy invalid; nothing is served from this file',
+};
+
+/**
+ * A load that is not applied at all: one that read no file (the directory is unreadable or empty), or, with
+ * `strict`, any problem.
+ */
+function rejectedWhole(result: ZoneLoadResult, strict: boolean): boolean {
+  if (strict) return blockingIssues(result.issues, true).length > 0;
+  return !result.ok && result.failed.length === 0;
 }
 
 /** Balanced records with a cluster target in one of `clusters` (any cluster when undefined). */

@@ -77,9 +77,12 @@ export class AnswerTableBuilder {
     this.#reuseUnchangedZones = options.reuseUnchangedZones ?? false;
   }
 
-  /** Builds the whole table for a new set of zones. */
-  build(zones: readonly ZoneConfig[]): AnswerTable {
-    const steps = this.#buildSteps(zones);
+  /**
+   * Builds the whole table for a new set of zones. `failedZones` are zones whose file failed to load with no
+   * revision to serve: the table answers SERVFAIL for their names.
+   */
+  build(zones: readonly ZoneConfig[], failedZones: readonly string[] = []): AnswerTable {
+    const steps = this.#buildSteps(zones, failedZones);
     let step = steps.next();
     while (!step.done) step = steps.next();
     return step.value;
@@ -90,12 +93,14 @@ export class AnswerTableBuilder {
    * keep being answered (from the previous table) while a large zone set is encoded. Health changes that
    * arrive meanwhile must be refreshed after it (the caller holds them).
    */
-  buildInSlices(zones: readonly ZoneConfig[], sliceMs = 4): Promise<AnswerTable> {
-    return runInSlices(this.#buildSteps(zones), sliceMs);
+  buildInSlices(zones: readonly ZoneConfig[], failedZones: readonly string[] = [], sliceMs = 4): Promise<AnswerTable> {
+    return runInSlices(this.#buildSteps(zones, failedZones), sliceMs);
   }
 
   /** The build as a sequence of small steps (a zone's data, then every 64 names); the table changes at the end. */
-  *#buildSteps(zones: readonly ZoneConfig[]): Generator<void, AnswerTable> {
+  *#buildSteps(zones: readonly ZoneConfig[], failedZones: readonly string[]): Generator<void, AnswerTable> {
+    // Ids like a served zone's, so that the SERVFAIL answers are counted under the zone's name.
+    const failed = new Map(failedZones.map((name) => [nameToKey(name), this.#zoneId(name)]));
     const inPlace = yield* this.#inPlaceChanges(zones);
     if (inPlace !== undefined) {
       // The same zones, at most a few balanced records changed: replace their entries in the current table, in
@@ -105,6 +110,7 @@ export class AnswerTableBuilder {
       for (const [state, zone, changed] of inPlace) commits.push(yield* this.#updateZoneSteps(state, zone, changed, updates));
       for (const commit of commits) commit();
       this.#table.replaceEntries(updates);
+      this.#table.setFailedZones(failed);
       return this.#table;
     }
     const states = new Map<string, ZoneState>();
@@ -156,6 +162,7 @@ export class AnswerTableBuilder {
     this.#zones = states;
     for (const commit of commits) commit();
     this.#table = new AnswerTable(zoneEntries, names);
+    this.#table.setFailedZones(failed);
     return this.#table;
   }
 
@@ -243,8 +250,8 @@ export class AnswerTableBuilder {
 }
 
 /** Convenience for a one-off build (tests, validation). */
-export function buildAnswerTable(zones: readonly ZoneConfig[], targets: TargetSource): AnswerTable {
-  return new AnswerTableBuilder(targets).build(zones);
+export function buildAnswerTable(zones: readonly ZoneConfig[], targets: TargetSource, failedZones: readonly string[] = []): AnswerTable {
+  return new AnswerTableBuilder(targets).build(zones, failedZones);
 }
 
 /** Zone name → the served zones below it, found by walking each zone's ancestors (not every pair of zones). */

@@ -42,6 +42,8 @@ export interface NameEntry {
 export class AnswerTable {
   readonly #zones: ReadonlyMap<string, ZoneEntry>;
   readonly #names: Map<string, NameEntry>;
+  /** Zones whose file failed to load, with nothing to serve for them: key → zone id. */
+  #failed: ReadonlyMap<string, number> = new Map();
 
   /** Keys are names in wire form, lowercase, as latin1 strings (see nameToKey). */
   constructor(zones: ReadonlyMap<string, ZoneEntry>, names: Map<string, NameEntry>) {
@@ -68,6 +70,30 @@ export class AnswerTable {
 
   name(key: string): NameEntry | undefined {
     return this.#names.get(key);
+  }
+
+  /** Sets the zones answered SERVFAIL (see failedZoneFor); one synchronous step, like replaceEntries. */
+  setFailedZones(failed: ReadonlyMap<string, number>): void {
+    this.#failed = failed;
+  }
+
+  get hasFailedZones(): boolean {
+    return this.#failed.size > 0;
+  }
+
+  /**
+   * The id of the failed zone a name lies in, when that zone is more specific than every served zone that
+   * contains the name; 0 otherwise. A served zone below a failed one keeps answering.
+   */
+  failedZoneFor(key: string): number {
+    if (this.#failed.size === 0) return 0;
+    for (let offset = 0; offset < key.length; offset += key.charCodeAt(offset) + 1) {
+      const suffix = offset === 0 ? key : key.slice(offset);
+      if (this.#zones.has(suffix)) return 0;
+      const failed = this.#failed.get(suffix);
+      if (failed !== undefined) return failed;
+    }
+    return 0;
   }
 
   /** The longest configured zone that contains the name, found by trying each label boundary. */

@@ -12,7 +12,7 @@ import { parseListenEndpoint, type ListenEndpoint } from '../dns/endpoint.js';
 import { MeridianError } from '../errors.js';
 import { createJsonLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../observability/logger.js';
 import { loadZonePaths } from '../zone/load.js';
-import { formatZoneIssue } from '../zone/model.js';
+import { blockingIssues, formatZoneIssue, isWarning } from '../zone/model.js';
 import { validateRrlConfig, type RrlConfig } from '../dns/rrl.js';
 import { Errors } from '../errors.js';
 import { readFileSync } from 'node:fs';
@@ -58,6 +58,7 @@ interface ServeFlags {
   rrlIpv6Prefix?: number;
   rrlExempt?: string[];
   rrlLogOnly?: boolean;
+  strict?: boolean;
 }
 
 function wholeNumber(value: string): number {
@@ -161,6 +162,7 @@ export function buildProgram(): Command {
     .option('--rrl-ipv6-prefix <bits>', 'IPv6 client prefix length (default 56)', wholeNumber)
     .option('--rrl-exempt <cidr>', 'never limit these clients, repeatable; replaces the default (loopback); "none" for none', collectString)
     .option('--rrl-log-only', 'count what would be limited, but send everything')
+    .option('--strict', 'fail fast: any zone policy problem, warnings included, stops the start and rejects a reload whole (by default a failed file does not stop the other zones)')
     .option('--workers <n>', 'DNS worker processes sharing the listen ports; probing and watching stay in one process', positiveInteger, 1)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .action(async (flags: ServeFlags) => {
@@ -194,6 +196,7 @@ export function buildProgram(): Command {
           ...(adminToken === undefined ? {} : { adminToken }),
           ...((flags.stateFile ?? process.env.MERIDIAN_STATE_FILE) ? { stateFile: flags.stateFile ?? process.env.MERIDIAN_STATE_FILE! } : {}),
           workerLogLevel: level,
+          strict: flags.strict === true,
         });
         running = meridian;
         let stopping = false;
@@ -246,17 +249,24 @@ export function buildProgram(): Command {
 
   program
     .command('validate')
-    .description('check zone policy files; prints every problem as file:line:column and exits non-zero')
+    .description('check zone policy files; prints every problem as file:line:column, and exits non-zero on an error (or, with --strict, a warning)')
     .argument('<path...>', 'zone files or directories of them')
     .option('--clusters <names>', 'comma-separated names of the registered clusters: a target naming another is an error')
-    .action(async (paths: string[], flags: { clusters?: string }) => {
+    .option('--strict', 'treat warnings as errors')
+    .action(async (paths: string[], flags: { clusters?: string; strict?: boolean }) => {
       const knownClusters = flags.clusters === undefined ? undefined : new Set(flags.clusters.split(',').map((n) => n.trim()).filter(Boolean));
       const result = await loadZonePaths(paths, knownClusters === undefined ? {} : { knownClusters });
-      if (!result.ok) {
-        for (const issue of result.issues) process.stderr.write(`${formatZoneIssue(issue)}\n`);
-        process.stderr.write(`${result.issues.length} problem${result.issues.length === 1 ? '' : 's'} found\n`);
+      const strict = flags.strict === true;
+      for (const issue of result.issues) process.stderr.write(`${formatZoneIssue(issue)}\n`);
+      const problems = blockingIssues(result.issues, strict).length;
+      const warnings = result.issues.filter(isWarning).length;
+      const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+      if (!result.ok || problems > 0) {
+        const note = strict ? (warnings > 0 ? ' (warnings count with --strict)' : '') : (warnings > 0 ? ` and ${plural(warnings, 'warning')}` : '');
+        process.stderr.write(`${plural(problems, 'problem')} found${note}\n`);
         process.exit(1);
       }
+      if (warnings > 0) process.stderr.write(`${plural(warnings, 'warning')} (with --strict, warnings fail validation)\n`);
       for (const zone of result.zones) {
         process.stdout.write(`ok ${zone.file}: zone ${zone.zone}, ${zone.records.length} records, serial ${zone.soa.serial}\n`);
       }

@@ -92,6 +92,12 @@ export class QueryHandler {
       const zone = table.zoneFor(query.key);
       return this.#bare(msg, query, Rcode.REFUSED, 0, transport, zone?.id ?? 0);
     }
+    if (table.hasFailedZones) {
+      // A zone whose file failed to load, with nothing to serve: SERVFAIL, not NXDOMAIN, which resolvers would
+      // cache as "no such name" for the negative TTL; a server failure is cached briefly if at all (RFC 2308 §7.1).
+      const failedZone = table.failedZoneFor(query.key);
+      if (failedZone !== 0) return this.#bare(msg, query, Rcode.SERVFAIL, 0, transport, failedZone);
+    }
     const entry = table.name(query.key);
     if (entry !== undefined) {
       const set = entry.types.get(query.qtype) ?? entry.otherwise;

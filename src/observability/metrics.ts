@@ -80,6 +80,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
   readonly probeLateness: Histogram;
   readonly zoneReloads: Counter<'result'>;
   readonly zoneSerial: Gauge<'zone'>;
+  readonly zoneLoadFailed: Gauge<'file' | 'zone' | 'serving'>;
   readonly answerRebuild: Histogram<'kind'>;
   readonly rrlResponses: Counter<'kind' | 'action'>;
   readonly targetDrained: Gauge<'target' | 'by'>;
@@ -93,6 +94,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
   readonly #queryCounts = new QueryCounts();
   #zoneName: (id: number) => string = () => '';
   #zoneSerials: () => Iterable<{ readonly name: string; readonly serial: number }> = () => [];
+  #zoneLoadFailures: () => Iterable<{ readonly file: string; readonly zone?: string; readonly serving: string }> = () => [];
   /** Counts from other processes (DNS workers), added to this process's own at scrape time. */
   #externalQueryCounts: () => Iterable<QueryCountEntry> = () => [];
 
@@ -131,6 +133,16 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
       help: 'Zone directory reloads by result (ok; removed: applied, but a zone served before is gone; invalid; or failed: the reload itself threw).',
       labelNames: ['result'],
       registers: [registry],
+    });
+    this.zoneLoadFailed = new Gauge({
+      name: 'meridian_zone_load_failed',
+      help: 'Each zone file that failed to load, now (1); serving is last-good, servfail or none. No series when every file loads.',
+      labelNames: ['file', 'zone', 'serving'],
+      registers: [registry],
+      collect: () => {
+        this.zoneLoadFailed.reset();
+        for (const failure of this.#zoneLoadFailures()) this.zoneLoadFailed.set({ file: failure.file, zone: failure.zone ?? '', serving: failure.serving }, 1);
+      },
     });
     this.zoneSerial = new Gauge({
       name: 'meridian_zone_serial',
@@ -229,6 +241,11 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
   /** The zones served now, read at scrape time for meridian_zone_serial. */
   reportZoneSerials(zones: () => Iterable<{ readonly name: string; readonly serial: number }>): void {
     this.#zoneSerials = zones;
+  }
+
+  /** The zone files failing to load now, read at scrape time for meridian_zone_load_failed. */
+  reportZoneLoadFailures(failures: () => Iterable<{ readonly file: string; readonly zone?: string; readonly serving: string }>): void {
+    this.#zoneLoadFailures = failures;
   }
 
   /** How zone ids (ZoneEntry.id) map to names, for labelling the query counts. */

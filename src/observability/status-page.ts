@@ -49,6 +49,10 @@ th { font-size: .8rem; color: var(--muted); font-weight: 600; }
 #issues { margin: .5rem 1rem 0; padding: .5rem .75rem .5rem 1.75rem; border: 1px solid var(--down); background: #ffebe9; border-radius: 6px; }
 #issues:empty { display: none; }
 #issues li { font-family: ui-monospace, monospace; font-size: .8rem; }
+#failed-files { margin: .5rem 1rem 0; padding: .5rem .75rem; border: 1px solid var(--down); background: #ffebe9; border-radius: 6px; }
+#failed-files[hidden], #failed-count[hidden] { display: none; }
+#failed-files ul { margin: .25rem 0 .5rem; padding-left: 1.25rem; }
+#failed-files li { font-family: ui-monospace, monospace; font-size: .8rem; }
 .cards { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
 .controls { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; margin: .4rem 0; }
 .controls input[type=search] { padding: .3rem .5rem; min-width: 18rem; border: 1px solid var(--line); border-radius: 4px; }
@@ -87,12 +91,14 @@ details.zone[open] > summary::before { content: "\25BE"; }
   <h1>Meridian</h1>
   <span id="ready" data-testid="ready" class="badge">waiting for data</span>
   <span id="reload" data-testid="reload" class="badge plain"></span>
+  <span id="failed-count" data-testid="failed-count" class="badge bad" hidden></span>
   <span id="counts" data-testid="counts"></span>
   <span class="spacer"></span>
   <span id="updated" data-testid="updated" class="muted" style="color:#d0d7de"></span>
   <span id="connection" data-testid="connection" class="badge"><span class="dot"></span>connecting</span>
 </header>
 <ul id="issues" data-testid="reload-issues"></ul>
+<section id="failed-files" data-testid="failed-files" hidden></section>
 <main>
   <noscript><p>This page needs JavaScript. The same information is at <a href="/status">/status</a>.</p></noscript>
   <p id="error" class="err" data-testid="page-error" hidden></p>
@@ -214,6 +220,27 @@ details.zone[open] > summary::before { content: "\25BE"; }
     return { health: health, drained: address.drained === true || target.drained === true };
   }
 
+  // Zone files that failed to load: what each one leaves its zone answering, and its problems.
+  var SERVING_TEXT = { 'last-good': 'serving its last good revision', servfail: 'answering SERVFAIL', none: 'nothing served from this file' };
+  function renderFailedFiles(failed) {
+    var count = document.getElementById('failed-count');
+    count.hidden = failed.length === 0;
+    count.textContent = failed.length + (failed.length === 1 ? ' zone file failed to load' : ' zone files failed to load');
+    var section = document.getElementById('failed-files');
+    section.hidden = failed.length === 0;
+    section.replaceChildren.apply(section, failed.map(function (f) {
+      var file = obj(f);
+      var serving = str(file.serving);
+      var what = (SERVING_TEXT[serving] || serving) + (file.serial !== undefined ? ' (serial ' + str(file.serial) + ')' : '');
+      var issues = arr(file.issues);
+      return h('div', { 'data-testid': 'failed-file', 'data-file': str(file.file) },
+        h('strong', null, str(file.file)), ' ',
+        file.zone !== undefined ? 'zone ' + str(file.zone) + ': ' : '',
+        badge(what, serving === 'last-good' ? 'warn' : 'bad', { 'data-testid': 'failed-serving' }),
+        h.apply(null, ['ul', null].concat(issues.slice(0, 20).map(function (issue) { return h('li', null, str(issue)); }))));
+    }));
+  }
+
   function renderHeader(d) {
     var ready = document.getElementById('ready');
     if (d.ready === true) { ready.className = 'badge ok'; ready.textContent = 'ready'; }
@@ -231,6 +258,7 @@ details.zone[open] > summary::before { content: "\25BE"; }
     var list = document.getElementById('issues');
     list.replaceChildren.apply(list, issues.slice(0, 50).map(function (issue) { return h('li', null, str(issue)); }));
     if (issues.length > 50) list.appendChild(h('li', null, '… and ' + (issues.length - 50) + ' more'));
+    renderFailedFiles(arr(d.failedZoneFiles));
 
     var counts = { up: 0, down: 0, other: 0, drained: 0 };
     arr(d.zones).forEach(function (zone) {

@@ -10,13 +10,14 @@ import type { TargetSource } from '../answers/build.js';
 import { answeredAsOne, selectAnswers, targetDrained, type ResolvedTarget, type Selection } from '../answers/select.js';
 import type { Drain } from '../health/drains.js';
 import type { MaintenanceWindowStatus } from '../health/maintenance.js';
-import type { BalancedRecord, RecordConfig, TargetConfig, ZoneConfig } from '../zone/model.js';
+import { formatZoneIssue, type BalancedRecord, type RecordConfig, type TargetConfig, type ZoneConfig } from '../zone/model.js';
+import type { ZoneFileFailure } from '../zone/serving.js';
 import type { HealthHistory } from './history.js';
 
 export interface ReloadOutcome {
   readonly ok: boolean;
   readonly at: string;
-  /** `file:line:column: message` for each problem; empty when ok. */
+  /** `file:line:column: message` for each problem; when ok, the warnings (`file:line:column: warning: ...`). */
   readonly issues: readonly string[];
   /** Zone → SOA serial of the configuration now serving. */
   readonly serials: Readonly<Record<string, number>>;
@@ -24,6 +25,8 @@ export interface ReloadOutcome {
 
 export interface StatusInput {
   readonly zones: readonly ZoneConfig[];
+  /** Zone files that failed to load, now; omitted in tests that do not need them. */
+  readonly failedZoneFiles?: readonly ZoneFileFailure[];
   readonly lastReload: ReloadOutcome;
   readonly ready: boolean;
   readonly health: Pick<HealthMonitor, 'subscriptionOf'>;
@@ -196,9 +199,21 @@ function statusHead(input: StatusInput, now: number) {
     generatedAt: iso(now),
     clusters: input.clusters.map(clusterView),
     lastReload: input.lastReload,
+    failedZoneFiles: (input.failedZoneFiles ?? []).map(failedFileView),
     drains: input.drains?.list() ?? [],
     maintenance: input.maintenance?.() ?? [],
     transitions: (input.history?.transitions() ?? []).map((t) => ({ ...t, at: iso(t.at) })),
+  };
+}
+
+/** A zone file that failed to load, as /status shows it: its problems and what is answered for its zone. */
+export function failedFileView(failure: ZoneFileFailure) {
+  return {
+    file: failure.file,
+    ...(failure.zone === undefined ? {} : { zone: failure.zone }),
+    serving: failure.serving,
+    ...(failure.serial === undefined ? {} : { serial: failure.serial }),
+    issues: failure.issues.map(formatZoneIssue),
   };
 }
 

@@ -38,7 +38,7 @@ export class WorkerPool {
   readonly #options: WorkerPoolOptions;
   readonly #workers: Worker[] = [];
   /** The last full state, replayed to a restarted worker. */
-  #zones: { zones: readonly ZoneConfig[]; targets: Map<string, readonly ResolvedTarget[]> } | undefined;
+  #zones: { zones: readonly ZoneConfig[]; failedZones: readonly string[]; targets: Map<string, readonly ResolvedTarget[]> } | undefined;
   #stopping = false;
   /** Held while the pool runs: no other server's workers can join these ports (see port-guard.ts). */
   readonly #guard: AddressGuard;
@@ -70,10 +70,10 @@ export class WorkerPool {
     return this.#workers.length === this.#options.count && this.#workers.every((w) => w.listening);
   }
 
-  /** New zones with every record's targets: each worker rebuilds its table. */
-  sendZones(zones: readonly ZoneConfig[], targets: ReadonlyMap<string, readonly ResolvedTarget[]>): void {
-    this.#zones = { zones, targets: new Map(targets) };
-    for (const message of zoneMessages(zones, targets)) this.#broadcast(message);
+  /** New zones with every record's targets, and the zones to answer SERVFAIL for: each worker rebuilds its table. */
+  sendZones(zones: readonly ZoneConfig[], targets: ReadonlyMap<string, readonly ResolvedTarget[]>, failedZones: readonly string[] = []): void {
+    this.#zones = { zones, failedZones, targets: new Map(targets) };
+    for (const message of zoneMessages(zones, failedZones, targets)) this.#broadcast(message);
   }
 
   /** Some records' targets or health changed. */
@@ -132,7 +132,7 @@ export class WorkerPool {
     });
     const worker: Worker = { index, child, listening: false, counts: [], rrl: [], restarts };
     this.#workers[index] = worker;
-    if (this.#zones !== undefined) for (const message of zoneMessages(this.#zones.zones, this.#zones.targets)) child.send(message);
+    if (this.#zones !== undefined) for (const message of zoneMessages(this.#zones.zones, this.#zones.failedZones, this.#zones.targets)) child.send(message);
 
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`DNS worker ${index} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
@@ -175,8 +175,8 @@ export class WorkerPool {
 }
 
 /** A zone set as a sequence of small messages (see ToWorker). */
-function* zoneMessages(zones: readonly ZoneConfig[], targets: ReadonlyMap<string, readonly ResolvedTarget[]>): Generator<ToWorker> {
-  yield { type: 'zones', zones: zones.map((zone) => ({ ...zone, records: [] })) };
+function* zoneMessages(zones: readonly ZoneConfig[], failedZones: readonly string[], targets: ReadonlyMap<string, readonly ResolvedTarget[]>): Generator<ToWorker> {
+  yield { type: 'zones', zones: zones.map((zone) => ({ ...zone, records: [] })), failedZones };
   for (const zone of zones) {
     for (let i = 0; i < zone.records.length; i += CHUNK) yield { type: 'records', zone: zone.zone, records: zone.records.slice(i, i + CHUNK) };
   }

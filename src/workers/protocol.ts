@@ -34,8 +34,8 @@ export const WORKER_SETTINGS_ENV = 'MERIDIAN_WORKER_SETTINGS';
 export const CHUNK = 500;
 
 export type ToWorker =
-  /** A new zone set begins: the zones without their records. */
-  | { readonly type: 'zones'; readonly zones: readonly ZoneConfig[] }
+  /** A new zone set begins: the zones without their records, and the zones to answer SERVFAIL for (their files failed). */
+  | { readonly type: 'zones'; readonly zones: readonly ZoneConfig[]; readonly failedZones: readonly string[] }
   /** Records of one of those zones, in file order. */
   | { readonly type: 'records'; readonly zone: string; readonly records: ZoneConfig['records'] }
   /** Resolved targets of the new zone set's balanced records. */

@@ -36,11 +36,11 @@ async function main(): Promise<void> {
   // that fails is logged and the next ones are still handled: the next zones or targets mend the table.
   process.on('message', serialQueue<ToWorker>((message) => handle(message), (error, message) => logger.error('worker message failed', { type: message.type, error })));
   // A new zone set being received in pieces; the current table keeps serving until it is built.
-  let staged: { zones: ZoneConfig[]; records: Map<string, ZoneConfig['records'][number][]>; targets: Map<string, readonly ResolvedTarget[]> } | undefined;
+  let staged: { zones: ZoneConfig[]; failedZones: readonly string[]; records: Map<string, ZoneConfig['records'][number][]>; targets: Map<string, readonly ResolvedTarget[]> } | undefined;
   const handle = async (message: ToWorker): Promise<void> => {
     switch (message.type) {
       case 'zones':
-        staged = { zones: [...message.zones], records: new Map(message.zones.map((z) => [z.zone, []])), targets: new Map() };
+        staged = { zones: [...message.zones], failedZones: message.failedZones, records: new Map(message.zones.map((z) => [z.zone, []])), targets: new Map() };
         break;
       case 'records':
         staged?.records.get(message.zone)?.push(...message.records);
@@ -50,11 +50,11 @@ async function main(): Promise<void> {
         break;
       case 'build': {
         if (staged === undefined) break;
-        const { zones, records } = staged;
+        const { zones, failedZones, records } = staged;
         targets.clear();
         for (const [key, value] of staged.targets) targets.set(key, value);
         staged = undefined;
-        tables.current = await builder.buildInSlices(zones.map((zone) => ({ ...zone, records: records.get(zone.zone) ?? [] })));
+        tables.current = await builder.buildInSlices(zones.map((zone) => ({ ...zone, records: records.get(zone.zone) ?? [] })), failedZones);
         break;
       }
       case 'targets': {

@@ -24,9 +24,8 @@ lowerOwnThreadPriority(LOADER_THREAD_NICE);
 const request = workerData as LoadRequest;
 const result = await loadZoneDirectory(request.dir, request.knownClusters === undefined ? {} : { knownClusters: new Set(request.knownClusters) });
 const post = (message: LoadMessage) => parentPort!.postMessage(message);
-if (!result.ok) {
-  post({ kind: 'invalid', issues: result.issues });
-} else {
+{
+  // The zones that loaded are sent whether or not other files failed: a failed file does not stop the others.
   for (const zone of result.zones) {
     const served = request.served?.[zone.zone];
     if (served !== undefined && served.fingerprint === zone.fingerprint && served.file === zone.file) {
@@ -42,5 +41,5 @@ if (!result.ok) {
       post({ kind: 'records', records });
     }
   }
-  post({ kind: 'end' });
+  post({ kind: 'end', issues: result.issues, ...(result.ok ? {} : { failed: result.failed }) });
 }

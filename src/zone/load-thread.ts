@@ -9,7 +9,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { ValidationOptions } from './validate.js';
-import type { RecordConfig, ZoneConfig, ZoneIssue, ZoneLoadResult } from './model.js';
+import type { FailedZoneFile, RecordConfig, ZoneConfig, ZoneIssue, ZoneLoadResult } from './model.js';
 import { LOADER_THREAD_NICE, startThreadBelow } from '../thread-priority.js';
 
 /** A zone being served, as the thread needs to know it to send only what changed. */
@@ -27,16 +27,15 @@ export interface LoadRequest {
 }
 
 /**
- * What the loader thread posts: a zone unchanged from the one served, or a zone (without its records) and then
- * its records in pieces, each one either a record or the name of a served record that is unchanged; then the
- * end. Or the issues of an invalid set.
+ * What the loader thread posts, for each zone that loaded: a zone unchanged from the one served, or a zone
+ * (without its records) and then its records in pieces, each one either a record or the name of a served
+ * record that is unchanged. Then the end, with every issue, and the files that failed when any did.
  */
 export type LoadMessage =
-  | { readonly kind: 'invalid'; readonly issues: readonly ZoneIssue[] }
   | { readonly kind: 'same'; readonly zone: string }
   | { readonly kind: 'zone'; readonly zone: ZoneConfig }
   | { readonly kind: 'records'; readonly records: ReadonlyArray<RecordConfig | string> }
-  | { readonly kind: 'end' };
+  | { readonly kind: 'end'; readonly issues: readonly ZoneIssue[]; readonly failed?: readonly FailedZoneFile[] };
 
 /** Loads `dir` in a worker thread. With `served` (the zones being served), unchanged zones and records are those same objects. */
 export async function loadZoneDirectoryOffThread(dir: string, options: ValidationOptions = {}, served: readonly ZoneConfig[] = []): Promise<ZoneLoadResult> {
@@ -54,8 +53,6 @@ export async function loadZoneDirectoryOffThread(dir: string, options: Validatio
       let servedRecords: Map<string, RecordConfig> | undefined;
       worker.on('message', (message: LoadMessage) => {
         switch (message.kind) {
-          case 'invalid':
-            return resolve({ ok: false, issues: message.issues });
           case 'same':
             return void zones.push(servedByName.get(message.zone)!);
           case 'zone':
@@ -73,7 +70,7 @@ export async function loadZoneDirectoryOffThread(dir: string, options: Validatio
             }
             return;
           case 'end':
-            return resolve({ ok: true, zones });
+            return resolve(message.failed === undefined ? { ok: true, zones, issues: message.issues } : { ok: false, zones, issues: message.issues, failed: message.failed });
         }
       });
       worker.once('error', reject);

@@ -1,10 +1,12 @@
 // Loading zone policy files from disk: finding them, reading them, validating each one (validate.ts) and checking
-// across files that no zone is declared twice. All problems come back together as ZoneIssues; nothing throws.
+// across files that no zone is declared twice, and that out-of-zone name server addresses agree with the zone
+// served for the name (cross-check.ts). All problems come back together as ZoneIssues; nothing throws.
 
 import { readFileSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import type { ZoneConfig, ZoneIssue, ZoneLoadResult } from './model.js';
+import { checkGlueAcrossZones } from './cross-check.js';
+import { blockingIssues, type FailedZoneFile, type OutOfZoneGlue, type ZoneConfig, type ZoneIssue, type ZoneLoadResult } from './model.js';
 import { validateZoneText, type DeclaredZone, type ReadTextFile, type ValidationOptions } from './validate.js';
 
 export type { ValidationOptions } from './validate.js';
@@ -17,7 +19,7 @@ export const ZONE_FILE_EXTENSIONS: readonly string[] = ['.yaml', '.yml'];
 /**
  * Validates and normalises the text of one zone policy file. Pure apart from `readFile`, which reads the CA files
  * that `check.tls.ca` names (resolved against the directory of `file`); by default it reads them from disk.
- * `zone` is present only when `issues` is empty.
+ * `zone` is present only when no issue is an error; `issues` holds the warnings too.
  */
 export function parseZoneText(
   text: string,
@@ -26,7 +28,7 @@ export function parseZoneText(
   options: ValidationOptions = {},
 ): { zone?: ZoneConfig; issues: ZoneIssue[] } {
   const { zone, issues } = validateZoneText(text, file, readFile, options);
-  return zone === undefined ? { issues: [...issues] } : { zone, issues: [] };
+  return zone === undefined ? { issues: [...issues] } : { zone, issues: [...issues] };
 }
 
 /**
@@ -35,17 +37,17 @@ export function parseZoneText(
  */
 export async function loadZoneDirectory(dir: string, options: ValidationOptions = {}): Promise<ZoneLoadResult> {
   const listing = await listZoneFiles(dir);
-  if (!listing.ok) return { ok: false, issues: [listing.issue] };
+  if (!listing.ok) return { ok: false, issues: [listing.issue], zones: [], failed: [] };
   return loadZoneFiles(listing.files, options);
 }
 
 /**
  * Loads zone policy files named by `paths`: each one a file (whatever its extension) or a directory (as
  * loadZoneDirectory). A file named twice, directly or through its directory, is loaded once.
- * This is what `meridian validate PATH...` runs.
+ * This is what `meridian validate PATH...` runs. A path that cannot be read is in `issues` only, not in `failed`.
  */
 export async function loadZonePaths(paths: readonly string[], options: ValidationOptions = {}): Promise<ZoneLoadResult> {
-  if (paths.length === 0) return { ok: false, issues: [wholeFileIssue('.', 'no zone policy files or directories given')] };
+  if (paths.length === 0) return { ok: false, issues: [wholeFileIssue('.', 'no zone policy files or directories given')], zones: [], failed: [] };
   // Problems with the paths themselves are reported in the order the paths were given, among the files' problems.
   const entries: Array<{ readonly files: readonly string[] } | { readonly issue: ZoneIssue }> = [];
   for (const path of paths) {
@@ -88,8 +90,7 @@ export async function loadZonePaths(paths: readonly string[], options: Validatio
       unreported.delete(file);
     }
   }
-  if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, zones: outcomes.map((outcome) => outcome.zone).filter((zone) => zone !== undefined) };
+  return resultOf(outcomes, issues);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -121,23 +122,50 @@ async function listZoneFiles(dir: string): Promise<Listing> {
 
 interface FileOutcome {
   readonly file: string;
-  readonly zone?: ZoneConfig;
+  /** Present only when no issue is an error. */
+  zone?: ZoneConfig;
   readonly issues: ZoneIssue[];
   readonly declared?: DeclaredZone;
+  readonly outOfZoneGlue?: readonly OutOfZoneGlue[];
 }
 
 async function loadZoneFiles(files: readonly string[], options: ValidationOptions): Promise<ZoneLoadResult> {
   const outcomes = await loadOutcomes(files, options);
-  const issues = outcomes.flatMap((outcome) => outcome.issues);
-  if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, zones: outcomes.map((outcome) => outcome.zone).filter((zone) => zone !== undefined) };
+  return resultOf(outcomes, outcomes.flatMap((outcome) => outcome.issues));
+}
+
+/** Every zone that loaded with the warnings; and when there is any error, the files that failed. */
+function resultOf(outcomes: readonly FileOutcome[], issues: ZoneIssue[]): ZoneLoadResult {
+  const zones = outcomes.map((outcome) => outcome.zone).filter((zone) => zone !== undefined);
+  if (blockingIssues(issues).length === 0) return { ok: true, zones, issues };
+  const failed: FailedZoneFile[] = outcomes
+    .filter((outcome) => outcome.zone === undefined)
+    .map((outcome) => ({ file: outcome.file, issues: outcome.issues, ...(outcome.declared === undefined ? {} : { zone: outcome.declared.zone }) }));
+  return { ok: false, issues, zones, failed };
 }
 
 /** Reads and validates every file (in parallel), then checks across them; outcomes are in the order of `files`. */
 async function loadOutcomes(files: readonly string[], options: ValidationOptions): Promise<FileOutcome[]> {
   const outcomes = await Promise.all(files.map((file) => loadZoneFile(file, options)));
   checkZonesDeclaredOnce(outcomes);
+  checkAcrossZones(outcomes);
   return outcomes;
+}
+
+/** Cross-zone warnings go to the file they are about, in position among its other issues. */
+function checkAcrossZones(outcomes: readonly FileOutcome[]): void {
+  const loaded = outcomes.flatMap((outcome) => (outcome.zone === undefined ? [] : [{ zone: outcome.zone, outOfZoneGlue: outcome.outOfZoneGlue ?? [] }]));
+  const byFile = new Map(outcomes.map((outcome) => [outcome.file, outcome]));
+  for (const issue of checkGlueAcrossZones(loaded)) {
+    const outcome = byFile.get(issue.file)!;
+    outcome.issues.push(issue);
+    sortByPosition(outcome.issues);
+  }
+}
+
+/** Stable: issues at one position keep the order they were found in. */
+function sortByPosition(issues: ZoneIssue[]): void {
+  issues.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 async function loadZoneFile(file: string, options: ValidationOptions): Promise<FileOutcome> {
@@ -153,8 +181,14 @@ async function loadZoneFile(file: string, options: ValidationOptions): Promise<F
   } catch {
     return { file, issues: [wholeFileIssue(file, 'is not UTF-8 text')] };
   }
-  const { zone, issues, declared } = validateZoneText(text, file, readTextFileSync, options);
-  return { file, issues: [...issues], ...(zone === undefined ? {} : { zone }), ...(declared === undefined ? {} : { declared }) };
+  const { zone, issues, declared, outOfZoneGlue } = validateZoneText(text, file, readTextFileSync, options);
+  return {
+    file,
+    issues: [...issues],
+    ...(zone === undefined ? {} : { zone }),
+    ...(declared === undefined ? {} : { declared }),
+    ...(outOfZoneGlue === undefined ? {} : { outOfZoneGlue }),
+  };
 }
 
 /** The same zone in two files is an error at the second `zone:` key, naming where the first one is. */
@@ -174,7 +208,9 @@ function checkZonesDeclaredOnce(outcomes: readonly FileOutcome[]): void {
       column: declared.column,
       message: `zone '${declared.zone}' is already declared in ${earlier.file}:${earlier.line}`,
     });
-    outcome.issues.sort((a, b) => a.line - b.line || a.column - b.column);
+    // The file no longer loads: its zone is served from the first file only.
+    delete outcome.zone;
+    sortByPosition(outcome.issues);
   }
 }
 

@@ -134,8 +134,20 @@ export interface SoaConfig {
 
 export interface NameserverConfig {
   readonly name: string;
-  /** Glue addresses; empty for a name server outside the zone. */
+  /** Glue addresses; empty for a name server outside the zone (addresses written for one are ignored). */
   readonly addresses: readonly string[];
+}
+
+/**
+ * Addresses a file gives a name server outside its zone: not data of the zone, so not served, but kept (with
+ * where they are written) to compare with the zone that holds the name, when this server serves it too.
+ */
+export interface OutOfZoneGlue {
+  readonly name: string;
+  /** Canonical forms, in file order. */
+  readonly addresses: readonly string[];
+  readonly line: number;
+  readonly column: number;
 }
 
 /**
@@ -178,7 +190,11 @@ export interface ZoneConfig {
   readonly recordPrints?: string;
 }
 
-/** One problem found in a zone file, positioned for `file:line:column: message` output. */
+/**
+ * One problem found in a zone file, positioned for `file:line:column: message` output. An error keeps the file
+ * from loading; a warning does not (the zone loads, and the warning is shown), unless warnings are made errors
+ * (`--strict`).
+ */
 export interface ZoneIssue {
   readonly file: string;
   /** 1-based; 0 when the problem concerns the whole file (unreadable, empty). */
@@ -186,15 +202,46 @@ export interface ZoneIssue {
   /** 1-based; 0 when line is 0. */
   readonly column: number;
   readonly message: string;
+  /** 'error' when absent. */
+  readonly severity?: 'error' | 'warning';
+}
+
+export function isWarning(issue: ZoneIssue): boolean {
+  return issue.severity === 'warning';
+}
+
+/** The issues that keep a file from loading: its errors, and with `strict` its warnings too. */
+export function blockingIssues(issues: readonly ZoneIssue[], strict = false): ZoneIssue[] {
+  return strict ? [...issues] : issues.filter((issue) => !isWarning(issue));
 }
 
 export function formatZoneIssue(issue: ZoneIssue): string {
+  const message = isWarning(issue) ? `warning: ${issue.message}` : issue.message;
   return issue.line > 0
-    ? `${issue.file}:${issue.line}:${issue.column}: ${issue.message}`
-    : `${issue.file}: ${issue.message}`;
+    ? `${issue.file}:${issue.line}:${issue.column}: ${message}`
+    : `${issue.file}: ${message}`;
 }
 
-/** The outcome of loading a set of zone files: either every zone, or every problem. */
+/** A zone file that did not load: it has at least one error. */
+export interface FailedZoneFile {
+  readonly file: string;
+  /** The zone the file declares, when it got as far as naming a valid one. */
+  readonly zone?: string;
+  /** Its errors and warnings, in file order. */
+  readonly issues: readonly ZoneIssue[];
+}
+
+/**
+ * The outcome of loading a set of zone files: every zone, with the warnings there were; or, when there was
+ * any error, every problem (errors and warnings, in file order) with the zones of the files that did load and
+ * the files that did not. `failed` is empty when the problem is not in a file: the directory could not be read,
+ * or holds no zone file; then nothing was loaded.
+ */
 export type ZoneLoadResult =
-  | { readonly ok: true; readonly zones: readonly ZoneConfig[] }
-  | { readonly ok: false; readonly issues: readonly ZoneIssue[] };
+  | { readonly ok: true; readonly zones: readonly ZoneConfig[]; readonly issues: readonly ZoneIssue[] }
+  | {
+      readonly ok: false;
+      readonly issues: readonly ZoneIssue[];
+      readonly zones: readonly ZoneConfig[];
+      readonly failed: readonly FailedZoneFile[];
+    };

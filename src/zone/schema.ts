@@ -434,11 +434,11 @@ export const zonePolicySchema = {
       title: 'Name servers',
       description:
         'The NS set of the apex: fully qualified name → glue addresses. A name server inside the zone needs at ' +
-        'least one address; one outside the zone must have an empty list ([]).',
+        'least one address; one outside the zone takes an empty list ([]): addresses given to it are ignored, with a warning.',
       type: 'object',
       minProperties: 1,
       additionalProperties: {
-        description: 'Glue addresses (IPv4 and/or IPv6) of this name server; [] for a name server outside the zone.',
+        description: 'Glue addresses (IPv4 and/or IPv6) of this name server; [] for a name server outside the zone (addresses are ignored there).',
         type: 'array',
         items: { description: 'An IPv4 or IPv6 address.', type: 'string' },
       },

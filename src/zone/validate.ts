@@ -24,6 +24,7 @@ import type {
   MaintenanceWindow,
   MxData,
   NameserverConfig,
+  OutOfZoneGlue,
   Policy,
   ProbeProtocol,
   RecordConfig,
@@ -60,11 +61,14 @@ export interface DeclaredZone {
 }
 
 export interface ZoneFileValidation {
-  /** Present only when `issues` is empty. */
+  /** Present only when no issue is an error (warnings are allowed). */
   readonly zone?: ZoneConfig;
+  /** Errors and warnings, in file order. */
   readonly issues: readonly ZoneIssue[];
   /** The zone name the file declares, when it is valid, even if other parts of the file are not. */
   readonly declared?: DeclaredZone;
+  /** With `zone`: the addresses given to name servers outside it, ignored (see checkGlueAcrossZones). */
+  readonly outOfZoneGlue?: readonly OutOfZoneGlue[];
 }
 
 export const DEFAULTS = {
@@ -130,10 +134,11 @@ function validateValidFast(source: string, file: string, readFile: ReadTextFile,
   const zoneKey = /^zone:/m.exec(source);
   if (zoneKey === null) return undefined;
   const issues: ZoneIssue[] = [];
-  const ctx: Ctx = { options, file, index, root: data, readFile, issues };
+  const ctx: Ctx = { options, file, index, root: data, readFile, issues, warnings: [], outOfZoneGlue: [] };
   checkStructure(ctx, data);
   const { zone } = checkZone(ctx, data);
-  if (issues.length > 0 || zone === undefined) return undefined;
+  // A warning needs its position too: the positioned path reports it.
+  if (issues.length > 0 || ctx.warnings.length > 0 || zone === undefined) return undefined;
   const line = source.slice(0, zoneKey.index).split('\n').length;
   return { zone, issues: [], declared: { zone: zone.zone, line, column: 1 } };
 }
@@ -244,11 +249,14 @@ function validateWithPositions(source: string, file: string, readFile: ReadTextF
     return { issues };
   }
 
-  const ctx: Ctx = { options, file, index, root: data, readFile, issues };
+  const ctx: Ctx = { options, file, index, root: data, readFile, issues, warnings: [], outOfZoneGlue: [] };
   checkStructure(ctx, data);
   const { zone, declared } = checkZone(ctx, data);
-  const unique = dedupeIssues(sortIssues(issues));
-  return unique.length === 0 && zone !== undefined ? { zone, issues: [], declared } : { issues: unique, declared };
+  const errors = dedupeIssues(issues);
+  const all = dedupeIssues(sortIssues([...issues, ...ctx.warnings]));
+  return errors.length === 0 && zone !== undefined
+    ? { zone, issues: all, declared, outOfZoneGlue: ctx.outOfZoneGlue }
+    : { issues: all, declared };
 }
 
 /**
@@ -438,11 +446,19 @@ interface Ctx {
   /** The whole data, to tell list items from map entries when naming a pointer. */
   readonly root: unknown;
   readonly readFile: ReadTextFile;
+  /** Errors: any of them keeps the zone from loading. */
   readonly issues: ZoneIssue[];
+  /** Kept apart from the errors, which the checks count to know whether a part of the file was sound. */
+  readonly warnings: ZoneIssue[];
+  readonly outOfZoneGlue: OutOfZoneGlue[];
 }
 
 function report(ctx: Ctx, pointer: string, part: 'key' | 'value', message: string): void {
   ctx.issues.push({ file: ctx.file, ...ctx.index.position(pointer, part), message });
+}
+
+function warn(ctx: Ctx, pointer: string, part: 'key' | 'value', message: string): void {
+  ctx.warnings.push({ file: ctx.file, ...ctx.index.position(pointer, part), message, severity: 'warning' });
 }
 
 type PlainMap = Record<string, unknown>;
@@ -705,9 +721,13 @@ function checkNameservers(
     if (inZone && addresses.length === 0) {
       report(ctx, pointer, 'value', `name server '${name}' lies inside the zone and needs at least one glue address`);
     } else if (!inZone && zone !== undefined && addresses.length > 0) {
-      report(ctx, pointer, 'value',
-        `name server '${name}' lies outside the zone, so its addresses would not be authoritative data; ` +
+      // Common in zone files written for other servers; BIND and Knot ignore such out-of-zone data too.
+      warn(ctx, pointer, 'value',
+        `name server '${name}' lies outside the zone, so its addresses are not data of this zone and are ignored; ` +
           'give it an empty list ([])');
+      ctx.outOfZoneGlue.push({ name, addresses, ...ctx.index.position(pointer, 'value') });
+      list.push({ name, addresses: [] });
+      continue;
     }
     list.push({ name, addresses });
   }

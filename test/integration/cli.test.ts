@@ -57,6 +57,28 @@ describe('meridian validate', () => {
     assert.equal(lines.at(-1), '2 problems found');
   });
 
+  it('prints warnings and exits 0, or non-zero with --strict', async () => {
+    const warned = await makeZoneDir({
+      'gslb.example.test.yaml': TEST_ZONE_YAML.replace('nameservers:\n', 'nameservers:\n  ns.other.example: [192.0.2.53]\n'),
+    });
+    try {
+      const run = await meridian(['validate', warned.dir]);
+      assert.equal(run.code, 0, run.stderr);
+      const lines = run.stderr.trim().split('\n');
+      assert.match(lines[0]!, /gslb\.example\.test\.yaml:5:21: warning: name server 'ns\.other\.example' lies outside the zone, so its addresses are not data of this zone and are ignored/);
+      assert.equal(lines.at(-1), '1 warning (with --strict, warnings fail validation)');
+      assert.match(run.stdout, /^ok .*gslb\.example\.test\.yaml: zone gslb\.example\.test/m);
+
+      const strict = await meridian(['validate', '--strict', warned.dir]);
+      assert.equal(strict.code, 1);
+      assert.match(strict.stderr, /:5:21: warning: name server 'ns\.other\.example' lies outside the zone/);
+      assert.equal(strict.stderr.trim().split('\n').at(-1), '1 problem found (warnings count with --strict)');
+      assert.equal(strict.stdout, '');
+    } finally {
+      await warned.remove();
+    }
+  });
+
   it('validates the bundled example', async () => {
     const run = await meridian(['validate', 'zones']);
     assert.equal(run.code, 0, run.stderr);
@@ -74,10 +96,12 @@ describe('meridian validate', () => {
 });
 
 describe('meridian serve, failing to start', () => {
-  it('exits non-zero with a clear message when the zones are invalid', async () => {
+  it('exits non-zero with a clear message when the zones are invalid, with --strict', async () => {
+    // Without --strict it serves the zones that load (none here) and answers SERVFAIL for this one:
+    // test/integration/zone-load-failure.test.ts.
     const bad = await makeZoneDir({ 'bad.yaml': 'zone: gslb.example.test\nrecords: {}\n' });
     try {
-      const run = await meridian(['serve', '--zones', bad.dir, '--listen', '127.0.0.1:0', '--no-admin']);
+      const run = await meridian(['serve', '--strict', '--zones', bad.dir, '--listen', '127.0.0.1:0', '--no-admin']);
       assert.equal(run.code, 1);
       assert.match(run.stderr, /MERIDIAN_ZONES_INVALID: \d+ problems? in the zone policy files:\n.*bad\.yaml:\d+:\d+: /);
     } finally {

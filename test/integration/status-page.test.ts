@@ -23,6 +23,8 @@ const BACKUP = '127.0.0.92';
 /** Probing every 1 s with fall 1 and rise 1, a flip takes about a second; slow machines get room. */
 const DEADLINE_MS = 15_000;
 const SCREENSHOT = path.join(REPO_ROOT, 'test-output', 'status-page.png');
+const BROKEN_FILE = 'broken.yaml';
+const BROKEN_ZONE = 'zone: broken.example.test\nsoa: { rname: hostmaster.example.test }\nnameservers: { ns1.broken.example.test: [127.0.0.1] }\nrecrods: {}\n';
 
 function zoneYaml(port: number): string {
   return `zone: ${ZONE}
@@ -124,7 +126,8 @@ describe('the status page, in a real browser', () => {
     }
     const primary = await startHttpIngress({ host: PRIMARY });
     ingresses.push(primary, await startHttpIngress({ host: BACKUP, port: primary.port }));
-    zones = await makeZoneDir({ 'zone.yaml': zoneYaml(primary.port) });
+    // And a second team's file with a typo: it must not stop this zone, and the page must show it.
+    zones = await makeZoneDir({ 'zone.yaml': zoneYaml(primary.port), [BROKEN_FILE]: BROKEN_ZONE });
     server = await startServerProcess({ zonesDir: zones.dir });
     assert.ok(server.adminPort, 'the server logs its admin port');
     url = `http://127.0.0.1:${server.adminPort}/`;
@@ -217,6 +220,18 @@ describe('the status page, in a real browser', () => {
     await eventually('the answer from the primary again', answerText, (text) => text.includes(PRIMARY) && !text.includes(BACKUP));
     const up = page.locator(`[data-testid="timeline-row"][data-address="${PRIMARY}"] [data-testid="transition"][data-to="up"]`).last();
     await eventually('a green recovery marker', async () => colourName(await up.evaluate((element) => (globalThis as unknown as BrowserGlobals).getComputedStyle(element).fill, undefined, { timeout: 1_000 })), (c) => c === 'green');
+  });
+
+  it('lists the zone file that failed to load, with file:line:column and what its zone answers, in red', async () => {
+    const failed = page.locator('[data-testid="failed-file"]');
+    const seen = await eventually('the failed file', () => looks(failed), (s) => s.visible && s.text.includes(BROKEN_FILE));
+    assert.match(seen.text, /zone broken\.example\.test/);
+    assert.match(seen.text, new RegExp(`${BROKEN_FILE.replace('.', '\\.')}:4:1: unknown key 'recrods'`));
+    const serving = await looks(failed.locator('[data-testid="failed-serving"]'));
+    assert.equal(serving.text, 'answering SERVFAIL');
+    assert.equal(serving.colour, 'red');
+    assert.equal((await looks(page.locator('[data-testid="failed-count"]'))).text, '1 zone file failed to load');
+    assert.equal((await looks(page.locator('[data-testid="ready"]'))).text, 'ready', 'a failed file of another zone does not make the server unready');
   });
 
   it('loaded nothing from elsewhere, and raised no error', () => {

@@ -11,6 +11,9 @@ import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';
 import { MERIDIAN_BIN, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { childPids, freePort } from '../helpers/processes.js';
 import { makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
+import { fixtureZone } from '../helpers/fixture-zone.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { WorkerPool } from '../../src/workers/pool.js';
 
 const ZONE = 'gslb.example.test';
 
@@ -146,6 +149,60 @@ describe('meridian serve --workers, a second server on the same address', () => 
     assert.match(stderr, new RegExp(`MERIDIAN_LISTEN_FAILED: cannot listen for .* on 127\\.0\\.0\\.1:${first.port}`));
     assert.ok(first.alive());
     assert.deepEqual(rcodes, Array(30).fill(0));
+  });
+});
+
+describe('meridian serve --workers 2, one zone file that fails to load', () => {
+  let zones: ZoneDir;
+  let server: ServerProcess;
+  before(async () => {
+    zones = await makeZoneDir({ 'good.yaml': oneRecordZone(ZONE), 'bad.yaml': oneRecordZone('bad.example.test').replace('www: {', 'www: { aa: [127.0.0.1],') });
+    server = await startServerProcess({ zonesDir: zones.dir, port: await freePort(), args: ['--workers', '2'] });
+  });
+  after(async () => {
+    await server?.stop();
+    await zones?.remove();
+  });
+
+  it('every worker answers the good zone and SERVFAIL for the broken one', async () => {
+    // Fresh clients (new source ports), so that the kernel spreads the queries over both workers.
+    const rcodes: Array<[number, number]> = [];
+    for (let i = 0; i < 16; i++) {
+      const c = await dnsClient({ host: server.host, port: server.port });
+      try {
+        rcodes.push([(await c.query(`www.${ZONE}`)).rcode, (await c.query('www.bad.example.test')).rcode]);
+      } finally {
+        c.close();
+      }
+    }
+    assert.deepEqual(rcodes, Array(16).fill([0, 2]));
+    await waitForValue(async () => {
+      const text = await (await fetch(`http://127.0.0.1:${server.adminPort}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('meridian_dns_queries_total{zone="bad.example.test",qtype="A",rcode="SERVFAIL",transport="udp"}'));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    }, 16, 5_000);
+  });
+});
+
+describe('WorkerPool: the zones answered SERVFAIL reach the worker', () => {
+  // One worker: this runs where TCP SO_REUSEPORT (Node 22.12+) is missing, unlike the --workers 2 cases.
+  let pool: WorkerPool;
+  let client: DnsClient;
+  before(async () => {
+    pool = await WorkerPool.start({ count: 1, endpoints: [{ host: '127.0.0.1', port: await freePort() }], logLevel: 'error', logger: silentLogger });
+    client = await dnsClient(pool.endpoints[0]!);
+  });
+  after(async () => {
+    client?.close();
+    await pool?.stop();
+  });
+
+  it('answers SERVFAIL for a failed zone sent with the zone set, and stops once it is sent without it', async () => {
+    pool.sendZones([fixtureZone], new Map(), ['broken.example.test']);
+    await waitForValue(async () => (await client.query('www.broken.example.test')).rcode, 2, 5_000);
+    assert.equal((await client.query('info.gslb.example.com', 16)).rcode, 0);
+    pool.sendZones([fixtureZone], new Map(), []);
+    await waitForValue(async () => (await client.query('www.broken.example.test')).rcode, 5, 5_000);
   });
 });
 

@@ -279,3 +279,34 @@ describe('header and question handling', () => {
     assert.ok(bytes.length <= 600);
   });
 });
+
+describe('zones whose file failed to load', () => {
+  // gslb.example.com is served and its child sub.gslb.example.com too; example.com (its parent), a zone below
+  // it and an unrelated zone failed to load.
+  const failed = ['example.com', 'broken.gslb.example.com', 'broken.example.org'];
+  const failing = new QueryHandler({ current: buildAnswerTable([fixtureZone, childZone], staticTargets(), failed) }, { random: () => 0 });
+  const cases: Array<{ name: string; qname: string; rcode: number; aa: boolean }> = [
+    { name: 'the apex of a failed zone', qname: 'broken.example.org', rcode: 2, aa: false },
+    { name: 'a name below a failed zone', qname: 'app.broken.example.org', rcode: 2, aa: false },
+    { name: 'a failed zone below a served one', qname: 'x.broken.gslb.example.com', rcode: 2, aa: false },
+    { name: 'a failed parent of a served zone, outside it', qname: 'www.example.com', rcode: 2, aa: false },
+    { name: 'a served zone below a failed parent answers', qname: 'app.gslb.example.com', rcode: 0, aa: true },
+    { name: 'a served child zone answers', qname: 'sub.gslb.example.com', rcode: 0, aa: true },
+    { name: 'a served zone still has NXDOMAIN', qname: 'nothing.gslb.example.com', rcode: 3, aa: true },
+    { name: 'a name in no zone is still refused', qname: 'example.net', rcode: 5, aa: false },
+  ];
+  for (const testCase of cases) {
+    it(`${testCase.name}: rcode ${testCase.rcode}`, () => {
+      const bytes = failing.handle(buildQuery({ name: testCase.qname, type: T.A, edns: {} }), 'udp');
+      assert.ok(bytes);
+      const response = decodeResponse(bytes);
+      assert.equal(response.rcode, testCase.rcode);
+      assert.equal(response.flags.aa, testCase.aa, 'AA');
+      assert.deepEqual(response.question, [`${testCase.qname}. A`], 'the question is echoed');
+      if (testCase.rcode === 2) {
+        assert.deepEqual([response.answer, response.authority, response.additional], [[], [], []]);
+        assert.ok(response.opt, 'EDNS is echoed');
+      }
+    });
+  }
+});

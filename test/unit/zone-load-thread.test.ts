@@ -86,12 +86,14 @@ describe('loadZoneDirectoryOffThread', () => {
     assert.equal(reloaded[1]!.records[0], served[1]!.records[0]);
   });
 
-  it('reports an invalid set and sends nothing else', async () => {
+  it('reports a file that fails, with the zone it declares, and sends the zones that loaded', async () => {
     const dir = await zoneDir();
     const served = zonesOf(await loadZoneDirectoryOffThread(dir.dir));
     await dir.write('other.example.test.yaml', OTHER_ZONE_YAML.replace('192.0.2.2', 'not-an-address'));
     const result = await loadZoneDirectoryOffThread(dir.dir, {}, served);
-    assert.equal(result.ok, false);
-    assert.match(result.ok ? '' : formatZoneIssue(result.issues[0]!), /other\.example\.test\.yaml:6:/);
+    assert.ok(!result.ok);
+    assert.match(formatZoneIssue(result.issues[0]!), /other\.example\.test\.yaml:6:/);
+    assert.deepEqual(result.failed.map((f) => [f.zone, f.issues.length]), [['other.example.test', 1]]);
+    assert.deepEqual(result.zones, [served[0]], 'the unchanged zone is the one served');
   });
 });

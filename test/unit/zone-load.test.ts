@@ -72,6 +72,70 @@ describe('loadZoneDirectory', () => {
   });
 });
 
+describe('loadZoneDirectory with some files that do not load', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'meridian-zones-'));
+    await writeFile(join(dir, 'a-good.yaml'), 'zone: good.test\nsoa: { rname: h.good.test }\nnameservers: { ns.example.net: [] }\n');
+    await writeFile(join(dir, 'b-typo.yaml'), 'zone: typo.test\nsoa: { rname: h.typo.test }\nnameservers: { ns.example.net: [] }\nrecrods: {}\n');
+    await writeFile(join(dir, 'c-yaml.yaml'), 'zone: [unclosed\n');
+  });
+  after(async () => rm(dir, { recursive: true, force: true }));
+
+  it('loads the valid files, and names each failed one with the zone it declares, when it got that far', async () => {
+    const result = await loadZoneDirectory(dir);
+    assert.equal(result.ok, false);
+    assert.ok(!result.ok);
+    assert.deepEqual(result.zones.map((zone) => zone.zone), ['good.test']);
+    assert.deepEqual(result.failed.map((f) => [f.file, f.zone, f.issues.length > 0]), [
+      [join(dir, 'b-typo.yaml'), 'typo.test', true],
+      [join(dir, 'c-yaml.yaml'), undefined, true],
+    ]);
+    assert.match(formatZoneIssue(result.failed[0]!.issues[0]!), /b-typo\.yaml:4:1: unknown key 'recrods'/);
+    assert.deepEqual(result.issues, result.failed.flatMap((f) => f.issues));
+  });
+
+  it('fails the second file that declares a zone, and loads the first', async () => {
+    const result = await loadZoneDirectory(twiceDir);
+    assert.ok(!result.ok);
+    assert.deepEqual(result.zones.map((zone) => zone.file), [join(twiceDir, 'a.yaml')]);
+    assert.deepEqual(result.failed.map((f) => [f.file, f.zone]), [[join(twiceDir, 'b.yaml'), 'twice.example']]);
+  });
+
+  it('names no failed file when the directory itself cannot be read: nothing was loaded', async () => {
+    const result = await loadZoneDirectory(missing);
+    assert.ok(!result.ok);
+    assert.deepEqual([result.zones, result.failed], [[], []]);
+  });
+});
+
+describe('out-of-zone name server addresses', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'meridian-zones-'));
+    // a.test names a name server of b.test, with an address b.test does not give it.
+    await writeFile(join(dir, 'a.yaml'), 'zone: a.test\nsoa: { rname: h.a.test }\nnameservers:\n  ns1.b.test: [192.0.2.1]\n');
+    await writeFile(join(dir, 'b.yaml'), 'zone: b.test\nsoa: { rname: h.b.test }\nnameservers:\n  ns1.b.test: [192.0.2.2]\n');
+  });
+  after(async () => rm(dir, { recursive: true, force: true }));
+
+  it('loads the zones, ignores the addresses, and warns, comparing them with the zone served for the name', async () => {
+    const result = await loadZoneDirectory(dir);
+    assert.ok(result.ok, result.issues.map(formatZoneIssue).join('\n'));
+    assert.deepEqual(result.zones.map((zone) => zone.nameservers), [[{ name: 'ns1.b.test', addresses: [] }], [{ name: 'ns1.b.test', addresses: ['192.0.2.2'] }]]);
+    assert.deepEqual(result.issues.map(formatZoneIssue), [
+      `${join(dir, 'a.yaml')}:4:15: warning: name server 'ns1.b.test' lies outside the zone, so its addresses are not data of this zone and are ignored; give it an empty list ([])`,
+      `${join(dir, 'a.yaml')}:4:15: warning: name server 'ns1.b.test' is given 192.0.2.1 here, but zone b.test (${join(dir, 'b.yaml')}) answers 192.0.2.2 for it`,
+    ]);
+  });
+
+  it('checks across the paths meridian validate is given', async () => {
+    const result = await loadZonePaths([join(dir, 'a.yaml'), join(dir, 'b.yaml')]);
+    assert.ok(result.ok);
+    assert.equal(result.issues.length, 2);
+  });
+});
+
 describe('loadZonePaths (meridian validate)', () => {
   it('loads a mix of files and directories, each file once', async () => {
     const alpha = join(validDir, 'alpha.example.yaml');

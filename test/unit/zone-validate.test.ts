@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseZoneText } from '../../src/zone/load.js';
 import { formatZoneIssue, type CheckConfig, type ZoneConfig } from '../../src/zone/model.js';
-import { deriveSerial, type ReadTextFile } from '../../src/zone/validate.js';
+import { deriveSerial, validateZoneText, type ReadTextFile } from '../../src/zone/validate.js';
 import { ZONE_FILE as FILE, formatExpected, noFiles, parseValid, zoneProblems as problems, zoneText as text, type Expected } from '../helpers/zone-text.js';
 
 
@@ -33,6 +33,9 @@ interface InvalidCase {
 const RECORD_KEYS = 'a, aaaa, answers, caa, check, cname, mx, policy, srv, targets, ttl, txt, whenAllDown';
 const CHECK_KEYS = 'body, expect, fall, fastInterval, headers, host, interval, path, port, protocol, rise, timeout, tls';
 const DURATION = 'must be a duration such as 500ms, 5s, 1m or 1h30m';
+
+const OUT_OF_ZONE_WARNING = (name: string) =>
+  `warning: name server '${name}' lies outside the zone, so its addresses are not data of this zone and are ignored; give it an empty list ([])`;
 
 const invalidCases: readonly InvalidCase[] = [
   {
@@ -458,7 +461,7 @@ const invalidCases: readonly InvalidCase[] = [
     ],
   },
   {
-    name: 'name servers: glue inside the zone, none outside, valid names, not empty',
+    name: 'name servers: glue inside the zone, addresses outside ignored with a warning, valid names, not empty',
     lines: [
       'zone: gslb.example.com',
       'soa: { rname: hostmaster.example.com }',
@@ -469,7 +472,7 @@ const invalidCases: readonly InvalidCase[] = [
     ],
     expected: [
       [4, '[]', "name server 'ns1.gslb.example.com' lies inside the zone and needs at least one glue address"],
-      [5, '[', "name server 'ns.example.net' lies outside the zone, so its addresses would not be authoritative data; give it an empty list ([])"],
+      [5, '[', OUT_OF_ZONE_WARNING('ns.example.net')],
       [6, '"ns', "'ns 3.example.net' is not a valid DNS name (' ' is not allowed; a label holds only letters, digits, '_' and '-')"],
     ],
   },
@@ -565,6 +568,50 @@ describe('parseZoneText: invalid files', () => {
     const result = parseZoneText(text([...HEAD, '  app: { a: [300.1.2.3] }']), FILE, noFiles);
     assert.equal(result.zone, undefined);
     assert.equal(result.issues.length, 1);
+  });
+});
+
+describe('parseZoneText: warnings', () => {
+  const lines = [
+    'zone: gslb.example.com',
+    'soa: { rname: hostmaster.example.com }',
+    'nameservers:',
+    '  ns1.gslb.example.com: [203.0.113.53]',
+    '  ns1.other.example: [192.0.2.1, "2001:db8::1"]',
+    '  ns2.other.example: []',
+  ];
+
+  it('loads a zone whose out-of-zone name server has addresses, ignoring them with a warning', () => {
+    const { zone, issues } = parseZoneText(text(lines), FILE, noFiles);
+    assert.deepEqual(issues.map(formatZoneIssue), [formatExpected(lines, [5, '[', OUT_OF_ZONE_WARNING('ns1.other.example')])]);
+    assert.equal(issues[0]?.severity, 'warning');
+    assert.ok(zone, 'a zone with only warnings loads');
+    assert.deepEqual(zone.nameservers, [
+      { name: 'ns1.gslb.example.com', addresses: ['203.0.113.53'] },
+      { name: 'ns1.other.example', addresses: [] },
+      { name: 'ns2.other.example', addresses: [] },
+    ]);
+  });
+
+  it('gives the zone the serial and fingerprint of the same file with the addresses left out', () => {
+    const { zone } = parseZoneText(text(lines), FILE, noFiles);
+    const without = parseValid(lines.map((line) => line.replace('[192.0.2.1, "2001:db8::1"]', '[]')));
+    assert.equal(zone?.soa.serial, without.soa.serial);
+    assert.equal(zone?.fingerprint, without.fingerprint);
+  });
+
+  it('hands the ignored addresses, where they are written, to the checks across zones', () => {
+    const { outOfZoneGlue } = validateZoneText(text(lines), FILE, noFiles);
+    assert.deepEqual(outOfZoneGlue, [{ name: 'ns1.other.example', addresses: ['192.0.2.1', '2001:db8::1'], line: 5, column: 22 }]);
+  });
+
+  it('puts warnings among the errors of an invalid file, in file order', () => {
+    const broken = [...lines, 'records:', '  app: { a: [300.1.2.3] }'];
+    assert.deepEqual(problems(broken), [
+      formatExpected(broken, [5, '[', OUT_OF_ZONE_WARNING('ns1.other.example')]),
+      formatExpected(broken, [8, '300', "'300.1.2.3' is not an IPv4 address"]),
+    ]);
+    assert.equal(parseZoneText(text(broken), FILE, noFiles).zone, undefined);
   });
 });
 
