@@ -127,6 +127,7 @@ function loggingObserver(logger: Logger): HealthObserver {
   return {
     onTrack: () => {},
     onForget: () => {},
+    onRelabel: () => {},
     onResult: (ref: AddressRef, result: ObservedResult) => {
       if (!result.ok) logger.debug('probe failed', { ...ref, reason: result.reason });
     },
@@ -142,6 +143,7 @@ function fanOut(observers: readonly HealthObserver[]): HealthObserver {
   return {
     onTrack: (ref) => observers.forEach((o) => o.onTrack(ref)),
     onForget: (ref) => observers.forEach((o) => o.onForget(ref)),
+    onRelabel: (before, after, health) => observers.forEach((o) => o.onRelabel(before, after, health)),
     onResult: (ref, result) => observers.forEach((o) => o.onResult(ref, result)),
     onTransition: (ref, from, to, result) => observers.forEach((o) => o.onTransition(ref, from, to, result)),
   };

@@ -7,7 +7,7 @@
 import type { RecordRef, TargetSource } from '../answers/build.js';
 import { answeredAsOne, type AddressHealth, type ResolvedTarget } from '../answers/select.js';
 import type { EndpointSource } from '../discovery/static.js';
-import type { BalancedRecord, CheckConfig, ZoneConfig } from '../zone/model.js';
+import { targetIdentity, type BalancedRecord, type CheckConfig, type ZoneConfig } from '../zone/model.js';
 import type { ProbeJob, ProbeSchedulerPort } from './scheduler.js';
 import { applyProbeResult, initialHealthState, isChanging, type Health, type HealthState, type ObservedResult, type RiseFall } from './state.js';
 import { checkFingerprint, type Clock, type ProbeSpec } from './types.js';
@@ -22,10 +22,15 @@ export interface AddressRef {
   readonly address: string;
 }
 
+/** A probed address as observers see it: its ref, and what names its target across reorderings (targetIdentity). */
+export interface TrackedRef extends AddressRef {
+  readonly targetId: string;
+}
+
 export interface DesiredProbe {
   /** refId(ref): the subscription's key, computed once. */
   readonly id: string;
-  readonly ref: AddressRef;
+  readonly ref: TrackedRef;
   readonly spec: ProbeSpec;
   readonly riseFall: RiseFall;
   readonly intervalMs: number;
@@ -35,10 +40,15 @@ export interface DesiredProbe {
 /** Told about every probe result and every change of health (metrics and logs hang off this). */
 export interface HealthObserver {
   /** A new address is being probed; it is unknown until its first result. */
-  onTrack(ref: AddressRef): void;
-  onResult(ref: AddressRef, result: ObservedResult): void;
-  onTransition(ref: AddressRef, from: Health, to: Health, result: ObservedResult): void;
-  onForget(ref: AddressRef): void;
+  onTrack(ref: TrackedRef): void;
+  onResult(ref: TrackedRef, result: ObservedResult): void;
+  onTransition(ref: TrackedRef, from: Health, to: Health, result: ObservedResult): void;
+  /**
+   * A tracked address's target got another identity (a static target's address set changed) while its index,
+   * probe and state stayed: from now on the address is `after`, and its health is still `health`.
+   */
+  onRelabel(before: TrackedRef, after: TrackedRef, health: Health): void;
+  onForget(ref: TrackedRef): void;
 }
 
 export interface HealthView {
@@ -46,7 +56,7 @@ export interface HealthView {
 }
 
 export interface SubscriptionView {
-  readonly ref: AddressRef;
+  readonly ref: TrackedRef;
   readonly spec: ProbeSpec;
   readonly state: HealthState;
   readonly pendingUntilProbed: boolean;
@@ -104,8 +114,9 @@ export function* desiredProbeSteps(zones: readonly ZoneConfig[], endpoints: Endp
       const riseFall = { rise: check.rise, fall: check.fall };
       const made: DesiredProbe[] = [];
       addresses.forEach((targetAddresses, target) => {
+        const targetId = targetIdentity(record.targets[target]!);
         for (const address of targetAddresses) {
-          const ref = { zone: zone.zone, record: record.name, target, address };
+          const ref = { zone: zone.zone, record: record.name, target, targetId, address };
           made.push({ id: refId(ref), ref, spec: probeSpec(check, address), riseFall, intervalMs: check.intervalMs, fastIntervalMs: check.fastIntervalMs });
         }
       });
@@ -140,8 +151,9 @@ function probeSpec(check: CheckConfig, address: string): ProbeSpec {
 }
 
 interface Subscription {
-  readonly ref: AddressRef;
-  readonly desired: DesiredProbe;
+  /** Replaced, with onRelabel, when a sync gives the same address another target identity. */
+  ref: TrackedRef;
+  desired: DesiredProbe;
   state: HealthState;
   /** Added after start: not served until its first probe says it is up. */
   readonly pendingUntilProbed: boolean;
@@ -254,9 +266,14 @@ export class HealthMonitor implements HealthView {
       const existing = this.#subscriptions.get(id);
       if (existing?.desired === d) continue;
       if (existing !== undefined) {
-        // Same probe; rise/fall or intervals may have changed.
+        // Same probe; rise/fall, intervals or the target's identity may have changed.
         const before = existing.desired;
-        (existing as { desired: DesiredProbe }).desired = d;
+        existing.desired = d;
+        if (existing.ref.targetId !== d.ref.targetId) {
+          const previousRef = existing.ref;
+          existing.ref = d.ref;
+          this.#observer?.onRelabel(previousRef, d.ref, existing.state.health);
+        }
         if (before.intervalMs !== d.intervalMs || before.fastIntervalMs !== d.fastIntervalMs) this.#scheduler.jobChanged(d.spec.key);
         continue;
       }

@@ -78,6 +78,9 @@ export class HealthHistory implements HealthObserver {
     this.#counts = counts;
   }
 
+  /** Keyed by the target's index, which a relabel keeps: the address's samples stay. */
+  onRelabel(): void {}
+
   onTransition(ref: AddressRef, from: Health, to: Health, result: ObservedResult): void {
     this.#transitions.push({ at: this.#clock.now(), zone: ref.zone, record: ref.record, target: ref.target, address: ref.address, from, to, reason: result.reason });
     if (this.#transitions.length > MAX_TRANSITIONS * 1.25) this.#prune();

@@ -5,7 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 
 import type { HandlerErrorObserver, QueryObserver, Transport } from '../dns/handler.js';
 import type { QueryCountEntry } from '../workers/protocol.js';
 import type { RrlCount } from '../dns/rrl.js';
-import type { AddressRef, HealthObserver } from '../health/monitor.js';
+import type { HealthObserver, TrackedRef } from '../health/monitor.js';
 import type { Health, ObservedResult } from '../health/state.js';
 import { registerResidentHeap } from './process-heap.js';
 import { HEALTH_TRANSITIONS, PROBE_DURATION, PROBE_RESULTS, TARGET_HEALTH, TargetMetrics, type ProbeMetricsDetail } from './target-metrics.js';
@@ -261,20 +261,24 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
     this.dnsHandlerErrors.inc({ transport });
   }
 
-  onResult(ref: AddressRef, result: ObservedResult): void {
+  onResult(ref: TrackedRef, result: ObservedResult): void {
     this.targets.result(ref, result);
   }
 
-  onTransition(ref: AddressRef, _from: Health, to: Health): void {
+  onTransition(ref: TrackedRef, _from: Health, to: Health): void {
     this.targets.transition(ref, to);
   }
 
-  onForget(ref: AddressRef): void {
+  onRelabel(before: TrackedRef, after: TrackedRef, health: Health): void {
+    this.targets.relabel(before, after, health);
+  }
+
+  onForget(ref: TrackedRef): void {
     this.targets.forget(ref);
   }
 
   /** A newly probed address shows as unknown until its first result. */
-  onTrack(ref: AddressRef): void {
+  onTrack(ref: TrackedRef): void {
     this.targets.track(ref);
   }
 

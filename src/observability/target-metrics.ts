@@ -7,7 +7,7 @@
 // in chunks, yielding to the event loop between them, so it never stalls the process for more than a few
 // milliseconds. The exposition format is the same as prom-client's.
 
-import type { AddressRef } from '../health/monitor.js';
+import type { TrackedRef } from '../health/monitor.js';
 import type { Health, ObservedResult } from '../health/state.js';
 import type { ProbeFailure } from '../health/types.js';
 
@@ -73,7 +73,7 @@ export const TARGET_FAMILY_HELP: Readonly<Record<string, string>> = {
 export class TargetMetrics {
   #detail: ProbeMetricsDetail;
   /** Keyed by the monitor's ref object, which stays the same for as long as the address is tracked. */
-  readonly #addresses = new Map<AddressRef, AddressSeries>();
+  readonly #addresses = new Map<TrackedRef, AddressSeries>();
   readonly #probes = new Map<string, ProbeSeries>();
 
   constructor(detail: ProbeMetricsDetail) {
@@ -90,10 +90,12 @@ export class TargetMetrics {
     this.#detail = detail;
   }
 
-  track(ref: AddressRef): void {
+  /** `health` is unknown for a new address; a relabelled one keeps the health it had. */
+  track(ref: TrackedRef, health: Health = 'unknown'): void {
     if (this.#addresses.has(ref)) return;
     const zoneRecord = [`zone="${escape(ref.zone)}"`, `record="${escape(ref.record)}"`].join(',');
-    const labels = [zoneRecord, `target="${ref.target}"`, `address="${escape(ref.address)}"`].join(',');
+    // The target's identity, not its index: reordering a record's targets must not rename its series.
+    const labels = [zoneRecord, `target="${escape(ref.targetId)}"`, `address="${escape(ref.address)}"`].join(',');
     const probeKey = this.#detail === 'address' ? labels : zoneRecord;
     let probe = this.#probes.get(probeKey);
     if (probe === undefined) {
@@ -101,17 +103,23 @@ export class TargetMetrics {
       this.#probes.set(probeKey, probe);
     }
     probe.users++;
-    this.#addresses.set(ref, { labels, health: HEALTH_VALUE.unknown, transitions: [0, 0, 0], probe, probeKey });
+    this.#addresses.set(ref, { labels, health: HEALTH_VALUE[health], transitions: [0, 0, 0], probe, probeKey });
   }
 
-  forget(ref: AddressRef): void {
+  /** The address's target got another identity: its series end, and new ones start with its current health. */
+  relabel(before: TrackedRef, after: TrackedRef, health: Health): void {
+    this.forget(before);
+    this.track(after, health);
+  }
+
+  forget(ref: TrackedRef): void {
     const series = this.#addresses.get(ref);
     if (series === undefined) return;
     this.#addresses.delete(ref);
     if (--series.probe.users === 0) this.#probes.delete(series.probeKey);
   }
 
-  result(ref: AddressRef, result: ObservedResult): void {
+  result(ref: TrackedRef, result: ObservedResult): void {
     const probe = this.#addresses.get(ref)?.probe;
     if (probe === undefined) return;
     probe.results[result.ok ? 0 : (RESULT_SLOT[result.failure ?? 'error'] ?? RESULT_SLOT.error!)]!++;
@@ -123,7 +131,7 @@ export class TargetMetrics {
     probe.count++;
   }
 
-  transition(ref: AddressRef, to: Health): void {
+  transition(ref: TrackedRef, to: Health): void {
     const series = this.#addresses.get(ref);
     if (series === undefined) return;
     series.health = HEALTH_VALUE[to];
@@ -131,7 +139,7 @@ export class TargetMetrics {
   }
 
   /** Current values, for tests and /status: health by address label text. */
-  healthOf(ref: AddressRef): number | undefined {
+  healthOf(ref: TrackedRef): number | undefined {
     return this.#addresses.get(ref)?.health;
   }
 

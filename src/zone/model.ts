@@ -57,6 +57,17 @@ export interface ClusterTarget {
 
 export type TargetConfig = StaticTarget | ClusterTarget;
 
+/**
+ * What names a target wherever an index would not do (the `target` metric label): its cluster, with the followed
+ * object if any, or its sorted address set. Reordering a record's targets keeps it; the zone loader rejects two
+ * targets of one record with the same identity. A cluster name has no '.' or ':', so it never reads as an address.
+ */
+export function targetIdentity(target: TargetConfig): string {
+  if (target.kind === 'static') return [...target.addresses].sort().join(',');
+  const select = target.select;
+  return select.by === 'host' ? target.cluster : `${target.cluster} ${select.by} ${select.namespace}/${select.name}`;
+}
+
 export interface BalancedRecord {
   readonly kind: 'balanced';
   readonly name: string;

@@ -37,6 +37,7 @@ import type {
   ZoneConfig,
   ZoneIssue,
 } from './model.js';
+import { targetIdentity } from './model.js';
 import { MAX_RRSET_OCTETS } from '../dns/constants.js';
 import { isSubdomainOf, nameProblem, normaliseName, resolveRecordName, wireLength } from './names.js';
 import {
@@ -922,10 +923,22 @@ function checkBalancedRecord(
   }
   if (!has(value, 'targets')) report(ctx, pointer, 'value', `missing required key 'targets' in ${labelFor(ctx.root, pointer)}`);
   const targets: TargetConfig[] = [];
+  const firstPointer = new Map<string, string>();
   if (Array.isArray(value.targets)) {
     value.targets.forEach((item, i) => {
-      const target = checkTarget(ctx, childPointer(childPointer(pointer, 'targets'), String(i)), item, policy);
-      if (target !== undefined) targets.push(target);
+      const itemPointer = childPointer(childPointer(pointer, 'targets'), String(i));
+      const target = checkTarget(ctx, itemPointer, item, policy);
+      if (target === undefined) return;
+      // The identity names the target's metric series, so it must be unique within the record.
+      const identity = targetIdentity(target);
+      const first = firstPointer.get(identity);
+      if (first !== undefined) {
+        report(ctx, itemPointer, 'value',
+          `duplicate target '${identity}' (also at line ${ctx.index.position(first, 'value').line}): a record names each target once`);
+        return;
+      }
+      firstPointer.set(identity, itemPointer);
+      targets.push(target);
     });
   }
   const check = has(value, 'check') ? checkHealthCheck(ctx, childPointer(pointer, 'check'), value.check, name) : undefined;

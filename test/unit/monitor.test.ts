@@ -7,7 +7,7 @@ import { AnswerTableBuilder, type RecordRef } from '../../src/answers/build.js';
 import type { AnswerTable } from '../../src/answers/table.js';
 import { createStaticEndpointSource } from '../../src/discovery/static.js';
 import { QueryHandler } from '../../src/dns/handler.js';
-import { desiredProbes, healthAnnotatedTargets, HealthMonitor } from '../../src/health/monitor.js';
+import { desiredProbes, healthAnnotatedTargets, HealthMonitor, type HealthObserver } from '../../src/health/monitor.js';
 import { ProbeScheduler, type ProbeJob, type ProbeSchedulerPort } from '../../src/health/scheduler.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import type { BalancedRecord, ZoneConfig } from '../../src/zone/model.js';
@@ -31,7 +31,7 @@ const record = (name: string, policy: 'weighted' | 'failover', addresses: string
 
 const zoneWith = (records: BalancedRecord[]): ZoneConfig => zoneOf('gslb.example.com', records);
 
-function harness(zone: ZoneConfig) {
+function harness(zone: ZoneConfig, observer?: HealthObserver) {
   const clock = new FakeClock(0);
   const ticker = new ManualTicker();
   const prober = new ScriptedProber(clock);
@@ -42,6 +42,7 @@ function harness(zone: ZoneConfig) {
   const monitor: HealthMonitor = new HealthMonitor({
     scheduler,
     clock,
+    ...(observer === undefined ? {} : { observer }),
     onChange: (records) => {
       refreshed.push([...records]);
       holder.current = builder.refresh(records);
@@ -148,6 +149,26 @@ describe('health monitor drives the answers', () => {
     assert.deepEqual(h.prober.callsTo('192.0.2.40'), [h.clock.now() - 5], 'probed right away');
     h.prober.outcome = () => true;
     await h.until(() => h.monitor.healthOf({ zone: 'gslb.example.com', record: 'shop.gslb.example.com', target: 1, address: '192.0.2.40' }) === 'up');
+  });
+
+  it('a static target whose address set grows keeps its addresses and their health, under its new identity', async () => {
+    const oneTarget = (addresses: string[]) => record('shop', 'weighted', [], { targets: [{ kind: 'static', addresses, weight: 1 }] });
+    const relabels: string[] = [];
+    const observer: HealthObserver = {
+      onTrack: () => {},
+      onResult: () => {},
+      onTransition: () => {},
+      onForget: (ref) => relabels.push(`forget ${ref.targetId} ${ref.address}`),
+      onRelabel: (before, after, health) => relabels.push(`${before.targetId} → ${after.targetId} ${after.address} ${health}`),
+    };
+    const h = harness(zoneWith([oneTarget(['192.0.2.30'])]), observer);
+    await h.until(() => h.monitor.firstRoundDone());
+    const up = { zone: 'gslb.example.com', record: 'shop.gslb.example.com', target: 0, address: '192.0.2.30' };
+    assert.equal(h.monitor.healthOf(up), 'up');
+    h.monitor.sync(desiredProbes([zoneWith([oneTarget(['192.0.2.31', '192.0.2.30'])])], createStaticEndpointSource(silentLogger)));
+    assert.deepEqual(relabels, ['192.0.2.30 → 192.0.2.30,192.0.2.31 192.0.2.30 up']);
+    assert.equal(h.monitor.healthOf(up), 'up', 'not reset by the new identity');
+    assert.equal(h.monitor.subscriptionOf(up)?.ref.targetId, '192.0.2.30,192.0.2.31');
   });
 
   it('keeps health across a sync with the same probes, and forgets addresses that are gone', async () => {

@@ -3,9 +3,12 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AddressRef } from '../../src/health/monitor.js';
+import type { EndpointSource } from '../../src/discovery/static.js';
+import { desiredProbes, type TrackedRef } from '../../src/health/monitor.js';
 import type { ObservedResult } from '../../src/health/state.js';
 import { AUTO_PER_ADDRESS_LIMIT, probeMetricsDetailFor, TargetMetrics, type ProbeMetricsSetting } from '../../src/observability/target-metrics.js';
+import type { BalancedRecord, ClusterTarget, TargetConfig } from '../../src/zone/model.js';
+import { checkConfig, zoneOf } from '../helpers/fixture-zone.js';
 
 const ok = (durationMs: number): ObservedResult => ({ ok: true, durationMs, reason: 'ok', at: 0 });
 const refused: ObservedResult = { ok: false, failure: 'refused', durationMs: 0.4, reason: 'connection refused', at: 0 };
@@ -16,8 +19,9 @@ async function text(metrics: TargetMetrics): Promise<string> {
   return out;
 }
 
-function ref(address: string, target = 0, record = 'app.gslb.test'): AddressRef {
-  return { zone: 'gslb.test', record, target, address };
+/** An address of a one-address static target, named (targetIdentity) by that address. */
+function ref(address: string, target = 0, record = 'app.gslb.test'): TrackedRef {
+  return { zone: 'gslb.test', record, target, targetId: address, address };
 }
 
 describe('TargetMetrics', () => {
@@ -30,7 +34,7 @@ describe('TargetMetrics', () => {
     metrics.result(a, refused);
     metrics.transition(a, 'down');
     const out = await text(metrics);
-    const labels = 'zone="gslb.test",record="app.gslb.test",target="0",address="192.0.2.1"';
+    const labels = 'zone="gslb.test",record="app.gslb.test",target="192.0.2.1",address="192.0.2.1"';
     for (const line of [
       '# TYPE meridian_target_health gauge',
       `meridian_target_health{${labels}} 0`,
@@ -62,7 +66,7 @@ describe('TargetMetrics', () => {
     const out = await text(metrics);
     assert.ok(out.includes('meridian_probe_results_total{zone="gslb.test",record="app.gslb.test",result="ok"} 1'));
     assert.ok(out.includes('meridian_probe_results_total{zone="gslb.test",record="app.gslb.test",result="refused"} 1'));
-    assert.ok(out.includes('meridian_target_health{zone="gslb.test",record="app.gslb.test",target="1",address="192.0.2.2"} -1'));
+    assert.ok(out.includes('meridian_target_health{zone="gslb.test",record="app.gslb.test",target="192.0.2.2",address="192.0.2.2"} -1'));
     // The record's series lives while any of its addresses does.
     metrics.forget(a);
     assert.ok((await text(metrics)).includes('meridian_probe_results_total{zone="gslb.test",record="app.gslb.test",result="ok"} 1'));
@@ -70,6 +74,21 @@ describe('TargetMetrics', () => {
     const empty = await text(metrics);
     assert.ok(!empty.includes('app.gslb.test'), empty);
     assert.ok(empty.includes('# TYPE meridian_target_health gauge'), 'families are announced even when empty');
+  });
+
+  it('relabels an address under its target\'s new identity, keeping its health and starting its counters again', async () => {
+    const metrics = new TargetMetrics('address');
+    const before = ref('192.0.2.1');
+    metrics.track(before);
+    metrics.transition(before, 'up');
+    const after: TrackedRef = { ...before, targetId: '192.0.2.1,192.0.2.9' };
+    metrics.relabel(before, after, 'up');
+    const out = await text(metrics);
+    assert.ok(out.includes('meridian_target_health{zone="gslb.test",record="app.gslb.test",target="192.0.2.1,192.0.2.9",address="192.0.2.1"} 1'), out);
+    assert.ok(!out.includes('target="192.0.2.1",'), 'the old series are gone');
+    assert.ok(!out.includes('meridian_health_transitions_total{'), 'a relabel is no transition');
+    assert.equal(metrics.healthOf(before), undefined);
+    assert.equal(metrics.healthOf(after), 1);
   });
 
   it('escapes label values', async () => {
@@ -94,6 +113,55 @@ describe('TargetMetrics', () => {
     assert.ok(immediates > 0, 'other callbacks ran while rendering');
     assert.equal(out.match(/^meridian_target_health\{/gm)?.length, 10_000);
   });
+});
+
+describe('the target label', () => {
+  // Discovery stands in for Kubernetes: each cluster target resolves to the addresses listed for its cluster.
+  const discovered: Readonly<Record<string, readonly string[]>> = { east: ['198.51.100.1', '198.51.100.2'], west: ['198.51.100.9'] };
+  const endpoints: EndpointSource = {
+    addresses: (_zone, record) => record.targets.map((t) => (t.kind === 'static' ? t.addresses : (discovered[t.cluster] ?? []))),
+  };
+  const at = (...addresses: string[]): TargetConfig => ({ kind: 'static', addresses, weight: 1 });
+  const cluster = (name: string, select: ClusterTarget['select'] = { by: 'host' }): TargetConfig => ({ kind: 'cluster', cluster: name, select, weight: 1 });
+
+  async function healthLabels(targets: readonly TargetConfig[]): Promise<string[]> {
+    const record: BalancedRecord = { kind: 'balanced', name: 'app.gslb.test', policy: 'weighted', ttl: 30, answers: 1, whenAllDown: 'all', check: checkConfig(), targets };
+    const metrics = new TargetMetrics('address');
+    for (const group of desiredProbes([zoneOf('gslb.test', [record])], endpoints)) for (const probe of group) metrics.track(probe.ref);
+    const lines = (await text(metrics)).split('\n').filter((line) => line.startsWith('meridian_target_health{'));
+    return lines.map((line) => line.slice(line.indexOf('target='), line.indexOf('}'))).sort();
+  }
+
+  // Each case: a record's targets, and the label of every probed address, whatever the order of the targets.
+  const cases: ReadonlyArray<{ name: string; targets: TargetConfig[]; labels: string[] }> = [
+    {
+      name: 'static targets are named by their sorted address sets',
+      targets: [at('192.0.2.1'), at('::1', '127.0.0.11')],
+      labels: ['target="127.0.0.11,::1",address="127.0.0.11"', 'target="127.0.0.11,::1",address="::1"', 'target="192.0.2.1",address="192.0.2.1"'],
+    },
+    {
+      name: 'cluster targets are named by their cluster',
+      targets: [cluster('east'), cluster('west')],
+      labels: ['target="east",address="198.51.100.1"', 'target="east",address="198.51.100.2"', 'target="west",address="198.51.100.9"'],
+    },
+    {
+      name: 'a cluster target following one object names it beside the cluster',
+      targets: [cluster('west'), cluster('west', { by: 'service', namespace: 'web', name: 'app' })],
+      labels: ['target="west service web/app",address="198.51.100.9"', 'target="west",address="198.51.100.9"'],
+    },
+    {
+      name: 'static and cluster targets sharing an address stay apart',
+      targets: [at('198.51.100.9'), cluster('west'), at('198.51.100.9', '192.0.2.7')],
+      labels: ['target="192.0.2.7,198.51.100.9",address="192.0.2.7"', 'target="192.0.2.7,198.51.100.9",address="198.51.100.9"', 'target="198.51.100.9",address="198.51.100.9"', 'target="west",address="198.51.100.9"'],
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.name}, in any order`, async () => {
+      const written = await healthLabels(c.targets);
+      assert.deepEqual(await healthLabels([...c.targets].reverse()), written, 'reordering the targets renames no series');
+      assert.deepEqual(written, c.labels);
+    });
+  }
 });
 
 describe('probe metrics detail', () => {

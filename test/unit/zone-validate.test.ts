@@ -96,6 +96,26 @@ const invalidCases: readonly InvalidCase[] = [
     ],
   },
   {
+    // Two targets of a record with one identity would be one target twice, and one series name (metrics.md).
+    name: 'duplicate targets: the same address set in any order, or the same cluster and object',
+    lines: [
+      ...HEAD,
+      '  app:',
+      '    policy: weighted',
+      '    targets:',
+      '      - { addresses: [192.0.2.1, "2001:DB8::1"] }',
+      '      - { cluster: eu-west }',
+      '      - { addresses: ["2001:db8::1", 192.0.2.1], weight: 2 }',
+      '      - { cluster: eu-west, weight: 2 }',
+      '      - { cluster: eu-west, service: web/app }',
+      '      - { address: 192.0.2.1 }',
+    ],
+    expected: [
+      [10, '{', "duplicate target '192.0.2.1,2001:db8::1' (also at line 8): a record names each target once"],
+      [11, '{', "duplicate target 'eu-west' (also at line 9): a record names each target once"],
+    ],
+  },
+  {
     name: 'bad glue address and duplicate address',
     lines: [
       'zone: gslb.example.com',
