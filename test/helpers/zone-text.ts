@@ -8,6 +8,13 @@ import type { ReadTextFile } from '../../src/zone/validate.js';
 
 export const ZONE_FILE = 'zones/gslb.example.com.yaml';
 export const noFiles: ReadTextFile = () => undefined;
+/** The lines every test zone starts with; a case adds its records below. */
+export const ZONE_HEAD = [
+  'zone: gslb.example.com',
+  'soa: { rname: hostmaster.example.com }',
+  'nameservers: { ns1.gslb.example.com: [203.0.113.53] }',
+  'records:',
+] as const;
 
 /** [line, at, message]: `at` is the text where the problem starts on that line, or its column; line 0 means no position. */
 export type Expected = readonly [line: number, at: string | number, message: string];

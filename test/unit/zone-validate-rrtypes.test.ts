@@ -4,14 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatExpected, parseValid, zoneProblems as problems, type Expected } from '../helpers/zone-text.js';
+import { formatExpected, parseValid, ZONE_HEAD as HEAD, zoneProblems as problems, type Expected } from '../helpers/zone-text.js';
 
-const HEAD = [
-  'zone: gslb.example.com',
-  'soa: { rname: hostmaster.example.com }',
-  'nameservers: { ns1.gslb.example.com: [203.0.113.53] }',
-  'records:',
-] as const;
 
 interface InvalidCase {
   readonly name: string;

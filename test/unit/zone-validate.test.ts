@@ -7,15 +7,9 @@ import { describe, it } from 'node:test';
 import { parseZoneText } from '../../src/zone/load.js';
 import { formatZoneIssue, type CheckConfig, type ZoneConfig } from '../../src/zone/model.js';
 import { deriveSerial, validateZoneText, type ReadTextFile } from '../../src/zone/validate.js';
-import { ZONE_FILE as FILE, formatExpected, noFiles, parseValid, zoneProblems as problems, zoneText as text, type Expected } from '../helpers/zone-text.js';
+import { ZONE_FILE as FILE, formatExpected, noFiles, parseValid, ZONE_HEAD as HEAD, zoneProblems as problems, zoneText as text, type Expected } from '../helpers/zone-text.js';
 
 
-const HEAD = [
-  'zone: gslb.example.com',
-  'soa: { rname: hostmaster.example.com }',
-  'nameservers: { ns1.gslb.example.com: [203.0.113.53] }',
-  'records:',
-] as const;
 
 /** [line, where on the line (the text the problem starts at, or a column), message]; line 0 for the whole file. */
 
