@@ -14,7 +14,7 @@ import { QueryHandler, type AnswerTableSource } from './dns/handler.js';
 import { startDnsServer, type DnsServer } from './dns/server.js';
 import type { TcpLimits } from './dns/tcp.js';
 import { ResponseRateLimiter, type RrlConfig } from './dns/rrl.js';
-import { Errors } from './errors.js';
+import { Errors, MeridianError } from './errors.js';
 import { cronTicker, nodeCronPort } from './health/cron-ticker.js';
 import { desiredProbes, desiredProbeSteps, healthAnnotatedTargets, HealthMonitor, type AddressRef, type HealthObserver } from './health/monitor.js';
 import { createProber } from './health/probe.js';
@@ -227,6 +227,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     await drains.load();
   } catch (error) {
     scheduler.stop();
+    if (error instanceof MeridianError) throw error;
     throw Errors.stateFile([options.stateFile ?? '', (error as Error).message]);
   }
   metrics.observeDrains(() => drains.list());

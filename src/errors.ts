@@ -36,6 +36,9 @@ export const Errors = {
   badRrlConfig: defineError('MERIDIAN_BAD_RRL', (reason: string) => `invalid response rate limiting settings: ${reason}`),
   responseTooLong: defineError('MERIDIAN_RESPONSE_TOO_LONG', (octets: number) =>
     `a response of ${octets} octets does not fit in one DNS message over TCP (at most 65535)`),
+  kubeconfig: defineError('MERIDIAN_KUBECONFIG', (reason: string) => reason),
+  /** A broken invariant: a bug in Meridian, never the user's input. */
+  internal: defineError('MERIDIAN_INTERNAL', (what: string) => `internal error: ${what} (a bug in Meridian; please report it)`),
   clusterConfig: defineError('MERIDIAN_CLUSTER_CONFIG', (name: string, reason: string) =>
     `cannot load the configuration of cluster '${name}': ${reason}`),
 } as const;

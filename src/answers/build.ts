@@ -10,6 +10,7 @@ import { selectAnswers, type ResolvedTarget } from './select.js';
 import { AnswerTable, type AnswerSet, type NameEntry, type ZoneEntry } from './table.js';
 import { encodeResponseTemplate, encodeSoaTail, nameToKey, type ResourceRecord, type ResponseContent } from './wire.js';
 import { runInSlices } from '../slices.js';
+import { Errors } from '../errors.js';
 
 /** Where a balanced record's targets come from, with their current health (discovery + health checks). */
 export interface TargetSource {
@@ -420,7 +421,7 @@ function uncompressedOctets(record: ResourceRecord): number {
     case RRType.SRV:
       return fixed + 6 + wireLength(record.target);
     default:
-      throw new Error(`uncompressedOctets: type ${record.type} is not needed here`);
+      throw Errors.internal([`uncompressedOctets: type ${record.type} is not needed here`]);
   }
 }
 
@@ -481,7 +482,7 @@ function additionalCuts(qname: string, qtype: number, content: ResponseContent, 
     const b = additional[keep - 1];
     if (b !== undefined && b.name === a.name && b.type === a.type) continue; // inside an RRset
     const cut = encodeResponseTemplate(qname, qtype, { ...content, additional: additional.slice(0, keep) });
-    if (!cut.subarray(HEADER_SIZE).equals(full.subarray(HEADER_SIZE, cut.length))) throw new Error('trimmed template is not a prefix');
+    if (!cut.subarray(HEADER_SIZE).equals(full.subarray(HEADER_SIZE, cut.length))) throw Errors.internal(['trimmed template is not a prefix']);
     cuts.push(cut.length, keep);
   }
   return Int32Array.from(cuts);

@@ -7,6 +7,7 @@
 import { Packet, type Question, type Resource, type Writer } from 'dns2';
 import { FLAG2_AA, FLAG2_QR, RRClass, RRType } from '../dns/constants.js';
 import type { SoaConfig } from '../zone/model.js';
+import { Errors } from '../errors.js';
 
 export type ResourceRecord =
   | { readonly name: string; readonly type: typeof RRType.A | typeof RRType.AAAA; readonly ttl: number; readonly address: string }
@@ -102,7 +103,7 @@ export function encodeResponseTemplate(qname: string, qtype: number, content: Re
   }
   const bytes = writer.toBuffer();
   // Sanity: the flags the query path relies on are in place.
-  if ((bytes[2]! & (FLAG2_QR | FLAG2_AA)) !== (FLAG2_QR | FLAG2_AA)) throw new Error('template header flags not set');
+  if ((bytes[2]! & (FLAG2_QR | FLAG2_AA)) !== (FLAG2_QR | FLAG2_AA)) throw Errors.internal(['template header flags not set']);
   return bytes;
 }
 
@@ -146,15 +147,3 @@ export function nameToKey(name: string): string {
   return key + '\0';
 }
 
-/** Inverse of nameToKey, for logs and metrics. */
-export function keyToName(key: string): string {
-  const labels: string[] = [];
-  let offset = 0;
-  while (offset < key.length) {
-    const length = key.charCodeAt(offset);
-    if (length === 0) break;
-    labels.push(key.slice(offset + 1, offset + 1 + length));
-    offset += length + 1;
-  }
-  return labels.join('.');
-}

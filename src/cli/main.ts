@@ -98,6 +98,7 @@ export function rrlSettings(flags: Pick<ServeFlags, 'rrl' | 'rrlRate' | 'rrlNoda
       ...(flags.rrlLogOnly ? { logOnly: true } : {}),
     });
   } catch (error) {
+    if (error instanceof MeridianError) throw error;
     throw Errors.badRrlConfig([(error as Error).message]);
   }
 }

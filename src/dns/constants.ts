@@ -33,18 +33,6 @@ export const Rcode = {
   BADVERS: 16,
 } as const;
 
-export const RcodeName: Readonly<Record<number, string>> = {
-  0: 'NOERROR',
-  1: 'FORMERR',
-  2: 'SERVFAIL',
-  3: 'NXDOMAIN',
-  4: 'NOTIMP',
-  5: 'REFUSED',
-  16: 'BADVERS',
-};
-
-export const Opcode = { QUERY: 0 } as const;
-
 export const HEADER_SIZE = 12;
 /** Classic DNS over UDP without EDNS (RFC 1035 §4.2.1). */
 export const CLASSIC_UDP_SIZE = 512;

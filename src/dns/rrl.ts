@@ -25,6 +25,7 @@
 // until it passes their last update again.
 
 import { isIPv4, isIPv6 } from 'node:net';
+import { Errors } from '../errors.js';
 
 export type ResponseKind = 'answer' | 'nodata' | 'nxdomain' | 'referral' | 'error';
 
@@ -210,7 +211,7 @@ function parseExempt(list: readonly string[]): ParsedExempt {
   const out: ParsedExempt = { v4Nets: [], v4Masks: [], v6: [] };
   const h = new Uint16Array(8);
   for (const cidr of list) {
-    const invalid = () => new Error(`rrl.exempt: invalid CIDR ${JSON.stringify(cidr)}`);
+    const invalid = () => Errors.badRrlConfig([`rrl.exempt: invalid CIDR ${JSON.stringify(cidr)}`]);
     if (typeof cidr !== 'string') throw invalid();
     const slash = cidr.indexOf('/');
     const address = slash < 0 ? cidr : cidr.slice(0, slash);
@@ -254,7 +255,7 @@ const RATE_FIELDS = ['responsesPerSecond', 'nodataPerSecond', 'nxdomainsPerSecon
 
 function requireInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`rrl.${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+    throw Errors.badRrlConfig([`rrl.${name} must be an integer from ${min} to ${max}, got ${String(value)}`]);
   }
   return value;
 }
@@ -278,8 +279,8 @@ export function validateRrlConfig(config: Partial<RrlConfig>): RrlConfig {
     exempt: pick('exempt'),
     logOnly: pick('logOnly'),
   };
-  if (typeof merged.logOnly !== 'boolean') throw new Error(`rrl.logOnly must be a boolean, got ${String(merged.logOnly)}`);
-  if (!Array.isArray(merged.exempt)) throw new Error('rrl.exempt must be an array of CIDR strings');
+  if (typeof merged.logOnly !== 'boolean') throw Errors.badRrlConfig([`rrl.logOnly must be a boolean, got ${String(merged.logOnly)}`]);
+  if (!Array.isArray(merged.exempt)) throw Errors.badRrlConfig(['rrl.exempt must be an array of CIDR strings']);
   parseExempt(merged.exempt); // throws naming the bad entry
   merged.exempt = Object.freeze([...merged.exempt]);
   return merged;

@@ -7,6 +7,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetConfig } from '../zone/model.js';
+import { Errors } from '../errors.js';
 
 export interface Drain {
   /** A cluster name or an IP address. */
@@ -63,7 +64,7 @@ export class DrainSet implements DrainView {
       throw error;
     }
     const state = JSON.parse(text) as Partial<StateFile>;
-    if (state.version !== 1 || !Array.isArray(state.drains)) throw new Error(`${this.#file}: not a Meridian state file (version 1)`);
+    if (state.version !== 1 || !Array.isArray(state.drains)) throw Errors.stateFile([this.#file, 'not a Meridian state file (version 1)']);
     this.#manual = new Map(state.drains.filter((d) => typeof d?.target === 'string').map((d) => [d.target, d]));
   }
 

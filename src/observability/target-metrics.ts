@@ -10,6 +10,7 @@
 import type { TrackedRef } from '../health/monitor.js';
 import type { Health, ObservedResult } from '../health/state.js';
 import type { ProbeFailure } from '../health/types.js';
+import { Errors } from '../errors.js';
 
 /** `address`: probe results and durations per probed address; `record`: aggregated per record. */
 export type ProbeMetricsDetail = 'address' | 'record';
@@ -86,7 +87,7 @@ export class TargetMetrics {
 
   /** Sets the detail before the first address is tracked; afterwards series would be keyed both ways. */
   setDetail(detail: ProbeMetricsDetail): void {
-    if (detail !== this.#detail && this.#addresses.size > 0) throw new Error('the probe metrics detail is set before any address is tracked');
+    if (detail !== this.#detail && this.#addresses.size > 0) throw Errors.internal(['the probe metrics detail is set before any address is tracked']);
     this.#detail = detail;
   }
 

@@ -5,6 +5,7 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig, NetworkingV1Api, Watch } from 
 import type { ListResult, ResourceClient } from './reflector.js';
 
 import type { ClusterSource, WatchedResource } from './resources.js';
+import { Errors } from '../../errors.js';
 
 export interface ResourceClientOptions {
   /** Restrict to one namespace; all namespaces when omitted. */
@@ -26,7 +27,7 @@ export function loadKubeConfig(source: ClusterSource): KubeConfig {
     config.loadFromFile(source.kubeconfig!);
     if (source.context !== undefined) config.setCurrentContext(source.context);
   }
-  if (config.getCurrentCluster() === null) throw new Error(source.context === undefined ? 'the kubeconfig has no current cluster' : `the kubeconfig has no context '${source.context}'`);
+  if (config.getCurrentCluster() === null) throw Errors.kubeconfig([source.context === undefined ? 'the kubeconfig has no current cluster' : `the kubeconfig has no context '${source.context}'`]);
   return config;
 }
 
