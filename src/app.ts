@@ -15,7 +15,7 @@ import { startDnsServer, type DnsServer } from './dns/server.js';
 import type { TcpLimits } from './dns/tcp.js';
 import { ResponseRateLimiter, type RrlConfig } from './dns/rrl.js';
 import { Errors, MeridianError } from './errors.js';
-import { cronTicker, nodeCronPort } from './health/cron-ticker.js';
+import { intervalTicker, nodeCronPort } from './health/cron-ticker.js';
 import { desiredProbes, desiredProbeSteps, healthAnnotatedTargets, HealthMonitor, type AddressRef, type HealthObserver } from './health/monitor.js';
 import { createProber } from './health/probe.js';
 import { ProbeScheduler, type ProbeSchedulerPort, type Ticker } from './health/scheduler.js';
@@ -36,7 +36,7 @@ import { WorkerPool } from './workers/pool.js';
 import { recordKey } from './workers/protocol.js';
 import { drainCovers, DrainSet, windowKey, type Drain } from './health/drains.js';
 import { MaintenanceRunner, type CronPort } from './health/maintenance.js';
-import { evaluateWindow } from './health/window-evaluator.js';
+import { createWindowEvaluator } from './health/window-evaluator.js';
 import { HealthHistory } from './observability/history.js';
 import { STATUS_PAGE_HTML } from './observability/status-page.js';
 import type { AdminAction } from './observability/admin.js';
@@ -220,7 +220,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   const injected = options.prober !== undefined || options.clock !== undefined || options.ticker !== undefined;
   const scheduler: ProbeSchedulerPort = !injected
     ? new ThreadedProbeScheduler({ logger, onLateness, ...maxConcurrent })
-    : new ProbeScheduler({ prober: options.prober ?? createProber(), clock, ticker: options.ticker ?? cronTicker(logger), onLateness, ...maxConcurrent });
+    : new ProbeScheduler({ prober: options.prober ?? createProber(), clock, ticker: options.ticker ?? intervalTicker(), onLateness, ...maxConcurrent });
   const history = new HealthHistory(clock);
   const drains = new DrainSet(options.stateFile);
   try {
@@ -234,7 +234,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   const maintenance = new MaintenanceRunner({
     clock,
     cron: options.maintenanceCron ?? nodeCronPort(logger),
-    evaluate: evaluateWindow,
+    evaluate: createWindowEvaluator(),
     onChange: (open) => {
       // A window drains only its own zone, so opening and closing is tracked per zone and target.
       const scoped = (list: readonly Drain[]) => new Map(list.map((d) => [windowKey(d.zone ?? '', d.target), d]));

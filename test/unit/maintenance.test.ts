@@ -9,7 +9,7 @@ import { nextOccurrence, parseCron, type CronSchedule } from '../../src/health/c
 import { DrainSet } from '../../src/health/drains.js';
 import { MaintenanceRunner, type CronPort } from '../../src/health/maintenance.js';
 import { healthAnnotatedTargets } from '../../src/health/monitor.js';
-import { evaluateWindow } from '../../src/health/window-evaluator.js';
+import { createWindowEvaluator } from '../../src/health/window-evaluator.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { selectionsOf } from '../../src/observability/status.js';
 import type { BalancedRecord, ZoneConfig } from '../../src/zone/model.js';
@@ -60,7 +60,7 @@ function setup(start: number) {
   const runner = new MaintenanceRunner({
     clock,
     cron: clockCron(clock),
-    evaluate: evaluateWindow,
+    evaluate: createWindowEvaluator(),
     onChange: (open) => {
       drains.setWindows(open);
       changes.push(open.map((d) => d.target));
