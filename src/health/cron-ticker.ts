@@ -1,27 +1,19 @@
-// The scheduler's once-a-second tick, driven by node-cron (see scheduler.ts for why the tick only arms timers).
+// The scheduler's once-a-second tick (see scheduler.ts for why the tick only arms timers), and node-cron for
+// the maintenance windows' schedules. A fixed tick is an interval, which the platform's setInterval is; node-cron
+// schedules calendar expressions and restarts `*/N` every minute, so it stays where a cron expression is meant.
 
 import cron from 'node-cron';
 import type { Logger } from '../observability/logger.js';
 import type { CronPort } from './maintenance.js';
 import type { Ticker } from './scheduler.js';
 
-export function cronTicker(logger: Logger): Ticker {
+export function intervalTicker(periodMs = 1000): Ticker {
   return {
     start(onTick) {
-      const task = cron.schedule('* * * * * *', onTick, {
-        name: 'meridian-probe-tick',
-        noOverlap: true,
-        // A tick exists to keep probes armed; it must not keep a stopping process alive.
-        unref: true,
-        // node-cron prints in colour on its own; route its words into our structured log instead.
-        logger: {
-          info: (message) => logger.debug(message, { component: 'node-cron' }),
-          warn: (message) => logger.debug(message, { component: 'node-cron' }),
-          error: (message) => logger.warn(String(message), { component: 'node-cron' }),
-          debug: (message) => logger.debug(String(message), { component: 'node-cron' }),
-        },
-      });
-      return { stop: () => void task.stop() };
+      const timer = setInterval(onTick, periodMs);
+      // A tick exists to keep probes armed; it must not keep a stopping process alive.
+      timer.unref();
+      return { stop: () => clearInterval(timer) };
     },
   };
 }

@@ -2,8 +2,7 @@
 // jobs by the main thread, posting results back in small batches.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Logger, LogFields } from '../observability/logger.js';
-import { cronTicker } from './cron-ticker.js';
+import { intervalTicker } from './cron-ticker.js';
 import { createProber } from './probe.js';
 import type { JobPlan, ProbeCommand, ProbeReport, ProbeThreadData } from './probe-thread.js';
 import { ProbeScheduler, type ProbeJob } from './scheduler.js';
@@ -70,19 +69,10 @@ class RemoteJob implements ProbeJob {
   }
 }
 
-const forward = (level: 'debug' | 'warn') => (message: string, fields: LogFields = {}) => post({ kind: 'log', level, message, fields });
-const logger: Logger = {
-  debug: forward('debug'),
-  info: forward('debug'),
-  warn: forward('warn'),
-  error: forward('warn'),
-  child: () => logger,
-};
-
 const scheduler = new ProbeScheduler({
   prober: createProber(),
   clock: systemClock,
-  ticker: cronTicker(logger),
+  ticker: intervalTicker(),
   ...(data.maxConcurrent === undefined ? {} : { maxConcurrent: data.maxConcurrent }),
   onLateness: (ms) => {
     lateness.push(ms);
