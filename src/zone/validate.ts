@@ -768,7 +768,7 @@ function checkAddress(ctx: Ctx, pointer: string, value: unknown, family: Address
 function checkAddressList(ctx: Ctx, pointer: string, value: unknown, family: AddressFamily): string[] | undefined {
   if (!Array.isArray(value)) return undefined;
   const addresses: string[] = [];
-  const firstPointer = new Map<string, string>();
+  const earlierLine = firstSeen(ctx);
   let allValid = true;
   value.forEach((item, i) => {
     const itemPointer = childPointer(pointer, String(i));
@@ -777,14 +777,12 @@ function checkAddressList(ctx: Ctx, pointer: string, value: unknown, family: Add
       allValid = false;
       return;
     }
-    const first = firstPointer.get(address);
-    if (first !== undefined) {
-      report(ctx, itemPointer, 'value',
-        `duplicate address '${item as string}' (also at line ${ctx.index.position(first, 'value').line})`);
+    const line = earlierLine(address, itemPointer);
+    if (line !== undefined) {
+      report(ctx, itemPointer, 'value', `duplicate address '${item as string}' (also at line ${line})`);
       allValid = false;
       return;
     }
-    firstPointer.set(address, itemPointer);
     addresses.push(address);
   });
   return allValid ? addresses : undefined;
@@ -923,7 +921,7 @@ function checkBalancedRecord(
   }
   if (!has(value, 'targets')) report(ctx, pointer, 'value', `missing required key 'targets' in ${labelFor(ctx.root, pointer)}`);
   const targets: TargetConfig[] = [];
-  const firstPointer = new Map<string, string>();
+  const earlierLine = firstSeen(ctx);
   if (Array.isArray(value.targets)) {
     value.targets.forEach((item, i) => {
       const itemPointer = childPointer(childPointer(pointer, 'targets'), String(i));
@@ -931,13 +929,11 @@ function checkBalancedRecord(
       if (target === undefined) return;
       // The identity names the target's metric series, so it must be unique within the record.
       const identity = targetIdentity(target);
-      const first = firstPointer.get(identity);
-      if (first !== undefined) {
-        report(ctx, itemPointer, 'value',
-          `duplicate target '${identity}' (also at line ${ctx.index.position(first, 'value').line}): a record names each target once`);
+      const line = earlierLine(identity, itemPointer);
+      if (line !== undefined) {
+        report(ctx, itemPointer, 'value', `duplicate target '${identity}' (also at line ${line}): a record names each target once`);
         return;
       }
-      firstPointer.set(identity, itemPointer);
       targets.push(target);
     });
   }
@@ -1062,19 +1058,30 @@ function checkStaticRecord(
  * and says whether there was none. `identity` is the record in presentation form, names normalised.
  */
 function checkNoDuplicates(ctx: Ctx, pointer: string, type: string, identities: ReadonlyArray<readonly [index: number, identity: string]>): boolean {
-  const firstPointer = new Map<string, string>();
+  const earlierLine = firstSeen(ctx);
   let unique = true;
   for (const [i, identity] of identities) {
     const itemPointer = childPointer(pointer, String(i));
-    const first = firstPointer.get(identity);
-    if (first === undefined) {
-      firstPointer.set(identity, itemPointer);
-      continue;
-    }
-    report(ctx, itemPointer, 'value', `duplicate ${type} value '${identity}' (also at line ${ctx.index.position(first, 'value').line})`);
+    const line = earlierLine(identity, itemPointer);
+    if (line === undefined) continue;
+    report(ctx, itemPointer, 'value', `duplicate ${type} value '${identity}' (also at line ${line})`);
     unique = false;
   }
   return unique;
+}
+
+/**
+ * One list's memory of where each identity first stood: for an identity seen before it gives that item's line
+ * (for "also at line N"), else it remembers `itemPointer` and gives undefined.
+ */
+function firstSeen(ctx: Ctx): (identity: string, itemPointer: string) => number | undefined {
+  const firstPointer = new Map<string, string>();
+  return (identity, itemPointer) => {
+    const first = firstPointer.get(identity);
+    if (first !== undefined) return ctx.index.position(first, 'value').line;
+    firstPointer.set(identity, itemPointer);
+    return undefined;
+  };
 }
 
 /**
@@ -1241,20 +1248,19 @@ function checkTxt(ctx: Ctx, pointer: string, value: unknown): string[] | undefin
   let allValid = true;
   // An RRset holds each record once (RFC 2181 §5): equal strings would be answered twice. Compared exactly, as
   // TXT data is octets, so 'Same' and 'same' are two records.
-  const firstPointer = new Map<string, string>();
+  const earlierLine = firstSeen(ctx);
   value.forEach((item, i) => {
     if (typeof item !== 'string') {
       allValid = false;
       return;
     }
     const itemPointer = childPointer(pointer, String(i));
-    const first = firstPointer.get(item);
-    if (first !== undefined) {
-      report(ctx, itemPointer, 'value', `duplicate txt value '${item}' (also at line ${ctx.index.position(first, 'value').line})`);
+    const line = earlierLine(item, itemPointer);
+    if (line !== undefined) {
+      report(ctx, itemPointer, 'value', `duplicate txt value '${item}' (also at line ${line})`);
       allValid = false;
       return;
     }
-    firstPointer.set(item, itemPointer);
     const label = labelFor(ctx.root, itemPointer);
     if (LONE_SURROGATE.test(item)) {
       report(ctx, itemPointer, 'value', `${label} is not valid UTF-8 text (it holds a lone surrogate)`);
