@@ -3,24 +3,19 @@
 // A full build happens when the zones change. When health changes, `refresh` rebuilds only the records whose
 // targets changed, plus the CNAME owners whose answers chase into them, and replaces just those entries.
 
-import { HEADER_SIZE, MAX_RRSET_OCTETS, Rcode, RRType } from '../dns/constants.js';
+import type { RecordRef } from '../base/names.js';
+import { HEADER_SIZE, MAX_RRSET_OCTETS, Rcode, RRType } from '../base/wire.js';
 import type { BalancedRecord, StaticRecord, ZoneConfig } from '../zone/model.js';
-import { wireLength } from '../zone/names.js';
+import { wireLength } from '../base/names.js';
 import { selectAnswers, type ResolvedTarget } from './select.js';
 import { AnswerTable, type AnswerSet, type NameEntry, type ZoneEntry } from './table.js';
 import { encodeResponseTemplate, encodeSoaTail, nameToKey, type ResourceRecord, type ResponseContent } from './wire.js';
-import { runInSlices } from '../slices.js';
-import { Errors } from '../errors.js';
+import { runInSlices } from '../base/slices.js';
+import { Errors } from '../base/errors.js';
 
 /** Where a balanced record's targets come from, with their current health (discovery + health checks). */
 export interface TargetSource {
   resolve(zone: ZoneConfig, record: BalancedRecord): readonly ResolvedTarget[];
-}
-
-/** A record to rebuild after its targets or their health changed. */
-export interface RecordRef {
-  readonly zone: string;
-  readonly name: string;
 }
 
 /** One possible answer section (plus additional records) and how likely it is. */

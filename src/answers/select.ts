@@ -2,13 +2,8 @@
 // what probability. The answer table turns each variant into a response template once; per query only one of
 // them is picked.
 
+import type { AddressHealth } from '../health/state.js';
 import type { Policy, TargetConfig, WhenAllDown } from '../zone/model.js';
-
-/**
- * `unknown`: not probed yet, at start; it counts as healthy so a fresh start serves everything (see docs).
- * `pending`: not probed yet, added while running (a new address from discovery); served once healthy.
- */
-export type AddressHealth = 'up' | 'down' | 'unknown' | 'pending';
 
 export interface TargetAddress {
   readonly address: string;

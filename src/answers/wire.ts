@@ -5,9 +5,9 @@
 // §4.1.4), but never the target of an SRV record: RFC 2782 forbids it, and a resolver may follow it literally.
 
 import { Packet, type Question, type Resource, type Writer } from 'dns2';
-import { FLAG2_AA, FLAG2_QR, RRClass, RRType } from '../dns/constants.js';
+import { FLAG2_AA, FLAG2_QR, RRClass, RRType } from '../base/wire.js';
 import type { SoaConfig } from '../zone/model.js';
-import { Errors } from '../errors.js';
+import { Errors } from '../base/errors.js';
 
 export type ResourceRecord =
   | { readonly name: string; readonly type: typeof RRType.A | typeof RRType.AAAA; readonly ttl: number; readonly address: string }

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { startMeridian } from '../app.js';
 import type { ListenEndpoint } from '../dns/endpoint.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../base/logger.js';
 
 /** What a demo ingress does: serve, answer its health check with 503, or not listen at all. */
 type IngressMode = 'ok' | 'failing' | 'stopped';

@@ -3,18 +3,19 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startMeridian } from '../app.js';
 import { AUTO_PER_ADDRESS_LIMIT, type ProbeMetricsSetting } from '../observability/target-metrics.js';
-import { lowerV8HelperPriority, V8_HELPER_NICE } from '../thread-priority.js';
+import { lowerV8HelperPriority, V8_HELPER_NICE } from '../base/thread-priority.js';
 import { runDemo } from './demo.js';
 import { registerOperatorCommands } from './operator.js';
 import { discoverySettings } from '../discovery/kubernetes/registration.js';
 import { parseDuration } from '../zone/duration.js';
 import { parseListenEndpoint, type ListenEndpoint } from '../dns/endpoint.js';
-import { MeridianError } from '../errors.js';
-import { createJsonLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../observability/logger.js';
+import { MeridianError } from '../base/errors.js';
+import { createJsonLogger } from '../observability/logger.js';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from '../base/logger.js';
 import { loadZonePaths } from '../zone/load.js';
 import { blockingIssues, formatZoneIssue, isWarning } from '../zone/model.js';
 import { validateRrlConfig, type RrlConfig } from '../dns/rrl.js';
-import { Errors } from '../errors.js';
+import { Errors } from '../base/errors.js';
 import { readFileSync } from 'node:fs';
 
 const DEFAULT_LISTEN = '127.0.0.1:5353';

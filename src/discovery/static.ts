@@ -1,14 +1,9 @@
 // Targets written as addresses in the zone file. Kubernetes discovery (cluster targets) plugs in beside this,
 // through the same EndpointSource port.
 
-import type { Logger } from '../observability/logger.js';
+import type { EndpointSource } from '../zone/endpoints.js';
+import type { Logger } from '../base/logger.js';
 import type { BalancedRecord, ZoneConfig } from '../zone/model.js';
-
-/** Where each target of a balanced record currently points. */
-export interface EndpointSource {
-  /** The addresses of each of the record's targets, index-aligned with `record.targets`. */
-  addresses(zone: ZoneConfig, record: BalancedRecord): ReadonlyArray<readonly string[]>;
-}
 
 /** Static targets resolve to their own addresses; cluster targets to nothing until discovery provides them. */
 export function createStaticEndpointSource(logger: Logger): EndpointSource {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { Errors } from '../errors.js';
+import { Errors } from '../base/errors.js';
 
 export interface ListenEndpoint {
   readonly host: string;

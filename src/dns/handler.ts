@@ -17,7 +17,7 @@ import {
   RRClass,
   RRType,
   SERVER_UDP_PAYLOAD,
-} from './constants.js';
+} from '../base/wire.js';
 import { newParsedQuery, parseQuery, QueryStatus, type ParsedQuery } from './query.js';
 import type { ResponseKind } from './rrl.js';
 

@@ -4,7 +4,7 @@
 // FORMERR (RFC 1035 §4.1.1), an EDNS version above 0 is BADVERS whatever the opcode (RFC 6891 §6.1.3) and
 // another opcode is NOTIMP.
 
-import { CLASSIC_UDP_SIZE, HEADER_SIZE, OPT_DO_BIT, RRType } from './constants.js';
+import { CLASSIC_UDP_SIZE, HEADER_SIZE, OPT_DO_BIT, RRType } from '../base/wire.js';
 
 export const QueryStatus = {
   OK: 0,

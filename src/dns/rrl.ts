@@ -25,7 +25,7 @@
 // until it passes their last update again.
 
 import { isIPv4, isIPv6 } from 'node:net';
-import { Errors } from '../errors.js';
+import { Errors } from '../base/errors.js';
 
 export type ResponseKind = 'answer' | 'nodata' | 'nxdomain' | 'referral' | 'error';
 

@@ -1,7 +1,7 @@
 // UDP and TCP listeners on each endpoint, on the same port: resolvers retry a truncated UDP answer over TCP
 // at the address and port they used, so both must be there.
 
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../base/logger.js';
 import type { ListenEndpoint } from './endpoint.js';
 import type { HandlerErrorObserver, QueryHandler } from './handler.js';
 import { DEFAULT_TCP_LIMITS, listenTcp, type TcpLimits, type TcpListener } from './tcp.js';

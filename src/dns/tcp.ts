@@ -3,8 +3,8 @@
 // a deadline for finishing a started message (slowloris) and write backpressure (a reader that never reads).
 
 import net from 'node:net';
-import { Errors } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
+import { Errors } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
 import { formatEndpoint, type ListenEndpoint } from './endpoint.js';
 import type { HandlerErrorObserver, QueryHandler } from './handler.js';
 

@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
-import { Errors } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
+import { Errors } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
 import { formatEndpoint, type ListenEndpoint } from './endpoint.js';
 import type { HandlerErrorObserver, QueryHandler } from './handler.js';
 import { RRL_DROP, RRL_SEND, type ResponseRateLimiter } from './rrl.js';

@@ -3,7 +3,7 @@
 // schedules calendar expressions and restarts `*/N` every minute, so it stays where a cron expression is meant.
 
 import cron from 'node-cron';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../base/logger.js';
 import type { CronPort } from './maintenance.js';
 import type { Ticker } from './scheduler.js';
 

@@ -7,7 +7,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetConfig } from '../zone/model.js';
-import { Errors } from '../errors.js';
+import { Errors } from '../base/errors.js';
 
 export interface Drain {
   /** A cluster name or an IP address. */

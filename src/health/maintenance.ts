@@ -5,7 +5,7 @@
 
 import type { ZoneConfig } from '../zone/model.js';
 import type { Drain } from './drains.js';
-import type { Clock, TimerHandle } from './types.js';
+import type { Clock, TimerHandle } from '../base/clock.js';
 
 /** Whether a window is open at `nowMs`, and its next occurrence: cron-window.ts in production. */
 export type WindowEvaluator = (cron: string, durationMs: number, nowMs: number) => { readonly active: boolean; readonly activeSince?: number; readonly activeUntil?: number; readonly next?: number };

@@ -4,15 +4,14 @@
 // Each (zone, record, target, address) is a subscription with its own state machine. Subscriptions whose
 // probes are identical share one scheduled probe (see probeKey), which feeds all of them.
 
-import type { RecordRef, TargetSource } from '../answers/build.js';
-import { answeredAsOne, type AddressHealth, type ResolvedTarget } from '../answers/select.js';
-import type { EndpointSource } from '../discovery/static.js';
+import type { RecordRef } from '../base/names.js';
+import type { EndpointSource } from '../zone/endpoints.js';
 import { targetIdentity, type BalancedRecord, type CheckConfig, type ZoneConfig } from '../zone/model.js';
 import type { ProbeJob, ProbeSchedulerPort } from './scheduler.js';
-import { applyProbeResult, initialHealthState, isChanging, type Health, type HealthState, type ObservedResult, type RiseFall } from './state.js';
-import { checkFingerprint, type Clock, type ProbeSpec } from './types.js';
-import { runAtOnce } from '../slices.js';
-import { NO_DRAINS, type DrainView } from './drains.js';
+import { applyProbeResult, initialHealthState, isChanging, type Health, type AddressHealth, type HealthState, type ObservedResult, type RiseFall } from './state.js';
+import { checkFingerprint, type ProbeSpec } from './types.js';
+import { type Clock } from '../base/clock.js';
+import { runAtOnce } from '../base/slices.js';
 
 export interface AddressRef {
   readonly zone: string;
@@ -49,10 +48,6 @@ export interface HealthObserver {
    */
   onRelabel(before: TrackedRef, after: TrackedRef, health: Health): void;
   onForget(ref: TrackedRef): void;
-}
-
-export interface HealthView {
-  healthOf(ref: AddressRef): AddressHealth;
 }
 
 export interface SubscriptionView {
@@ -200,7 +195,7 @@ export interface HealthMonitorOptions {
   readonly onChange: (records: readonly RecordRef[]) => void;
 }
 
-export class HealthMonitor implements HealthView {
+export class HealthMonitor {
   readonly #scheduler: ProbeSchedulerPort;
   readonly #clock: Clock;
   readonly #observer: HealthObserver | undefined;
@@ -356,28 +351,4 @@ export class HealthMonitor implements HealthView {
     }
     if (changed.length > 0) this.#onChange(changed);
   }
-}
-
-/**
- * Joins discovery and health for the answer table: each target's current addresses, each with its health.
- * A record without a check (or with `protocol: none`) has every address up.
- */
-export function healthAnnotatedTargets(endpoints: EndpointSource, health: HealthView | undefined, drains: DrainView = NO_DRAINS): TargetSource {
-  return {
-    resolve(zone: ZoneConfig, record: BalancedRecord): readonly ResolvedTarget[] {
-      const checked = health !== undefined && record.check !== undefined && record.check.protocol !== 'none';
-      return endpoints.addresses(zone, record).map((addresses, target) => ({
-        weight: record.targets[target]!.weight,
-        ...(answeredAsOne(record.targets[target]!) ? { unit: true } : {}),
-        addresses: addresses.map((address) => {
-          const annotated = {
-            address,
-            family: address.includes(':') ? (6 as const) : (4 as const),
-            health: checked ? health.healthOf({ zone: zone.zone, record: record.name, target, address }) : ('up' as const),
-          };
-          return drains.isDrained(zone.zone, record.targets[target]!, address) ? { ...annotated, drained: true } : annotated;
-        }),
-      }));
-    },
-  };
 }

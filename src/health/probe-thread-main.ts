@@ -7,8 +7,9 @@ import { createProber } from './probe.js';
 import type { JobPlan, ProbeCommand, ProbeReport, ProbeThreadData } from './probe-thread.js';
 import { ProbeScheduler, type ProbeJob } from './scheduler.js';
 import type { ObservedResult } from './state.js';
-import { systemClock, type ProbeSpec } from './types.js';
-import { lowerOwnThreadPriority, PROBE_THREAD_NICE } from '../thread-priority.js';
+import { type ProbeSpec } from './types.js';
+import { systemClock } from '../base/clock.js';
+import { lowerOwnThreadPriority, PROBE_THREAD_NICE } from '../base/thread-priority.js';
 
 /** Results wait at most this long to be posted: one message per batch, not one per probe. */
 const BATCH_MS = 5;

@@ -12,11 +12,11 @@
 // schedule as in one thread, a round trip of a few milliseconds later.
 
 import { Worker } from 'node:worker_threads';
-import type { Logger, LogFields } from '../observability/logger.js';
+import type { Logger, LogFields } from '../base/logger.js';
 import type { ProbeJob, ProbeSchedulerPort } from './scheduler.js';
 import type { ObservedResult } from './state.js';
 import type { ProbeSpec } from './types.js';
-import { PROBE_THREAD_NICE, startThreadBelow } from '../thread-priority.js';
+import { PROBE_THREAD_NICE, startThreadBelow } from '../base/thread-priority.js';
 
 /** What the thread is started with. */
 export interface ProbeThreadData {

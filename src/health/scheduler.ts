@@ -16,7 +16,8 @@
 // queue, and the wait shows as lateness.
 
 import type { ObservedResult } from './state.js';
-import type { Clock, Prober, ProbeSpec, TimerHandle } from './types.js';
+import type { Prober, ProbeSpec } from './types.js';
+import type { Clock, TimerHandle } from '../base/clock.js';
 
 /** A probe to run and the policy deciding when: the health monitor provides these. */
 export interface ProbeJob {

@@ -11,6 +11,12 @@ import type { ProbeResult } from './types.js';
 
 export type Health = 'unknown' | 'up' | 'down';
 
+/**
+ * `unknown`: not probed yet, at start; it counts as healthy so a fresh start serves everything (see docs).
+ * `pending`: not probed yet, added while running (a new address from discovery); served once healthy.
+ */
+export type AddressHealth = 'up' | 'down' | 'unknown' | 'pending';
+
 export interface RiseFall {
   readonly rise: number;
   readonly fall: number;

@@ -44,27 +44,6 @@ export interface Prober {
   probe(spec: ProbeSpec): Promise<ProbeResult>;
 }
 
-export type TimerHandle = unknown;
-
-/** Time as the health subsystem sees it: injectable, so tests run without real waiting. */
-export interface Clock {
-  /** Milliseconds, monotonic within a process. */
-  now(): number;
-  setTimer(callback: () => void, delayMs: number): TimerHandle;
-  clearTimer(handle: TimerHandle): void;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
-  setTimer: (callback, delayMs) => {
-    const timer = setTimeout(callback, delayMs);
-    // Probing alone must not keep a process alive (tests, the validate command).
-    timer.unref();
-    return timer;
-  },
-  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 /**
  * The identity of a probe: every field that can change its outcome, and nothing else. The address is kept
  * readable; everything else (which may include a CA bundle) is folded into a short fingerprint, so the key

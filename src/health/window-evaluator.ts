@@ -2,7 +2,7 @@
 // once per expression: the runner asks about every window on each evaluation and for /status. The parsed cache
 // belongs to one evaluator (one per server), not to the module.
 
-import { parseCron, windowState, type CronSchedule } from './cron-window.js';
+import { parseCron, windowState, type CronSchedule } from '../base/cron.js';
 import type { WindowEvaluator } from './maintenance.js';
 
 export function createWindowEvaluator(): WindowEvaluator {

@@ -4,9 +4,9 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import { Errors } from '../errors.js';
+import { Errors } from '../base/errors.js';
 import { formatEndpoint, type ListenEndpoint } from '../dns/endpoint.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../base/logger.js';
 
 /** Readiness as an interface (as CoreDNS does): each part of the server says whether it is ready. */
 export interface Readiness {

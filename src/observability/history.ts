@@ -4,7 +4,7 @@
 
 import type { AddressRef, HealthObserver } from '../health/monitor.js';
 import type { Health, ObservedResult } from '../health/state.js';
-import type { Clock } from '../health/types.js';
+import type { Clock } from '../base/clock.js';
 
 export const LATENCY_SAMPLES = 30;
 export const TRANSITION_WINDOW_MS = 60 * 60 * 1000;

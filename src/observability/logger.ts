@@ -1,25 +1,9 @@
-// Structured logs: one JSON object per line, so they can be shipped and queried as-is. Injected everywhere;
-// there is no global logger.
+// Structured logs: one JSON object per line, so they can be shipped and queried as-is. The interface lives in
+// base/logger.ts; this is its production implementation, created once by the CLI and injected everywhere.
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type LogFields = Readonly<Record<string, unknown>>;
-
-export interface Logger {
-  debug(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-  /** A logger that adds `fields` to every line. */
-  child(fields: LogFields): Logger;
-}
+import type { LogFields, Logger, LogLevel } from '../base/logger.js';
 
 const ORDER: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 };
-
-export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
-
-export function isLogLevel(value: string): value is LogLevel {
-  return (LOG_LEVELS as readonly string[]).includes(value);
-}
 
 export interface JsonLoggerOptions {
   readonly level?: LogLevel;
@@ -54,10 +38,3 @@ function errorReplacer(_key: string, value: unknown): unknown {
   return value;
 }
 
-export const silentLogger: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  child: () => silentLogger,
-};

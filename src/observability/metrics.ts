@@ -3,7 +3,6 @@
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { HandlerErrorObserver, QueryObserver, Transport } from '../dns/handler.js';
-import type { QueryCountEntry } from '../workers/protocol.js';
 import type { RrlCount } from '../dns/rrl.js';
 import type { HealthObserver, TrackedRef } from '../health/monitor.js';
 import type { Health, ObservedResult } from '../health/state.js';
@@ -69,6 +68,12 @@ export class QueryCounts implements QueryObserver {
       ];
     }
   }
+}
+
+/** One query counter series, as a DNS worker reports it to the primary's /metrics. */
+export interface QueryCountEntry {
+  readonly labels: { readonly zone: string; readonly qtype: string; readonly rcode: string; readonly transport: string };
+  readonly value: number;
 }
 
 export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerErrorObserver {

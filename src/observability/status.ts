@@ -2,10 +2,10 @@
 // last changed and why. Built on request from the live state; nothing here is on the query path.
 
 import type { ClusterStatus } from '../discovery/kubernetes/cluster.js';
-import type { EndpointSource } from '../discovery/static.js';
+import type { EndpointSource } from '../zone/endpoints.js';
 import type { HealthMonitor, SubscriptionView } from '../health/monitor.js';
 import type { ObservedResult } from '../health/state.js';
-import type { Clock } from '../health/types.js';
+import type { Clock } from '../base/clock.js';
 import type { TargetSource } from '../answers/build.js';
 import { answeredAsOne, selectAnswers, targetDrained, type ResolvedTarget, type Selection } from '../answers/select.js';
 import type { Drain } from '../health/drains.js';

@@ -10,7 +10,7 @@
 import type { TrackedRef } from '../health/monitor.js';
 import type { Health, ObservedResult } from '../health/state.js';
 import type { ProbeFailure } from '../health/types.js';
-import { Errors } from '../errors.js';
+import { Errors } from '../base/errors.js';
 
 /** `address`: probe results and durations per probed address; `record`: aggregated per record. */
 export type ProbeMetricsDetail = 'address' | 'record';

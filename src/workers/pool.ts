@@ -7,11 +7,12 @@ import type { ResolvedTarget } from '../answers/select.js';
 import type { ListenEndpoint } from '../dns/endpoint.js';
 import type { RrlConfig, RrlCount } from '../dns/rrl.js';
 import type { TcpLimits } from '../dns/tcp.js';
-import { Errors } from '../errors.js';
-import type { Logger, LogLevel } from '../observability/logger.js';
+import { Errors } from '../base/errors.js';
+import type { Logger, LogLevel } from '../base/logger.js';
 import type { ZoneConfig } from '../zone/model.js';
 import { guardAddresses, type AddressGuard } from './port-guard.js';
-import { CHUNK, WORKER_SETTINGS_ENV, type FromWorker, type QueryCountEntry, type ToWorker, type WorkerSettings } from './protocol.js';
+import { CHUNK, WORKER_SETTINGS_ENV, type FromWorker, type ToWorker, type WorkerSettings } from './protocol.js';
+import { type QueryCountEntry } from '../observability/metrics.js';
 
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 const START_TIMEOUT_MS = 15_000;

@@ -10,7 +10,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { ListenEndpoint } from '../dns/endpoint.js';
 import { formatEndpoint } from '../dns/endpoint.js';
-import { Errors } from '../errors.js';
+import { Errors } from '../base/errors.js';
 
 export interface AddressGuard {
   release(): Promise<void>;

@@ -2,17 +2,13 @@
 // (`meridian serve --workers N`). The primary decides every answer input; a worker only builds the table from
 // what it is sent and serves it, so probing and Kubernetes watching happen once, whatever N is.
 
+import type { QueryCountEntry } from '../observability/metrics.js';
 import type { ResolvedTarget } from '../answers/select.js';
 import type { ListenEndpoint } from '../dns/endpoint.js';
 import type { RrlConfig, RrlCount } from '../dns/rrl.js';
 import type { TcpLimits } from '../dns/tcp.js';
-import type { LogLevel } from '../observability/logger.js';
+import type { LogLevel } from '../base/logger.js';
 import type { ZoneConfig } from '../zone/model.js';
-
-/** "zone\nrecord name": the key of a balanced record's resolved targets. */
-export function recordKey(zone: string, record: string): string {
-  return `${zone}\n${record}`;
-}
 
 /** What a worker needs to start, passed as JSON in its environment. */
 export interface WorkerSettings {
@@ -46,11 +42,6 @@ export type ToWorker =
   | { readonly type: 'targets'; readonly targets: ReadonlyArray<readonly [string, readonly ResolvedTarget[]]> }
   /** Close the listeners (letting TCP connections finish for up to drainMs) and exit. */
   | { readonly type: 'stop'; readonly drainMs?: number };
-
-export interface QueryCountEntry {
-  readonly labels: { readonly zone: string; readonly qtype: string; readonly rcode: string; readonly transport: string };
-  readonly value: number;
-}
 
 export type FromWorker =
   | { readonly type: 'listening'; readonly endpoints: readonly ListenEndpoint[] }

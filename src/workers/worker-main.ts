@@ -12,7 +12,9 @@ import { QueryCounts } from '../observability/metrics.js';
 import { ResponseRateLimiter } from '../dns/rrl.js';
 import type { ZoneConfig } from '../zone/model.js';
 import { serialQueue } from './serial-queue.js';
-import { recordKey, WORKER_SETTINGS_ENV, type FromWorker, type QueryCountEntry, type ToWorker, type WorkerSettings } from './protocol.js';
+import { WORKER_SETTINGS_ENV, type FromWorker, type ToWorker, type WorkerSettings } from './protocol.js';
+import { recordKey } from '../base/names.js';
+import { type QueryCountEntry } from '../observability/metrics.js';
 
 const COUNTS_EVERY_MS = 1_000;
 

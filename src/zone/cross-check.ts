@@ -4,7 +4,7 @@
 // answer mean that whoever wrote them believes the name server is somewhere it is not: say so.
 
 import type { OutOfZoneGlue, ZoneConfig, ZoneIssue } from './model.js';
-import { isSubdomainOf } from './names.js';
+import { isSubdomainOf } from '../base/names.js';
 
 export interface LoadedZoneFile {
   readonly zone: ZoneConfig;

@@ -12,7 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadZoneDirectory } from './load.js';
 import type { LoadMessage, LoadRequest } from './load-thread.js';
 import type { RecordConfig } from './model.js';
-import { LOADER_THREAD_NICE, lowerOwnThreadPriority } from '../thread-priority.js';
+import { LOADER_THREAD_NICE, lowerOwnThreadPriority } from '../base/thread-priority.js';
 
 const RECORDS_PER_MESSAGE = 500;
 

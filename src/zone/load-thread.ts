@@ -10,7 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ValidationOptions } from './validate.js';
 import type { FailedZoneFile, RecordConfig, ZoneConfig, ZoneIssue, ZoneLoadResult } from './model.js';
-import { LOADER_THREAD_NICE, startThreadBelow } from '../thread-priority.js';
+import { LOADER_THREAD_NICE, startThreadBelow } from '../base/thread-priority.js';
 
 /** A zone being served, as the thread needs to know it to send only what changed. */
 export interface ServedZone {

@@ -14,7 +14,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type YAMLError } from 'yaml';
-import { parseCron, type CronSchedule } from '../health/cron-window.js';
+import { parseCron, type CronSchedule } from '../base/cron.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
 import type {
   BalancedRecord,
@@ -38,8 +38,8 @@ import type {
   ZoneIssue,
 } from './model.js';
 import { targetIdentity } from './model.js';
-import { MAX_RRSET_OCTETS } from '../dns/constants.js';
-import { isSubdomainOf, nameProblem, normaliseName, resolveRecordName, wireLength } from './names.js';
+import { MAX_RRSET_OCTETS } from '../base/wire.js';
+import { isSubdomainOf, nameProblem, normaliseName, resolveRecordName, wireLength } from '../base/names.js';
 import {
   CAA_TAG_PATTERN,
   CLUSTER_NAME_PATTERN,

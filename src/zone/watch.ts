@@ -5,7 +5,7 @@
 import { readdir, realpath } from 'node:fs/promises';
 import { readdirSync, realpathSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../base/logger.js';
 
 export interface DirectoryWatcher {
   /** Compares what the directory and its symlinks lead to now with what the watch was set on; reloads if they differ. */

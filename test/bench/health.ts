@@ -11,7 +11,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startMeridian } from '../../src/app.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { silentLogger } from '../../src/base/logger.js';
 import { dnsClient, waitForValue } from '../helpers/dns-client.js';
 import { startHttpIngress } from '../helpers/ingress.js';
 import { makeZoneDir } from '../helpers/zone-files.js';

@@ -2,7 +2,8 @@
 // the test ticks by hand, and a prober that answers from a script. No real waiting anywhere.
 
 import type { Ticker } from '../../src/health/scheduler.js';
-import type { Clock, Prober, ProbeResult, ProbeSpec, TimerHandle } from '../../src/health/types.js';
+import type { Prober, ProbeResult, ProbeSpec } from '../../src/health/types.js';
+import type { Clock, TimerHandle } from '../../src/base/clock.js';
 
 interface FakeTimer {
   readonly id: number;

@@ -2,8 +2,8 @@
 
 import type { TargetSource } from '../../src/answers/build.js';
 import { createStaticEndpointSource } from '../../src/discovery/static.js';
-import { healthAnnotatedTargets } from '../../src/health/monitor.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { healthAnnotatedTargets } from '../../src/answers/targets.js';
+import { silentLogger } from '../../src/base/logger.js';
 import type { CheckConfig, ZoneConfig } from '../../src/zone/model.js';
 
 export const SERIAL = 2026112101;

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { startMeridian, type Meridian } from '../../src/app.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { silentLogger } from '../../src/base/logger.js';
 import { dnsClient, waitForValue, type DnsClient } from '../helpers/dns-client.js';
 import { startHttpIngress, startTcpIngress, type HttpIngress, type IngressControls } from '../helpers/ingress.js';
 import { createTlsFixtures } from '../helpers/tls-fixtures.js';

@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { buildAnswerTable } from '../../src/answers/build.js';
 import { QueryHandler, type Transport } from '../../src/dns/handler.js';
 import { startDnsServer, type DnsServer } from '../../src/dns/server.js';
-import { silentLogger, type Logger } from '../../src/observability/logger.js';
+import { silentLogger, type Logger } from '../../src/base/logger.js';
 import { MeridianMetrics } from '../../src/observability/metrics.js';
 import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
 import { staticTargets, zoneOf } from '../helpers/fixture-zone.js';

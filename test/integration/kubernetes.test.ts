@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { startMeridian, type Meridian } from '../../src/app.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { silentLogger } from '../../src/base/logger.js';
 import { dnsClient, waitForValue, type DnsClient } from '../helpers/dns-client.js';
 import { FakeApiServer, gateway, ingress, service, writeKubeconfig } from '../helpers/fake-apiserver.js';
 import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';

@@ -8,7 +8,7 @@ import { ThreadedProbeScheduler } from '../../src/health/probe-thread.js';
 import type { ProbeJob } from '../../src/health/scheduler.js';
 import type { ObservedResult } from '../../src/health/state.js';
 import type { ProbeSpec } from '../../src/health/types.js';
-import type { Logger, LogFields } from '../../src/observability/logger.js';
+import type { Logger, LogFields } from '../../src/base/logger.js';
 import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';
 import { threadsOf } from '../helpers/processes.js';
 import { startServerProcess } from '../helpers/server-process.js';

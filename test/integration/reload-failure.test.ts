@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { startMeridian, type Meridian } from '../../src/app.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { silentLogger } from '../../src/base/logger.js';
 import { loadZoneDirectoryOffThread } from '../../src/zone/load-thread.js';
 import { dnsClient, waitForValue, type DnsClient } from '../helpers/dns-client.js';
 import { makeZoneDir, TEST_ZONE_YAML, type ZoneDir } from '../helpers/zone-files.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startMeridian, type Meridian } from '../../src/app.js';
-import { silentLogger, type LogFields, type Logger } from '../../src/observability/logger.js';
+import { silentLogger, type LogFields, type Logger } from '../../src/base/logger.js';
 import { loadZoneDirectoryOffThread } from '../../src/zone/load-thread.js';
 import { dnsClient, waitForValue } from '../helpers/dns-client.js';
 import { makeZoneDir, TEST_ZONE_YAML } from '../helpers/zone-files.js';

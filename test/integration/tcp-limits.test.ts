@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startMeridian, type Meridian } from '../../src/app.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { silentLogger } from '../../src/base/logger.js';
 import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
 import { firstResponse, frame } from '../helpers/tcp-frames.js';
 import { makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';

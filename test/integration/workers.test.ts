@@ -12,7 +12,7 @@ import { MERIDIAN_BIN, startServerProcess, type ServerProcess } from '../helpers
 import { childPids, freePort } from '../helpers/processes.js';
 import { makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
 import { fixtureZone } from '../helpers/fixture-zone.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { silentLogger } from '../../src/base/logger.js';
 import { WorkerPool } from '../../src/workers/pool.js';
 
 const ZONE = 'gslb.example.test';

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { startMeridian, type Meridian } from '../../src/app.js';
-import { Rcode, RRType } from '../../src/dns/constants.js';
-import { MeridianError } from '../../src/errors.js';
-import { silentLogger, type LogFields, type Logger } from '../../src/observability/logger.js';
+import { Rcode, RRType } from '../../src/base/wire.js';
+import { MeridianError } from '../../src/base/errors.js';
+import { silentLogger, type LogFields, type Logger } from '../../src/base/logger.js';
 import { dnsClient } from '../helpers/dns-client.js';
 import { makeZoneDir, TEST_ZONE_YAML } from '../helpers/zone-files.js';
 

@@ -11,7 +11,7 @@ import {
   parseCron,
   windowState,
   type CronSchedule,
-} from '../../src/health/cron-window.js';
+} from '../../src/base/cron.js';
 import { seededRandom } from '../helpers/fuzz.js';
 
 const at = (iso: string): number => {

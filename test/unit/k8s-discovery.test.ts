@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import type { ClusterEndpoints } from '../../src/discovery/kubernetes/cluster.js';
 import { discoverySettings, parseClusterSpec } from '../../src/discovery/kubernetes/registration.js';
 import { clusterTargetEndpoints, HostnameCache, type HostnameLookup, type ResolvedAddress } from '../../src/discovery/kubernetes/source.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { silentLogger } from '../../src/base/logger.js';
 import type { BalancedRecord, ClusterSelector } from '../../src/zone/model.js';
 import { FakeClock } from '../helpers/fake-time.js';
 import { checkConfig } from '../helpers/fixture-zone.js';

@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createStaticEndpointSource } from '../../src/discovery/static.js';
-import { nextOccurrence, parseCron, type CronSchedule } from '../../src/health/cron-window.js';
+import { nextOccurrence, parseCron, type CronSchedule } from '../../src/base/cron.js';
 import { DrainSet } from '../../src/health/drains.js';
 import { MaintenanceRunner, type CronPort } from '../../src/health/maintenance.js';
-import { healthAnnotatedTargets } from '../../src/health/monitor.js';
+import { healthAnnotatedTargets } from '../../src/answers/targets.js';
 import { createWindowEvaluator } from '../../src/health/window-evaluator.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { silentLogger } from '../../src/base/logger.js';
 import { selectionsOf } from '../../src/observability/status.js';
 import type { BalancedRecord, ZoneConfig } from '../../src/zone/model.js';
 import { zoneOf } from '../helpers/fixture-zone.js';

@@ -3,13 +3,15 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AnswerTableBuilder, type RecordRef } from '../../src/answers/build.js';
+import { AnswerTableBuilder } from '../../src/answers/build.js';
+import { type RecordRef } from '../../src/base/names.js';
 import type { AnswerTable } from '../../src/answers/table.js';
 import { createStaticEndpointSource } from '../../src/discovery/static.js';
 import { QueryHandler } from '../../src/dns/handler.js';
-import { desiredProbes, healthAnnotatedTargets, HealthMonitor, type HealthObserver } from '../../src/health/monitor.js';
+import { healthAnnotatedTargets } from '../../src/answers/targets.js';
+import { desiredProbes, HealthMonitor, type HealthObserver } from '../../src/health/monitor.js';
 import { ProbeScheduler, type ProbeJob, type ProbeSchedulerPort } from '../../src/health/scheduler.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { silentLogger } from '../../src/base/logger.js';
 import type { BalancedRecord, ZoneConfig } from '../../src/zone/model.js';
 import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
 import { FakeClock, ManualTicker, ScriptedProber } from '../helpers/fake-time.js';

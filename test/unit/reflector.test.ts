@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Backoff } from '../../src/discovery/kubernetes/backoff.js';
 import { describeError, Reflector, type ListResult, type ResourceClient, type WatchEventSink } from '../../src/discovery/kubernetes/reflector.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { silentLogger } from '../../src/base/logger.js';
 import { FakeClock } from '../helpers/fake-time.js';
 
 const object = (name: string, rv: string, ip = '192.0.2.1') => ({ metadata: { namespace: 'default', name, resourceVersion: rv }, status: { ip } });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildAnswerTable } from '../../src/answers/build.js';
-import { answeredAsOne, MAX_VARIANTS, selectAnswers, targetDrained, type AddressHealth, type ResolvedTarget, type SelectionPolicy } from '../../src/answers/select.js';
+import { answeredAsOne, MAX_VARIANTS, selectAnswers, targetDrained, type ResolvedTarget, type SelectionPolicy } from '../../src/answers/select.js';
+import { type AddressHealth } from '../../src/health/state.js';
 import { QueryHandler } from '../../src/dns/handler.js';
 import { answerSets, answerView, selectionsOf } from '../../src/observability/status.js';
 import type { BalancedRecord } from '../../src/zone/model.js';

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EndpointSource } from '../../src/discovery/static.js';
+import type { EndpointSource } from '../../src/zone/endpoints.js';
 import { desiredProbes, type TrackedRef } from '../../src/health/monitor.js';
 import type { ObservedResult } from '../../src/health/state.js';
 import { AUTO_PER_ADDRESS_LIMIT, probeMetricsDetailFor, TargetMetrics, type ProbeMetricsSetting } from '../../src/observability/target-metrics.js';

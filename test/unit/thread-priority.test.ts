@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { startThreadBelow } from '../../src/thread-priority.js';
+import { startThreadBelow } from '../../src/base/thread-priority.js';
 import { niceFromStat } from '../helpers/processes.js';
 
 /** Posts the thread's /proc stat, read on its first line of code. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isSubdomainOf, nameProblem, normaliseName, resolveRecordName, wireLength } from '../../src/zone/names.js';
+import { isSubdomainOf, nameProblem, normaliseName, resolveRecordName, wireLength } from '../../src/base/names.js';
 
 describe('normaliseName', () => {
   it('lowercases and drops one trailing dot', () => {

@@ -5,7 +5,7 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig, NetworkingV1Api, Watch } from 
 import type { ListResult, ResourceClient } from './reflector.js';
 
 import type { ClusterSource, WatchedResource } from './resources.js';
-import { Errors } from '../../errors.js';
+import { Errors } from '../../base/errors.js';
 
 export interface ResourceClientOptions {
   /** Restrict to one namespace; all namespaces when omitted. */

@@ -1,7 +1,7 @@
 // One registered cluster: a reflector per watched resource, and the endpoints its objects expose.
 
-import type { Clock } from '../../health/types.js';
-import type { Logger } from '../../observability/logger.js';
+import type { Clock } from '../../base/clock.js';
+import type { Logger } from '../../base/logger.js';
 import type { BackoffPolicy } from './backoff.js';
 import { WATCHED_RESOURCES, type WatchedResource } from './resources.js';
 import { endpointsFromGateway, endpointsFromIngress, endpointsFromService, type ExposedEndpoint, type GatewayObject, type IngressObject, type ServiceObject } from './objects.js';

@@ -8,7 +8,7 @@
 // number where a string belongs, a string where a list belongs) is treated as absent rather than thrown on.
 
 import { isIP } from 'node:net';
-import { nameProblem, normaliseName } from '../../zone/names.js';
+import { nameProblem, normaliseName } from '../../base/names.js';
 
 /** Identifies a namespaced object. */
 export interface ObjectRef {

@@ -13,8 +13,8 @@
 // A resource that the server does not serve (404 on list, e.g. the Gateway API CRD not installed) is noted
 // once and not retried in a loop.
 
-import type { Logger } from '../../observability/logger.js';
-import type { Clock, TimerHandle } from '../../health/types.js';
+import type { Logger } from '../../base/logger.js';
+import type { Clock, TimerHandle } from '../../base/clock.js';
 import { Backoff, type BackoffPolicy } from './backoff.js';
 
 export interface ListResult {

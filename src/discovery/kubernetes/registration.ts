@@ -1,7 +1,7 @@
 // Which clusters Meridian watches: from the command line (--cluster NAME=KUBECONFIG[#CONTEXT], --in-cluster
 // NAME) and from the environment, so a Deployment can mount a Secret of kubeconfigs and name them in env.
 
-import { Errors } from '../../errors.js';
+import { Errors } from '../../base/errors.js';
 import type { ClusterSource } from './resources.js';
 
 export interface ClusterRegistration {

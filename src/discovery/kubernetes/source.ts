@@ -3,10 +3,10 @@
 
 import { isIP } from 'node:net';
 import { Resolver } from 'node:dns/promises';
-import type { Clock, TimerHandle } from '../../health/types.js';
-import type { Logger } from '../../observability/logger.js';
+import type { Clock, TimerHandle } from '../../base/clock.js';
+import type { Logger } from '../../base/logger.js';
 import type { BalancedRecord, ClusterTarget, ZoneConfig } from '../../zone/model.js';
-import type { EndpointSource } from '../static.js';
+import type { EndpointSource } from '../../zone/endpoints.js';
 import type { ClusterEndpoints } from './cluster.js';
 import type { ExposedEndpoint } from './objects.js';
 

@@ -86,3 +86,14 @@ function relativeNameProblem(relative: string): string | undefined {
   }
   return undefined;
 }
+
+/** One record of one zone: what a health or endpoint change asks to rebuild. */
+export interface RecordRef {
+  readonly zone: string;
+  readonly name: string;
+}
+
+/** "zone\nrecord name": the one key of a record across the process and its DNS workers. */
+export function recordKey(zone: string, record: string): string {
+  return `${zone}\n${record}`;
+}

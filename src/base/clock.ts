@@ -1,0 +1,22 @@
+// Time as every layer sees it: injectable, so tests run without real waiting (discovery's backoff, the health
+// scheduler, the batching of rebuilds and the status document all read this, never Date.now directly).
+
+export type TimerHandle = unknown;
+
+export interface Clock {
+  /** Milliseconds, monotonic within a process. */
+  now(): number;
+  setTimer(callback: () => void, delayMs: number): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+}
+
+export const systemClock: Clock = {
+  now: () => performance.timeOrigin + performance.now(),
+  setTimer: (callback, delayMs) => {
+    const timer = setTimeout(callback, delayMs);
+    // Probing alone must not keep a process alive (tests, the validate command).
+    timer.unref();
+    return timer;
+  },
+  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
