@@ -29,7 +29,15 @@ import { startAdminServer, type AdminServer } from './observability/admin.js';
 import type { Logger, LogLevel } from './base/logger.js';
 import { MeridianMetrics, type ProbeMetricsSetting } from './observability/metrics.js';
 import { AUTO_PER_ADDRESS_LIMIT, probeMetricsDetailFor } from './observability/target-metrics.js';
-import { buildExplanation, buildStatus, EXPLAINED_TYPES, explainedType, statusJsonChunks, type ReloadOutcome, type StatusInput } from './observability/status.js';
+import {
+  buildExplanation,
+  buildStatus,
+  EXPLAINED_TYPES,
+  explainedType,
+  statusJsonChunks,
+  type ReloadOutcome,
+  type StatusInput,
+} from './observability/status.js';
 import { loadZoneDirectoryOffThread } from './zone/load-thread.js';
 import { runInSlices } from './base/slices.js';
 import { blockingIssues, formatZoneIssue, isWarning, type ZoneConfig, type ZoneIssue, type ZoneLoadResult } from './zone/model.js';
@@ -177,7 +185,8 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   const hostnames = new HostnameCache(options.hostnameLookup ?? systemHostnameLookup(), clock, logger, () => endpointsChanged(undefined));
   const watchers = new Map<string, ClusterWatcher>();
   // @kubernetes/client-node is large (tens of megabytes of code in memory): load it only when a cluster is registered.
-  const { createResourceClient, loadKubeConfig } = (options.clusters ?? []).length > 0 ? await import('./discovery/kubernetes/client.js') : { createResourceClient: undefined, loadKubeConfig: undefined };
+  const { createResourceClient, loadKubeConfig } =
+    (options.clusters ?? []).length > 0 ? await import('./discovery/kubernetes/client.js') : { createResourceClient: undefined, loadKubeConfig: undefined };
   for (const registration of options.clusters ?? []) {
     let config;
     try {
@@ -244,11 +253,12 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       const before = scoped(drains.windows());
       drains.setWindows(open);
       const after = scoped(open);
-      for (const key of new Set([...before.keys(), ...after.keys()])) if (before.has(key) !== after.has(key)) {
-        const { zone = '', target } = (after.get(key) ?? before.get(key))!;
-        logger.warn(after.has(key) ? 'maintenance window open: target drained' : 'maintenance window closed: target undrained', { zone, target });
-        if (serving) applyDrainChange(target, zone);
-      }
+      for (const key of new Set([...before.keys(), ...after.keys()]))
+        if (before.has(key) !== after.has(key)) {
+          const { zone = '', target } = (after.get(key) ?? before.get(key))!;
+          logger.warn(after.has(key) ? 'maintenance window open: target drained' : 'maintenance window closed: target undrained', { zone, target });
+          if (serving) applyDrainChange(target, zone);
+        }
     },
   });
   /** Set once the first table is built: from then on a drain change rebuilds the records it touches. */
@@ -271,15 +281,18 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   const resolvedTargets = new Map<string, readonly ResolvedTarget[]>();
   let changedTargets = new Map<string, readonly ResolvedTarget[]>();
   const workers = options.workers ?? 1;
-  const recordingTargets: TargetSource = workers <= 1 ? annotated : {
-    resolve(zone, record) {
-      const resolved = annotated.resolve(zone, record);
-      const key = recordKey(zone.zone, record.name);
-      resolvedTargets.set(key, resolved);
-      changedTargets.set(key, resolved);
-      return resolved;
-    },
-  };
+  const recordingTargets: TargetSource =
+    workers <= 1
+      ? annotated
+      : {
+          resolve(zone, record) {
+            const resolved = annotated.resolve(zone, record);
+            const key = recordKey(zone.zone, record.name);
+            resolvedTargets.set(key, resolved);
+            changedTargets.set(key, resolved);
+            return resolved;
+          },
+        };
   const builder = new AnswerTableBuilder(recordingTargets, { reuseUnchangedZones: workers <= 1 });
   metrics.nameZones((id) => builder.zoneNames()[id] ?? '');
   let pool: WorkerPool | undefined;
@@ -351,7 +364,8 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
   // missed until the next one. Changes are held until the server is up, then reloaded if the read predates them.
   let changedDuringStart: number | undefined;
   let onZoneChange = (lastEventAt: number) => void (changedDuringStart = Math.max(changedDuringStart ?? -Infinity, lastEventAt));
-  const watcher: DirectoryWatcher | undefined = (options.watch ?? true) ? watchDirectory(options.zonesDir, (lastEventAt) => onZoneChange(lastEventAt), logger) : undefined;
+  const watcher: DirectoryWatcher | undefined =
+    (options.watch ?? true) ? watchDirectory(options.zonesDir, (lastEventAt) => onZoneChange(lastEventAt), logger) : undefined;
   const loadZones = options.loadZones ?? loadZoneDirectoryOffThread;
   const initialReadAt = performance.now();
   const initial = await loadZones(options.zonesDir, { knownClusters }).catch((error: unknown) => {
@@ -391,14 +405,25 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     // Decided once, before any address is tracked: a metric's labels must not change while it is scraped.
     const probed = desiredProbes(zones, endpoints).reduce((sum, group) => sum + group.length, 0);
     metrics.targets.setDetail(probeMetricsDetailFor('auto', probed));
-    if (metrics.targets.detail === 'record') logger.info('probe results and durations are labelled per record: too many addresses for per-address series', { addresses: probed, limit: AUTO_PER_ADDRESS_LIMIT, flag: '--probe-metrics address' });
+    if (metrics.targets.detail === 'record')
+      logger.info('probe results and durations are labelled per record: too many addresses for per-address series', {
+        addresses: probed,
+        limit: AUTO_PER_ADDRESS_LIMIT,
+        flag: '--probe-metrics address',
+      });
   }
   const buildMs = await apply(first, true);
   metrics.zoneReloads.inc({ result: initial.ok ? 'ok' : 'invalid' });
   metrics.reportZoneLoadFailures(() => failedFiles);
   let lastReload: ReloadOutcome = { ok: initial.ok, at: new Date().toISOString(), issues: initial.issues.map(formatZoneIssue), serials: serialsOf(zones) };
   serving = true;
-  logger.info('zones loaded', { dir: options.zonesDir, serials: lastReload.serials, ...(failedFiles.length === 0 ? {} : { failedFiles: failedFiles.length }), probes: monitor.probeCount, buildMs: round(buildMs) });
+  logger.info('zones loaded', {
+    dir: options.zonesDir,
+    serials: lastReload.serials,
+    ...(failedFiles.length === 0 ? {} : { failedFiles: failedFiles.length }),
+    probes: monitor.probeCount,
+    buildMs: round(buildMs),
+  });
 
   let running: Promise<ReloadOutcome> | undefined;
   let again = false;
@@ -429,7 +454,13 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     metrics.zoneReloads.inc({ result: !result.ok ? 'invalid' : removed.length > 0 ? 'removed' : 'ok' });
     lastReload = { ok: result.ok, at: new Date().toISOString(), issues: result.issues.map(formatZoneIssue), serials: serialsOf(zones) };
     const message = !result.ok ? 'zones reloaded, except the files that failed' : changed ? 'zones reloaded' : 'zones reloaded, unchanged';
-    logger.info(message, { reason, serials: lastReload.serials, ...(failedFiles.length === 0 ? {} : { failedFiles: failedFiles.length }), probes: monitor.probeCount, buildMs: round(ms) });
+    logger.info(message, {
+      reason,
+      serials: lastReload.serials,
+      ...(failedFiles.length === 0 ? {} : { failedFiles: failedFiles.length }),
+      probes: monitor.probeCount,
+      buildMs: round(ms),
+    });
     return lastReload;
   };
   // Reloads never overlap: a request during a reload runs once more after it, with the newest files. A file
@@ -514,17 +545,20 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     for (const record of recordsTouchedBy(name, onlyZone)) pendingRefresh.set(`${record.zone}\n${record.name}`, record);
     flushRefresh();
   };
-  const drainAction = (drain: boolean): AdminAction => async (body) => {
-    const { target, reason } = (body ?? {}) as { target?: unknown; reason?: unknown };
-    if (typeof target !== 'string' || target === '') return { status: 400, body: { error: 'the body must be {"target": "<cluster or address>"}' } };
-    if (drain && recordsTouchedBy(target).length === 0) return { status: 404, body: { error: `no cluster or address named '${target}' in the zones served` } };
-    const changed = drain ? await drains.drain(target, typeof reason === 'string' ? reason : undefined, new Date(clock.now())) : await drains.undrain(target);
-    if (changed) {
-      applyDrainChange(target);
-      logger.warn(drain ? 'target drained' : 'target undrained', { target, ...(typeof reason === 'string' ? { reason } : {}) });
-    }
-    return { status: 200, body: { target, drained: drain, changed, drains: drains.list() } };
-  };
+  const drainAction =
+    (drain: boolean): AdminAction =>
+    async (body) => {
+      const { target, reason } = (body ?? {}) as { target?: unknown; reason?: unknown };
+      if (typeof target !== 'string' || target === '') return { status: 400, body: { error: 'the body must be {"target": "<cluster or address>"}' } };
+      if (drain && recordsTouchedBy(target).length === 0)
+        return { status: 404, body: { error: `no cluster or address named '${target}' in the zones served` } };
+      const changed = drain ? await drains.drain(target, typeof reason === 'string' ? reason : undefined, new Date(clock.now())) : await drains.undrain(target);
+      if (changed) {
+        applyDrainChange(target);
+        logger.warn(drain ? 'target drained' : 'target undrained', { target, ...(typeof reason === 'string' ? { reason } : {}) });
+      }
+      return { status: 200, body: { target, drained: drain, changed, drains: drains.list() } };
+    };
 
   const handler = new QueryHandler(tables, { observer: metrics });
   metrics.reportZoneSerials(() => tables.current.zones());
@@ -544,9 +578,22 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       pool.sendZones(zones, resolvedTargets, servfailZones);
       metrics.addQueryCounts(() => pool!.queryCounts());
       metrics.observeRrl(() => pool!.rrlCounts());
-      logger.info('listening', { workers, endpoints: options.listen, transports: ['udp', 'tcp'], port: options.listen[0]!.port, address: options.listen[0]!.host });
+      logger.info('listening', {
+        workers,
+        endpoints: options.listen,
+        transports: ['udp', 'tcp'],
+        port: options.listen[0].port,
+        address: options.listen[0].host,
+      });
     } else {
-      dns = await startDnsServer({ endpoints: options.listen, handler, logger, handlerErrors: metrics, ...(rrl ? { rrl } : {}), ...(options.tcpLimits ? { tcpLimits: options.tcpLimits } : {}) });
+      dns = await startDnsServer({
+        endpoints: options.listen,
+        handler,
+        logger,
+        handlerErrors: metrics,
+        ...(rrl ? { rrl } : {}),
+        ...(options.tcpLimits ? { tcpLimits: options.tcpLimits } : {}),
+      });
       if (rrl !== undefined) metrics.observeRrl(() => rrl.stats.counts());
     }
     if (options.admin !== undefined) {
@@ -570,9 +617,15 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
             const name = query.get('name');
             if (name === null || name === '') return { status: 400, body: { error: 'name is required: /explain?name=NAME[&type=A|AAAA]' } };
             const type = explainedType(query.get('type') ?? 'A');
-            if (type === undefined) return { status: 400, body: { error: `explain covers ${EXPLAINED_TYPES.join(' and ')}, the types health and policy decide; other types are static data: dig them` } };
+            if (type === undefined)
+              return {
+                status: 400,
+                body: { error: `explain covers ${EXPLAINED_TYPES.join(' and ')}, the types health and policy decide; other types are static data: dig them` },
+              };
             const explanation = buildExplanation(statusInput(), name, type);
-            return explanation === undefined ? { status: 404, body: { error: `no record named ${name} in any zone served` } } : { status: 200, body: explanation };
+            return explanation === undefined
+              ? { status: 404, body: { error: `no record named ${name} in any zone served` } }
+              : { status: 200, body: explanation };
           },
         },
         events: true,
@@ -648,7 +701,8 @@ function recordsUsingClusters(zones: readonly ZoneConfig[], clusters: ReadonlySe
   for (const zone of zones) {
     for (const record of zone.records) {
       if (record.kind !== 'balanced') continue;
-      if (record.targets.some((t) => t.kind === 'cluster' && (clusters === undefined || clusters.has(t.cluster)))) records.push({ zone: zone.zone, name: record.name });
+      if (record.targets.some((t) => t.kind === 'cluster' && (clusters === undefined || clusters.has(t.cluster))))
+        records.push({ zone: zone.zone, name: record.name });
     }
   }
   return records;

@@ -281,8 +281,8 @@ function* balancedChanges(before: ZoneConfig, after: ZoneConfig): Generator<void
   const changed: string[] = [];
   for (let i = 0; i < after.records.length; i++) {
     if (i % 256 === 255) yield;
-    const a = before.records[i]!;
-    const b = after.records[i]!;
+    const a = before.records[i];
+    const b = after.records[i];
     if (a === b) continue; // the loader keeps unchanged records as the same objects
     if (a.name !== b.name || a.kind !== b.kind) return undefined;
     if (JSON.stringify(a) === JSON.stringify(b)) continue;
@@ -319,7 +319,10 @@ function addressRecords(name: string, ttl: number, addresses: readonly string[])
 function balancedTypes(zone: ZoneConfig, record: BalancedRecord, targets: TargetSource): Map<number, readonly Content[]> {
   const types = new Map<number, readonly Content[]>();
   const resolved = targets.resolve(zone, record);
-  for (const [type, family] of [[RRType.A, 4], [RRType.AAAA, 6]] as const) {
+  for (const [type, family] of [
+    [RRType.A, 4],
+    [RRType.AAAA, 6],
+  ] as const) {
     const selection = selectAnswers(record, resolved, family);
     if (selection.variants.length === 0) continue;
     types.set(
@@ -352,7 +355,10 @@ function* collectZoneData(state: ZoneState, targets: TargetSource): Generator<vo
   const glue = zone.nameservers.flatMap((ns) => addressRecords(ns.name, zone.ttl, ns.addresses));
   apex.types.set(
     RRType.NS,
-    single(zone.nameservers.map((ns) => ({ name: zone.zone, type: RRType.NS, ttl: zone.ttl, target: ns.name })), glue),
+    single(
+      zone.nameservers.map((ns) => ({ name: zone.zone, type: RRType.NS, ttl: zone.ttl, target: ns.name })),
+      glue,
+    ),
   );
   for (const ns of zone.nameservers) {
     if (ns.addresses.length > 0) setAddressTypes(at(ns.name), addressRecords(ns.name, zone.ttl, ns.addresses));
@@ -473,7 +479,7 @@ function additionalCuts(qname: string, qtype: number, content: ResponseContent, 
   if (additional.length === 0) return NO_CUTS;
   const cuts: number[] = [];
   for (let keep = additional.length - 1; keep >= 0; keep--) {
-    const a = additional[keep]!;
+    const a = additional[keep];
     const b = additional[keep - 1];
     if (b !== undefined && b.name === a.name && b.type === a.type) continue; // inside an RRset
     const cut = encodeResponseTemplate(qname, qtype, { ...content, additional: additional.slice(0, keep) });
@@ -486,7 +492,7 @@ function additionalCuts(qname: string, qtype: number, content: ResponseContent, 
 function toAnswerSet(qname: string, qtype: number, rcode: number, contents: readonly Content[], authority: readonly ResourceRecord[] = []): AnswerSet {
   const responses = contents.map((c): ResponseContent => ({ rcode, answer: c.answer, authority, additional: c.additional }));
   const templates = responses.map((r) => encodeResponseTemplate(qname, qtype, r));
-  const cuts = responses.map((r, i) => additionalCuts(qname, qtype, r, templates[i]!));
+  const cuts = responses.map((r, i) => additionalCuts(qname, qtype, r, templates[i]));
   if (contents.length === 1) return { rcode, templates, cumulative: new Float64Array(0), cuts };
   const cumulative = new Float64Array(contents.length);
   let sum = 0;

@@ -81,12 +81,7 @@ interface Candidate {
   readonly addresses: readonly string[];
 }
 
-export function selectAnswers(
-  policy: SelectionPolicy,
-  targets: readonly ResolvedTarget[],
-  family: 4 | 6,
-  random: () => number = Math.random,
-): Selection {
+export function selectAnswers(policy: SelectionPolicy, targets: readonly ResolvedTarget[], family: 4 | 6, random: () => number = Math.random): Selection {
   if (!targets.some((t) => t.addresses.some((a) => a.family === family))) return { rule: 'no-addresses', variants: [] };
   const candidates = candidatesOf(targets, family, false);
   if (candidates.healthy.length > 0) return choose(policy, candidates.all, candidates.healthy, random);
@@ -134,7 +129,7 @@ function choose(policy: SelectionPolicy, all: readonly Candidate[], healthy: rea
   }
 
   if (policy.policy === 'failover') {
-    const first = eligible[0]!;
+    const first = eligible[0];
     return { rule, variants: [{ probability: 1, targets: [first.index], addresses: first.addresses }] };
   }
   const draws = Math.min(policy.answers, eligible.length);
@@ -183,13 +178,13 @@ function sampledDraws(eligible: readonly Candidate[], k: number, random: () => n
       let point = random() * total;
       let pick = remaining.length - 1;
       for (let i = 0; i < remaining.length; i++) {
-        point -= remaining[i]!.weight;
+        point -= remaining[i].weight;
         if (point < 0) {
           pick = i;
           break;
         }
       }
-      chosen.push(remaining.splice(pick, 1)[0]!);
+      chosen.push(remaining.splice(pick, 1)[0]);
     }
     variants.push(toVariant(chosen, 1 / MAX_VARIANTS));
   }

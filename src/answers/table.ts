@@ -112,7 +112,7 @@ export class AnswerTable {
 
 /** Picks one template by its probability; `point` is uniform in [0, 1). */
 export function pickTemplate(set: AnswerSet, point: number): Buffer {
-  return set.templates[pickIndex(set, point)]!;
+  return set.templates[pickIndex(set, point)];
 }
 
 /** The index of the template pickTemplate would pick. */
@@ -123,7 +123,7 @@ export function pickIndex(set: AnswerSet, point: number): number {
   let high = cumulative.length - 1;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (point < cumulative[middle]!) high = middle;
+    if (point < cumulative[middle]) high = middle;
     else low = middle + 1;
   }
   return low;

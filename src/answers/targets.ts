@@ -24,15 +24,15 @@ export function healthAnnotatedTargets(endpoints: EndpointSource, health: Health
     resolve(zone: ZoneConfig, record: BalancedRecord): readonly ResolvedTarget[] {
       const checked = health !== undefined && record.check !== undefined && record.check.protocol !== 'none';
       return endpoints.addresses(zone, record).map((addresses, target) => ({
-        weight: record.targets[target]!.weight,
-        ...(answeredAsOne(record.targets[target]!) ? { unit: true } : {}),
+        weight: record.targets[target].weight,
+        ...(answeredAsOne(record.targets[target]) ? { unit: true } : {}),
         addresses: addresses.map((address) => {
           const annotated = {
             address,
             family: address.includes(':') ? (6 as const) : (4 as const),
             health: checked ? health.healthOf({ zone: zone.zone, record: record.name, target, address }) : ('up' as const),
           };
-          return drains.isDrained(zone.zone, record.targets[target]!, address) ? { ...annotated, drained: true } : annotated;
+          return drains.isDrained(zone.zone, record.targets[target], address) ? { ...annotated, drained: true } : annotated;
         }),
       }));
     },

@@ -103,7 +103,7 @@ export function encodeResponseTemplate(qname: string, qtype: number, content: Re
   }
   const bytes = writer.toBuffer();
   // Sanity: the flags the query path relies on are in place.
-  if ((bytes[2]! & (FLAG2_QR | FLAG2_AA)) !== (FLAG2_QR | FLAG2_AA)) throw Errors.internal(['template header flags not set']);
+  if ((bytes[2] & (FLAG2_QR | FLAG2_AA)) !== (FLAG2_QR | FLAG2_AA)) throw Errors.internal(['template header flags not set']);
   return bytes;
 }
 
@@ -146,4 +146,3 @@ export function nameToKey(name: string): string {
   for (const label of name.toLowerCase().split('.')) key += String.fromCharCode(label.length) + label;
   return key + '\0';
 }
-

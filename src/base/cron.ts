@@ -130,17 +130,28 @@ export function parseCron(expr: string): CronSchedule | CronError {
   }
   // node-cron also allows ? and #: let them through to the field that holds them, which says why they are refused.
   const bad = /[^A-Za-z0-9*/,\-?# ]/.exec(text);
-  if (bad !== null) return { error: `${describeCharacter(bad[0])} is not allowed in a cron expression${/\s/.test(bad[0]) ? '; separate the fields with spaces' : ''}` };
+  if (bad !== null)
+    return { error: `${describeCharacter(bad[0])} is not allowed in a cron expression${/\s/.test(bad[0]) ? '; separate the fields with spaces' : ''}` };
   const parts = text.trim().split(/ +/);
   if (parts.length !== 5 && parts.length !== 6) {
     return { error: `expected 5 fields (${FIVE_FIELDS}) or 6 (a seconds field first), got ${parts.length}` };
   }
   const [secondText, minuteText, hourText, domText, monthText, dowText] = (parts.length === 5 ? ['0', ...parts] : parts) as [
-    string, string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
 
   const fields: Array<[FieldSpec, string]> = [
-    [SECOND, secondText], [MINUTE, minuteText], [HOUR, hourText], [DAY_OF_MONTH, domText], [MONTH, monthText], [DAY_OF_WEEK, dowText],
+    [SECOND, secondText],
+    [MINUTE, minuteText],
+    [HOUR, hourText],
+    [DAY_OF_MONTH, domText],
+    [MONTH, monthText],
+    [DAY_OF_WEEK, dowText],
   ];
   const values: number[][] = [];
   for (const [spec, fieldText] of fields) {
@@ -152,11 +163,12 @@ export function parseCron(expr: string): CronSchedule | CronError {
 
   if (!domText.startsWith('*') && !dowText.startsWith('*')) {
     return {
-      error: `day-of-month (${domText}) and day-of-week (${dowText}) are both restricted: crontab fires when either ` +
+      error:
+        `day-of-month (${domText}) and day-of-week (${dowText}) are both restricted: crontab fires when either ` +
         'matches, node-cron when both do, so this is ambiguous; set one of them to *',
     };
   }
-  if (!months.some((month) => daysOfMonth.some((day) => day <= MAX_DAYS_IN_MONTH[month]!))) {
+  if (!months.some((month) => daysOfMonth.some((day) => day <= MAX_DAYS_IN_MONTH[month]))) {
     return { error: `day-of-month ${domText} never occurs in month ${monthText}` };
   }
   // A safety net: the rules above are meant to accept nothing node-cron rejects (the tests check that).
@@ -205,9 +217,10 @@ function parseField(text: string, spec: FieldSpec): number[] | CronError {
         const high = parseValue(base.slice(dash + 1), spec);
         if (typeof high !== 'number') return high;
         if (low > high) {
-          const hint = spec === DAY_OF_WEEK && high === 0
-            ? `Sunday is 0 or 7: write ${base.slice(0, dash)}-7`
-            : `ranges do not wrap around: write ${span(low, spec.starMax ?? spec.max)},${span(spec.min, high)}`;
+          const hint =
+            spec === DAY_OF_WEEK && high === 0
+              ? `Sunday is 0 or 7: write ${base.slice(0, dash)}-7`
+              : `ranges do not wrap around: write ${span(low, spec.starMax ?? spec.max)},${span(spec.min, high)}`;
           return { error: `range ${base} runs backwards (${hint})` };
         }
         first = low;
@@ -236,9 +249,10 @@ function parseValue(token: string, spec: FieldSpec): number | CronError {
     return { error: `'${token}' is not supported: write numbers${spec.names === undefined ? '' : ' or names'}, *, ranges, lists and steps` };
   }
   return {
-    error: spec.names === undefined
-      ? `'${token}' is not a number`
-      : `'${token}' is not a ${spec === MONTH ? 'month' : 'weekday'} name (${spec.namesHint}) or a number ${spec.min}-${spec.max}`,
+    error:
+      spec.names === undefined
+        ? `'${token}' is not a number`
+        : `'${token}' is not a ${spec === MONTH ? 'month' : 'weekday'} name (${spec.namesHint}) or a number ${spec.min}-${spec.max}`,
   };
 }
 
@@ -265,7 +279,7 @@ function cursorAt(ms: number): { cursor: DayCursor; secondOfDay: number } {
 }
 
 function daysInMonth(year: number, month: number): number {
-  if (month !== 2) return MAX_DAYS_IN_MONTH[month]!;
+  if (month !== 2) return MAX_DAYS_IN_MONTH[month];
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
 }
 
@@ -286,10 +300,10 @@ function firstTimeAtOrAfter(schedule: CronSchedule, from: number): number | unde
   const { hours, minutes, seconds } = schedule;
   for (const h of hours) {
     if (h < h0) continue;
-    if (h > h0) return h * 3600 + minutes[0]! * 60 + seconds[0]!;
+    if (h > h0) return h * 3600 + minutes[0] * 60 + seconds[0];
     for (const m of minutes) {
       if (m < m0) continue;
-      if (m > m0) return h * 3600 + m * 60 + seconds[0]!;
+      if (m > m0) return h * 3600 + m * 60 + seconds[0];
       for (const s of seconds) if (s >= s0) return h * 3600 + m * 60 + s;
     }
   }
@@ -303,14 +317,14 @@ function lastTimeAtOrBefore(schedule: CronSchedule, to: number): number | undefi
   const s0 = to % 60;
   const { hours, minutes, seconds } = schedule;
   for (let i = hours.length - 1; i >= 0; i--) {
-    const h = hours[i]!;
+    const h = hours[i];
     if (h > h0) continue;
     if (h < h0) return h * 3600 + minutes.at(-1)! * 60 + seconds.at(-1)!;
     for (let j = minutes.length - 1; j >= 0; j--) {
-      const m = minutes[j]!;
+      const m = minutes[j];
       if (m > m0) continue;
       if (m < m0) return h * 3600 + m * 60 + seconds.at(-1)!;
-      for (let k = seconds.length - 1; k >= 0; k--) if (seconds[k]! <= s0) return h * 3600 + m * 60 + seconds[k]!;
+      for (let k = seconds.length - 1; k >= 0; k--) if (seconds[k] <= s0) return h * 3600 + m * 60 + seconds[k];
     }
   }
   return undefined;
@@ -362,11 +376,7 @@ export function nextOccurrence(schedule: CronSchedule, afterMs: number): number 
  * The latest occurrence at or before `atOrBeforeMs` (UTC) and not before `notBeforeMs` (default: SEARCH_HORIZON_MS
  * earlier), in epoch milliseconds; undefined when there is none in that span.
  */
-export function lastOccurrence(
-  schedule: CronSchedule,
-  atOrBeforeMs: number,
-  notBeforeMs: number = atOrBeforeMs - SEARCH_HORIZON_MS,
-): number | undefined {
+export function lastOccurrence(schedule: CronSchedule, atOrBeforeMs: number, notBeforeMs: number = atOrBeforeMs - SEARCH_HORIZON_MS): number | undefined {
   if (!Number.isFinite(atOrBeforeMs) || !Number.isFinite(notBeforeMs)) return undefined;
   const start = cursorAt(Math.floor(atOrBeforeMs / 1000) * 1000);
   const cursor = start.cursor;

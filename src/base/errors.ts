@@ -18,27 +18,31 @@ function defineError<A extends unknown[]>(code: string, template: Template<A>) {
 }
 
 export const Errors = {
-  zonesInvalid: defineError('MERIDIAN_ZONES_INVALID', (count: number, details: string) =>
-    `${count} problem${count === 1 ? '' : 's'} in the zone policy files:\n${details}`),
-  zonesEmpty: defineError('MERIDIAN_ZONES_EMPTY', (where: string) =>
-    `no zone policy files (*.yaml, *.yml) found in ${where}`),
-  badListenAddress: defineError('MERIDIAN_BAD_LISTEN_ADDRESS', (value: string) =>
-    `'${value}' is not ADDR:PORT (for IPv6 use [ADDR]:PORT)`),
-  listenFailed: defineError('MERIDIAN_LISTEN_FAILED', (what: string, address: string, reason: string) =>
-    `cannot listen for ${what} on ${address}: ${reason}`),
-  workersNeedPort: defineError('MERIDIAN_WORKERS_NEED_PORT', () =>
-    'with --workers, every --listen address needs an explicit port: the workers share it (SO_REUSEPORT)'),
-  badClusterSpec: defineError('MERIDIAN_BAD_CLUSTER', (value: string) =>
-    `'${value}' is not NAME=KUBECONFIG[#CONTEXT] with NAME a DNS label (lowercase letters, digits, '-')`),
+  zonesInvalid: defineError(
+    'MERIDIAN_ZONES_INVALID',
+    (count: number, details: string) => `${count} problem${count === 1 ? '' : 's'} in the zone policy files:\n${details}`,
+  ),
+  zonesEmpty: defineError('MERIDIAN_ZONES_EMPTY', (where: string) => `no zone policy files (*.yaml, *.yml) found in ${where}`),
+  badListenAddress: defineError('MERIDIAN_BAD_LISTEN_ADDRESS', (value: string) => `'${value}' is not ADDR:PORT (for IPv6 use [ADDR]:PORT)`),
+  listenFailed: defineError('MERIDIAN_LISTEN_FAILED', (what: string, address: string, reason: string) => `cannot listen for ${what} on ${address}: ${reason}`),
+  workersNeedPort: defineError(
+    'MERIDIAN_WORKERS_NEED_PORT',
+    () => 'with --workers, every --listen address needs an explicit port: the workers share it (SO_REUSEPORT)',
+  ),
+  badClusterSpec: defineError(
+    'MERIDIAN_BAD_CLUSTER',
+    (value: string) => `'${value}' is not NAME=KUBECONFIG[#CONTEXT] with NAME a DNS label (lowercase letters, digits, '-')`,
+  ),
   duplicateCluster: defineError('MERIDIAN_DUPLICATE_CLUSTER', (name: string) => `cluster '${name}' is registered twice`),
   adminToken: defineError('MERIDIAN_ADMIN_TOKEN', (file: string, reason: string) => `cannot use the admin token file ${file}: ${reason}`),
   stateFile: defineError('MERIDIAN_STATE_FILE', (file: string, reason: string) => `cannot read the state file ${file}: ${reason}`),
   badRrlConfig: defineError('MERIDIAN_BAD_RRL', (reason: string) => `invalid response rate limiting settings: ${reason}`),
-  responseTooLong: defineError('MERIDIAN_RESPONSE_TOO_LONG', (octets: number) =>
-    `a response of ${octets} octets does not fit in one DNS message over TCP (at most 65535)`),
+  responseTooLong: defineError(
+    'MERIDIAN_RESPONSE_TOO_LONG',
+    (octets: number) => `a response of ${octets} octets does not fit in one DNS message over TCP (at most 65535)`,
+  ),
   kubeconfig: defineError('MERIDIAN_KUBECONFIG', (reason: string) => reason),
   /** A broken invariant: a bug in Meridian, never the user's input. */
   internal: defineError('MERIDIAN_INTERNAL', (what: string) => `internal error: ${what} (a bug in Meridian; please report it)`),
-  clusterConfig: defineError('MERIDIAN_CLUSTER_CONFIG', (name: string, reason: string) =>
-    `cannot load the configuration of cluster '${name}': ${reason}`),
+  clusterConfig: defineError('MERIDIAN_CLUSTER_CONFIG', (name: string, reason: string) => `cannot load the configuration of cluster '${name}': ${reason}`),
 } as const;

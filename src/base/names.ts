@@ -60,9 +60,7 @@ export function isSubdomainOf(name: string, zone: string): boolean {
   return name === zone || name.endsWith(`.${zone}`);
 }
 
-export type NameResolution =
-  | { readonly ok: true; readonly name: string }
-  | { readonly ok: false; readonly message: string };
+export type NameResolution = { readonly ok: true; readonly name: string } | { readonly ok: false; readonly message: string };
 
 /**
  * The fully qualified name a record key stands for in `zone` (normalised): "@" is the apex, "api.eu" is

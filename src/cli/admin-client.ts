@@ -97,12 +97,15 @@ export function adminRequest(baseUrl: string, path: string, options: RequestOpti
   const request = url.protocol === 'https:' ? https.request : http.request;
   return new Promise<AdminResponse>((resolve, reject) => {
     let answered = false;
-    const unreachable = (reason: string) => new AdminClientError(`cannot reach the admin server at ${baseUrl}: ${reason}; is meridian serve running? use --admin`);
+    const unreachable = (reason: string) =>
+      new AdminClientError(`cannot reach the admin server at ${baseUrl}: ${reason}; is meridian serve running? use --admin`);
     const req = request(url, { method: options.method ?? 'GET', headers, timeout: timeoutMs }, (response) => {
       answered = true;
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', (error) => reject(new AdminClientError(`the admin server at ${baseUrl} broke off its answer: ${networkReason(error)}`, response.statusCode)));
+      response.on('error', (error) =>
+        reject(new AdminClientError(`the admin server at ${baseUrl} broke off its answer: ${networkReason(error)}`, response.statusCode)),
+      );
       response.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         let body: unknown = text;
@@ -140,14 +143,22 @@ export async function getJson(baseUrl: string, path: string): Promise<unknown> {
   const response = await adminRequest(baseUrl, path);
   if (response.status !== 200) {
     const message = errorMessage(response.body);
-    throw new AdminClientError(`the admin server at ${baseUrl} answered ${response.status} to GET ${path}${message === undefined ? '' : `: ${message}`}`, response.status);
+    throw new AdminClientError(
+      `the admin server at ${baseUrl} answered ${response.status} to GET ${path}${message === undefined ? '' : `: ${message}`}`,
+      response.status,
+    );
   }
   if (typeof response.body === 'string') throw new AdminClientError(`the admin server at ${baseUrl} did not answer ${path} with JSON`, response.status);
   return response.body;
 }
 
 /** POST /drain or /undrain with the bearer token, the status codes mapped to what the operator should do. */
-export async function postDrain(baseUrl: string, action: 'drain' | 'undrain', body: { target: string; reason?: string }, token: string | undefined): Promise<unknown> {
+export async function postDrain(
+  baseUrl: string,
+  action: 'drain' | 'undrain',
+  body: { target: string; reason?: string },
+  token: string | undefined,
+): Promise<unknown> {
   const response = await adminRequest(baseUrl, `/${action}`, { method: 'POST', body, ...(token === undefined ? {} : { token }) });
   if (response.status === 200) return response.body;
   const message = errorMessage(response.body);
@@ -158,9 +169,13 @@ export async function postDrain(baseUrl: string, action: 'drain' | 'undrain', bo
       throw new AdminClientError('state-changing endpoints are disabled on this server: start it with --admin-token-file', 403);
     case 404:
       // A JSON error names the unknown target; plain text means the server has no such endpoint at all.
-      if (typeof response.body === 'string') throw new AdminClientError(`the admin server at ${baseUrl} has no /${action} endpoint (404): is it an older meridian?`, 404);
+      if (typeof response.body === 'string')
+        throw new AdminClientError(`the admin server at ${baseUrl} has no /${action} endpoint (404): is it an older meridian?`, 404);
       throw new AdminClientError(message ?? `${action}: not found (404)`, 404);
     default:
-      throw new AdminClientError(`${action} failed: the admin server answered ${response.status}${message === undefined ? '' : `: ${message}`}`, response.status);
+      throw new AdminClientError(
+        `${action} failed: the admin server answered ${response.status}${message === undefined ? '' : `: ${message}`}`,
+        response.status,
+      );
   }
 }

@@ -96,7 +96,7 @@ export async function runDemo(options: DemoOptions): Promise<{ stop(): Promise<v
     control.listen(options.control.port, options.control.host, () => resolve());
   });
 
-  const dns = meridian.dnsEndpoints[0]!;
+  const dns = meridian.dnsEndpoints[0];
   const c = `${options.control.host}:${options.control.port}`;
   options.print(
     [

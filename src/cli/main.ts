@@ -81,13 +81,33 @@ function readAdminToken(file: string): string {
 }
 
 /** The --rrl-* flags as a limiter configuration, or undefined with --no-rrl. */
-export function rrlSettings(flags: Pick<ServeFlags, 'rrl' | 'rrlRate' | 'rrlNodataRate' | 'rrlNxdomainRate' | 'rrlErrorRate' | 'rrlWindow' | 'rrlSlip' | 'rrlIpv4Prefix' | 'rrlIpv6Prefix' | 'rrlExempt' | 'rrlLogOnly'>): RrlConfig | undefined {
+export function rrlSettings(
+  flags: Pick<
+    ServeFlags,
+    | 'rrl'
+    | 'rrlRate'
+    | 'rrlNodataRate'
+    | 'rrlNxdomainRate'
+    | 'rrlErrorRate'
+    | 'rrlWindow'
+    | 'rrlSlip'
+    | 'rrlIpv4Prefix'
+    | 'rrlIpv6Prefix'
+    | 'rrlExempt'
+    | 'rrlLogOnly'
+  >,
+): RrlConfig | undefined {
   if (!flags.rrl) return undefined;
   const rate = flags.rrlRate;
-  const exempt = flags.rrlExempt?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '' && v !== 'none');
+  const exempt = flags.rrlExempt
+    ?.flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '' && v !== 'none');
   try {
     return validateRrlConfig({
-      ...(rate === undefined ? {} : { responsesPerSecond: rate, nodataPerSecond: rate, nxdomainsPerSecond: rate, referralsPerSecond: rate, errorsPerSecond: rate }),
+      ...(rate === undefined
+        ? {}
+        : { responsesPerSecond: rate, nodataPerSecond: rate, nxdomainsPerSecond: rate, referralsPerSecond: rate, errorsPerSecond: rate }),
       ...(flags.rrlNodataRate === undefined ? {} : { nodataPerSecond: flags.rrlNodataRate }),
       ...(flags.rrlNxdomainRate === undefined ? {} : { nxdomainsPerSecond: flags.rrlNxdomainRate }),
       ...(flags.rrlErrorRate === undefined ? {} : { errorsPerSecond: flags.rrlErrorRate }),
@@ -135,14 +155,18 @@ export function buildProgram(): Command {
   const program = new Command('meridian')
     .description('Health-checking authoritative DNS server for multi-cluster Kubernetes (GSLB)')
     // The error and where to look: the whole help after a typo buries the one line that matters.
-    .showHelpAfterError("(run with --help for usage)");
+    .showHelpAfterError('(run with --help for usage)');
 
   program
     .command('serve')
     .description('serve the zones in a directory over UDP and TCP')
     .option('--zones <dir>', 'directory of zone policy files', './zones')
     .option('--listen <addr:port>', `DNS listen address, repeatable (default ${DEFAULT_LISTEN})`, collectEndpoint)
-    .addOption(new Option('--admin <addr:port>', 'admin HTTP address (/healthz, /readyz, /status, /metrics); loopback unless you choose otherwise').argParser(endpointArg).default(parseListenEndpoint(DEFAULT_ADMIN), DEFAULT_ADMIN))
+    .addOption(
+      new Option('--admin <addr:port>', 'admin HTTP address (/healthz, /readyz, /status, /metrics); loopback unless you choose otherwise')
+        .argParser(endpointArg)
+        .default(parseListenEndpoint(DEFAULT_ADMIN), DEFAULT_ADMIN),
+    )
     .option('--no-admin', 'run without the admin HTTP server')
     .option('--state-file <path>', 'file where manual drains (meridian drain) are kept across restarts (also MERIDIAN_STATE_FILE)')
     .option('--admin-token-file <path>', 'file holding the bearer token that state-changing admin endpoints (POST) require; without it they are disabled')
@@ -150,7 +174,14 @@ export function buildProgram(): Command {
     .option('--in-cluster <name>', 'watch the cluster Meridian runs in, through its service account (also MERIDIAN_IN_CLUSTER)')
     .option('--namespace <namespace>', 'watch one namespace only (also MERIDIAN_NAMESPACE)')
     .addOption(durationOption('--cluster-sync-timeout <duration>', '/readyz waits at most this long for every cluster to sync', '30s'))
-    .addOption(new Option('--probe-metrics <detail>', `label probe result and duration metrics per address, or per record; auto: per record above ${AUTO_PER_ADDRESS_LIMIT} probed addresses`).choices(['auto', 'address', 'record']).default('auto'))
+    .addOption(
+      new Option(
+        '--probe-metrics <detail>',
+        `label probe result and duration metrics per address, or per record; auto: per record above ${AUTO_PER_ADDRESS_LIMIT} probed addresses`,
+      )
+        .choices(['auto', 'address', 'record'])
+        .default('auto'),
+    )
     .addOption(durationOption('--drain-delay <duration>', 'on SIGTERM, keep answering this long after /readyz turns false, so traffic moves away first', '5s'))
     .addOption(durationOption('--drain-timeout <duration>', 'then give open TCP connections at most this long to finish', '10s'))
     .option('--no-rrl', 'turn off response rate limiting (on by default for UDP; see docs/reliability.md)')
@@ -164,7 +195,10 @@ export function buildProgram(): Command {
     .option('--rrl-ipv6-prefix <bits>', 'IPv6 client prefix length (default 56)', wholeNumber)
     .option('--rrl-exempt <cidr>', 'never limit these clients, repeatable; replaces the default (loopback); "none" for none', collectString)
     .option('--rrl-log-only', 'count what would be limited, but send everything')
-    .option('--strict', 'fail fast: any zone policy problem, warnings included, stops the start and rejects a reload whole (by default a failed file does not stop the other zones)')
+    .option(
+      '--strict',
+      'fail fast: any zone policy problem, warnings included, stops the start and rejects a reload whole (by default a failed file does not stop the other zones)',
+    )
     .option('--workers <n>', 'DNS worker processes sharing the listen ports; probing and watching stay in one process', positiveInteger, 1)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .action(async (flags: ServeFlags) => {
@@ -211,10 +245,13 @@ export function buildProgram(): Command {
           stopping = true;
           logger.info('stopping', { signal, graceful });
           // Whatever happens, the process is gone within the drain budget (plus a margin).
-          setTimeout(() => {
-            logger.error('drain did not finish in time; exiting');
-            process.exit(1);
-          }, flags.drainDelay + flags.drainTimeout + 5_000).unref();
+          setTimeout(
+            () => {
+              logger.error('drain did not finish in time; exiting');
+              process.exit(1);
+            },
+            flags.drainDelay + flags.drainTimeout + 5_000,
+          ).unref();
           const done = graceful ? meridian.drain({ delayMs: flags.drainDelay, timeoutMs: flags.drainTimeout }) : meridian.stop();
           void done.then(() => {
             logger.info('stopped', { signal });
@@ -256,7 +293,15 @@ export function buildProgram(): Command {
     .option('--clusters <names>', 'comma-separated names of the registered clusters: a target naming another is an error')
     .option('--strict', 'treat warnings as errors')
     .action(async (paths: string[], flags: { clusters?: string; strict?: boolean }) => {
-      const knownClusters = flags.clusters === undefined ? undefined : new Set(flags.clusters.split(',').map((n) => n.trim()).filter(Boolean));
+      const knownClusters =
+        flags.clusters === undefined
+          ? undefined
+          : new Set(
+              flags.clusters
+                .split(',')
+                .map((n) => n.trim())
+                .filter(Boolean),
+            );
       const result = await loadZonePaths(paths, knownClusters === undefined ? {} : { knownClusters });
       const strict = flags.strict === true;
       for (const issue of result.issues) process.stderr.write(`${formatZoneIssue(issue)}\n`);
@@ -264,7 +309,7 @@ export function buildProgram(): Command {
       const warnings = result.issues.filter(isWarning).length;
       const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
       if (!result.ok || problems > 0) {
-        const note = strict ? (warnings > 0 ? ' (warnings count with --strict)' : '') : (warnings > 0 ? ` and ${plural(warnings, 'warning')}` : '');
+        const note = strict ? (warnings > 0 ? ' (warnings count with --strict)' : '') : warnings > 0 ? ` and ${plural(warnings, 'warning')}` : '';
         process.stderr.write(`${plural(problems, 'problem')} found${note}\n`);
         process.exit(1);
       }

@@ -97,17 +97,25 @@ export function registerOperatorCommands(program: Command): void {
     .action((name: string, type: string, flags: AdminFlags & { json?: boolean }) =>
       run(async () => {
         // Refused here too, so an older server cannot silently explain A for MX.
-        if (explainedType(type) === undefined) throw new AdminClientError(`explain covers ${EXPLAINED_TYPES.join(' and ')}, the types health and policy decide; ${type.toUpperCase()} is static data: dig it`, 400);
+        if (explainedType(type) === undefined)
+          throw new AdminClientError(
+            `explain covers ${EXPLAINED_TYPES.join(' and ')}, the types health and policy decide; ${type.toUpperCase()} is static data: dig it`,
+            400,
+          );
         const admin = resolveAdminUrl(flags.admin);
         const query = new URLSearchParams({ name, type: type.toUpperCase() });
         const response = await adminRequest(admin, `/explain?${query}`);
         if (response.status === 404) {
-          if (typeof response.body === 'string') throw new AdminClientError(`the admin server at ${admin} has no /explain endpoint (404): is it an older meridian?`, 404);
+          if (typeof response.body === 'string')
+            throw new AdminClientError(`the admin server at ${admin} has no /explain endpoint (404): is it an older meridian?`, 404);
           throw new AdminClientError(`no record named ${name} in any zone served`, 404);
         }
         if (response.status !== 200) {
           const message = errorMessage(response.body);
-          throw new AdminClientError(`explain failed: the admin server answered ${response.status}${message === undefined ? '' : `: ${message}`}`, response.status);
+          throw new AdminClientError(
+            `explain failed: the admin server answered ${response.status}${message === undefined ? '' : `: ${message}`}`,
+            response.status,
+          );
         }
         if (flags.json === true) print([JSON.stringify(response.body, null, 2)]);
         else print(renderExplain(response.body, { color: useColor(process.stdout), now: Date.now() }));

@@ -146,7 +146,7 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   const line = (cells: readonly string[]) =>
     indent +
     cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visibleWidth(cell))))
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i] - visibleWidth(cell))))
       .join('  ')
       .trimEnd();
   return [line(headers.map((h) => paint(color, 'bold', h))), ...rows.map((r) => line(headers.map((_, i) => r[i] ?? '')))];
@@ -167,16 +167,18 @@ export function formatAnswerSets(sets: unknown, max = Infinity): string {
   if (all.length === 0) return '';
   const entries = all.slice(0, max);
   const more = all.length > entries.length ? ` | +${all.length - entries.length} more` : '';
-  return entries
-    .map((entry) => {
-      if (typeof entry === 'string') return entry;
-      const e = obj(entry);
-      const addresses = arr(e?.addresses).filter((a): a is string => typeof a === 'string');
-      const p = num(e?.probability);
-      const list = addresses.length === 0 ? '(none)' : addresses.join(', ');
-      return p === undefined || p >= 1 ? list : `${list} (${Math.round(p * 1000) / 10}%)`;
-    })
-    .join(' | ') + more;
+  return (
+    entries
+      .map((entry) => {
+        if (typeof entry === 'string') return entry;
+        const e = obj(entry);
+        const addresses = arr(e?.addresses).filter((a): a is string => typeof a === 'string');
+        const p = num(e?.probability);
+        const list = addresses.length === 0 ? '(none)' : addresses.join(', ');
+        return p === undefined || p >= 1 ? list : `${list} (${Math.round(p * 1000) / 10}%)`;
+      })
+      .join(' | ') + more
+  );
 }
 
 const RULES: Readonly<Record<string, string>> = {
@@ -220,7 +222,9 @@ function statusHeader(doc: Json, options: RenderOptions, now: number | undefined
 
 function clustersSection(doc: Json, options: RenderOptions, now: number | undefined): string[] {
   const c = options.color;
-  const clusters = arr(doc.clusters).map(obj).filter((x): x is Json => x !== undefined);
+  const clusters = arr(doc.clusters)
+    .map(obj)
+    .filter((x): x is Json => x !== undefined);
   if (clusters.length === 0) return [];
   const rows = clusters.map((cluster) => {
     const synced = bool(cluster.synced);
@@ -232,7 +236,13 @@ function clustersSection(doc: Json, options: RenderOptions, now: number | undefi
       .map((r) => `${text(r.resource)}${bool(r.synced) === false ? '*' : ''} ${text(r.objects)}`)
       .join(', ');
     const errors = num(cluster.errors) ?? 0;
-    return [text(cluster.name), state, ago(cluster.lastEventAt, now, cluster.lastEventAgeSeconds), errors > 0 ? paint(c, 'red', String(errors)) : String(errors), resources || '-'];
+    return [
+      text(cluster.name),
+      state,
+      ago(cluster.lastEventAt, now, cluster.lastEventAgeSeconds),
+      errors > 0 ? paint(c, 'red', String(errors)) : String(errors),
+      resources || '-',
+    ];
   });
   return ['', paint(c, 'bold', 'CLUSTERS'), ...table(['NAME', 'SYNC', 'LAST EVENT', 'ERRORS', 'OBJECTS'], rows, c)];
 }
@@ -242,7 +252,13 @@ function drainsSection(doc: Json, options: RenderOptions, now: number | undefine
   if (!Array.isArray(doc.drains)) return [];
   const drains = doc.drains.map(obj).filter((x): x is Json => x !== undefined);
   if (drains.length === 0) return ['', `${paint(c, 'bold', 'DRAINS')}: none`];
-  const rows = drains.map((d) => [paint(c, 'magenta', text(d.target)), ago(d.since, now), text(d.by), text(d.reason), str(d.until) === undefined ? '-' : `${ago(d.until, now)} (${str(d.until)})`]);
+  const rows = drains.map((d) => [
+    paint(c, 'magenta', text(d.target)),
+    ago(d.since, now),
+    text(d.by),
+    text(d.reason),
+    str(d.until) === undefined ? '-' : `${ago(d.until, now)} (${str(d.until)})`,
+  ]);
   return ['', paint(c, 'bold', 'DRAINS'), ...table(['TARGET', 'SINCE', 'BY', 'REASON', 'UNTIL'], rows, c)];
 }
 
@@ -262,7 +278,9 @@ function maintenanceSection(doc: Json, options: RenderOptions, now: number | und
 
 function transitionsSection(doc: Json, options: RenderOptions, now: number | undefined, limit: number): string[] {
   const c = options.color;
-  const transitions = arr(doc.transitions).map(obj).filter((x): x is Json => x !== undefined);
+  const transitions = arr(doc.transitions)
+    .map(obj)
+    .filter((x): x is Json => x !== undefined);
   if (transitions.length === 0) return [];
   const recent = [...transitions].sort((a, b) => (Date.parse(str(b.at) ?? '') || 0) - (Date.parse(str(a.at) ?? '') || 0)).slice(0, limit);
   const rows = recent.map((t) => {
@@ -300,7 +318,9 @@ function recordAnswer(answer: Json | undefined, color: boolean): string {
 }
 
 function latencyCell(address: Json): string {
-  const samples = arr(address.latencyMs).map(num).filter((n): n is number => n !== undefined);
+  const samples = arr(address.latencyMs)
+    .map(num)
+    .filter((n): n is number => n !== undefined);
   const last = samples.at(-1) ?? num(obj(address.lastResult)?.durationMs);
   if (last === undefined) return '-';
   const spark = sparkline(samples);
@@ -321,13 +341,18 @@ function balancedRecord(record: Json, options: RenderOptions, now: number | unde
     const index = num(target.index);
     const rank = failover ? text(target.priority ?? (index === undefined ? undefined : index + 1)) : text(target.weight);
     const targetDrained = bool(target.drained) === true;
-    const addresses = arr(target.addresses).map(obj).filter((x): x is Json => x !== undefined);
-    if (addresses.length === 0) rows.push([label, rank, paint(c, 'dim', '(no addresses)'), '-', targetDrained ? paint(c, 'magenta', 'drained') : '-', '-', '-', '-']);
+    const addresses = arr(target.addresses)
+      .map(obj)
+      .filter((x): x is Json => x !== undefined);
+    if (addresses.length === 0)
+      rows.push([label, rank, paint(c, 'dim', '(no addresses)'), '-', targetDrained ? paint(c, 'magenta', 'drained') : '-', '-', '-', '-']);
     addresses.forEach((address, n) => {
       const health = text(address.health);
       const drained = targetDrained || bool(address.drained) === true;
       const lastFailure = obj(address.lastFailure);
-      const reason = text(address.reason) + (health !== 'down' && lastFailure !== undefined ? paint(c, 'dim', ` (last failure: ${text(lastFailure.reason)}, ${ago(lastFailure.at, now)})`) : '');
+      const reason =
+        text(address.reason) +
+        (health !== 'down' && lastFailure !== undefined ? paint(c, 'dim', ` (last failure: ${text(lastFailure.reason)}, ${ago(lastFailure.at, now)})`) : '');
       rows.push([
         // A target's label and weight once, on its first address.
         n === 0 ? label : '',
@@ -364,7 +389,10 @@ export function renderStatus(document: unknown, options: StatusRenderOptions): s
   ];
   for (const zone of arr(doc.zones).map(obj)) {
     if (zone === undefined) continue;
-    lines.push('', `${paint(c, 'bold', `ZONE ${text(zone.zone)}`)}  serial ${text(zone.serial)}${str(zone.file) === undefined ? '' : paint(c, 'dim', `  ${str(zone.file)}`)}`);
+    lines.push(
+      '',
+      `${paint(c, 'bold', `ZONE ${text(zone.zone)}`)}  serial ${text(zone.serial)}${str(zone.file) === undefined ? '' : paint(c, 'dim', `  ${str(zone.file)}`)}`,
+    );
     const others: string[][] = [];
     for (const record of arr(zone.records).map(obj)) {
       if (record === undefined) continue;
@@ -373,8 +401,8 @@ export function renderStatus(document: unknown, options: StatusRenderOptions): s
     }
     if (others.length > 0) {
       lines.push(`  ${paint(c, 'dim', 'static data, always served:')}`);
-      const width = Math.max(...others.map(([name]) => visibleWidth(name!)));
-      for (const [name, kind] of others) lines.push(`    ${name}${' '.repeat(width - visibleWidth(name!))}  ${paint(c, 'dim', kind!)}`);
+      const width = Math.max(...others.map(([name]) => visibleWidth(name)));
+      for (const [name, kind] of others) lines.push(`    ${name}${' '.repeat(width - visibleWidth(name))}  ${paint(c, 'dim', kind)}`);
     }
   }
   if ((options.transitions ?? 10) > 0) lines.push(...transitionsSection(doc, options, now, options.transitions ?? 10));
@@ -401,21 +429,26 @@ export function renderExplain(document: unknown, options: RenderOptions): string
   const policy = str(doc.policy);
   const failover = policy === 'failover';
   lines.push(`record: ${text(kind)}, policy ${text(policy)}, when all down: ${text(doc.whenAllDown)}`);
-  const targets = arr(doc.targets).map(obj).filter((x): x is Json => x !== undefined);
+  const targets = arr(doc.targets)
+    .map(obj)
+    .filter((x): x is Json => x !== undefined);
   const rows: string[][] = [];
   for (const target of targets) {
     const chosen = bool(target.chosen) === true;
     const targetDrained = bool(target.drained) === true;
     const rank = failover ? text(target.priority ?? (num(target.index) === undefined ? undefined : num(target.index)! + 1)) : text(target.weight);
-    const addresses = arr(target.addresses).map(obj).filter((x): x is Json => x !== undefined);
-    const state = addresses.length === 0
-      ? paint(c, 'dim', 'no addresses')
-      : addresses
-          .map((a) => {
-            const health = text(a.health);
-            return `${text(a.address)} ${paint(c, healthStyle(health), health)}${bool(a.drained) === true && !targetDrained ? ` ${paint(c, 'magenta', 'drained')}` : ''}`;
-          })
-          .join(', ');
+    const addresses = arr(target.addresses)
+      .map(obj)
+      .filter((x): x is Json => x !== undefined);
+    const state =
+      addresses.length === 0
+        ? paint(c, 'dim', 'no addresses')
+        : addresses
+            .map((a) => {
+              const health = text(a.health);
+              return `${text(a.address)} ${paint(c, healthStyle(health), health)}${bool(a.drained) === true && !targetDrained ? ` ${paint(c, 'magenta', 'drained')}` : ''}`;
+            })
+            .join(', ');
     const reasons = [...new Set(addresses.map((a) => str(a.reason)).filter((r): r is string => r !== undefined))].join('; ');
     rows.push([
       `#${text(target.index)} ${text(target.target)}${str(target.cluster) === undefined ? '' : ` (cluster ${str(target.cluster)})`}`,
@@ -432,7 +465,8 @@ export function renderExplain(document: unknown, options: RenderOptions): string
   lines.push(`rule: ${paint(c, ruleStyle(rule), describeRule(rule, bool(doc.drainsIgnored) === true, ruleText))}`);
   const answer = formatAnswerSets(doc.answer, EXPLAIN_ANSWER_SETS);
   lines.push(`answer: ${answer === '' ? paint(c, 'red', 'no addresses (NODATA)') : paint(c, 'bold', answer)}`);
-  if (bool(doc.sampled) === true) lines.push(`  ${paint(c, 'dim', 'sampled: too many orders to list them all, so the answers are a random sample and the shares estimates')}`);
+  if (bool(doc.sampled) === true)
+    lines.push(`  ${paint(c, 'dim', 'sampled: too many orders to list them all, so the answers are a random sample and the shares estimates')}`);
   const summary = str(doc.summary);
   if (summary !== undefined && summary !== ruleText) lines.push(`why: ${summary}`);
   return lines;
@@ -441,7 +475,11 @@ export function renderExplain(document: unknown, options: RenderOptions): string
 // ---- meridian drain / undrain ----
 
 /** The one-line confirmation of POST /drain or /undrain. */
-export function renderDrainResult(action: 'drain' | 'undrain', document: unknown, options: RenderOptions & { readonly target?: string; readonly reason?: string }): string {
+export function renderDrainResult(
+  action: 'drain' | 'undrain',
+  document: unknown,
+  options: RenderOptions & { readonly target?: string; readonly reason?: string },
+): string {
   const c = options.color;
   const doc = obj(document) ?? {};
   const target = str(doc.target) ?? options.target ?? '?';

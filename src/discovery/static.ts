@@ -15,7 +15,11 @@ export function createStaticEndpointSource(logger: Logger): EndpointSource {
         const key = `${record.name}/${target.cluster}`;
         if (!warned.has(key)) {
           warned.add(key);
-          logger.warn('cluster target has no addresses: Kubernetes discovery is not configured', { zone: zone.zone, record: record.name, cluster: target.cluster });
+          logger.warn('cluster target has no addresses: Kubernetes discovery is not configured', {
+            zone: zone.zone,
+            record: record.name,
+            cluster: target.cluster,
+          });
         }
         return [];
       });

@@ -160,16 +160,16 @@ export class QueryHandler {
   #fromTemplate(msg: Buffer, query: ParsedQuery, set: AnswerSet, transport: Transport, zone: number): Buffer {
     // Only weighted sets with several templates need a random draw.
     const index = set.cumulative.length === 0 ? 0 : pickIndex(set, this.#random());
-    const template = set.templates[index]!;
+    const template = set.templates[index];
     const optSize = query.edns ? OPT_RECORD_SIZE : 0;
     let length = template.length;
     let arcount = -1;
     if (transport === 'udp' && length + optSize > udpLimit(query)) {
       // Drop trailing additional RRsets (precomputed cuts) before giving up on the answer with TC.
       const limit = udpLimit(query) - optSize;
-      const cuts = set.cuts[index]!;
+      const cuts = set.cuts[index];
       let k = 0;
-      while (k < cuts.length && cuts[k]! > limit) k += 2;
+      while (k < cuts.length && cuts[k] > limit) k += 2;
       if (k === cuts.length) return this.#bare(msg, query, set.rcode, FLAG2_AA | FLAG2_TC, transport, zone);
       length = cuts[k]!;
       arcount = cuts[k + 1]!;

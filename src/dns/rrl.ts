@@ -262,7 +262,7 @@ function requireInteger(name: string, value: unknown, min: number, max: number):
 
 /** Merges `config` over DEFAULT_RRL (undefined fields take the default) and validates the result. */
 export function validateRrlConfig(config: Partial<RrlConfig>): RrlConfig {
-  const pick = <K extends keyof RrlConfig>(key: K): RrlConfig[K] => (config[key] === undefined ? DEFAULT_RRL[key] : (config[key] as RrlConfig[K]));
+  const pick = <K extends keyof RrlConfig>(key: K): RrlConfig[K] => (config[key] === undefined ? DEFAULT_RRL[key] : config[key]);
   // Rates are whole credits per second: a fractional rate below 1 could never cover a single response.
   const rate = (field: (typeof RATE_FIELDS)[number]) => requireInteger(field, pick(field), 0, MAX_RATE);
   const merged: RrlConfig = {
@@ -354,7 +354,7 @@ export class ResponseRateLimiter {
   readonly #v6Words: number; // 32-bit words of the address that the IPv6 prefix touches
   readonly #exempt: ParsedExempt;
   readonly #scratch = new Uint16Array(8);
-  #lastAddress = "";
+  #lastAddress = '';
   #lastV4 = -1;
 
   // Accounts live in parallel typed arrays indexed by slot (struct of arrays): creating one allocates

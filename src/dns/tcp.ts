@@ -77,7 +77,10 @@ export function listenTcp(
       if (left <= 0) perClient.delete(client);
       else perClient.set(client, left);
     });
-    sockets.set(socket, serveConnection(socket, handler, limits, draining, (error) => drop(socket, error)));
+    sockets.set(
+      socket,
+      serveConnection(socket, handler, limits, draining, (error) => drop(socket, error)),
+    );
   };
 
   return new Promise((resolve, reject) => {
@@ -129,57 +132,65 @@ function serveConnection(
 ): () => boolean {
   let pending: Buffer = Buffer.alloc(0);
   let readDeadline: NodeJS.Timeout | undefined;
-  const guarded = <A extends unknown[]>(listener: (...args: A) => void) => (...args: A) => {
-    try {
-      listener(...args);
-    } catch (error) {
-      drop(error);
-    }
-  };
+  const guarded =
+    <A extends unknown[]>(listener: (...args: A) => void) =>
+    (...args: A) => {
+      try {
+        listener(...args);
+      } catch (error) {
+        drop(error);
+      }
+    };
 
   socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
   socket.on('error', () => socket.destroy());
   socket.once('close', () => clearTimeout(readDeadline));
-  socket.on('drain', guarded(() => {
-    socket.resume();
-    // Reading again: a half-received message must now arrive in time.
-    if (pending.length > 0 && readDeadline === undefined) readDeadline = setTimeout(() => socket.destroy(), limits.readDeadlineMs);
-  }));
+  socket.on(
+    'drain',
+    guarded(() => {
+      socket.resume();
+      // Reading again: a half-received message must now arrive in time.
+      if (pending.length > 0 && readDeadline === undefined) readDeadline = setTimeout(() => socket.destroy(), limits.readDeadlineMs);
+    }),
+  );
 
-  socket.on('data', guarded((chunk: Buffer) => {
-    const continuing = pending.length > 0;
-    pending = continuing ? Buffer.concat([pending, chunk]) : chunk;
-    let offset = 0;
-    while (pending.length - offset >= 2) {
-      const length = pending.readUInt16BE(offset);
-      if (pending.length - offset - 2 < length) break;
-      const message = pending.subarray(offset + 2, offset + 2 + length);
-      offset += 2 + length;
-      respond(socket, handler, message);
-      if (socket.destroyed) return;
-    }
-    pending = offset === pending.length ? Buffer.alloc(0) : pending.subarray(offset);
+  socket.on(
+    'data',
+    guarded((chunk: Buffer) => {
+      const continuing = pending.length > 0;
+      pending = continuing ? Buffer.concat([pending, chunk]) : chunk;
+      let offset = 0;
+      while (pending.length - offset >= 2) {
+        const length = pending.readUInt16BE(offset);
+        if (pending.length - offset - 2 < length) break;
+        const message = pending.subarray(offset + 2, offset + 2 + length);
+        offset += 2 + length;
+        respond(socket, handler, message);
+        if (socket.destroyed) return;
+      }
+      pending = offset === pending.length ? Buffer.alloc(0) : pending.subarray(offset);
 
-    // The deadline runs from the first octet of a message, so dripping octets cannot extend it.
-    const sameMessage = continuing && offset === 0;
-    if (pending.length === 0) {
-      clearTimeout(readDeadline);
-      readDeadline = undefined;
-    } else if (!sameMessage) {
-      clearTimeout(readDeadline);
-      readDeadline = setTimeout(() => socket.destroy(), limits.readDeadlineMs);
-    }
-    if (socket.writableLength > limits.maxPendingWriteBytes) {
-      // The client is not reading its answers: stop reading its queries until it does (the idle timeout
-      // still ends a connection that never reads). The read deadline is ours to hold meanwhile, not the
-      // client's to meet: it restarts on drain.
-      socket.pause();
-      clearTimeout(readDeadline);
-      readDeadline = undefined;
-    }
-    // Draining: the last complete message has been answered; end() flushes those answers, then closes.
-    if (draining.on && pending.length === 0) socket.end();
-  }));
+      // The deadline runs from the first octet of a message, so dripping octets cannot extend it.
+      const sameMessage = continuing && offset === 0;
+      if (pending.length === 0) {
+        clearTimeout(readDeadline);
+        readDeadline = undefined;
+      } else if (!sameMessage) {
+        clearTimeout(readDeadline);
+        readDeadline = setTimeout(() => socket.destroy(), limits.readDeadlineMs);
+      }
+      if (socket.writableLength > limits.maxPendingWriteBytes) {
+        // The client is not reading its answers: stop reading its queries until it does (the idle timeout
+        // still ends a connection that never reads). The read deadline is ours to hold meanwhile, not the
+        // client's to meet: it restarts on drain.
+        socket.pause();
+        clearTimeout(readDeadline);
+        readDeadline = undefined;
+      }
+      // Draining: the last complete message has been answered; end() flushes those answers, then closes.
+      if (draining.on && pending.length === 0) socket.end();
+    }),
+  );
   return () => pending.length === 0;
 }
 

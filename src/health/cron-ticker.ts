@@ -22,7 +22,7 @@ export function intervalTicker(periodMs = 1000): Ticker {
 export function nodeCronPort(logger: Logger): CronPort {
   return {
     schedule(expression, onFire) {
-      const task = cron.schedule(expression, onFire, { name: `meridian-maintenance ${expression}`, timezone: 'Etc/UTC', unref: true } as Parameters<typeof cron.schedule>[2]);
+      const task = cron.schedule(expression, onFire, { name: `meridian-maintenance ${expression}`, timezone: 'Etc/UTC', unref: true });
       logger.debug('maintenance schedule armed', { cron: expression });
       return { stop: () => void task.stop() };
     },

@@ -8,7 +8,11 @@ import type { Drain } from './drains.js';
 import type { Clock, TimerHandle } from '../base/clock.js';
 
 /** Whether a window is open at `nowMs`, and its next occurrence: cron-window.ts in production. */
-export type WindowEvaluator = (cron: string, durationMs: number, nowMs: number) => { readonly active: boolean; readonly activeSince?: number; readonly activeUntil?: number; readonly next?: number };
+export type WindowEvaluator = (
+  cron: string,
+  durationMs: number,
+  nowMs: number,
+) => { readonly active: boolean; readonly activeSince?: number; readonly activeUntil?: number; readonly next?: number };
 
 /** Calls `onFire` at each occurrence of `cron`: node-cron in production; the tests drive it from a fake clock. */
 export interface CronPort {
@@ -59,7 +63,14 @@ export class MaintenanceRunner {
   setZones(zones: readonly ZoneConfig[]): void {
     this.stop();
     this.#windows = zones.flatMap((zone) =>
-      zone.maintenance.map((w) => ({ zone: zone.zone, file: zone.file, target: w.target, cron: w.cron, durationMs: w.durationMs, ...(w.reason === undefined ? {} : { reason: w.reason }) })),
+      zone.maintenance.map((w) => ({
+        zone: zone.zone,
+        file: zone.file,
+        target: w.target,
+        cron: w.cron,
+        durationMs: w.durationMs,
+        ...(w.reason === undefined ? {} : { reason: w.reason }),
+      })),
     );
     // One task per distinct schedule: several windows may share one.
     for (const cron of new Set(this.#windows.map((w) => w.cron))) this.#tasks.push(this.#options.cron.schedule(cron, () => this.evaluate()));
@@ -87,7 +98,10 @@ export class MaintenanceRunner {
     }
     if (this.#endTimer !== undefined) this.#options.clock.clearTimer(this.#endTimer);
     this.#endTimer = nextEnd === Infinity ? undefined : this.#options.clock.setTimer(() => this.evaluate(), Math.max(0, nextEnd - now));
-    const key = drains.map((d) => `${d.zone} ${d.target}@${d.since}`).sort().join(',');
+    const key = drains
+      .map((d) => `${d.zone} ${d.target}@${d.since}`)
+      .sort()
+      .join(',');
     if (key !== this.#activeKey) {
       this.#activeKey = key;
       this.#options.onChange(drains);

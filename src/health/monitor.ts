@@ -8,7 +8,16 @@ import type { RecordRef } from '../base/names.js';
 import type { EndpointSource } from '../zone/endpoints.js';
 import { targetIdentity, type BalancedRecord, type CheckConfig, type ZoneConfig } from '../zone/model.js';
 import type { ProbeJob, ProbeSchedulerPort } from './scheduler.js';
-import { applyProbeResult, initialHealthState, isChanging, type Health, type AddressHealth, type HealthState, type ObservedResult, type RiseFall } from './state.js';
+import {
+  applyProbeResult,
+  initialHealthState,
+  isChanging,
+  type Health,
+  type AddressHealth,
+  type HealthState,
+  type ObservedResult,
+  type RiseFall,
+} from './state.js';
 import { checkFingerprint, type ProbeSpec } from './types.js';
 import { type Clock } from '../base/clock.js';
 import { runAtOnce } from '../base/slices.js';
@@ -78,13 +87,16 @@ export function desiredProbes(zones: readonly ZoneConfig[], endpoints: EndpointS
  * records as the same objects (see load-thread.ts), so their probes are not made again while their addresses
  * stay the same. With 20,000 addresses, making them again would be tens of megabytes of garbage per reload.
  */
-const desiredByRecord = new WeakMap<BalancedRecord, { readonly zone: string; readonly addresses: ReadonlyArray<readonly string[]>; readonly desired: readonly DesiredProbe[] }>();
+const desiredByRecord = new WeakMap<
+  BalancedRecord,
+  { readonly zone: string; readonly addresses: ReadonlyArray<readonly string[]>; readonly desired: readonly DesiredProbe[] }
+>();
 
 function sameAddresses(a: ReadonlyArray<readonly string[]>, b: ReadonlyArray<readonly string[]>): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
+    const x = a[i];
+    const y = b[i];
     if (x.length !== y.length) return false;
     for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
   }
@@ -109,7 +121,7 @@ export function* desiredProbeSteps(zones: readonly ZoneConfig[], endpoints: Endp
       const riseFall = { rise: check.rise, fall: check.fall };
       const made: DesiredProbe[] = [];
       addresses.forEach((targetAddresses, target) => {
-        const targetId = targetIdentity(record.targets[target]!);
+        const targetId = targetIdentity(record.targets[target]);
         for (const address of targetAddresses) {
           const ref = { zone: zone.zone, record: record.name, target, targetId, address };
           made.push({ id: refId(ref), ref, spec: probeSpec(check, address), riseFall, intervalMs: check.intervalMs, fastIntervalMs: check.fastIntervalMs });
@@ -233,7 +245,7 @@ export class HealthMonitor {
     const added: Array<readonly DesiredProbe[]> = [];
     for (let i = 0; i < desired.length; i++) {
       if (i % 1024 === 1023) yield;
-      const group = desired[i]!;
+      const group = desired[i];
       if (next.has(group)) continue;
       next.add(group);
       if (!previous.has(group)) added.push(group);
@@ -347,7 +359,8 @@ export class HealthMonitor {
       if (after === before) continue;
       this.#observer?.onTransition(subscription.ref, before, after, result);
       // At start, unknown already counts as healthy, so unknown → up leaves every answer as it was.
-      if (!(before === 'unknown' && after === 'up' && !subscription.pendingUntilProbed)) changed.push({ zone: subscription.ref.zone, name: subscription.ref.record });
+      if (!(before === 'unknown' && after === 'up' && !subscription.pendingUntilProbed))
+        changed.push({ zone: subscription.ref.zone, name: subscription.ref.record });
     }
     if (changed.length > 0) this.#onChange(changed);
   }

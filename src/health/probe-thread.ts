@@ -166,27 +166,31 @@ export class ThreadedProbeScheduler implements ProbeSchedulerPort {
     for (const late of report.lateness) this.#options.onLateness?.(late);
     for (let i = 0; i < report.ids.length; i++) {
       // A result for a job removed since it started is dropped, as ProbeScheduler drops it.
-      const tracked = this.#byId.get(report.ids[i]!);
+      const tracked = this.#byId.get(report.ids[i]);
       if (tracked === undefined) continue;
-      tracked.job.deliver(report.results[i]!);
+      tracked.job.deliver(report.results[i]);
       this.#updatePlan(tracked);
     }
   }
 
   #spawn(): void {
     const data: ProbeThreadData = this.#options.maxConcurrent === undefined ? {} : { maxConcurrent: this.#options.maxConcurrent };
-    const worker = startThreadBelow(PROBE_THREAD_NICE, () => new Worker(new URL('./probe-thread-main.js', import.meta.url), {
-      workerData: data,
-      resourceLimits: {
-        // The probes' garbage is short-lived: a small young generation collects it often and quickly.
-        maxYoungGenerationSizeMb: 8,
-        // Any old-generation limit makes V8 size this heap as a small one: it collects when the heap has grown
-        // by about half, instead of letting it double, which kept twice the live size (~25 MB at 20,000
-        // addresses) resident. The limit itself is headroom, ~1 KB per address; it doubles after a thread
-        // runs out of it.
-        maxOldGenerationSizeMb: this.#oldGenerationMb,
-      },
-    }));
+    const worker = startThreadBelow(
+      PROBE_THREAD_NICE,
+      () =>
+        new Worker(new URL('./probe-thread-main.js', import.meta.url), {
+          workerData: data,
+          resourceLimits: {
+            // The probes' garbage is short-lived: a small young generation collects it often and quickly.
+            maxYoungGenerationSizeMb: 8,
+            // Any old-generation limit makes V8 size this heap as a small one: it collects when the heap has grown
+            // by about half, instead of letting it double, which kept twice the live size (~25 MB at 20,000
+            // addresses) resident. The limit itself is headroom, ~1 KB per address; it doubles after a thread
+            // runs out of it.
+            maxOldGenerationSizeMb: this.#oldGenerationMb,
+          },
+        }),
+    );
     // Probing alone must not keep a process alive (tests, a stopping server).
     worker.unref();
     worker.on('message', (report: ProbeReport) => this.#receive(report));

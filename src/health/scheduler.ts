@@ -138,7 +138,18 @@ export class ProbeScheduler implements ProbeSchedulerPort {
   add(job: ProbeJob, immediate = false): void {
     if (this.#entries.has(job.spec.key)) return;
     const spread = immediate ? 0 : Math.min(job.intervalMs(), Math.max(INITIAL_SPREAD_MS, (this.#entries.size / INITIAL_RATE_PER_SECOND) * 1000));
-    const entry: Entry = { job, planned: this.#clock.now() + this.#random() * spread, timer: undefined, running: false, queued: false, removed: false, runs: 0, lastPlanned: 0, lastAt: 0, scatter: 0 };
+    const entry: Entry = {
+      job,
+      planned: this.#clock.now() + this.#random() * spread,
+      timer: undefined,
+      running: false,
+      queued: false,
+      removed: false,
+      runs: 0,
+      lastPlanned: 0,
+      lastAt: 0,
+      scatter: 0,
+    };
     this.#entries.set(job.spec.key, entry);
     this.#arm(entry);
   }
@@ -212,7 +223,8 @@ export class ProbeScheduler implements ProbeSchedulerPort {
     void this.#prober.probe(entry.job.spec).then(
       (result) => this.#finish(entry, { ...result, at: this.#clock.now() }),
       // Probers never reject; if one does, it counts as a failed probe rather than a stuck schedule.
-      (error: unknown) => this.#finish(entry, { ok: false, failure: 'error', reason: String(error), durationMs: this.#clock.now() - started, at: this.#clock.now() }),
+      (error: unknown) =>
+        this.#finish(entry, { ok: false, failure: 'error', reason: String(error), durationMs: this.#clock.now() - started, at: this.#clock.now() }),
     );
   }
 

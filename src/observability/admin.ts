@@ -174,7 +174,11 @@ export function startAdminServer(options: AdminServerOptions): Promise<AdminServ
 }
 
 /** Writes the exposition chunk by chunk, waiting for the socket to drain, so a slow scraper costs no memory. */
-function streamMetrics(response: http.ServerResponse, metrics: { render(): AsyncIterable<string>; readonly contentType: string }, headOnly: boolean): Promise<void> {
+function streamMetrics(
+  response: http.ServerResponse,
+  metrics: { render(): AsyncIterable<string>; readonly contentType: string },
+  headOnly: boolean,
+): Promise<void> {
   return streamChunks(response, metrics.contentType, metrics.render(), headOnly);
 }
 
@@ -229,10 +233,17 @@ function digest(token: string): Buffer {
 function authorized(request: http.IncomingMessage, tokenDigest: Buffer): boolean {
   const header = request.headers.authorization ?? '';
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match !== null && timingSafeEqual(digest(match[1]!), tokenDigest);
+  return match !== null && timingSafeEqual(digest(match[1]), tokenDigest);
 }
 
-async function runAction(request: http.IncomingMessage, response: http.ServerResponse, action: AdminAction, tokenDigest: Buffer | undefined, logger: Logger, path: string): Promise<void> {
+async function runAction(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  action: AdminAction,
+  tokenDigest: Buffer | undefined,
+  logger: Logger,
+  path: string,
+): Promise<void> {
   if (tokenDigest === undefined) {
     request.resume();
     sendJson(response, 403, { error: 'state-changing endpoints are disabled: start meridian with --admin-token-file' });

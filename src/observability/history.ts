@@ -21,7 +21,6 @@ export interface Transition {
   readonly reason: string;
 }
 
-
 function refKey(ref: AddressRef): string {
   // join makes one flat string; a template literal makes a tree of string pieces, kept per address.
   return [ref.zone, ref.record, ref.target, ref.address].join('\n');
@@ -65,8 +64,8 @@ export class HealthHistory implements HealthObserver {
   onResult(ref: AddressRef, result: ObservedResult): void {
     const slot = this.#slots.get(refKey(ref));
     if (slot === undefined) return;
-    this.#samples[slot * LATENCY_SAMPLES + (this.#counts[slot]! % LATENCY_SAMPLES)] = result.durationMs;
-    this.#counts[slot]!++;
+    this.#samples[slot * LATENCY_SAMPLES + (this.#counts[slot] % LATENCY_SAMPLES)] = result.durationMs;
+    this.#counts[slot]++;
   }
 
   #grow(): void {
@@ -82,7 +81,16 @@ export class HealthHistory implements HealthObserver {
   onRelabel(): void {}
 
   onTransition(ref: AddressRef, from: Health, to: Health, result: ObservedResult): void {
-    this.#transitions.push({ at: this.#clock.now(), zone: ref.zone, record: ref.record, target: ref.target, address: ref.address, from, to, reason: result.reason });
+    this.#transitions.push({
+      at: this.#clock.now(),
+      zone: ref.zone,
+      record: ref.record,
+      target: ref.target,
+      address: ref.address,
+      from,
+      to,
+      reason: result.reason,
+    });
     if (this.#transitions.length > MAX_TRANSITIONS * 1.25) this.#prune();
   }
 
@@ -90,10 +98,10 @@ export class HealthHistory implements HealthObserver {
   latencyOf(ref: AddressRef): number[] {
     const slot = this.#slots.get(refKey(ref));
     if (slot === undefined) return [];
-    const count = this.#counts[slot]!;
+    const count = this.#counts[slot];
     const n = Math.min(count, LATENCY_SAMPLES);
     const out: number[] = [];
-    for (let i = count - n; i < count; i++) out.push(Math.round(this.#samples[slot * LATENCY_SAMPLES + (i % LATENCY_SAMPLES)]! * 10) / 10);
+    for (let i = count - n; i < count; i++) out.push(Math.round(this.#samples[slot * LATENCY_SAMPLES + (i % LATENCY_SAMPLES)] * 10) / 10);
     return out;
   }
 
@@ -106,7 +114,7 @@ export class HealthHistory implements HealthObserver {
   #prune(): void {
     const cutoff = this.#clock.now() - TRANSITION_WINDOW_MS;
     let start = 0;
-    while (start < this.#transitions.length && this.#transitions[start]!.at < cutoff) start++;
+    while (start < this.#transitions.length && this.#transitions[start].at < cutoff) start++;
     start = Math.max(start, this.#transitions.length - MAX_TRANSITIONS);
     if (start > 0) this.#transitions = this.#transitions.slice(start);
   }

@@ -37,4 +37,3 @@ function errorReplacer(_key: string, value: unknown): unknown {
   }
   return value;
 }
-

@@ -12,8 +12,24 @@ import { HEALTH_TRANSITIONS, PROBE_DURATION, PROBE_RESULTS, TARGET_HEALTH, Targe
 export type { ProbeMetricsDetail, ProbeMetricsSetting } from './target-metrics.js';
 
 const QTYPE_LABELS: Readonly<Record<number, string>> = {
-  1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 35: 'NAPTR',
-  43: 'DS', 48: 'DNSKEY', 64: 'SVCB', 65: 'HTTPS', 251: 'IXFR', 252: 'AXFR', 255: 'ANY', 257: 'CAA',
+  1: 'A',
+  2: 'NS',
+  5: 'CNAME',
+  6: 'SOA',
+  12: 'PTR',
+  15: 'MX',
+  16: 'TXT',
+  28: 'AAAA',
+  33: 'SRV',
+  35: 'NAPTR',
+  43: 'DS',
+  48: 'DNSKEY',
+  64: 'SVCB',
+  65: 'HTTPS',
+  251: 'IXFR',
+  252: 'AXFR',
+  255: 'ANY',
+  257: 'CAA',
 };
 
 /** Bounded label values: a flood of random qtypes must not create a series each. */
@@ -36,9 +52,9 @@ export class QueryCounts implements QueryObserver {
   #counts = new Float64Array(SLOTS_PER_ZONE * 4);
 
   onQuery(zoneId: number, qtype: number, rcode: number, transport: number): void {
-    const index = zoneId * SLOTS_PER_ZONE + (QTYPE_SLOT[qtype]! * RCODE_SLOT_LABELS.length + rcodeSlot(rcode)) * 2 + transport;
+    const index = zoneId * SLOTS_PER_ZONE + (QTYPE_SLOT[qtype] * RCODE_SLOT_LABELS.length + rcodeSlot(rcode)) * 2 + transport;
     if (index >= this.#counts.length) this.#grow(index);
-    this.#counts[index]!++;
+    this.#counts[index]++;
   }
 
   #grow(index: number): void {
@@ -51,7 +67,7 @@ export class QueryCounts implements QueryObserver {
   *entries(zoneName: (id: number) => string): Generator<[{ zone: string; qtype: string; rcode: string; transport: string }, number]> {
     const counts = this.#counts;
     for (let index = 0; index < counts.length; index++) {
-      const value = counts[index]!;
+      const value = counts[index];
       if (value === 0) continue;
       const zoneId = Math.floor(index / SLOTS_PER_ZONE);
       const rest = index % SLOTS_PER_ZONE;
@@ -60,9 +76,9 @@ export class QueryCounts implements QueryObserver {
       yield [
         {
           zone: zoneName(zoneId),
-          qtype: QTYPE_SLOT_LABELS[Math.floor(qr / RCODE_SLOT_LABELS.length)]!,
-          rcode: RCODE_SLOT_LABELS[qr % RCODE_SLOT_LABELS.length]!,
-          transport: TRANSPORT_LABELS[transport]!,
+          qtype: QTYPE_SLOT_LABELS[Math.floor(qr / RCODE_SLOT_LABELS.length)],
+          rcode: RCODE_SLOT_LABELS[qr % RCODE_SLOT_LABELS.length],
+          transport: TRANSPORT_LABELS[transport],
         },
         value,
       ];

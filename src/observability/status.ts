@@ -43,7 +43,6 @@ export interface StatusInput {
   readonly maintenance?: () => readonly MaintenanceWindowStatus[];
 }
 
-
 /**
  * The possible answers of one family, as /status and /explain list them: each distinct answer (addresses in
  * answer order) once, with its share, most likely first. A sample repeats a draw many times; merged, its
@@ -58,7 +57,9 @@ export function answerSets(selection: Selection): Array<{ addresses: readonly st
     else entry.probability += v.probability;
   }
   // 1e-6: fine enough that up to MAX_VARIANTS rounded shares still sum to 1 within 1e-3.
-  return [...shares.values()].sort((a, b) => b.probability - a.probability).map((s) => ({ addresses: s.addresses, probability: Math.round(s.probability * 1e6) / 1e6 }));
+  return [...shares.values()]
+    .sort((a, b) => b.probability - a.probability)
+    .map((s) => ({ addresses: s.addresses, probability: Math.round(s.probability * 1e6) / 1e6 }));
 }
 
 /** What a record answers now, per family: each possible answer with its probability. */
@@ -137,7 +138,18 @@ export function recordStatus(input: StatusInput, zone: ZoneConfig, record: Recor
       policy: record.policy,
       whenAllDown: record.whenAllDown,
       ...(answer === undefined ? {} : { answer }),
-      check: probed ? { protocol: check.protocol, port: check.port, host: check.host, path: check.path, intervalMs: check.intervalMs, timeoutMs: check.timeoutMs, rise: check.rise, fall: check.fall } : null,
+      check: probed
+        ? {
+            protocol: check.protocol,
+            port: check.port,
+            host: check.host,
+            path: check.path,
+            intervalMs: check.intervalMs,
+            timeoutMs: check.timeoutMs,
+            rise: check.rise,
+            fall: check.fall,
+          }
+        : null,
       targets: record.targets.map((target, index) => ({
         index,
         target: targetLabel(target),
@@ -297,7 +309,9 @@ function siteNotes(resolved: readonly ResolvedTarget[], family: 4 | 6): string[]
   return resolved.flatMap((target, index) => {
     if (target.unit !== true || !target.addresses.some((a) => a.family === family && a.health !== 'down')) return [];
     const down = target.addresses.filter((a) => a.family !== family && a.health === 'down').map((a) => a.address);
-    return down.length === 0 ? [] : [`target ${index} is one site: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} down, so it is down for ${family === 6 ? 'AAAA' : 'A'} too`];
+    return down.length === 0
+      ? []
+      : [`target ${index} is one site: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} down, so it is down for ${family === 6 ? 'AAAA' : 'A'} too`];
   });
 }
 
@@ -310,14 +324,20 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
     const base = { name, type: family === 6 ? 'AAAA' : 'A', zone: zone.zone, kind: record.kind };
     if (record.kind === 'static') {
       const values = family === 6 ? record.aaaa : record.a;
-      return { ...base, answer: values, summary: values.length > 0 ? `static record: always answers ${values.join(', ')}` : `static record with no ${base.type} data: NODATA` };
+      return {
+        ...base,
+        answer: values,
+        summary: values.length > 0 ? `static record: always answers ${values.join(', ')}` : `static record with no ${base.type} data: NODATA`,
+      };
     }
     if (record.kind === 'cname') return { ...base, answer: [record.target], summary: `CNAME to ${record.target}: explain that name for its addresses` };
     if (record.kind !== 'balanced' || input.targets === undefined) return { ...base, summary: `a ${record.kind} record` };
     const resolved = input.targets.resolve(zone, record);
     const selection = selectionsOf(record, resolved)[family === 6 ? 1 : 0];
     const chosen = new Set(selection.variants.flatMap((v) => v.targets));
-    const view = recordStatus(input, zone, record) as { targets?: Array<{ addresses: Array<{ address: string; health: string; reason?: string; drained?: boolean }> }> };
+    const view = recordStatus(input, zone, record) as {
+      targets?: Array<{ addresses: Array<{ address: string; health: string; reason?: string; drained?: boolean }> }>;
+    };
     const targets = record.targets.map((target, index) => ({
       index,
       target: targetLabel(target),
@@ -331,8 +351,13 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
     const picked = targets.filter((t) => t.chosen).map((t) => `target ${t.index} (${t.target})`);
     let summary: string;
     if (selection.rule === 'healthy' && record.policy === 'failover') summary = `failover: ${picked[0]} is the first healthy target by priority, so it answers`;
-    else if (selection.rule === 'healthy') summary = `weighted: ${picked.join(', ')} ${picked.length === 1 ? 'is' : 'are'} healthy and answer by weight (${targets.filter((t) => t.chosen).map((t) => t.weight).join(':')})`;
-    else if (selection.rule === 'others-healthy') summary = `no healthy IPv${family} target; IPv${family === 6 ? 4 : 6} answers, so ${base.type} is NODATA rather than fail open with a dead or drained address`;
+    else if (selection.rule === 'healthy')
+      summary = `weighted: ${picked.join(', ')} ${picked.length === 1 ? 'is' : 'are'} healthy and answer by weight (${targets
+        .filter((t) => t.chosen)
+        .map((t) => t.weight)
+        .join(':')})`;
+    else if (selection.rule === 'others-healthy')
+      summary = `no healthy IPv${family} target; IPv${family === 6 ? 4 : 6} answers, so ${base.type} is NODATA rather than fail open with a dead or drained address`;
     else summary = RULE_TEXT[selection.rule] ?? selection.rule;
     if (selection.rule === 'healthy' || selection.rule === 'others-healthy') {
       const notes = siteNotes(resolved, family);
@@ -341,7 +366,18 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
     const drainedTargets = targets.filter((t) => t.drained).map((t) => t.index);
     if (selection.drainsIgnored === true) summary += '; every target is drained, so the drains are set aside';
     else if (drainedTargets.length > 0) summary += `; drained and never served: target ${drainedTargets.join(', ')}`;
-    return { ...base, policy: record.policy, whenAllDown: record.whenAllDown, rule: selection.rule, ruleText: RULE_TEXT[selection.rule], drainsIgnored: selection.drainsIgnored === true, sampled: selection.sampled === true, answer, targets, summary };
+    return {
+      ...base,
+      policy: record.policy,
+      whenAllDown: record.whenAllDown,
+      rule: selection.rule,
+      ruleText: RULE_TEXT[selection.rule],
+      drainsIgnored: selection.drainsIgnored === true,
+      sampled: selection.sampled === true,
+      answer,
+      targets,
+      summary,
+    };
   }
   return undefined;
 }

@@ -100,7 +100,14 @@ export class TargetMetrics {
     const probeKey = this.#detail === 'address' ? labels : zoneRecord;
     let probe = this.#probes.get(probeKey);
     if (probe === undefined) {
-      probe = { labels: probeKey, results: new Array<number>(RESULT_SLOTS.length).fill(0), buckets: new Array<number>(BUCKET_LABELS.length).fill(0), sum: 0, count: 0, users: 0 };
+      probe = {
+        labels: probeKey,
+        results: new Array<number>(RESULT_SLOTS.length).fill(0),
+        buckets: new Array<number>(BUCKET_LABELS.length).fill(0),
+        sum: 0,
+        count: 0,
+        users: 0,
+      };
       this.#probes.set(probeKey, probe);
     }
     probe.users++;
@@ -123,11 +130,11 @@ export class TargetMetrics {
   result(ref: TrackedRef, result: ObservedResult): void {
     const probe = this.#addresses.get(ref)?.probe;
     if (probe === undefined) return;
-    probe.results[result.ok ? 0 : (RESULT_SLOT[result.failure ?? 'error'] ?? RESULT_SLOT.error!)]!++;
+    probe.results[result.ok ? 0 : (RESULT_SLOT[result.failure ?? 'error'] ?? RESULT_SLOT.error)]++;
     const seconds = result.durationMs / 1000;
     let bucket = 0;
-    while (bucket < PROBE_DURATION_BUCKETS.length && seconds > PROBE_DURATION_BUCKETS[bucket]!) bucket++;
-    probe.buckets[bucket]!++;
+    while (bucket < PROBE_DURATION_BUCKETS.length && seconds > PROBE_DURATION_BUCKETS[bucket]) bucket++;
+    probe.buckets[bucket]++;
     probe.sum += seconds;
     probe.count++;
   }
@@ -136,7 +143,7 @@ export class TargetMetrics {
     const series = this.#addresses.get(ref);
     if (series === undefined) return;
     series.health = HEALTH_VALUE[to];
-    series.transitions[HEALTH_SLOTS.indexOf(to)]!++;
+    series.transitions[HEALTH_SLOTS.indexOf(to)]++;
   }
 
   /** Current values, for tests and /status: health by address label text. */
@@ -156,19 +163,20 @@ export class TargetMetrics {
     yield* chunked(TARGET_HEALTH, 'gauge', addresses, (s) => `${TARGET_HEALTH}{${s.labels}} ${s.health}\n`);
     yield* chunked(HEALTH_TRANSITIONS, 'counter', addresses, (s) => {
       let text = '';
-      for (let i = 0; i < HEALTH_SLOTS.length; i++) if (s.transitions[i]! > 0) text += `${HEALTH_TRANSITIONS}{${s.labels},to="${HEALTH_SLOTS[i]}"} ${s.transitions[i]}\n`;
+      for (let i = 0; i < HEALTH_SLOTS.length; i++)
+        if (s.transitions[i] > 0) text += `${HEALTH_TRANSITIONS}{${s.labels},to="${HEALTH_SLOTS[i]}"} ${s.transitions[i]}\n`;
       return text;
     });
     yield* chunked(PROBE_RESULTS, 'counter', probes, (p) => {
       let text = '';
-      for (let i = 0; i < RESULT_SLOTS.length; i++) if (p.results[i]! > 0) text += `${PROBE_RESULTS}{${p.labels},result="${RESULT_SLOTS[i]}"} ${p.results[i]}\n`;
+      for (let i = 0; i < RESULT_SLOTS.length; i++) if (p.results[i] > 0) text += `${PROBE_RESULTS}{${p.labels},result="${RESULT_SLOTS[i]}"} ${p.results[i]}\n`;
       return text;
     });
     yield* chunked(PROBE_DURATION, 'histogram', probes, (p) => {
       let text = '';
       let cumulative = 0;
       for (let i = 0; i < BUCKET_LABELS.length; i++) {
-        cumulative += p.buckets[i]!;
+        cumulative += p.buckets[i];
         text += `${PROBE_DURATION}_bucket{${p.labels},le="${BUCKET_LABELS[i]}"} ${cumulative}\n`;
       }
       return `${text}${PROBE_DURATION}_sum{${p.labels}} ${p.sum}\n${PROBE_DURATION}_count{${p.labels}} ${p.count}\n`;
@@ -179,7 +187,7 @@ export class TargetMetrics {
 async function* chunked<T>(name: string, type: string, items: readonly T[], line: (item: T) => string): AsyncGenerator<string> {
   let text = `# HELP ${name} ${TARGET_FAMILY_HELP[name]}\n# TYPE ${name} ${type}\n`;
   for (let i = 0; i < items.length; i++) {
-    text += line(items[i]!);
+    text += line(items[i]);
     if ((i + 1) % SERIES_PER_CHUNK === 0) {
       yield text;
       text = '';

@@ -168,7 +168,8 @@ export class WorkerPool {
         const delay = Math.min(30_000, 500 * 2 ** Math.min(restarts, 6));
         this.#options.logger.error('DNS worker exited; restarting it', { worker: index, code, signal, restartInMs: delay });
         setTimeout(() => {
-          if (!this.#stopping) this.#spawn(index, restarts + 1).catch((error: unknown) => this.#options.logger.error('DNS worker restart failed', { worker: index, error }));
+          if (!this.#stopping)
+            this.#spawn(index, restarts + 1).catch((error: unknown) => this.#options.logger.error('DNS worker restart failed', { worker: index, error }));
         }, delay).unref();
       });
     });
@@ -176,7 +177,11 @@ export class WorkerPool {
 }
 
 /** A zone set as a sequence of small messages (see ToWorker). */
-function* zoneMessages(zones: readonly ZoneConfig[], failedZones: readonly string[], targets: ReadonlyMap<string, readonly ResolvedTarget[]>): Generator<ToWorker> {
+function* zoneMessages(
+  zones: readonly ZoneConfig[],
+  failedZones: readonly string[],
+  targets: ReadonlyMap<string, readonly ResolvedTarget[]>,
+): Generator<ToWorker> {
   yield { type: 'zones', zones: zones.map((zone) => ({ ...zone, records: [] })), failedZones };
   for (const zone of zones) {
     for (let i = 0; i < zone.records.length; i += CHUNK) yield { type: 'records', zone: zone.zone, records: zone.records.slice(i, i + CHUNK) };

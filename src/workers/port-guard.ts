@@ -36,7 +36,12 @@ function lock(endpoint: ListenEndpoint): Promise<net.Server> {
   const server = net.createServer((socket) => socket.destroy());
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(Errors.listenFailed(['DNS', formatEndpoint(endpoint), `another Meridian server with --workers holds it (${error.code ?? error.message})`], { cause: error })));
+      reject(
+        Errors.listenFailed(['DNS', formatEndpoint(endpoint), `another Meridian server with --workers holds it (${error.code ?? error.message})`], {
+          cause: error,
+        }),
+      ),
+    );
     server.listen(`\0meridian-dns-workers:${formatEndpoint(endpoint)}`, () => resolve(server));
   });
 }

@@ -36,9 +36,22 @@ async function main(): Promise<void> {
 
   // Messages are handled in order; a full build runs in slices, so queries keep being answered meanwhile. One
   // that fails is logged and the next ones are still handled: the next zones or targets mend the table.
-  process.on('message', serialQueue<ToWorker>((message) => handle(message), (error, message) => logger.error('worker message failed', { type: message.type, error })));
+  process.on(
+    'message',
+    serialQueue<ToWorker>(
+      (message) => handle(message),
+      (error, message) => logger.error('worker message failed', { type: message.type, error }),
+    ),
+  );
   // A new zone set being received in pieces; the current table keeps serving until it is built.
-  let staged: { zones: ZoneConfig[]; failedZones: readonly string[]; records: Map<string, ZoneConfig['records'][number][]>; targets: Map<string, readonly ResolvedTarget[]> } | undefined;
+  let staged:
+    | {
+        zones: ZoneConfig[];
+        failedZones: readonly string[];
+        records: Map<string, ZoneConfig['records'][number][]>;
+        targets: Map<string, readonly ResolvedTarget[]>;
+      }
+    | undefined;
   const handle = async (message: ToWorker): Promise<void> => {
     switch (message.type) {
       case 'zones':
@@ -56,7 +69,10 @@ async function main(): Promise<void> {
         targets.clear();
         for (const [key, value] of staged.targets) targets.set(key, value);
         staged = undefined;
-        tables.current = await builder.buildInSlices(zones.map((zone) => ({ ...zone, records: records.get(zone.zone) ?? [] })), failedZones);
+        tables.current = await builder.buildInSlices(
+          zones.map((zone) => ({ ...zone, records: records.get(zone.zone) ?? [] })),
+          failedZones,
+        );
         break;
       }
       case 'targets': {
@@ -82,7 +98,14 @@ async function main(): Promise<void> {
 
   let server: DnsServer | undefined;
   try {
-    server = await startDnsServer({ endpoints: settings.endpoints, handler, logger, reusePort: true, ...(rrl ? { rrl } : {}), ...(settings.tcpLimits ? { tcpLimits: settings.tcpLimits } : {}) });
+    server = await startDnsServer({
+      endpoints: settings.endpoints,
+      handler,
+      logger,
+      reusePort: true,
+      ...(rrl ? { rrl } : {}),
+      ...(settings.tcpLimits ? { tcpLimits: settings.tcpLimits } : {}),
+    });
   } catch (error) {
     send({ type: 'failed', message: (error as Error).message });
     process.exit(1);

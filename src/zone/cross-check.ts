@@ -13,10 +13,7 @@ export interface LoadedZoneFile {
 
 /** What a zone answers for a name's addresses, as far as it can be known without health. */
 type AddressData =
-  | { readonly kind: 'static'; readonly addresses: readonly string[] }
-  | { readonly kind: 'balanced' }
-  | { readonly kind: 'cname' }
-  | { readonly kind: 'none' };
+  { readonly kind: 'static'; readonly addresses: readonly string[] } | { readonly kind: 'balanced' } | { readonly kind: 'cname' } | { readonly kind: 'none' };
 
 /**
  * A warning for each out-of-zone name server address list that disagrees with the zone served here that holds

@@ -9,8 +9,7 @@ type Unit = keyof typeof UNIT_MS;
  * The accepted spelling, as an ECMA-262 regular expression source. The JSON schema uses it too, so editors flag
  * a bad duration while it is being typed. The alternatives let "5ms" match without a lookahead.
  */
-export const DURATION_PATTERN =
-  '^(?:\\d+h(?:\\d+m)?(?:\\d+s)?(?:\\d+ms)?|\\d+m(?:\\d+s)?(?:\\d+ms)?|\\d+s(?:\\d+ms)?|\\d+ms)$';
+export const DURATION_PATTERN = '^(?:\\d+h(?:\\d+m)?(?:\\d+s)?(?:\\d+ms)?|\\d+m(?:\\d+s)?(?:\\d+ms)?|\\d+s(?:\\d+ms)?|\\d+ms)$';
 
 const DURATION_REGEX = new RegExp(DURATION_PATTERN);
 const PART_REGEX = /(\d+)(ms|h|m|s)/g;

@@ -37,7 +37,9 @@ const post = (message: LoadMessage) => parentPort!.postMessage(message);
     const servedPrints = new Set(served?.recordPrints.split('\n'));
     post({ kind: 'zone', zone: { ...zone, records: [], recordPrints } });
     for (let i = 0; i < zone.records.length; i += RECORDS_PER_MESSAGE) {
-      const records: Array<RecordConfig | string> = zone.records.slice(i, i + RECORDS_PER_MESSAGE).map((record, j) => (servedPrints.has(`${record.name} ${prints[i + j]}`) ? record.name : record));
+      const records: Array<RecordConfig | string> = zone.records
+        .slice(i, i + RECORDS_PER_MESSAGE)
+        .map((record, j) => (servedPrints.has(`${record.name} ${prints[i + j]}`) ? record.name : record));
       post({ kind: 'records', records });
     }
   }

@@ -42,7 +42,8 @@ export async function loadZoneDirectoryOffThread(dir: string, options: Validatio
   const servedByName = new Map(served.map((zone) => [zone.zone, zone]));
   const servedInfo: Record<string, ServedZone> = {};
   for (const zone of served) {
-    if (zone.fingerprint !== undefined && zone.recordPrints !== undefined) servedInfo[zone.zone] = { file: zone.file, fingerprint: zone.fingerprint, recordPrints: zone.recordPrints };
+    if (zone.fingerprint !== undefined && zone.recordPrints !== undefined)
+      servedInfo[zone.zone] = { file: zone.file, fingerprint: zone.fingerprint, recordPrints: zone.recordPrints };
   }
   const request: LoadRequest = { dir, ...(options.knownClusters === undefined ? {} : { knownClusters: [...options.knownClusters] }), served: servedInfo };
   const worker = startThreadBelow(LOADER_THREAD_NICE, () => new Worker(new URL('./load-thread-main.js', import.meta.url), { workerData: request }));
@@ -70,7 +71,9 @@ export async function loadZoneDirectoryOffThread(dir: string, options: Validatio
             }
             return;
           case 'end':
-            return resolve(message.failed === undefined ? { ok: true, zones, issues: message.issues } : { ok: false, zones, issues: message.issues, failed: message.failed });
+            return resolve(
+              message.failed === undefined ? { ok: true, zones, issues: message.issues } : { ok: false, zones, issues: message.issues, failed: message.failed },
+            );
         }
       });
       worker.once('error', reject);

@@ -111,7 +111,10 @@ async function listZoneFiles(dir: string): Promise<Listing> {
   for (const name of candidates) {
     const file = join(dir, name);
     // stat, not the directory entry: it follows symbolic links.
-    const isFile = await stat(file).then((s) => s.isFile(), () => true); // an unreadable entry is reported on read
+    const isFile = await stat(file).then(
+      (s) => s.isFile(),
+      () => true,
+    ); // an unreadable entry is reported on read
     if (isFile) files.push(file);
   }
   if (files.length === 0) {
@@ -131,7 +134,10 @@ interface FileOutcome {
 
 async function loadZoneFiles(files: readonly string[], options: ValidationOptions): Promise<ZoneLoadResult> {
   const outcomes = await loadOutcomes(files, options);
-  return resultOf(outcomes, outcomes.flatMap((outcome) => outcome.issues));
+  return resultOf(
+    outcomes,
+    outcomes.flatMap((outcome) => outcome.issues),
+  );
 }
 
 /** Every zone that loaded with the warnings; and when there is any error, the files that failed. */

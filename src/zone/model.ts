@@ -44,9 +44,7 @@ export interface StaticTarget {
  * Which Kubernetes objects of a cluster a cluster target follows: by default the Ingresses whose rules route
  * the check host (the record's own name unless `check.host` says otherwise), or one named object.
  */
-export type ClusterSelector =
-  | { readonly by: 'host' }
-  | { readonly by: 'ingress' | 'service' | 'gateway'; readonly namespace: string; readonly name: string };
+export type ClusterSelector = { readonly by: 'host' } | { readonly by: 'ingress' | 'service' | 'gateway'; readonly namespace: string; readonly name: string };
 
 export interface ClusterTarget {
   readonly kind: 'cluster';
@@ -228,9 +226,7 @@ export function blockingIssues(issues: readonly ZoneIssue[], strict = false): Zo
 
 export function formatZoneIssue(issue: ZoneIssue): string {
   const message = isWarning(issue) ? `warning: ${issue.message}` : issue.message;
-  return issue.line > 0
-    ? `${issue.file}:${issue.line}:${issue.column}: ${message}`
-    : `${issue.file}: ${message}`;
+  return issue.line > 0 ? `${issue.file}:${issue.line}:${issue.column}: ${message}` : `${issue.file}: ${message}`;
 }
 
 /** A zone file that did not load: it has at least one error. */

@@ -70,7 +70,7 @@ const tlsSchema = {
     ca: {
       description:
         "Path of a PEM file holding the CA certificates that sign the targets' certificates, relative to the zone " +
-        'file\'s directory. Read when the zone is loaded; a missing or unreadable file is an error.',
+        "file's directory. Read when the zone is loaded; a missing or unreadable file is an error.",
       type: 'string',
       minLength: 1,
     },
@@ -80,8 +80,7 @@ const tlsSchema = {
 const checkSchema = {
   title: 'Health check',
   description:
-    'How the targets of this record are probed. Without a check every target counts as healthy. ' +
-    'An interval shorter than its timeout is an error.',
+    'How the targets of this record are probed. Without a check every target counts as healthy. ' + 'An interval shorter than its timeout is an error.',
   type: 'object',
   additionalProperties: false,
   required: ['protocol'],
@@ -112,8 +111,7 @@ const checkSchema = {
     interval: durationSchema('Time between probes of a target while its state is settled. Default 5s.', '5s'),
     timeout: durationSchema('How long one probe may take before it counts as a failure. Default 2s.', '2s'),
     fastInterval: durationSchema(
-      'Time between probes while a target is changing state (between its first and its rise-th or fall-th ' +
-        'result). Default 1s.',
+      'Time between probes while a target is changing state (between its first and its rise-th or fall-th ' + 'result). Default 1s.',
       '1s',
     ),
     rise: {
@@ -129,9 +127,7 @@ const checkSchema = {
       default: 2,
     },
     expect: {
-      description:
-        'HTTP statuses that count as success (http, https): status codes (204) or inclusive ranges ("200-399"). ' +
-        'Default ["200-399"].',
+      description: 'HTTP statuses that count as success (http, https): status codes (204) or inclusive ranges ("200-399"). ' + 'Default ["200-399"].',
       type: 'array',
       minItems: 1,
       items: {
@@ -169,7 +165,8 @@ const targetSchema = {
       examples: ['192.0.2.10', '2001:db8::10'],
     },
     addresses: {
-      description: 'Several IPv4 and/or IPv6 addresses of one site, drained, judged and answered together as one target: one drained or down address takes the whole target out, for A and AAAA alike.',
+      description:
+        'Several IPv4 and/or IPv6 addresses of one site, drained, judged and answered together as one target: one drained or down address takes the whole target out, for A and AAAA alike.',
       type: 'array',
       minItems: 1,
       items: { description: 'An IPv4 or IPv6 address.', type: 'string' },
@@ -200,9 +197,7 @@ const targetSchema = {
       examples: ['gateways/public'],
     },
     weight: {
-      description:
-        'Relative share of answers (weighted records only; a number greater than 0). Default 1. ' +
-        'Has no meaning in a failover record.',
+      description: 'Relative share of answers (weighted records only; a number greater than 0). Default 1. ' + 'Has no meaning in a failover record.',
       type: 'number',
       exclusiveMinimum: 0,
       default: 1,
@@ -226,17 +221,14 @@ const recordSchema = {
     },
     ttl: ttlSchema('TTL of the answers in seconds (0..2147483647). Default: the zone ttl.'),
     answers: {
-      description:
-        'Weighted records only: how many distinct healthy targets one answer may hold, drawn by weight. Default 1.',
+      description: 'Weighted records only: how many distinct healthy targets one answer may hold, drawn by weight. Default 1.',
       type: 'integer',
       minimum: 1,
       default: 1,
     },
     check: checkSchema,
     whenAllDown: {
-      description:
-        'What to answer when no target is healthy. all (default): every target, as if all were healthy; ' +
-        'none: an empty answer (NODATA).',
+      description: 'What to answer when no target is healthy. all (default): every target, as if all were healthy; ' + 'none: an empty answer (NODATA).',
       enum: ['all', 'none'],
       default: 'all',
     },
@@ -263,8 +255,7 @@ const recordSchema = {
     },
     mx: {
       description:
-        'MX records: where mail for this name goes. An exchange "." with preference 0, alone, is a null MX (RFC 7505): ' +
-        'this name accepts no mail.',
+        'MX records: where mail for this name goes. An exchange "." with preference 0, alone, is a null MX (RFC 7505): ' + 'this name accepts no mail.',
       type: 'array',
       items: {
         description: 'One MX record.',
@@ -283,9 +274,7 @@ const recordSchema = {
       },
     },
     srv: {
-      description:
-        'SRV records (RFC 2782), on a name of the form _service._proto (_sip._tcp). A target "." alone says the ' +
-        'service is not available.',
+      description: 'SRV records (RFC 2782), on a name of the form _service._proto (_sip._tcp). A target "." alone says the ' + 'service is not available.',
       type: 'array',
       items: {
         description: 'One SRV record.',
@@ -306,8 +295,7 @@ const recordSchema = {
       },
     },
     caa: {
-      description:
-        'CAA records (RFC 8659): which certificate authorities may issue certificates for this name and the names below it.',
+      description: 'CAA records (RFC 8659): which certificate authorities may issue certificates for this name and the names below it.',
       type: 'array',
       items: {
         description: 'One CAA record.',
@@ -388,8 +376,7 @@ export const zonePolicySchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'urn:meridian:zone-policy:v1',
   title: 'Meridian zone policy',
-  description:
-    'One zone served by Meridian: its apex (SOA, NS) and the records inside it. See docs/zone-policy.md.',
+  description: 'One zone served by Meridian: its apex (SOA, NS) and the records inside it. See docs/zone-policy.md.',
   type: 'object',
   additionalProperties: false,
   required: ['zone', 'soa', 'nameservers'],
@@ -410,8 +397,7 @@ export const zonePolicySchema = {
       properties: {
         rname: {
           description:
-            'Mailbox of the person responsible for the zone, written as a domain name: hostmaster.example.com ' +
-            'stands for hostmaster@example.com.',
+            'Mailbox of the person responsible for the zone, written as a domain name: hostmaster.example.com ' + 'stands for hostmaster@example.com.',
           type: 'string',
           minLength: 1,
           examples: ['hostmaster.example.com'],

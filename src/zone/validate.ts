@@ -255,9 +255,7 @@ function validateWithPositions(source: string, file: string, readFile: ReadTextF
   const { zone, declared } = checkZone(ctx, data);
   const errors = dedupeIssues(issues);
   const all = dedupeIssues(sortIssues([...issues, ...ctx.warnings]));
-  return errors.length === 0 && zone !== undefined
-    ? { zone, issues: all, declared, outOfZoneGlue: ctx.outOfZoneGlue }
-    : { issues: all, declared };
+  return errors.length === 0 && zone !== undefined ? { zone, issues: all, declared, outOfZoneGlue: ctx.outOfZoneGlue } : { issues: all, declared };
 }
 
 /**
@@ -388,7 +386,12 @@ function childPointer(pointer: string, key: string): string {
 }
 
 function pointerSegments(pointer: string): string[] {
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+  return pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
 }
 
 function yamlErrorMessage(error: YAMLError, text: string): string {
@@ -412,7 +415,10 @@ function unquotedCronAt(text: string, offset: number): { offset: number; message
   const start = key.index + key[0].length;
   if (/[,}]/.test(prefix.slice(start))) return undefined; // the error lies after the value, in a flow map
   const lineEnd = text.indexOf('\n', lineStart);
-  const value = text.slice(lineStart + start, lineEnd === -1 ? undefined : lineEnd).replace(/\s+#.*$|[,}].*$/, '').trim();
+  const value = text
+    .slice(lineStart + start, lineEnd === -1 ? undefined : lineEnd)
+    .replace(/\s+#.*$|[,}].*$/, '')
+    .trim();
   const why = value.startsWith('*') ? "a YAML value that starts with '*' is an alias" : "'@' is reserved in YAML";
   return { offset: lineStart + start, message: `quote the cron expression: ${why} (write cron: "${value}")` };
 }
@@ -519,7 +525,7 @@ function describeValue(value: unknown): string {
 function isMangledIpv6(value: unknown): boolean {
   if (!isPlainMap(value)) return false;
   const entries = Object.entries(value);
-  return entries.length === 1 && entries[0]![1] === null && /^[0-9a-f:]*:$/i.test(entries[0]![0]);
+  return entries.length === 1 && entries[0][1] === null && /^[0-9a-f:]*:$/i.test(entries[0][0]);
 }
 
 function orList(items: readonly string[]): string {
@@ -534,9 +540,7 @@ function orList(items: readonly string[]): string {
 let compiledSchema: ValidateFunction | undefined;
 
 function schemaValidator(): ValidateFunction {
-  compiledSchema ??= new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true }).compile(
-    zonePolicySchema,
-  );
+  compiledSchema ??= new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true }).compile(zonePolicySchema);
   return compiledSchema;
 }
 
@@ -568,10 +572,7 @@ function checkStructure(ctx: Ctx, data: unknown): void {
   }
 }
 
-function describeSchemaError(
-  error: ErrorObject,
-  root: unknown,
-): { pointer: string; part: 'key' | 'value'; message: string } {
+function describeSchemaError(error: ErrorObject, root: unknown): { pointer: string; part: 'key' | 'value'; message: string } {
   const pointer = error.instancePath;
   const label = labelFor(root, pointer);
   const params = error.params as Record<string, unknown>;
@@ -589,7 +590,11 @@ function describeSchemaError(
       return at(`missing required key '${String(params.missingProperty)}'${where}`);
     }
     case 'type': {
-      const expected = orList(String(params.type).split(',').map((type) => TYPE_PHRASES[type] ?? type));
+      const expected = orList(
+        String(params.type)
+          .split(',')
+          .map((type) => TYPE_PHRASES[type] ?? type),
+      );
       if (pointer === '') return at(`a zone policy file must hold a map of settings (got ${describeValue(value)})`);
       // "interval: 5" is a likely slip; say what a duration looks like rather than just "a string".
       const pattern = (error.parentSchema as { pattern?: string } | undefined)?.pattern;
@@ -676,21 +681,15 @@ function isInteger(value: unknown, min: number, max: number): value is number {
   return Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
 }
 
-function checkSoa(
-  ctx: Ctx,
-  value: unknown,
-  mname: string | undefined,
-): (Omit<SoaConfig, 'serial'> & { serial?: number }) | undefined {
+function checkSoa(ctx: Ctx, value: unknown, mname: string | undefined): (Omit<SoaConfig, 'serial'> & { serial?: number }) | undefined {
   if (!isPlainMap(value)) return undefined;
   let rname: string | undefined;
   if (typeof value.rname === 'string' && value.rname.includes('@')) {
-    report(ctx, '/soa/rname', 'value',
-      `soa.rname must be written as a domain name (hostmaster.example.com), not as an e-mail address`);
+    report(ctx, '/soa/rname', 'value', `soa.rname must be written as a domain name (hostmaster.example.com), not as an e-mail address`);
   } else {
     rname = checkName(ctx, '/soa/rname', 'value', value.rname);
   }
-  const seconds = (key: keyof typeof DEFAULTS.soa) =>
-    isInteger(value[key], 0, MAX_TTL) ? value[key] : DEFAULTS.soa[key];
+  const seconds = (key: keyof typeof DEFAULTS.soa) => (isInteger(value[key], 0, MAX_TTL) ? value[key] : DEFAULTS.soa[key]);
   const serial = isInteger(value.serial, 1, MAX_SERIAL) ? value.serial : undefined;
   if (rname === undefined || mname === undefined) return undefined;
   return {
@@ -704,11 +703,7 @@ function checkSoa(
   };
 }
 
-function checkNameservers(
-  ctx: Ctx,
-  value: unknown,
-  zone: string | undefined,
-): { list: NameserverConfig[]; owners: NameOwner[] } {
+function checkNameservers(ctx: Ctx, value: unknown, zone: string | undefined): { list: NameserverConfig[]; owners: NameOwner[] } {
   const list: NameserverConfig[] = [];
   const owners: NameOwner[] = [];
   if (!isPlainMap(value)) return { list, owners };
@@ -723,9 +718,12 @@ function checkNameservers(
       report(ctx, pointer, 'value', `name server '${name}' lies inside the zone and needs at least one glue address`);
     } else if (!inZone && zone !== undefined && addresses.length > 0) {
       // Common in zone files written for other servers; BIND and Knot ignore such out-of-zone data too.
-      warn(ctx, pointer, 'value',
-        `name server '${name}' lies outside the zone, so its addresses are not data of this zone and are ignored; ` +
-          'give it an empty list ([])');
+      warn(
+        ctx,
+        pointer,
+        'value',
+        `name server '${name}' lies outside the zone, so its addresses are not data of this zone and are ignored; ` + 'give it an empty list ([])',
+      );
       ctx.outOfZoneGlue.push({ name, addresses, ...ctx.index.position(pointer, 'value') });
       list.push({ name, addresses: [] });
       continue;
@@ -751,13 +749,9 @@ function checkAddress(ctx: Ctx, pointer: string, value: unknown, family: Address
   if (family === 'any' && parsed === undefined) {
     report(ctx, pointer, 'value', `'${value}' is not an IPv4 or IPv6 address`);
   } else if (family === 'ipv4' && parsed?.family !== 4) {
-    report(ctx, pointer, 'value', parsed === undefined
-      ? `'${value}' is not an IPv4 address`
-      : `'${value}' is an IPv6 address; list it under aaaa`);
+    report(ctx, pointer, 'value', parsed === undefined ? `'${value}' is not an IPv4 address` : `'${value}' is an IPv6 address; list it under aaaa`);
   } else if (family === 'ipv6' && parsed?.family !== 6) {
-    report(ctx, pointer, 'value', parsed === undefined
-      ? `'${value}' is not an IPv6 address`
-      : `'${value}' is an IPv4 address; list it under a`);
+    report(ctx, pointer, 'value', parsed === undefined ? `'${value}' is not an IPv6 address` : `'${value}' is an IPv4 address; list it under a`);
   } else {
     return parsed?.address;
   }
@@ -852,14 +846,7 @@ function checkCnameLoops(ctx: Ctx, cnames: CheckedRecords['cnames']): void {
   }
 }
 
-function checkRecord(
-  ctx: Ctx,
-  pointer: string,
-  value: unknown,
-  name: string,
-  zone: string | undefined,
-  zoneTtl: number,
-): RecordConfig | undefined {
+function checkRecord(ctx: Ctx, pointer: string, value: unknown, name: string, zone: string | undefined, zoneTtl: number): RecordConfig | undefined {
   if (!isPlainMap(value)) return undefined; // reported by the schema
   const ttl = isInteger(value.ttl, 0, MAX_TTL) ? value.ttl : zoneTtl;
   const present = (keys: readonly string[]) => keys.filter((key) => has(value, key));
@@ -878,9 +865,12 @@ function checkRecord(
     const target = checkName(ctx, childPointer(pointer, 'cname'), 'value', value.cname);
     // cname targets are fully qualified; "cname: app" almost surely meant app.<zone>, not a top-level name.
     if (target !== undefined && !target.includes('.')) {
-      report(ctx, childPointer(pointer, 'cname'), 'value',
-        `cname '${String(value.cname)}' is a single label; write the fully qualified name` +
-          (zone === undefined ? '' : ` (${target}.${zone})`));
+      report(
+        ctx,
+        childPointer(pointer, 'cname'),
+        'value',
+        `cname '${String(value.cname)}' is a single label; write the fully qualified name` + (zone === undefined ? '' : ` (${target}.${zone})`),
+      );
       valid = false;
     }
     return valid && target !== undefined ? { kind: 'cname', name, ttl, target } : undefined;
@@ -888,8 +878,7 @@ function checkRecord(
 
   if (has(value, 'policy')) {
     for (const key of present(STATIC_KEYS)) {
-      report(ctx, childPointer(pointer, key), 'key',
-        `'${key}' cannot stand beside 'policy': a balanced record answers with the addresses of its targets`);
+      report(ctx, childPointer(pointer, key), 'key', `'${key}' cannot stand beside 'policy': a balanced record answers with the addresses of its targets`);
     }
     return checkBalancedRecord(ctx, pointer, value, name, ttl);
   }
@@ -901,23 +890,15 @@ function checkRecord(
   const staticKeys = present(STATIC_KEYS);
   if (staticKeys.length > 0) return checkStaticRecord(ctx, pointer, value, name, zone, ttl);
   if (balancedOnly.length === 0) {
-    report(ctx, pointer, 'value',
-      'the record holds no data: give it a policy and targets, a cname, or a, aaaa, txt, mx, srv or caa values');
+    report(ctx, pointer, 'value', 'the record holds no data: give it a policy and targets, a cname, or a, aaaa, txt, mx, srv or caa values');
   }
   return undefined;
 }
 
-function checkBalancedRecord(
-  ctx: Ctx,
-  pointer: string,
-  value: PlainMap,
-  name: string,
-  ttl: number,
-): BalancedRecord | undefined {
-  const policy = value.policy === 'weighted' || value.policy === 'failover' ? (value.policy as Policy) : undefined;
+function checkBalancedRecord(ctx: Ctx, pointer: string, value: PlainMap, name: string, ttl: number): BalancedRecord | undefined {
+  const policy = value.policy === 'weighted' || value.policy === 'failover' ? value.policy : undefined;
   if (policy === 'failover' && has(value, 'answers')) {
-    report(ctx, childPointer(pointer, 'answers'), 'key',
-      'answers has no meaning in a failover record (the first healthy target answers)');
+    report(ctx, childPointer(pointer, 'answers'), 'key', 'answers has no meaning in a failover record (the first healthy target answers)');
   }
   if (!has(value, 'targets')) report(ctx, pointer, 'value', `missing required key 'targets' in ${labelFor(ctx.root, pointer)}`);
   const targets: TargetConfig[] = [];
@@ -974,10 +955,10 @@ function checkTarget(ctx: Ctx, pointer: string, value: unknown, policy: Policy |
   }
   const selectors = OBJECT_SELECTORS.filter((key) => has(value, key));
   if (selectors.length > 0 && !has(value, 'cluster')) {
-    report(ctx, childPointer(pointer, selectors[0]!), 'key', `${selectors[0]} needs cluster: it names an object in a Kubernetes cluster`);
+    report(ctx, childPointer(pointer, selectors[0]), 'key', `${selectors[0]} needs cluster: it names an object in a Kubernetes cluster`);
   }
   if (selectors.length > 1) {
-    report(ctx, childPointer(pointer, selectors[1]!), 'key', `a cluster target follows one object (found: ${selectors.join(', ')})`);
+    report(ctx, childPointer(pointer, selectors[1]), 'key', `a cluster target follows one object (found: ${selectors.join(', ')})`);
   }
   if (has(value, 'cluster') && typeof value.cluster === 'string') {
     const known = ctx.options.knownClusters;
@@ -997,14 +978,7 @@ function checkTarget(ctx: Ctx, pointer: string, value: unknown, policy: Policy |
   return kinds.length === 1 && selectors.length <= 1 ? target : undefined;
 }
 
-function checkStaticRecord(
-  ctx: Ctx,
-  pointer: string,
-  value: PlainMap,
-  name: string,
-  zone: string | undefined,
-  ttl: number,
-): StaticRecord | undefined {
+function checkStaticRecord(ctx: Ctx, pointer: string, value: PlainMap, name: string, zone: string | undefined, ttl: number): StaticRecord | undefined {
   const a = has(value, 'a') ? checkAddressList(ctx, childPointer(pointer, 'a'), value.a, 'ipv4') : [];
   const aaaa = has(value, 'aaaa') ? checkAddressList(ctx, childPointer(pointer, 'aaaa'), value.aaaa, 'ipv6') : [];
   const txt = has(value, 'txt') ? checkTxt(ctx, childPointer(pointer, 'txt'), value.txt) : [];
@@ -1033,9 +1007,13 @@ function checkStaticRecord(
   for (const [key, type, rdata] of rrsets) {
     const octets = rdata.reduce((sum, length) => sum + owner + 10 + length, 0);
     if (octets <= MAX_RRSET_OCTETS) continue;
-    report(ctx, childPointer(pointer, key), 'key',
+    report(
+      ctx,
+      childPointer(pointer, key),
+      'key',
       `${labelFor(ctx.root, pointer)} has ${type} values of ${octets} octets on the wire; the answer must fit in one DNS message, ` +
-        `which leaves ${MAX_RRSET_OCTETS} for a record's values (see Limits)`);
+        `which leaves ${MAX_RRSET_OCTETS} for a record's values (see Limits)`,
+    );
     fits = false;
   }
   if (!fits) return undefined;
@@ -1098,8 +1076,7 @@ function checkHostName(ctx: Ctx, pointer: string, raw: unknown, what: string, zo
   }
   const name = checkName(ctx, pointer, 'value', raw);
   if (name !== undefined && !name.includes('.')) {
-    report(ctx, pointer, 'value',
-      `${label} '${raw}' is a single label; write the fully qualified name${zone === undefined ? '' : ` (${name}.${zone})`}`);
+    report(ctx, pointer, 'value', `${label} '${raw}' is a single label; write the fully qualified name${zone === undefined ? '' : ` (${name}.${zone})`}`);
     return undefined;
   }
   return name;
@@ -1185,7 +1162,7 @@ function isIssueValue(value: string): boolean {
   const [issuer = '', ...parameters] = value.split(';');
   const domain = trimWsp(issuer);
   if (domain !== '' && !ISSUER_DOMAIN.test(domain)) return false;
-  if (parameters.length === 1 && trimWsp(parameters[0]!) === '') return true;
+  if (parameters.length === 1 && trimWsp(parameters[0]) === '') return true;
   return parameters.every((parameter) => ISSUE_PARAMETER.test(trimWsp(parameter)));
 }
 
@@ -1221,7 +1198,8 @@ function checkCaa(ctx: Ctx, pointer: string, value: unknown): CaaData[] | undefi
     let problem: string | undefined;
     if (LONE_SURROGATE.test(text)) problem = `${label} is not valid UTF-8 text (it holds a lone surrogate)`;
     else if ((property === 'issue' || property === 'issuewild') && !isIssueValue(text)) {
-      problem = `${label} is not an issuer domain name with optional parameters ('ca.example' or 'ca.example; key=value'), ` +
+      problem =
+        `${label} is not an issuer domain name with optional parameters ('ca.example' or 'ca.example; key=value'), ` +
         `nor ';' for no issuer (RFC 8659 §4.2) (got ${describeValue(text)})`;
     } else if (property === 'iodef' && !isIodefUrl(text)) {
       problem = `${label} must be a mailto: or https: URL (RFC 8659 §4.4) (got ${describeValue(text)})`;
@@ -1312,9 +1290,13 @@ function checkHealthCheck(ctx: Ctx, pointer: string, value: unknown, recordName:
   const fastIntervalMs = duration('fastInterval', DEFAULTS.check.fastIntervalMs);
   if (protocol !== 'none' && intervalMs !== undefined && timeoutMs !== undefined && intervalMs < timeoutMs) {
     const explicitInterval = has(value, 'interval');
-    report(ctx, keyAt(explicitInterval ? 'interval' : 'timeout'), 'value',
+    report(
+      ctx,
+      keyAt(explicitInterval ? 'interval' : 'timeout'),
+      'value',
       `${label}.interval (${formatDuration(intervalMs)}${explicitInterval ? '' : ', the default'}) is shorter than ` +
-        `${label}.timeout (${formatDuration(timeoutMs)})`);
+        `${label}.timeout (${formatDuration(timeoutMs)})`,
+    );
   }
 
   const expect = checkExpect(ctx, keyAt('expect'), value.expect);
@@ -1324,7 +1306,11 @@ function checkHealthCheck(ctx: Ctx, pointer: string, value: unknown, recordName:
 
   const port = isInteger(value.port, 1, 65535)
     ? value.port
-    : protocol === 'https' ? DEFAULTS.check.httpsPort : protocol === 'http' ? DEFAULTS.check.httpPort : 0;
+    : protocol === 'https'
+      ? DEFAULTS.check.httpsPort
+      : protocol === 'http'
+        ? DEFAULTS.check.httpPort
+        : 0;
   if (protocol === undefined || ctx.issues.length > before) return undefined;
   if (intervalMs === undefined || timeoutMs === undefined || fastIntervalMs === undefined) return undefined;
   const count = (key: 'rise' | 'fall') => (isInteger(value[key], 1, Number.MAX_SAFE_INTEGER) ? value[key] : DEFAULTS.check[key]);
@@ -1447,8 +1433,12 @@ function checkMaintenance(ctx: Ctx, value: unknown, records: unknown): Maintenan
       if (known) {
         target = address?.address ?? item.target;
       } else {
-        report(ctx, childPointer(pointer, 'target'), 'value',
-          `maintenance target '${item.target}' is neither a cluster nor an address used by this zone's targets`);
+        report(
+          ctx,
+          childPointer(pointer, 'target'),
+          'value',
+          `maintenance target '${item.target}' is neither a cluster nor an address used by this zone's targets`,
+        );
       }
     }
     let schedule: CronSchedule | undefined;
@@ -1472,9 +1462,13 @@ function checkMaintenance(ctx: Ctx, value: unknown, records: unknown): Maintenan
     const identity = JSON.stringify([target, seconds, minutes, hours, daysOfMonth, months, daysOfWeek, durationMs]);
     const first = firstPointer.get(identity);
     if (first !== undefined) {
-      report(ctx, pointer, 'value',
+      report(
+        ctx,
+        pointer,
+        'value',
         `duplicate maintenance window: same target, schedule and duration as ${labelFor(ctx.root, first)} ` +
-          `(line ${ctx.index.position(first, 'value').line})`);
+          `(line ${ctx.index.position(first, 'value').line})`,
+      );
       return;
     }
     firstPointer.set(identity, pointer);

@@ -116,13 +116,16 @@ function resolvedSync(dir: string): string | undefined {
   try {
     const real = realpathSync(dir);
     const names = readdirSync(real).sort();
-    return JSON.stringify([real, ...names.map((name) => {
-      try {
-        return realpathSync(join(real, name));
-      } catch {
-        return name;
-      }
-    })]);
+    return JSON.stringify([
+      real,
+      ...names.map((name) => {
+        try {
+          return realpathSync(join(real, name));
+        } catch {
+          return name;
+        }
+      }),
+    ]);
   } catch {
     return undefined; // the watch below fails too, and its retry resolves again
   }

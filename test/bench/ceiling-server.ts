@@ -27,7 +27,7 @@ function questionEnd(msg: Buffer): number {
   let offset = 12;
   for (;;) {
     if (offset >= msg.length) return -1;
-    const length = msg[offset]!;
+    const length = msg[offset];
     if (length === 0) break;
     if (length > 63) return -1; // no compression in a question we accept
     offset += 1 + length;
@@ -40,13 +40,13 @@ export function startCeilingServer(host: string, port: number, address: string, 
   const answer = answerRecord(address, ttl);
   const socket = dgram.createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
   socket.on('message', (msg, rinfo) => {
-    if (msg.length < 12 || (msg[2]! & 0xf8) !== 0 || msg.readUInt16BE(4) !== 1) return; // not QR=0, QUERY, QDCOUNT=1
+    if (msg.length < 12 || (msg[2] & 0xf8) !== 0 || msg.readUInt16BE(4) !== 1) return; // not QR=0, QUERY, QDCOUNT=1
     const end = questionEnd(msg);
     if (end < 0) return;
     // A fresh buffer per reply (from Node's pool): send() may still hold the previous one when the next query comes.
     const out = Buffer.allocUnsafe(end + answer.length);
     msg.copy(out, 0, 0, end);
-    out[2] = 0x84 | (msg[2]! & 0x01); // QR, AA, RD copied
+    out[2] = 0x84 | (msg[2] & 0x01); // QR, AA, RD copied
     out[3] = 0; // RA=0, NOERROR
     out.writeUInt16BE(1, 6); // ANCOUNT
     out.writeUInt32BE(0, 8); // NSCOUNT, ARCOUNT (any OPT in the query is dropped)
@@ -71,10 +71,10 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
       ttl: { type: 'string', default: '30' },
     },
   });
-  const listen = values.listen!;
+  const listen = values.listen;
   const colon = listen.lastIndexOf(':');
   const host = listen.slice(0, colon);
-  const socket = await startCeilingServer(host, Number(listen.slice(colon + 1)), values.address!, Number(values.ttl));
+  const socket = await startCeilingServer(host, Number(listen.slice(colon + 1)), values.address, Number(values.ttl));
   const bound = socket.address();
   process.stdout.write(`listening ${bound.address}:${bound.port}\n`);
   const stop = () => socket.close(() => process.exit(0));

@@ -84,7 +84,25 @@ interface RunOptions {
  * latency. Bounded by `seconds` + the query timeout + a margin.
  */
 async function runDnsperf(options: RunOptions): Promise<string> {
-  const args = ['-c', options.cpu ?? CLIENT_CPU, 'dnsperf', '-s', options.host, '-p', String(options.port), '-d', options.queryFile, '-l', String(options.seconds), '-t', String(TIMEOUT_SECONDS), '-c', String(CLIENTS), '-S', '1'];
+  const args = [
+    '-c',
+    options.cpu ?? CLIENT_CPU,
+    'dnsperf',
+    '-s',
+    options.host,
+    '-p',
+    String(options.port),
+    '-d',
+    options.queryFile,
+    '-l',
+    String(options.seconds),
+    '-t',
+    String(TIMEOUT_SECONDS),
+    '-c',
+    String(CLIENTS),
+    '-S',
+    '1',
+  ];
   if (options.rate !== undefined) args.push('-Q', String(options.rate));
   if (options.outstanding !== undefined) args.push('-q', String(options.outstanding));
   if (options.verbose) args.push('-v');
@@ -132,7 +150,7 @@ function number(text: string, pattern: RegExp, what: string): number {
 export function parseSummary(text: string): DnsperfSummary {
   const rcodes: Record<string, number> = {};
   const rcodeLine = /Response codes:\s*(.*)/.exec(text)?.[1] ?? '';
-  for (const match of rcodeLine.matchAll(/([A-Z]+) (\d+)/g)) rcodes[match[1]!] = Number(match[2]);
+  for (const match of rcodeLine.matchAll(/([A-Z]+) (\d+)/g)) rcodes[match[1]] = Number(match[2]);
   const latency = /Average Latency \(s\):\s*([\d.]+) \(min ([\d.]+), max ([\d.]+)\)/.exec(text);
   return {
     sent: number(text, /Queries sent:\s*(\d+)/, 'queries sent'),
@@ -170,7 +188,7 @@ function percentile(sorted: Float64Array, lost: number, p: number): number | nul
   const total = sorted.length + lost;
   if (total === 0) return null;
   const index = Math.min(total - 1, Math.ceil((p / 100) * total) - 1);
-  return index < sorted.length ? sorted[index]! * 1000 : null;
+  return index < sorted.length ? sorted[index] * 1000 : null;
 }
 
 /**
@@ -218,7 +236,7 @@ export async function cpuIdlePercent(ms = 1_000): Promise<number[]> {
         .map((line) => {
           const fields = line.trim().split(/\s+/).slice(1, 9).map(Number);
           // user nice system idle iowait irq softirq steal
-          return { idle: fields[3]! + fields[4]!, total: fields.reduce((a, b) => a + b, 0) };
+          return { idle: fields[3] + fields[4], total: fields.reduce((a, b) => a + b, 0) };
         });
     } catch {
       return [];
@@ -227,9 +245,11 @@ export async function cpuIdlePercent(ms = 1_000): Promise<number[]> {
   const before = await sample();
   await new Promise((resolve) => setTimeout(resolve, ms));
   const after = await sample();
-  return after.map((a, i) => {
-    const b = before[i];
-    const total = a.total - (b?.total ?? 0);
-    return b && total > 0 ? Math.round((100 * (a.idle - b.idle)) / total) : 0;
-  }).slice(0, before.length);
+  return after
+    .map((a, i) => {
+      const b = before[i];
+      const total = a.total - (b?.total ?? 0);
+      return b && total > 0 ? Math.round((100 * (a.idle - b.idle)) / total) : 0;
+    })
+    .slice(0, before.length);
 }

@@ -69,7 +69,7 @@ async function pollUntil(dns: DnsClient, expected: string, since: number): Promi
 function stats(samples: ReadonlyArray<number | null>): FailoverStats {
   const done = samples.filter((s): s is number => s !== null).sort((a, b) => a - b);
   const middle = done.length >> 1;
-  const median = done.length === 0 ? null : done.length % 2 === 1 ? done[middle]! : (done[middle - 1]! + done[middle]!) / 2;
+  const median = done.length === 0 ? null : done.length % 2 === 1 ? done[middle] : (done[middle - 1] + done[middle]) / 2;
   return { samples: done, median, max: done.length === 0 ? null : done.at(-1)!, timeouts: samples.length - done.length };
 }
 
@@ -125,7 +125,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
       if (fault === 'kill') await primary.kill();
       else primary.freeze();
       const dropped = await Promise.all(active.map((s) => pollUntil(s.dns, SECONDARY, since)));
-      active.forEach((s, i) => s[fault].push(dropped[i]!));
+      active.forEach((s, i) => s[fault].push(dropped[i]));
 
       // Restore at a random phase too: right away, it would land at the same point of every server's probe
       // cycle each time (just after the slowest server noticed the fault), and every restore would read the same.
@@ -135,10 +135,12 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
       else primary.thaw();
       const restored = await Promise.all(active.map((s) => pollUntil(s.dns, PRIMARY, since)));
       active.forEach((s, i) => {
-        s.restore.push(restored[i]!);
+        s.restore.push(restored[i]);
         if (dropped[i] === null || restored[i] === null) {
           s.gaveUp = true;
-          options.log(`failover: ${s.server.label} did not ${dropped[i] === null ? 'drop the primary' : 'restore the primary'} within ${DEADLINE_MS / 1000} s; leaving it out of later trials`);
+          options.log(
+            `failover: ${s.server.label} did not ${dropped[i] === null ? 'drop the primary' : 'restore the primary'} within ${DEADLINE_MS / 1000} s; leaving it out of later trials`,
+          );
         }
       });
     }

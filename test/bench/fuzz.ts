@@ -125,7 +125,7 @@ function metricValue(text: string, name: string): number {
 function answeredByTransport(text: string): Record<string, number> {
   const totals: Record<string, number> = {};
   for (const match of text.matchAll(/^meridian_dns_queries_total\{([^}]*)\} (\S+)$/gm)) {
-    const transport = /transport="([^"]*)"/.exec(match[1]!)?.[1] ?? '?';
+    const transport = /transport="([^"]*)"/.exec(match[1])?.[1] ?? '?';
     totals[transport] = (totals[transport] ?? 0) + Number(match[2]);
   }
   return totals;
@@ -183,10 +183,15 @@ function udpSocketStates(...sockets: ReadonlyArray<{ address: string; port: numb
   const byLocal = new Map<string, UdpSocketState>();
   for (const line of table.split('\n').slice(1)) {
     const fields = line.trim().split(/\s+/);
-    if (fields.length > 4) byLocal.set(fields[1]!, { rxQueue: parseInt(fields[4]!.split(':')[1]!, 16), drops: Number(fields[fields.length - 1]) });
+    if (fields.length > 4) byLocal.set(fields[1], { rxQueue: parseInt(fields[4].split(':')[1], 16), drops: Number(fields[fields.length - 1]) });
   }
   return sockets.map(({ address, port }) => {
-    const hex = address.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).reverse().join('').toUpperCase();
+    const hex = address
+      .split('.')
+      .map((o) => Number(o).toString(16).padStart(2, '0'))
+      .reverse()
+      .join('')
+      .toUpperCase();
     return byLocal.get(`${hex}:${port.toString(16).toUpperCase().padStart(4, '0')}`);
   });
 }
@@ -250,7 +255,7 @@ async function probe(socket: dgram.Socket, server: ServerProcess, tally: ProbeTa
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
     const onMessage = (msg: Buffer) => {
-      if (msg.length < 12 || msg.readUInt16BE(0) !== id || (msg[2]! & 0x80) === 0) return;
+      if (msg.length < 12 || msg.readUInt16BE(0) !== id || (msg[2] & 0x80) === 0) return;
       try {
         const response = decodeResponse(msg);
         if (response.flags.tc && response.answer.length === 0) tally.truncated++;
@@ -406,7 +411,11 @@ function hostileConnection(fuzzer: ReturnType<typeof createFuzzer>, frames: numb
     else {
       const { packet } = fuzzer.next();
       const length =
-        kind === 'long-prefix' ? packet.length + 1 + fuzzer.int(65535 - packet.length) : kind === 'short-prefix' ? fuzzer.int(packet.length + 1) : packet.length;
+        kind === 'long-prefix'
+          ? packet.length + 1 + fuzzer.int(65535 - packet.length)
+          : kind === 'short-prefix'
+            ? fuzzer.int(packet.length + 1)
+            : packet.length;
       parts.push(prefix(length), packet);
     }
   }
@@ -482,7 +491,8 @@ async function warmUp(server: ServerProcess): Promise<{ udpAnswered: number; tcp
   let udpAnswered = 0;
   socket.on('message', () => udpAnswered++);
   const types = [1, 28, 16, 6, 2, 255];
-  const query = (i: number) => buildQuery({ name: NAMES[i % NAMES.length]!, type: types[i % types.length]!, id: i & 0xffff, ...(i % 2 ? { edns: { udp: 1232 } } : {}) });
+  const query = (i: number) =>
+    buildQuery({ name: NAMES[i % NAMES.length], type: types[i % types.length], id: i & 0xffff, ...(i % 2 ? { edns: { udp: 1232 } } : {}) });
   try {
     for (let i = 0; i < WARMUP_QUERIES; i += 100) {
       const before = udpAnswered;
@@ -521,11 +531,14 @@ async function checkAnswers(server: ServerProcess): Promise<Check[]> {
       const problem = await run();
       checks.push({ name, ok: problem === undefined, detail: problem ?? 'ok' });
     } catch (error) {
-      checks.push({ name, ok: false, detail: (error as Error).message.split('\n')[0]! });
+      checks.push({ name, ok: false, detail: (error as Error).message.split('\n')[0] });
     }
   };
   const source = ['-b', CHECK_ADDRESS];
-  for (const [label, options] of [['udp', []], ['tcp', ['+tcp']]] as const) {
+  for (const [label, options] of [
+    ['udp', []],
+    ['tcp', ['+tcp']],
+  ] as const) {
     await ask(`shop.gslb.example.test A over ${label}`, async () => {
       const r = await dig({ server: server.host, port: server.port, name: 'shop.gslb.example.test', options: [...source, ...options] });
       if (r.status !== 'NOERROR') return `status ${r.status || '(none)'}`;
@@ -553,11 +566,21 @@ const report: Record<string, unknown> = {
   startedAt: startedAt.toISOString(),
   node: process.version,
   cpus: os.cpus().length,
-  settings: { ...settings, burst: BURST, queueLowWater: QUEUE_LOW_WATER, probeEvery: PROBE_EVERY, framesPerConnection: FRAMES_PER_CONNECTION, tcpConcurrency: TCP_CONCURRENCY, fuzzAddress: FUZZ_ADDRESS, checkAddress: CHECK_ADDRESS },
+  settings: {
+    ...settings,
+    burst: BURST,
+    queueLowWater: QUEUE_LOW_WATER,
+    probeEvery: PROBE_EVERY,
+    framesPerConnection: FRAMES_PER_CONNECTION,
+    tcpConcurrency: TCP_CONCURRENCY,
+    fuzzAddress: FUZZ_ADDRESS,
+    checkAddress: CHECK_ADDRESS,
+  },
 };
 let udp: UdpResult | undefined;
 let tcp: TcpResult | undefined;
-let memory: { before: MemorySnapshot; after: MemorySnapshot; rssDeltaBytes: number; vmRssDeltaBytes: number; heapUsedMinDeltaBytes: number; flat: boolean } | undefined;
+let memory:
+  { before: MemorySnapshot; after: MemorySnapshot; rssDeltaBytes: number; vmRssDeltaBytes: number; heapUsedMinDeltaBytes: number; flat: boolean } | undefined;
 let checks: Check[] = [];
 /** Read before the server is stopped in `finally`. */
 let aliveAfter = false;
@@ -603,7 +626,14 @@ try {
     const rssDeltaBytes = after.rssMetricBytes - before.rssMetricBytes;
     const vmRssDeltaBytes = after.vmRssBytes - before.vmRssBytes;
     const heapUsedMinDeltaBytes = after.heapUsedMinBytes - before.heapUsedMinBytes;
-    memory = { before, after, rssDeltaBytes, vmRssDeltaBytes, heapUsedMinDeltaBytes, flat: vmRssDeltaBytes < RSS_LIMIT_BYTES && heapUsedMinDeltaBytes < HEAP_LIMIT_BYTES };
+    memory = {
+      before,
+      after,
+      rssDeltaBytes,
+      vmRssDeltaBytes,
+      heapUsedMinDeltaBytes,
+      flat: vmRssDeltaBytes < RSS_LIMIT_BYTES && heapUsedMinDeltaBytes < HEAP_LIMIT_BYTES,
+    };
     checks = await checkAnswers(server);
     for (const c of checks) if (!c.ok) failures.push(`wrong answer: ${c.name}: ${c.detail}`);
   }
@@ -632,14 +662,19 @@ const delta = (key: string) => (answered ? (answered.after[key] ?? 0) - (answere
 const lines: string[] = [`# Meridian fuzz run (${startedAt.toISOString()}, Node ${process.version}, ${os.cpus().length} CPUs, seed ${settings.seed})`, ''];
 const row = (label: string, value: string) => lines.push(`  ${label.padEnd(40)} ${value}`);
 if (udp) {
-  lines.push(`UDP  (from ${FUZZ_ADDRESS}, bursts of ${BURST} paced by ${udp.pacing === 'kernel-queue' ? "the server socket's queue" : 'a probe each'}; a probe from ${CHECK_ADDRESS} every ${PROBE_EVERY.toLocaleString('en-US')})`);
+  lines.push(
+    `UDP  (from ${FUZZ_ADDRESS}, bursts of ${BURST} paced by ${udp.pacing === 'kernel-queue' ? "the server socket's queue" : 'a probe each'}; a probe from ${CHECK_ADDRESS} every ${PROBE_EVERY.toLocaleString('en-US')})`,
+  );
   row('datagrams sent', udp.sent.toLocaleString('en-US'));
   row('responses received (fuzz socket)', `${udp.responses.toLocaleString('en-US')} (${((100 * udp.responses) / udp.sent).toFixed(1)} %)`);
   row('handled, by meridian_dns_queries_total', `${(delta('udp') ?? NaN).toLocaleString('en-US')} (fuzz + probes, sent or rate-limited)`);
   row('dropped by the kernel: server socket', udp.serverSocketDrops === undefined ? 'unknown' : udp.serverSocketDrops.toLocaleString('en-US'));
   row('dropped by the kernel: fuzz socket', udp.fuzzSocketDrops === undefined ? 'unknown' : udp.fuzzSocketDrops.toLocaleString('en-US'));
   row('elapsed', `${(udp.elapsedMs / 1000).toFixed(1)} s (${udp.ratePerSecond.toLocaleString('en-US')} datagrams/s)`);
-  row('probes: correct / TC / wrong', `${udp.probes.correct} / ${udp.probes.truncated} / ${udp.probes.wrong} of ${udp.probes.probes} (slowest ${Math.round(udp.probes.maxWaitMs)} ms)`);
+  row(
+    'probes: correct / TC / wrong',
+    `${udp.probes.correct} / ${udp.probes.truncated} / ${udp.probes.wrong} of ${udp.probes.probes} (slowest ${Math.round(udp.probes.maxWaitMs)} ms)`,
+  );
   lines.push('');
 }
 if (tcp) {
@@ -647,7 +682,14 @@ if (tcp) {
   row('frames sent', tcp.frames.toLocaleString('en-US'));
   row('connections opened / connected', `${tcp.connections.toLocaleString('en-US')} / ${tcp.connected.toLocaleString('en-US')}`);
   row('response frames received', `${tcp.responses.toLocaleString('en-US')} (server metrics: ${(delta('tcp') ?? NaN).toLocaleString('en-US')})`);
-  row('connection errors', Object.keys(tcp.errors).length === 0 ? 'none' : Object.entries(tcp.errors).map(([k, v]) => `${k} ${v}`).join(', '));
+  row(
+    'connection errors',
+    Object.keys(tcp.errors).length === 0
+      ? 'none'
+      : Object.entries(tcp.errors)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+  );
   row('elapsed', `${(tcp.elapsedMs / 1000).toFixed(1)} s (${tcp.framesPerSecond.toLocaleString('en-US')} frames/s)`);
   lines.push('');
 }
@@ -655,12 +697,18 @@ if (memory) {
   const { before, after } = memory;
   lines.push(`MEMORY  (heap used: minimum of ${after.samples} samples over 3 s; RSS: settled value)`);
   lines.push(`  ${''.padEnd(40)} ${'before'.padStart(10)} ${'after'.padStart(10)} ${'delta'.padStart(10)}`);
-  const memRow = (label: string, b: number, a: number) => lines.push(`  ${label.padEnd(40)} ${mb(b).padStart(10)} ${mb(a).padStart(10)} ${signedMb(a - b).padStart(10)}`);
+  const memRow = (label: string, b: number, a: number) =>
+    lines.push(`  ${label.padEnd(40)} ${mb(b).padStart(10)} ${mb(a).padStart(10)} ${signedMb(a - b).padStart(10)}`);
   memRow('RSS (/proc VmRSS)', before.vmRssBytes, after.vmRssBytes);
   memRow('RSS (meridian_process_resident_...)', before.rssMetricBytes, after.rssMetricBytes);
   memRow('heap used, min (meridian_nodejs_...)', before.heapUsedMinBytes, after.heapUsedMinBytes);
   memRow('heap used, max', before.heapUsedMaxBytes, after.heapUsedMaxBytes);
-  row('verdict', memory.flat ? `flat (RSS < +${mb(RSS_LIMIT_BYTES)}, heap < +${mb(HEAP_LIMIT_BYTES)})` : `NOT flat (limits: RSS +${mb(RSS_LIMIT_BYTES)}, heap +${mb(HEAP_LIMIT_BYTES)})`);
+  row(
+    'verdict',
+    memory.flat
+      ? `flat (RSS < +${mb(RSS_LIMIT_BYTES)}, heap < +${mb(HEAP_LIMIT_BYTES)})`
+      : `NOT flat (limits: RSS +${mb(RSS_LIMIT_BYTES)}, heap +${mb(HEAP_LIMIT_BYTES)})`,
+  );
   lines.push('');
 }
 lines.push('AFTERWARDS');

@@ -20,7 +20,7 @@ const TRIALS = Number(process.env.TRIALS ?? 10);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 function summary(values: number[]): string {
@@ -44,7 +44,7 @@ records:
 `,
   });
   const meridian = await startMeridian({ zonesDir: zones.dir, listen: [{ host: '127.0.0.1', port: 0 }], logger: silentLogger, watch: false });
-  const dns = await dnsClient(meridian.dnsEndpoints[0]!);
+  const dns = await dnsClient(meridian.dnsEndpoints[0]);
   const answer = () => dns.addresses('web.bench.test');
   const results: Record<string, number[]> = { refused: [], frozen: [], restore: [] };
   try {
@@ -55,10 +55,10 @@ records:
       const fault = trial % 2 === 0 ? 'refused' : 'frozen';
       if (fault === 'refused') await primary.kill();
       else primary.freeze();
-      results[fault]!.push(await waitForValue(answer, '127.0.0.32', 10_000, 10));
+      results[fault].push(await waitForValue(answer, '127.0.0.32', 10_000, 10));
       if (fault === 'refused') await primary.revive();
       else primary.thaw();
-      results.restore!.push(await waitForValue(answer, '127.0.0.31', 10_000, 10));
+      results.restore.push(await waitForValue(answer, '127.0.0.31', 10_000, 10));
     }
   } finally {
     dns.close();
@@ -80,9 +80,9 @@ print(`# Meridian health benchmark (${new Date().toISOString()}, Node ${process.
 print('');
 print('Failover, check interval 1s, timeout 1s, fall 1, rise 1; fault injected at a random phase:');
 const failover = await failoverTimes();
-print(`  drop a refused target   ${summary(failover.refused!)}`);
-print(`  drop a frozen target    ${summary(failover.frozen!)}`);
-print(`  restore a target        ${summary(failover.restore!)}`);
+print(`  drop a refused target   ${summary(failover.refused)}`);
+print(`  drop a frozen target    ${summary(failover.frozen)}`);
+print(`  restore a target        ${summary(failover.restore)}`);
 print('');
 print('Answer-table rebuild times at scale: npm run bench -- --only scale');
 if (process.env.BENCH_OUT) await writeFile(path.resolve(process.env.BENCH_OUT), `${lines.join('\n')}\n`);

@@ -21,7 +21,13 @@ import { startServerProcess } from '../helpers/server-process.js';
 import { makeZoneDir } from '../helpers/zone-files.js';
 import { rateRun, throughputRun, writeQueryFile } from './dnsperf.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, factor: { type: 'string', default: '2' }, json: { type: 'string', default: 'test-output/overload/latest.json' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '60' },
+    factor: { type: 'string', default: '2' },
+    json: { type: 'string', default: 'test-output/overload/latest.json' },
+  },
+});
 // One dnsperf on CPU 1 cannot send much more than the server answers on CPU 0. Twice that takes a second
 // generator, which can only go on the server's own core: it then also takes CPU from the server, which makes the
 // overload harsher, not milder.
@@ -46,7 +52,7 @@ function startChecker(port: number) {
     pending = undefined;
     result.slowestMs = Math.max(result.slowestMs, latency);
     const answer = decodeResponse(msg).answer;
-    if (answer.length === 1 && answer[0]!.endsWith(' 192.0.2.30')) result.correct++;
+    if (answer.length === 1 && answer[0].endsWith(' 192.0.2.30')) result.correct++;
     else result.wrong++;
   });
   let id = 0;
@@ -87,7 +93,9 @@ try {
   const rss: number[] = [];
   const sampler = setInterval(() => void rssMb(pid).then((mb) => rss.push(mb)), 1000);
   const runs = await Promise.all(
-    GENERATOR_CPUS.map((cpu) => rateRun({ host: server.host, port, queryFile: queries.path, seconds, rate: Math.round(rate / GENERATOR_CPUS.length), outstanding: 60_000, cpu })),
+    GENERATOR_CPUS.map((cpu) =>
+      rateRun({ host: server.host, port, queryFile: queries.path, seconds, rate: Math.round(rate / GENERATOR_CPUS.length), outstanding: 60_000, cpu }),
+    ),
   );
   const overload = {
     sent: runs.reduce((sum, r) => sum + r.sent, 0),
@@ -106,8 +114,11 @@ try {
 
   await new Promise((resolve) => setTimeout(resolve, 5_000));
   const rssAfter = await rssMb(pid);
-  const after = [await dig({ server: server.host, port, name: 'shop.gslb.example.test' }), await dig({ server: server.host, port, name: 'shop.gslb.example.test', options: ['+tcp'] })];
-  const answersCorrect = after.every((r) => r.status === 'NOERROR' && r.answer.length === 1 && r.answer[0]!.endsWith('192.0.2.30'));
+  const after = [
+    await dig({ server: server.host, port, name: 'shop.gslb.example.test' }),
+    await dig({ server: server.host, port, name: 'shop.gslb.example.test', options: ['+tcp'] }),
+  ];
+  const answersCorrect = after.every((r) => r.status === 'NOERROR' && r.answer.length === 1 && r.answer[0].endsWith('192.0.2.30'));
   const errors = server.logs.filter((l) => l.level === 'error' || l.level === 'fatal');
   const result = {
     maxQps: Math.round(max.qps),
@@ -126,14 +137,27 @@ try {
   };
   const rows: Array<[string, string]> = [
     ['maximum rate (full load, 5 s)', `${result.maxQps} q/s`],
-    [`offered (${factor}x) / actually sent by dnsperf`, `${result.offeredQps} q/s / ${result.sentPerSecond} q/s for ${seconds} s (dnsperf on CPUs ${GENERATOR_CPUS.join(' and ')})`],
+    [
+      `offered (${factor}x) / actually sent by dnsperf`,
+      `${result.offeredQps} q/s / ${result.sentPerSecond} q/s for ${seconds} s (dnsperf on CPUs ${GENERATOR_CPUS.join(' and ')})`,
+    ],
     ['answered', `${result.answeredPerSecond} q/s (${result.answered} of ${result.sent}; ${result.lostPercent}% shed)`],
-    ['rcodes of the answers', Object.entries(result.rcodes).map(([k, v]) => `${k} ${v}`).join(', ')],
+    [
+      'rcodes of the answers',
+      Object.entries(result.rcodes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
     ['resident memory before / max / 5 s after', `${result.rssMb.before} / ${result.rssMb.max} / ${result.rssMb.after} MB`],
-    ['checker (1 query/s from another /24)', `${checks.correct} correct, ${checks.wrong} wrong, ${checks.unanswered} unanswered of ${checks.asked}; slowest ${checks.slowestMs.toFixed(1)} ms`],
+    [
+      'checker (1 query/s from another /24)',
+      `${checks.correct} correct, ${checks.wrong} wrong, ${checks.unanswered} unanswered of ${checks.asked}; slowest ${checks.slowestMs.toFixed(1)} ms`,
+    ],
     ['afterwards', `alive: ${result.alive}; UDP and TCP answers correct: ${answersCorrect}; errors logged: ${result.errorsLogged}`],
   ];
-  process.stdout.write(`OVERLOAD  meridian serve on CPU 0; dnsperf on CPU 1 and, for the rest of the load, on CPU 0 too\n${rows.map(([k, v]) => `  ${k.padEnd(44)} ${v}`).join('\n')}\n`);
+  process.stdout.write(
+    `OVERLOAD  meridian serve on CPU 0; dnsperf on CPU 1 and, for the rest of the load, on CPU 0 too\n${rows.map(([k, v]) => `  ${k.padEnd(44)} ${v}`).join('\n')}\n`,
+  );
   await mkdir('test-output/overload', { recursive: true });
   await writeFile(values.json, `${JSON.stringify({ at: new Date().toISOString(), seconds, factor, ...result }, null, 2)}\n`);
   process.exitCode = result.alive && answersCorrect && result.errorsLogged === 0 && checks.wrong === 0 ? 0 : 1;

@@ -119,8 +119,8 @@ function spawnPinned(command: string, args: readonly string[], cwd: string, env:
     output += chunk.toString('utf8');
     if (output.length > 65_536) output = output.slice(-65_536);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   let exited = false;
   const exit = new Promise<void>((resolve) =>
     child.once('exit', () => {
@@ -287,7 +287,14 @@ export async function startMeridian(options: StartOptions & { workers?: number }
       throw error;
     }
     const label = options.workers === undefined ? 'meridian' : `meridian --workers ${options.workers}`;
-    return server('meridian', label, options.host, `${CHECK_SETTINGS.meridian}${options.workers === undefined ? '' : `, --workers ${options.workers}`}`, spawned, cleanup);
+    return server(
+      'meridian',
+      label,
+      options.host,
+      `${CHECK_SETTINGS.meridian}${options.workers === undefined ? '' : `, --workers ${options.workers}`}`,
+      spawned,
+      cleanup,
+    );
   } catch (error) {
     await cleanup();
     throw error;

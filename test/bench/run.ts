@@ -141,7 +141,11 @@ function columns(header: readonly Cell[], rows: ReadonlyArray<readonly Cell[]>, 
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => /^[-\d.,kx×%<>/ ]*$|^n\/a$|^lost$|^—$/.test(r[i] ?? '')));
   const line = (cells: readonly Cell[]) =>
-    indent + cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    indent +
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), indent + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
@@ -156,7 +160,22 @@ function perSecondRange(values: readonly number[]): string {
 }
 
 function throughputLines(result: ThroughputResult): string[] {
-  const header = ['server', 'queries', 'qps', 'per second', 'sent', 'lost %', 'avg ms', 'sd ms', 'max ms', 'at q/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'meridian ×'];
+  const header = [
+    'server',
+    'queries',
+    'qps',
+    'per second',
+    'sent',
+    'lost %',
+    'avg ms',
+    'sd ms',
+    'max ms',
+    'at q/s',
+    'p50 ms',
+    'p99 ms',
+    'p99.9 ms',
+    'meridian ×',
+  ];
   const busy = (row: ThroughputResult['rows'][number]) => (row.idleBeforePercent ?? []).some((idle) => idle < QUIET_IDLE_PERCENT);
   const rows = result.rows.map((row) => {
     if (!row.result) return [row.server, row.mix, 'n/a', '', '', '', '', '', '', '', '', '', '', ''];
@@ -187,7 +206,9 @@ function throughputLines(result: ThroughputResult): string[] {
   }
   const busyServers = [...new Map(result.rows.filter(busy).map((r) => [r.server, r.idleBeforePercent!])).entries()];
   if (busyServers.length > 0) {
-    notes.push(`  * other processes were still using the CPUs after waiting up to ${QUIET_WAIT_MS / 1000} s before these runs (idle % per CPU): ${busyServers.map(([s, idle]) => `${s} ${idle.join('/')}`).join(', ')}; expect noise`);
+    notes.push(
+      `  * other processes were still using the CPUs after waiting up to ${QUIET_WAIT_MS / 1000} s before these runs (idle % per CPU): ${busyServers.map(([s, idle]) => `${s} ${idle.join('/')}`).join(', ')}; expect noise`,
+    );
   }
   return [
     `THROUGHPUT  UDP; dnsperf -l ${result.durationSeconds} per run (${CLIENTS} client sockets, 100 queries outstanding, unanswered after 1 s = lost) after a ${result.warmupSeconds} s warm-up; each server pinned to CPU ${SERVER_CPU}, dnsperf to CPU ${CLIENT_CPU}`,
@@ -214,7 +235,14 @@ function failoverLines(result: FailoverResult): string[] {
   const rows = result.rows.map((row) =>
     row.error
       ? [row.server, 'n/a', 'n/a', 'n/a', '', row.error]
-      : [row.server, cell(row.kill), cell(row.freeze), cell(row.restore), `${row.kill?.samples.length ?? 0}+${row.freeze?.samples.length ?? 0}`, row.settings ?? ''],
+      : [
+          row.server,
+          cell(row.kill),
+          cell(row.freeze),
+          cell(row.restore),
+          `${row.kill?.samples.length ?? 0}+${row.freeze?.samples.length ?? 0}`,
+          row.settings ?? '',
+        ],
   );
   return [
     `FAILOVER  median / max seconds from the fault to the failover name's answer changing; all three probe the same two ingresses at once`,
@@ -231,11 +259,25 @@ function failoverLines(result: FailoverResult): string[] {
 function scaleLines(result: unknown): string[] {
   const lines = ['SCALE'];
   const format = (v: unknown): string =>
-    typeof v === 'number' ? (Number.isInteger(v) ? thousands(v) : v.toFixed(3)) : v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    typeof v === 'number'
+      ? Number.isInteger(v)
+        ? thousands(v)
+        : v.toFixed(3)
+      : v === null || v === undefined
+        ? '—'
+        : typeof v === 'object'
+          ? JSON.stringify(v)
+          : String(v);
   const rows = result !== null && typeof result === 'object' ? (result as { rows?: unknown }).rows : undefined;
   if (Array.isArray(rows) && rows.length > 0 && rows.every((r) => r !== null && typeof r === 'object')) {
     const keys = [...new Set(rows.flatMap((r) => Object.keys(r as object)))];
-    return [...lines, ...columns(keys, rows.map((r) => keys.map((k) => format((r as Record<string, unknown>)[k]))))];
+    return [
+      ...lines,
+      ...columns(
+        keys,
+        rows.map((r) => keys.map((k) => format((r as Record<string, unknown>)[k]))),
+      ),
+    ];
   }
   const flat: Array<[string, unknown]> = [];
   const flatten = (value: unknown, prefix: string) => {
@@ -246,7 +288,13 @@ function scaleLines(result: unknown): string[] {
     }
   };
   flatten(result, '');
-  return [...lines, ...columns(['key', 'value'], flat.map(([k, v]) => [k, format(v)]))];
+  return [
+    ...lines,
+    ...columns(
+      ['key', 'value'],
+      flat.map(([k, v]) => [k, format(v)]),
+    ),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -274,7 +322,11 @@ for (const section of settings.only) {
   log(`${section}: start`);
   try {
     if (section === 'throughput') {
-      results.throughput = await runThroughput({ seconds: settings.durationSeconds, ...(settings.workers === undefined ? {} : { workers: settings.workers }), log });
+      results.throughput = await runThroughput({
+        seconds: settings.durationSeconds,
+        ...(settings.workers === undefined ? {} : { workers: settings.workers }),
+        log,
+      });
     } else if (section === 'failover') {
       results.failover = await runFailover({ trials: settings.trials, log });
     } else {

@@ -50,8 +50,6 @@ export interface ScaleResult {
   readonly rows: readonly ScaleRow[];
 }
 
-
-
 function addressOf(index: number): string {
   return `127.10.${(index >> 8) & 255}.${index & 255}`;
 }
@@ -62,7 +60,9 @@ function zoneYaml(port: number, weight = 1): string {
   for (let i = 0; i < RECORDS; i++) {
     const policy = i % 2 === 0 ? 'weighted' : 'failover';
     lines.push(`  r${i}:`, `    policy: ${policy}`, `    check: { protocol: tcp, port: ${port}, interval: 5s, timeout: 2s }`);
-    lines.push(`    targets: [ { address: ${addressOf(2 * i)}${i === 0 && weight !== 1 ? `, weight: ${weight}` : ''} }, { address: ${addressOf(2 * i + 1)} } ]`);
+    lines.push(
+      `    targets: [ { address: ${addressOf(2 * i)}${i === 0 && weight !== 1 ? `, weight: ${weight}` : ''} }, { address: ${addressOf(2 * i + 1)} } ]`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -89,17 +89,19 @@ function pinAllThreads(pid: number, cpus: string): void {
 
 /** utime + stime of a process, in seconds (from /proc/PID/stat; clock ticks are 100 Hz on Linux). */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))!;
   return Number(line.split(/\s+/)[1]) / 1024;
 }
 
 function histogramBuckets(metrics: string, name: string): Array<readonly [string, number]> {
-  return [...metrics.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))].map((m) => [m[1]!, Number(m[2])] as const);
+  return [...metrics.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))].map((m) => [m[1], Number(m[2])] as const);
 }
 
 /** A quantile of a Prometheus histogram over a window (end − start), as the bucket bound it falls under. */
@@ -171,7 +173,9 @@ async function measureQueries(server: ServerProcess, durationMs: number, during:
   return { p50: percentile(latenciesMs, 50), p99: percentile(latenciesMs, 99), max: Math.max(...latenciesMs), lost };
 }
 
-export async function runScale(options: { durationSeconds?: number; log?: (message: string) => void; probeMetrics?: 'auto' | 'address' | 'record'; workers?: number } = {}): Promise<ScaleResult> {
+export async function runScale(
+  options: { durationSeconds?: number; log?: (message: string) => void; probeMetrics?: 'auto' | 'address' | 'record'; workers?: number } = {},
+): Promise<ScaleResult> {
   const workers = options.workers ?? 1;
   // The default: at 20,000 addresses, probe results are labelled per record (per-address histograms would make
   // every scrape ~45 MB); see docs/metrics.md.
@@ -228,7 +232,9 @@ export async function runScale(options: { durationSeconds?: number; log?: (messa
     const rssPeak = Math.max(...rssSamples);
     const metrics = await (await fetch(`${admin}/metrics`)).text();
     const failedProbes = (text: string) =>
-      [...text.matchAll(/^meridian_probe_results_total\{[^}]*result="([a-z]+)"[^}]*\} (\S+)$/gm)].filter((m) => m[1] !== 'ok').reduce((sum, m) => sum + Number(m[2]), 0);
+      [...text.matchAll(/^meridian_probe_results_total\{[^}]*result="([a-z]+)"[^}]*\} (\S+)$/gm)]
+        .filter((m) => m[1] !== 'ok')
+        .reduce((sum, m) => sum + Number(m[2]), 0);
     const failuresInWindow = failedProbes(metrics) - failedProbes(metricsBefore);
     // Steady state only: the window between the two scrapes.
     const lateness = {
@@ -264,11 +270,26 @@ export async function runScale(options: { durationSeconds?: number; log?: (messa
 
     const ms = (v: number) => `${v.toFixed(3)} ms`;
     const rows: ScaleRow[] = [
-      { measure: `resident memory median / peak (--probe-metrics ${probeMetrics})`, value: `${rss.toFixed(0)} MB / ${rssPeak.toFixed(0)} MB`, target: '< 300 MB', met: rssPeak < 300 ? 'yes' : 'NO' },
-      { measure: 'zone reload, one record changed (read, validate, build)', value: `${reloadMs.toFixed(0)} ms`, target: '< 2 s', met: reloadMs < 2000 ? 'yes' : 'NO' },
+      {
+        measure: `resident memory median / peak (--probe-metrics ${probeMetrics})`,
+        value: `${rss.toFixed(0)} MB / ${rssPeak.toFixed(0)} MB`,
+        target: '< 300 MB',
+        met: rssPeak < 300 ? 'yes' : 'NO',
+      },
+      {
+        measure: 'zone reload, one record changed (read, validate, build)',
+        value: `${reloadMs.toFixed(0)} ms`,
+        target: '< 2 s',
+        met: reloadMs < 2000 ? 'yes' : 'NO',
+      },
       { measure: 'zone reload, nothing changed', value: `${unchangedReloadMs.toFixed(0)} ms`, target: '—', met: '—' },
       { measure: 'rebuild after one flip, p50 / p99', value: `${ms(rebuild.p50)} / ${ms(rebuild.p99)}`, target: '< 5 ms', met: rebuild.p99 < 5 ? 'yes' : 'NO' },
-      { measure: 'probe lateness p50 / p99', value: `${lateness.p50} / ${lateness.p99}`, target: 'p99 < 250 ms', met: /≤ (\d+(\.\d+)?) ms/.test(lateness.p99) && Number(/≤ (\S+) ms/.exec(lateness.p99)![1]) <= 250 ? 'yes' : 'NO' },
+      {
+        measure: 'probe lateness p50 / p99',
+        value: `${lateness.p50} / ${lateness.p99}`,
+        target: 'p99 < 250 ms',
+        met: /≤ (\d+(\.\d+)?) ms/.test(lateness.p99) && Number(/≤ (\S+) ms/.exec(lateness.p99)![1]) <= 250 ? 'yes' : 'NO',
+      },
       { measure: 'CPU while idle (probing only)', value: `${idleCpuPercent.toFixed(1)} % of a core`, target: '—', met: '—' },
       { measure: 'probes per second', value: probesPerSecond.toFixed(0), target: `${(2 * RECORDS) / 5} (20,000 / 5 s)`, met: '—' },
       { measure: 'failed probes in the window', value: String(failuresInWindow), target: '0', met: failuresInWindow === 0 ? 'yes' : 'NO' },

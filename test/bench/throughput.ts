@@ -94,7 +94,14 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
     { label: 'meridian', kind: 'meridian', mixes: all, start: (ingressPort) => startMeridian({ ingressPort, host: '127.0.0.71' }) },
     ...(options.workers === undefined
       ? []
-      : [{ label: `meridian --workers ${options.workers}`, kind: 'meridian' as const, mixes: all, start: (ingressPort: number) => startMeridian({ ingressPort, host: '127.0.0.74', workers: options.workers! }) }]),
+      : [
+          {
+            label: `meridian --workers ${options.workers}`,
+            kind: 'meridian' as const,
+            mixes: all,
+            start: (ingressPort: number) => startMeridian({ ingressPort, host: '127.0.0.74', workers: options.workers! }),
+          },
+        ]),
     { label: 'gdnsd', kind: 'gdnsd', mixes: all, start: (ingressPort) => startGdnsd({ ingressPort, host: '127.0.0.72' }) },
     { label: 'powerdns', kind: 'pdns', mixes: all, start: (ingressPort) => startPdns({ ingressPort, host: '127.0.0.73' }) },
   ];

@@ -47,9 +47,9 @@ export function parseDig(raw: string): DigAnswer {
     const header = /->>HEADER<<- opcode: \w+[,;] status: (\w+)/.exec(line);
     if (header) status = header[1]!;
     const flagLine = /^;; [Ff]lags: ([^;]*);/.exec(line);
-    if (flagLine) flags = flagLine[1]!.trim().split(/\s+/).filter(Boolean);
+    if (flagLine) flags = flagLine[1].trim().split(/\s+/).filter(Boolean);
     const ednsLine = /^; EDNS: (.*)$/.exec(line);
-    if (ednsLine) edns = ednsLine[1]!.trim();
+    if (ednsLine) edns = ednsLine[1].trim();
     // dig: ";; SERVER: 127.0.0.1#53(127.0.0.1) (TCP)"; kdig: ";; From 127.0.0.1@53(TCP) in 0.1 ms".
     const server = /^;; SERVER: .*\((UDP|TCP)\)\s*$/.exec(line) ?? /^;; From \S+\((UDP|TCP)\)/.exec(line);
     if (server) transport = server[1];
@@ -62,15 +62,15 @@ export function parseDig(raw: string): DigAnswer {
       current = undefined;
       continue;
     }
-    if (current !== undefined) sections[current]!.push(normalise(current === 'QUESTION' ? line.replace(/^;+\s*/, '') : line));
+    if (current !== undefined) sections[current].push(normalise(current === 'QUESTION' ? line.replace(/^;+\s*/, '') : line));
   }
   return {
     status,
     flags,
-    question: sections.QUESTION!,
-    answer: sections.ANSWER!,
-    authority: sections.AUTHORITY!,
-    additional: sections.ADDITIONAL!,
+    question: sections.QUESTION,
+    answer: sections.ANSWER,
+    authority: sections.AUTHORITY,
+    additional: sections.ADDITIONAL,
     edns,
     transport,
     retriedOverTcp: raw.includes('Truncated, retrying in TCP mode'),
@@ -95,7 +95,17 @@ export async function dig(options: DigOptions): Promise<DigAnswer> {
 }
 
 export async function kdig(options: DigOptions): Promise<DigAnswer> {
-  const args = [`@${options.server}`, '-p', String(options.port), options.name, options.type ?? 'A', '+norec', '+time=2', '+retry=0', ...(options.options ?? [])];
+  const args = [
+    `@${options.server}`,
+    '-p',
+    String(options.port),
+    options.name,
+    options.type ?? 'A',
+    '+norec',
+    '+time=2',
+    '+retry=0',
+    ...(options.options ?? []),
+  ];
   const { stdout } = await run('kdig', args, { timeout: 15_000 });
   return parseDig(stdout);
 }

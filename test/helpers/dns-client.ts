@@ -37,7 +37,10 @@ export async function dnsClient(server: { host: string; port: number }): Promise
     query,
     async addresses(name, type = 1) {
       const response = await query(name, type);
-      return response.answer.map((a) => a.split(' ').at(-1)!).sort().join(',');
+      return response.answer
+        .map((a) => a.split(' ').at(-1)!)
+        .sort()
+        .join(',');
     },
     close: () => socket.close(),
   };

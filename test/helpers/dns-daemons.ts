@@ -21,13 +21,15 @@ export interface Daemon {
 async function startDaemon(command: string, args: string[], dir: string, ready: () => Promise<boolean>, deadlineMs = 15_000): Promise<Daemon> {
   const child = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => {
-    exited = true;
-    resolve();
-  }));
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   const daemon: Daemon = {
     child,
     dir,
@@ -79,7 +81,7 @@ export async function startKnot(address: string, port: number, zones: Readonly<R
   ].join('\n');
   await writeFile(path.join(dir, 'knot.conf'), config);
   const [firstZone] = Object.keys(zones);
-  return startDaemon('knotd', ['-c', path.join(dir, 'knot.conf')], dir, () => answers(address, port, firstZone!, 'SOA'));
+  return startDaemon('knotd', ['-c', path.join(dir, 'knot.conf')], dir, () => answers(address, port, firstZone, 'SOA'));
 }
 
 export interface UnboundOptions {

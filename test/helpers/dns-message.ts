@@ -18,7 +18,10 @@ export interface QuerySpec {
 
 /** Encodes the name exactly as given (keeping its case), unlike most encoders. */
 export function encodeName(name: string): Buffer {
-  const labels = name.replace(/\.$/, '').split('.').filter((l) => l.length > 0);
+  const labels = name
+    .replace(/\.$/, '')
+    .split('.')
+    .filter((l) => l.length > 0);
   const parts: Buffer[] = [];
   for (const label of labels) parts.push(Buffer.from([label.length]), Buffer.from(label, 'latin1'));
   parts.push(Buffer.from([0]));
@@ -28,7 +31,7 @@ export function encodeName(name: string): Buffer {
 export function buildQuery(spec: QuerySpec): Buffer {
   const header = Buffer.alloc(12);
   header.writeUInt16BE(spec.id ?? 0x1234, 0);
-  header[2] = (spec.qr ? 0x80 : 0) | ((spec.opcode ?? 0) << 3) | (spec.rd ?? true ? 0x01 : 0);
+  header[2] = (spec.qr ? 0x80 : 0) | ((spec.opcode ?? 0) << 3) | ((spec.rd ?? true) ? 0x01 : 0);
   header[3] = spec.cd ? 0x10 : 0;
   header.writeUInt16BE(1, 4);
   header.writeUInt16BE(spec.edns ? 1 : 0, 10);
@@ -69,7 +72,18 @@ export interface DecodedResponse {
 }
 
 const TYPE_NAMES: Record<number, string> = {
-  1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 255: 'ANY', 257: 'CAA', 252: 'AXFR', 251: 'IXFR',
+  1: 'A',
+  2: 'NS',
+  5: 'CNAME',
+  6: 'SOA',
+  15: 'MX',
+  16: 'TXT',
+  28: 'AAAA',
+  33: 'SRV',
+  255: 'ANY',
+  257: 'CAA',
+  252: 'AXFR',
+  251: 'IXFR',
 };
 export const typeName = (type: number) => TYPE_NAMES[type] ?? `TYPE${type}`;
 
@@ -159,9 +173,6 @@ export function decodeResponse(bytes: Buffer): DecodedResponse {
     answer: packet.answers.map(present),
     authority: packet.authorities.map(present),
     additional: packet.additionals.filter((r) => r.type !== 41).map(present),
-    opt:
-      opt === undefined
-        ? undefined
-        : { udp: opt.class, version: opt.version ?? 0, do: !!opt.doFlag, extendedRcode: opt.extendedRcode ?? 0 },
+    opt: opt === undefined ? undefined : { udp: opt.class, version: opt.version ?? 0, do: !!opt.doFlag, extendedRcode: opt.extendedRcode ?? 0 },
   };
 }

@@ -135,10 +135,7 @@ function builderMetadata(input: ObjectBuilderMeta): ObjectMeta {
 
 /** status.loadBalancer as Ingress and Service report it: `{}` until the load balancer has addresses. */
 function loadBalancerStatus(ips: readonly string[], hostnames: readonly string[], withIpMode: boolean): JsonValue {
-  const ingress: JsonValue[] = [
-    ...ips.map((ip): JsonValue => (withIpMode ? { ip, ipMode: 'VIP' } : { ip })),
-    ...hostnames.map((hostname) => ({ hostname })),
-  ];
+  const ingress: JsonValue[] = [...ips.map((ip): JsonValue => (withIpMode ? { ip, ipMode: 'VIP' } : { ip })), ...hostnames.map((hostname) => ({ hostname }))];
   return ingress.length === 0 ? {} : { ingress };
 }
 
@@ -251,10 +248,7 @@ export function gateway(input: GatewayInput): KubeObject {
     },
     status: {
       addresses: input.addresses.map((address) => ({ type: address.type ?? 'IPAddress', value: address.value })),
-      conditions: [
-        condition('Accepted', true, 'Accepted'),
-        condition('Programmed', programmed, programmed ? 'Programmed' : 'AddressNotAssigned'),
-      ],
+      conditions: [condition('Accepted', true, 'Accepted'), condition('Programmed', programmed, programmed ? 'Programmed' : 'AddressNotAssigned')],
     },
   };
 }
@@ -303,9 +297,7 @@ function injectedFaultStatus(
     case 403: {
       const scope = namespace === undefined ? 'at the cluster scope' : `in the namespace "${namespace}"`;
       const user = 'system:serviceaccount:meridian:meridian';
-      const text =
-        `${groupResourceOf(type)} is forbidden: User "${user}" cannot ${verb} resource "${type.name}" ` +
-        `in API group "${type.group}" ${scope}`;
+      const text = `${groupResourceOf(type)} is forbidden: User "${user}" cannot ${verb} resource "${type.name}" ` + `in API group "${type.group}" ${scope}`;
       return failureStatus(403, 'Forbidden', message ?? text, { group: type.group, kind: type.name });
     }
     case 429:
@@ -364,8 +356,7 @@ const WATCH_ONLY_FAULTS: ReadonlySet<Fault['kind']> = new Set(['close-watch-imme
 // Selectors (labels.Parse and the metadata.* field selectors every resource supports)
 
 type LabelRequirement =
-  | { readonly op: 'exists' | 'notexists'; readonly key: string }
-  | { readonly op: 'in' | 'notin'; readonly key: string; readonly values: readonly string[] };
+  { readonly op: 'exists' | 'notexists'; readonly key: string } | { readonly op: 'in' | 'notin'; readonly key: string; readonly values: readonly string[] };
 
 type FieldRequirement = { readonly field: 'metadata.name' | 'metadata.namespace'; readonly equal: boolean; readonly value: string };
 
@@ -401,13 +392,13 @@ function parseLabelSelector(selector: string): LabelRequirement[] {
   const key = `(${LABEL_KEY})`;
   const value = `(${LABEL_VALUE})`;
   const patterns: Array<[RegExp, (m: RegExpMatchArray) => LabelRequirement]> = [
-    [new RegExp(`^!\\s*${key}$`), (m) => ({ op: 'notexists', key: m[1]! })],
-    [new RegExp(`^${key}$`), (m) => ({ op: 'exists', key: m[1]! })],
-    [new RegExp(`^${key}\\s*(==|=)\\s*${value}$`), (m) => ({ op: 'in', key: m[1]!, values: [m[4] ?? ''] })],
-    [new RegExp(`^${key}\\s*!=\\s*${value}$`), (m) => ({ op: 'notin', key: m[1]!, values: [m[3] ?? ''] })],
+    [new RegExp(`^!\\s*${key}$`), (m) => ({ op: 'notexists', key: m[1] })],
+    [new RegExp(`^${key}$`), (m) => ({ op: 'exists', key: m[1] })],
+    [new RegExp(`^${key}\\s*(==|=)\\s*${value}$`), (m) => ({ op: 'in', key: m[1], values: [m[4] ?? ''] })],
+    [new RegExp(`^${key}\\s*!=\\s*${value}$`), (m) => ({ op: 'notin', key: m[1], values: [m[3] ?? ''] })],
     [
       new RegExp(`^${key}\\s+(in|notin)\\s*\\(([^)]*)\\)$`),
-      (m) => ({ op: m[3] === 'in' ? 'in' : 'notin', key: m[1]!, values: m[4]!.split(',').map((v) => v.trim()) }),
+      (m) => ({ op: m[3] === 'in' ? 'in' : 'notin', key: m[1], values: m[4].split(',').map((v) => v.trim()) }),
     ],
   ];
   return splitRequirements(selector).map((requirement) => {
@@ -423,10 +414,10 @@ function parseFieldSelector(selector: string): FieldRequirement[] {
   return splitRequirements(selector).map((requirement) => {
     const match = requirement.match(/^([^=!]+?)\s*(==|=|!=)\s*(.*)$/);
     if (!match) throw new BadRequest(`invalid selector: '${selector}'; can't understand '${requirement}'`);
-    const field = match[1]!;
+    const field = match[1];
     // Ingresses, services and gateways only support metadata.* field selectors ("field label not supported").
     if (field !== 'metadata.name' && field !== 'metadata.namespace') throw new BadRequest(`field label not supported: ${field}`);
-    return { field, equal: match[2] !== '!=', value: match[3]! };
+    return { field, equal: match[2] !== '!=', value: match[3] };
   });
 }
 
@@ -448,10 +439,10 @@ function matchesSelector(object: KubeObject, selector: Selector): boolean {
         if (has) return false;
         break;
       case 'in':
-        if (!has || !requirement.values.includes(labels[requirement.key]!)) return false;
+        if (!has || !requirement.values.includes(labels[requirement.key])) return false;
         break;
       case 'notin':
-        if (has && requirement.values.includes(labels[requirement.key]!)) return false;
+        if (has && requirement.values.includes(labels[requirement.key])) return false;
         break;
     }
   }
@@ -683,7 +674,7 @@ function splitLine(line: string): Buffer[] {
   const firstNonAscii = bytes.findIndex((byte) => byte >= 0x80);
   const first = firstNonAscii >= 0 ? firstNonAscii + 1 : Math.max(1, Math.floor(bytes.length / 3));
   const second = Math.max(first + 1, Math.floor((bytes.length * 2) / 3));
-  const cuts = [0, first, second, bytes.length].filter((cut, i, all) => cut <= bytes.length && (i === 0 || cut > all[i - 1]!));
+  const cuts = [0, first, second, bytes.length].filter((cut, i, all) => cut <= bytes.length && (i === 0 || cut > all[i - 1]));
   const pieces: Buffer[] = [];
   for (let i = 1; i < cuts.length; i++) pieces.push(bytes.subarray(cuts[i - 1], cuts[i]));
   return pieces;
@@ -741,7 +732,7 @@ export async function writeKubeconfig(path: string, contexts: readonly Kubeconfi
       name: contextName,
       context: { cluster: clusterName, user: userName, ...(entry.namespace === undefined ? {} : { namespace: entry.namespace }) },
     })),
-    'current-context': currentContext ?? entries[0]!.contextName,
+    'current-context': currentContext ?? entries[0].contextName,
   };
   await writeFile(path, toYaml(document), { mode: 0o600 });
 }
@@ -836,17 +827,19 @@ export class FakeApiServer {
     this.#splitEventLines = options.splitEventLines ?? false;
     this.#gatewayApiInstalled = options.gatewayApiInstalled ?? true;
     this.#stores = new Map(
-      Object.values(RESOURCE_TYPES).map((type) => [
-        type.name,
-        { type, objects: new Map(), history: [], oldestResumable: this.#revision },
-      ]),
+      Object.values(RESOURCE_TYPES).map((type) => [type.name, { type, objects: new Map(), history: [], oldestResumable: this.#revision }]),
     );
     this.#server = http.createServer((request, response) => this.#handle(request, response));
     this.#server.on('connection', (socket) => {
-      this.#sockets.set(socket, new Promise((resolve) => socket.on('close', () => {
-        this.#sockets.delete(socket);
-        resolve();
-      })));
+      this.#sockets.set(
+        socket,
+        new Promise((resolve) =>
+          socket.on('close', () => {
+            this.#sockets.delete(socket);
+            resolve();
+          }),
+        ),
+      );
     });
   }
 
@@ -1067,7 +1060,7 @@ export class FakeApiServer {
     store.history.push(change);
     if (store.history.length > this.#historyLimit) {
       const evicted = store.history.splice(0, store.history.length - this.#historyLimit);
-      store.oldestResumable = evicted[evicted.length - 1]!.resourceVersion;
+      store.oldestResumable = evicted[evicted.length - 1].resourceVersion;
     }
     for (const watch of this.#watches) {
       if (watch.info.resource !== store.type.name) continue;
@@ -1086,7 +1079,10 @@ export class FakeApiServer {
   #parsePath(pathname: string): ParsedPath | undefined {
     for (const type of Object.values(RESOURCE_TYPES)) {
       if (!pathname.startsWith(`${type.groupVersionPath}/`)) continue;
-      const rest = pathname.slice(type.groupVersionPath.length + 1).split('/').map(safeDecode);
+      const rest = pathname
+        .slice(type.groupVersionPath.length + 1)
+        .split('/')
+        .map(safeDecode);
       if (rest.length === 1 && rest[0] === type.name) return { type, namespace: undefined, name: undefined };
       if (rest[0] === 'namespaces' && rest[2] === type.name && rest[1] && (rest.length === 3 || (rest.length === 4 && rest[3]))) {
         return { type, namespace: rest[1], name: rest[3] };

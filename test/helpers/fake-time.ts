@@ -56,7 +56,8 @@ export class FakeClock implements Clock {
       // Work already under way may set timers before the next one is chosen.
       await settle();
       let next: FakeTimer | undefined;
-      for (const timer of this.#timers.values()) if (timer.at <= target && (next === undefined || timer.at < next.at || (timer.at === next.at && timer.id < next.id))) next = timer;
+      for (const timer of this.#timers.values())
+        if (timer.at <= target && (next === undefined || timer.at < next.at || (timer.at === next.at && timer.id < next.id))) next = timer;
       const nextSecond = (Math.floor(this.#now / 1000) + 1) * 1000;
       if (onEachSecond !== undefined && nextSecond <= target && (next === undefined || nextSecond < next.at)) {
         this.#now = nextSecond;

@@ -15,17 +15,7 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export const FUZZ_KINDS = [
-  'random',
-  'bitflip',
-  'truncated',
-  'huge-counts',
-  'compression-loop',
-  'bad-opt',
-  'ecs',
-  'long-name',
-  'odd-header',
-] as const;
+export const FUZZ_KINDS = ['random', 'bitflip', 'truncated', 'huge-counts', 'compression-loop', 'bad-opt', 'ecs', 'long-name', 'odd-header'] as const;
 export type FuzzKind = (typeof FUZZ_KINDS)[number];
 
 export function createFuzzer(seed: number, names: readonly string[]) {
@@ -39,8 +29,8 @@ export function createFuzzer(seed: number, names: readonly string[]) {
   const types = [1, 2, 5, 6, 16, 28, 41, 251, 252, 255, 0, 65535];
   const validQuery = () =>
     buildQuery({
-      name: names[int(names.length)]!,
-      type: types[int(types.length)]!,
+      name: names[int(names.length)],
+      type: types[int(types.length)],
       id: int(65536),
       ...(random() < 0.5 ? { edns: { udp: int(65536), version: random() < 0.9 ? 0 : int(256), do: random() < 0.5 } } : {}),
     });
@@ -49,7 +39,7 @@ export function createFuzzer(seed: number, names: readonly string[]) {
     random: () => bytes(int(600)),
     bitflip: () => {
       const q = validQuery();
-      for (let n = 1 + int(8); n > 0; n--) q[int(q.length)]! ^= 1 << int(8);
+      for (let n = 1 + int(8); n > 0; n--) q[int(q.length)] ^= 1 << int(8);
       return q;
     },
     truncated: () => validQuery().subarray(0, int(60)),
@@ -65,13 +55,13 @@ export function createFuzzer(seed: number, names: readonly string[]) {
       header.writeUInt16BE(1, 10);
       // Question name points at itself; or a valid question followed by a record whose name loops.
       if (random() < 0.5) return Buffer.concat([header, Buffer.from([0xc0, 0x0c, 0, 1, 0, 1])]);
-      const question = Buffer.concat([encodeName(names[int(names.length)]!), Buffer.from([0, 1, 0, 1])]);
+      const question = Buffer.concat([encodeName(names[int(names.length)]), Buffer.from([0, 1, 0, 1])]);
       const loopAt = 12 + question.length;
       const record = Buffer.from([0xc0 | (loopAt >> 8), loopAt & 0xff, 0, 41, 4, 208, 0, 0, 0, 0, 0, 0]);
       return Buffer.concat([header, question, record]);
     },
     'bad-opt': () => {
-      const q = buildQuery({ name: names[int(names.length)]!, type: 1 });
+      const q = buildQuery({ name: names[int(names.length)], type: 1 });
       q.writeUInt16BE(1, 10);
       const options = bytes(int(24));
       const opt = optRecord(int(65536), 0, false, options);
@@ -79,7 +69,7 @@ export function createFuzzer(seed: number, names: readonly string[]) {
       return Buffer.concat([q, opt.subarray(0, random() < 0.5 ? opt.length : int(opt.length))]);
     },
     ecs: () => {
-      const q = buildQuery({ name: names[int(names.length)]!, type: 1 });
+      const q = buildQuery({ name: names[int(names.length)], type: 1 });
       q.writeUInt16BE(1, 10);
       // EDNS Client Subnet (RFC 7871): family, source prefix, scope prefix, address; often cut short here.
       const address = bytes(int(20));
@@ -107,7 +97,7 @@ export function createFuzzer(seed: number, names: readonly string[]) {
 
   return {
     next(): { kind: FuzzKind; packet: Buffer } {
-      const kind = FUZZ_KINDS[int(FUZZ_KINDS.length)]!;
+      const kind = FUZZ_KINDS[int(FUZZ_KINDS.length)];
       return { kind, packet: generators[kind]() };
     },
     bytes,

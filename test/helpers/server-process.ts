@@ -44,15 +44,29 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   const host = options.host ?? '127.0.0.1';
   const child = spawn(
     process.execPath,
-    [...(process.env.MERIDIAN_TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean), MERIDIAN_BIN, 'serve', '--zones', options.zonesDir, '--listen', `${host}:${options.port ?? 0}`, '--admin', '127.0.0.1:0', '--log-level', 'debug', ...DRAIN_FOR_TESTS, ...(options.args ?? [])],
+    [
+      ...(process.env.MERIDIAN_TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      MERIDIAN_BIN,
+      'serve',
+      '--zones',
+      options.zonesDir,
+      '--listen',
+      `${host}:${options.port ?? 0}`,
+      '--admin',
+      '127.0.0.1:0',
+      '--log-level',
+      'debug',
+      ...DRAIN_FOR_TESTS,
+      ...(options.args ?? []),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: LogLine[] = [];
   const waiters: Array<{ predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }> = [];
   let buffered = '';
   let exited = false;
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
     buffered += chunk;
     let newline: number;
     while ((newline = buffered.indexOf('\n')) >= 0) {
@@ -74,18 +88,23 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
       }
     }
   });
-  child.stdout!.resume();
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    exited = true;
-    resolve(code);
-  }));
+  child.stdout.resume();
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      exited = true;
+      resolve(code);
+    }),
+  );
 
   const waitForLog = (predicate: (line: LogLine) => boolean, timeoutMs = 10_000) => {
     const seen = logs.find(predicate);
     if (seen) return Promise.resolve(seen);
     return new Promise<LogLine>((resolve, reject) => {
       const timer = setTimeout(() => {
-        waiters.splice(waiters.findIndex((w) => w.resolve === done), 1);
+        waiters.splice(
+          waiters.findIndex((w) => w.resolve === done),
+          1,
+        );
         reject(new Error(`no matching log line within ${timeoutMs} ms; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`));
       }, timeoutMs);
       const done = (line: LogLine) => {

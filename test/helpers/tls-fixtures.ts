@@ -44,32 +44,63 @@ export async function createTlsFixtures(options: TlsFixtureOptions): Promise<Tls
   const openssl = (args: string[]) => run(OPENSSL, args, { cwd: dir, timeout: 20_000 });
   try {
     await openssl([
-      'req', '-x509', ...EC_KEY, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', VALIDITY_DAYS,
-      '-subj', '/CN=Meridian Test CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE',
-      '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      'req',
+      '-x509',
+      ...EC_KEY,
+      '-keyout',
+      file('ca.key'),
+      '-out',
+      file('ca.pem'),
+      '-days',
+      VALIDITY_DAYS,
+      '-subj',
+      '/CN=Meridian Test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
     ]);
 
     await openssl(['req', '-new', ...EC_KEY, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', `/CN=${commonName}`]);
     await writeFile(
       file('server.ext'),
-      [
-        `subjectAltName=${subjectAltName}`,
-        'basicConstraints=critical,CA:FALSE',
-        'keyUsage=critical,digitalSignature',
-        'extendedKeyUsage=serverAuth',
-        '',
-      ].join('\n'),
+      [`subjectAltName=${subjectAltName}`, 'basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth', ''].join(
+        '\n',
+      ),
     );
     await openssl([
-      'x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-set_serial', '2',
-      '-days', VALIDITY_DAYS, '-extfile', file('server.ext'), '-out', file('server.pem'),
+      'x509',
+      '-req',
+      '-in',
+      file('server.csr'),
+      '-CA',
+      file('ca.pem'),
+      '-CAkey',
+      file('ca.key'),
+      '-set_serial',
+      '2',
+      '-days',
+      VALIDITY_DAYS,
+      '-extfile',
+      file('server.ext'),
+      '-out',
+      file('server.pem'),
     ]);
 
     await openssl([
-      'req', '-x509', ...EC_KEY, '-keyout', file('unrelated.key'), '-out', file('unrelated.pem'), '-days', VALIDITY_DAYS,
-      '-subj', `/CN=${commonName}`,
-      '-addext', `subjectAltName=${subjectAltName}`,
+      'req',
+      '-x509',
+      ...EC_KEY,
+      '-keyout',
+      file('unrelated.key'),
+      '-out',
+      file('unrelated.pem'),
+      '-days',
+      VALIDITY_DAYS,
+      '-subj',
+      `/CN=${commonName}`,
+      '-addext',
+      `subjectAltName=${subjectAltName}`,
     ]);
 
     const read = (name: string) => readFile(file(name), 'utf8');

@@ -73,11 +73,19 @@ describe('admin server security', () => {
   });
 
   it('will not start with an unreadable or too short token file', async () => {
-    const missing = spawnSync(process.execPath, [MERIDIAN_BIN, 'serve', '--zones', zones.dir, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--admin-token-file', path.join(secrets, 'nope')], { encoding: 'utf8', timeout: 20_000 });
+    const missing = spawnSync(
+      process.execPath,
+      [MERIDIAN_BIN, 'serve', '--zones', zones.dir, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--admin-token-file', path.join(secrets, 'nope')],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /MERIDIAN_ADMIN_TOKEN: cannot use the admin token file .*nope: ENOENT/);
     await writeFile(path.join(secrets, 'short'), 'abc\n');
-    const short = spawnSync(process.execPath, [MERIDIAN_BIN, 'serve', '--zones', zones.dir, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--admin-token-file', path.join(secrets, 'short')], { encoding: 'utf8', timeout: 20_000 });
+    const short = spawnSync(
+      process.execPath,
+      [MERIDIAN_BIN, 'serve', '--zones', zones.dir, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--admin-token-file', path.join(secrets, 'short')],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
     assert.equal(short.status, 1);
     assert.match(short.stderr, /at least 16 characters/);
   });

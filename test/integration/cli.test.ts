@@ -33,7 +33,10 @@ describe('meridian validate', () => {
   before(async () => {
     good = await makeZoneDir();
     bad = await makeZoneDir({
-      'bad.yaml': TEST_ZONE_YAML.replace('weight: 3', 'weight: 0').replace('{ cname: app.gslb.example.test }', '{ cname: app.gslb.example.test, a: [192.0.2.1] }'),
+      'bad.yaml': TEST_ZONE_YAML.replace('weight: 3', 'weight: 0').replace(
+        '{ cname: app.gslb.example.test }',
+        '{ cname: app.gslb.example.test, a: [192.0.2.1] }',
+      ),
     });
   });
   after(async () => {
@@ -52,8 +55,8 @@ describe('meridian validate', () => {
     const run = await meridian(['validate', bad.dir]);
     assert.equal(run.code, 1);
     const lines = run.stderr.trim().split('\n');
-    assert.match(lines[0]!, /bad\.yaml:11:\d+: weight must be greater than 0$/);
-    assert.match(lines[1]!, /bad\.yaml:17:\d+: a CNAME cannot stand beside other data/);
+    assert.match(lines[0], /bad\.yaml:11:\d+: weight must be greater than 0$/);
+    assert.match(lines[1], /bad\.yaml:17:\d+: a CNAME cannot stand beside other data/);
     assert.equal(lines.at(-1), '2 problems found');
   });
 
@@ -65,7 +68,10 @@ describe('meridian validate', () => {
       const run = await meridian(['validate', warned.dir]);
       assert.equal(run.code, 0, run.stderr);
       const lines = run.stderr.trim().split('\n');
-      assert.match(lines[0]!, /gslb\.example\.test\.yaml:5:21: warning: name server 'ns\.other\.example' lies outside the zone, so its addresses are not data of this zone and are ignored/);
+      assert.match(
+        lines[0],
+        /gslb\.example\.test\.yaml:5:21: warning: name server 'ns\.other\.example' lies outside the zone, so its addresses are not data of this zone and are ignored/,
+      );
       assert.equal(lines.at(-1), '1 warning (with --strict, warnings fail validation)');
       assert.match(run.stdout, /^ok .*gslb\.example\.test\.yaml: zone gslb\.example\.test/m);
 

@@ -31,7 +31,10 @@ records:
 /** The lines of `+short` output: the RDATA of each answer record, as the tool presents it. */
 async function short(tool: typeof dig, options: DigOptions): Promise<string[]> {
   const result = await tool({ ...options, options: [...(options.options ?? []), '+short'] });
-  return result.raw.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return result.raw
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
 }
 
 describe('MX, SRV and CAA, checked with dig and kdig', () => {
@@ -56,7 +59,10 @@ describe('MX, SRV and CAA, checked with dig and kdig', () => {
     ['_imap._tcp.rr.example.test', 'SRV', ['0 0 0 .']],
   ];
 
-  for (const [toolName, tool] of [['dig', dig], ['kdig', kdig]] as const) {
+  for (const [toolName, tool] of [
+    ['dig', dig],
+    ['kdig', kdig],
+  ] as const) {
     for (const transport of ['UDP', 'TCP'] as const) {
       it(`${toolName} over ${transport}: +short MX, CAA and SRV as written`, async () => {
         const options = transport === 'TCP' ? ['+tcp'] : [];

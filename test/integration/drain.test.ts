@@ -86,7 +86,9 @@ describe('SIGTERM drain (meridian serve)', () => {
     const [code] = (await exited) as [number | null];
     const exitMs = performance.now() - termAt;
 
-    process.stdout.write(`# /readyz 503 after ${unreadyMs.toFixed(0)} ms; ${answered}/${sent} UDP queries answered; TCP answered after close: ${tcpReplies.length > 0}; exit ${code} after ${exitMs.toFixed(0)} ms\n`);
+    process.stdout.write(
+      `# /readyz 503 after ${unreadyMs.toFixed(0)} ms; ${answered}/${sent} UDP queries answered; TCP answered after close: ${tcpReplies.length > 0}; exit ${code} after ${exitMs.toFixed(0)} ms\n`,
+    );
     assert.ok(unreadyMs < 500, `/readyz took ${unreadyMs} ms to turn 503`);
     assert.equal(outstanding.size, 0, `${outstanding.size} of ${sent} queries lost`);
     const reply = Buffer.concat(tcpReplies);
@@ -95,6 +97,9 @@ describe('SIGTERM drain (meridian serve)', () => {
     assert.ok(exitMs >= DRAIN_DELAY_MS, `exited after ${exitMs} ms, before the drain delay`);
     assert.ok(exitMs < DRAIN_DELAY_MS + DRAIN_TIMEOUT_MS + 1_000, `exited after ${exitMs} ms`);
     assert.ok(server.logs.some((l) => l.msg.startsWith('draining')));
-    assert.deepEqual(server.logs.filter((l) => l.level === 'error'), []);
+    assert.deepEqual(
+      server.logs.filter((l) => l.level === 'error'),
+      [],
+    );
   });
 });

@@ -44,7 +44,10 @@ describe('a dual-stack static target is drained, judged and answered as one', ()
   /** The answer for `type` as 'NOERROR a,b' or 'NOERROR' (NODATA), so a poll sees the rcode too. */
   const answer = async (type: number) => {
     const response = await dns.query(NAME, type);
-    const addresses = response.answer.map((a) => a.split(' ').at(-1)!).sort().join(',');
+    const addresses = response.answer
+      .map((a) => a.split(' ').at(-1)!)
+      .sort()
+      .join(',');
     return `${response.rcode === 0 ? 'NOERROR' : `rcode ${response.rcode}`}${addresses === '' ? '' : ` ${addresses}`}`;
   };
   const flip = async (t: TestContext, what: string, type: number, expected: string) => {
@@ -79,7 +82,7 @@ describe('a dual-stack static target is drained, judged and answered as one', ()
       logger: silentLogger,
       watch: false,
     });
-    dns = await dnsClient(meridian.dnsEndpoints[0]!);
+    dns = await dnsClient(meridian.dnsEndpoints[0]);
     admin = `http://127.0.0.1:${meridian.adminEndpoint!.port}`;
     await waitForValue(async () => meridian.ready(), true, DEADLINE_MS);
   });
@@ -107,9 +110,14 @@ describe('a dual-stack static target is drained, judged and answered as one', ()
       assert.match(why.summary, /drained and never served: target 0/);
       t.diagnostic(`explain AAAA: ${why.summary}`);
       // /status shows the site drained as a whole, and the rule of the family that answers.
-      const status = meridian.status() as { zones: Array<{ records: Array<{ name: string; answer: { rule: string }; targets: Array<{ drained: boolean }> }> }> };
-      const record = status.zones[0]!.records.find((r) => r.name === NAME)!;
-      assert.deepEqual(record.targets.map((target) => target.drained), [true, false]);
+      const status = meridian.status() as {
+        zones: Array<{ records: Array<{ name: string; answer: { rule: string }; targets: Array<{ drained: boolean }> }> }>;
+      };
+      const record = status.zones[0].records.find((r) => r.name === NAME)!;
+      assert.deepEqual(
+        record.targets.map((target) => target.drained),
+        [true, false],
+      );
       assert.equal(record.answer.rule, 'healthy');
     } finally {
       // The next test starts from the healthy, undrained site even when this one fails.

@@ -74,8 +74,14 @@ describe('health checks flip the answers', () => {
     plain = [tcpFirst, await startTcpIngress({ host: '127.0.0.26', port: tcpFirst.port })];
     zones = await makeZoneDir({ 'zone.yaml': zoneYaml({ http: web[0].port, https: secure[0].port, tcp: plain[0].port }) });
     await writeFile(path.join(zones.dir, 'ca.pem'), tls.caPem);
-    meridian = await startMeridian({ zonesDir: zones.dir, listen: [{ host: '127.0.0.1', port: 0 }], admin: { host: '127.0.0.1', port: 0 }, logger: silentLogger, watch: false });
-    dns = await dnsClient(meridian.dnsEndpoints[0]!);
+    meridian = await startMeridian({
+      zonesDir: zones.dir,
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      admin: { host: '127.0.0.1', port: 0 },
+      logger: silentLogger,
+      watch: false,
+    });
+    dns = await dnsClient(meridian.dnsEndpoints[0]);
     await waitForValue(async () => meridian.ready(), true, DEADLINE_MS);
   });
   after(async () => {
@@ -151,7 +157,12 @@ describe('health checks flip the answers', () => {
   it('every target down: failover fails open to the first target', async (t) => {
     await web[0].kill();
     await web[1].kill();
-    await waitForValue(async () => (meridian.status() as StatusDoc).zones[0]!.records.find((r) => r.name === `web.${ZONE}`)!.targets.every((x) => x.addresses[0]!.health === 'down'), true, DEADLINE_MS);
+    await waitForValue(
+      async () =>
+        (meridian.status() as StatusDoc).zones[0].records.find((r) => r.name === `web.${ZONE}`)!.targets.every((x) => x.addresses[0].health === 'down'),
+      true,
+      DEADLINE_MS,
+    );
     assert.equal(await answer('web'), '127.0.0.21');
     await web[0].revive();
     await web[1].revive();
@@ -163,8 +174,8 @@ describe('health checks flip the answers', () => {
     await waitForValue(() => answer('plain'), '127.0.0.26', DEADLINE_MS);
     const admin = meridian.adminEndpoint!;
     const status = (await (await fetch(`http://127.0.0.1:${admin.port}/status`)).json()) as StatusDoc;
-    const record = status.zones[0]!.records.find((r) => r.name === `plain.${ZONE}`)!;
-    const down = record.targets[0]!.addresses[0]!;
+    const record = status.zones[0].records.find((r) => r.name === `plain.${ZONE}`)!;
+    const down = record.targets[0].addresses[0];
     assert.equal(down.health, 'down');
     assert.equal(down.reason, 'connection refused');
     assert.ok(down.since && down.lastResult?.at, 'times are given');
@@ -175,8 +186,15 @@ describe('health checks flip the answers', () => {
     assert.equal(health?.value, 0);
     const refused = samples.filter((s) => s.name === 'meridian_probe_results_total' && s.labels.result === 'refused');
     assert.ok(refused.reduce((sum, s) => sum + s.value, 0) > 0);
-    const queries = samples.filter((s) => s.name === 'meridian_dns_queries_total' && s.labels.zone === ZONE && s.labels.qtype === 'A' && s.labels.rcode === 'NOERROR' && s.labels.transport === 'udp');
-    assert.ok(queries[0]!.value > 0);
+    const queries = samples.filter(
+      (s) =>
+        s.name === 'meridian_dns_queries_total' &&
+        s.labels.zone === ZONE &&
+        s.labels.qtype === 'A' &&
+        s.labels.rcode === 'NOERROR' &&
+        s.labels.transport === 'udp',
+    );
+    assert.ok(queries[0].value > 0);
     assert.ok(samples.some((s) => s.name === 'meridian_answer_rebuild_seconds_count' && s.labels.kind === 'partial' && s.value > 0));
     assert.ok(samples.some((s) => s.name === 'meridian_process_resident_memory_bytes'));
     await plain[0].revive();
@@ -184,7 +202,9 @@ describe('health checks flip the answers', () => {
 });
 
 interface StatusDoc {
-  zones: Array<{ records: Array<{ name: string; targets: Array<{ addresses: Array<{ health: string; reason: string; since?: string; lastResult?: { at: string } }> }> }> }>;
+  zones: Array<{
+    records: Array<{ name: string; targets: Array<{ addresses: Array<{ health: string; reason: string; since?: string; lastResult?: { at: string } }> }> }>;
+  }>;
 }
 
 interface Sample {
@@ -201,8 +221,8 @@ function parsePrometheus(text: string): Sample[] {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     assert.ok(match, `unparseable metrics line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = value!;
-    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+    for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[key] = value!;
+    samples.push({ name: match[1], labels, value: Number(match[3]) });
   }
   return samples;
 }

@@ -9,16 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import {
-  ApiException,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  makeInformer,
-  NetworkingV1Api,
-  Watch,
-  type V1Ingress,
-} from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, NetworkingV1Api, Watch, type V1Ingress } from '@kubernetes/client-node';
 import {
   FakeApiServer,
   gateway,
@@ -82,12 +73,7 @@ interface WatchRun {
  * A client-node Watch whose events and end are recorded. inactivityTimeoutMs overrides Watch's private
  * requestTimeoutMs (30 s): the connect timeout, then the longest silence before it aborts the stream.
  */
-function startWatch(
-  kc: KubeConfig,
-  watchPath: string,
-  query: Record<string, string | number | boolean | undefined>,
-  inactivityTimeoutMs?: number,
-): WatchRun {
+function startWatch(kc: KubeConfig, watchPath: string, query: Record<string, string | number | boolean | undefined>, inactivityTimeoutMs?: number): WatchRun {
   const events: ReceivedEvent[] = [];
   let resolveDone!: (error: unknown) => void;
   const done = new Promise<unknown>((resolve) => (resolveDone = resolve));
@@ -162,10 +148,16 @@ describe('lists through typed API clients', () => {
     // client-node: list items are class instances; timestamps become Dates.
     assert.ok(item.metadata?.creationTimestamp instanceof Date);
     assert.equal(item.spec?.rules?.[0]?.host, 'shop.example.test');
-    assert.deepEqual(item.status?.loadBalancer?.ingress?.map((i) => i.ip), ['192.0.2.10']);
+    assert.deepEqual(
+      item.status?.loadBalancer?.ingress?.map((i) => i.ip),
+      ['192.0.2.10'],
+    );
 
     const shop = await api.listNamespacedIngress({ namespace: 'shop' });
-    assert.deepEqual(shop.items.map((i) => i.metadata?.name), ['web']);
+    assert.deepEqual(
+      shop.items.map((i) => i.metadata?.name),
+      ['web'],
+    );
     assert.equal(shop.metadata?.resourceVersion, server.resourceVersion());
     assert.deepEqual(
       server.requests.map((r) => [r.path, r.watch, r.namespace]),
@@ -279,7 +271,7 @@ describe('watch protocol', () => {
 
     const watch = startWatch(kc, INGRESSES, { resourceVersion: listedRv, allowWatchBookmarks: true });
     await server.waitFor((s) => s.openWatches().length === 1);
-    const opened = server.openWatches()[0]!;
+    const opened = server.openWatches()[0];
     assert.equal(opened.resourceVersion, listedRv);
     assert.equal(opened.allowWatchBookmarks, true);
 
@@ -300,8 +292,8 @@ describe('watch protocol', () => {
       ],
     );
     // Changes have increasing resourceVersions; the bookmark reports the latest, with no change since.
-    assert.ok(rvs[0]! < rvs[1]! && rvs[1]! < rvs[2]! && rvs[2] === rvs[3], `resourceVersions ${rvs}`);
-    assert.ok(rvs[0]! > Number(listedRv));
+    assert.ok(rvs[0] < rvs[1] && rvs[1] < rvs[2] && rvs[2] === rvs[3], `resourceVersions ${rvs}`);
+    assert.ok(rvs[0] > Number(listedRv));
     assert.equal(watch.events[1]?.object.metadata.annotations['example.test/owner'], 'Zoë ☃ 東京');
     assert.equal(watch.events[3]?.object.metadata.resourceVersion, server.resourceVersion());
     // Watch objects carry kind/apiVersion; a bookmark carries nothing but them and the resourceVersion.
@@ -315,7 +307,10 @@ describe('watch protocol', () => {
     // client-node: watch objects are plain JSON, timestamps stay strings.
     assert.equal(typeof watch.events[0]?.object.metadata.creationTimestamp, 'string');
     // A DELETED object is the last state, with the delete's resourceVersion.
-    assert.deepEqual(watch.events[2]?.object.spec.rules.map((r: { host: string }) => r.host), ['api.example.test']);
+    assert.deepEqual(
+      watch.events[2]?.object.spec.rules.map((r: { host: string }) => r.host),
+      ['api.example.test'],
+    );
   });
 
   it('really splits event lines: a plain HTTP client sees one line arrive in several chunks', async () => {
@@ -358,8 +353,14 @@ describe('watch protocol', () => {
     server.apply('ingresses', webIngress());
     await withBookmarks.waitForEvents(2);
     await without.waitForEvents(1);
-    assert.deepEqual(withBookmarks.events.map((e) => e.type), ['BOOKMARK', 'ADDED']);
-    assert.deepEqual(without.events.map((e) => e.type), ['ADDED']);
+    assert.deepEqual(
+      withBookmarks.events.map((e) => e.type),
+      ['BOOKMARK', 'ADDED'],
+    );
+    assert.deepEqual(
+      without.events.map((e) => e.type),
+      ['ADDED'],
+    );
   });
 
   it('without a resourceVersion, or with "0", starts with a synthetic ADDED per existing object, then live events', async () => {
@@ -382,7 +383,10 @@ describe('watch protocol', () => {
     await live.waitForEvents(2);
     server.remove('ingresses', 'shop', 'web');
     await live.waitForEvents(3);
-    assert.deepEqual(live.events.map((e) => e.type), ['ADDED', 'ADDED', 'DELETED']);
+    assert.deepEqual(
+      live.events.map((e) => e.type),
+      ['ADDED', 'ADDED', 'DELETED'],
+    );
   });
 
   it('a resourceVersion older than compact() gets one ERROR event with a 410 Expired Status, then the stream ends', async () => {
@@ -433,7 +437,10 @@ describe('watch protocol', () => {
 
     const resumable = startWatch(kc, INGRESSES, { resourceVersion: afterFirst });
     await resumable.waitForEvents(2);
-    assert.deepEqual(resumable.events.map((e) => e.object.metadata.name), ['b', 'c']);
+    assert.deepEqual(
+      resumable.events.map((e) => e.object.metadata.name),
+      ['b', 'c'],
+    );
   });
 
   it('timeoutSeconds ends the stream cleanly: done gets no error', async () => {
@@ -455,9 +462,12 @@ describe('watch protocol', () => {
     server.apply('ingresses', webIngress({ labels: { gslb: 'on' }, ips: ['192.0.2.12'] }));
     server.apply('ingresses', webIngress({ labels: { gslb: 'off' }, ips: ['192.0.2.13'] }));
     await watch.waitForEvents(3);
-    assert.deepEqual(watch.events.map((e) => e.type), ['ADDED', 'MODIFIED', 'DELETED']);
+    assert.deepEqual(
+      watch.events.map((e) => e.type),
+      ['ADDED', 'MODIFIED', 'DELETED'],
+    );
     // The DELETED carries the last content that matched, with the change's resourceVersion.
-    const deleted = watch.events[2]!.object;
+    const deleted = watch.events[2].object;
     assert.deepEqual(deleted.metadata.labels, { gslb: 'on' });
     assert.deepEqual(deleted.status.loadBalancer.ingress, [{ ip: '192.0.2.12' }]);
     assert.equal(deleted.metadata.resourceVersion, server.resourceVersion());
@@ -533,7 +543,7 @@ describe('faults', () => {
     await within(silent.done, 2_000, 'done after abort');
   });
 
-  it('client-node: a silent watch is aborted after Watch\'s inactivity timeout with a DOMException TimeoutError', async () => {
+  it("client-node: a silent watch is aborted after Watch's inactivity timeout with a DOMException TimeoutError", async () => {
     const { server, kc } = await setUp();
     server.setFault({ kind: 'silence' }, { on: 'watch' });
     const watch = startWatch(kc, INGRESSES, {}, 300);
@@ -604,7 +614,10 @@ describe('outage: stop() and start()', () => {
     await server.start();
     assert.equal(server.port, port);
     const listed = await api.listIngressForAllNamespaces();
-    assert.deepEqual(listed.items.map((i) => i.metadata?.name), ['web']);
+    assert.deepEqual(
+      listed.items.map((i) => i.metadata?.name),
+      ['web'],
+    );
   });
 
   it('client-node: an outage mid-watch ends it with an error (TypeError "terminated"), not a clean end', async () => {
@@ -736,7 +749,10 @@ describe('kubeconfig files', () => {
       kc.loadFromFile(file);
       kc.setCurrentContext(context);
       const listed = await kc.makeApiClient(NetworkingV1Api).listIngressForAllNamespaces();
-      assert.deepEqual(listed.items.map((i) => i.metadata?.name), [name]);
+      assert.deepEqual(
+        listed.items.map((i) => i.metadata?.name),
+        [name],
+      );
       assert.equal(server.requests.at(-1)?.authorization, `Bearer ${name}-token`);
     }
   });
@@ -768,7 +784,15 @@ describe('kubeconfig files', () => {
     await assert.rejects(kc.makeApiClient(NetworkingV1Api).listIngressForAllNamespaces(), refusal);
     // Watch.watch rejects here instead of calling done: this error comes before its try block.
     let doneCalled = false;
-    await assert.rejects(new Watch(kc).watch(INGRESSES, {}, () => {}, () => (doneCalled = true)), refusal);
+    await assert.rejects(
+      new Watch(kc).watch(
+        INGRESSES,
+        {},
+        () => {},
+        () => (doneCalled = true),
+      ),
+      refusal,
+    );
     assert.equal(doneCalled, false);
     assert.equal(server.requests.length, 0);
   });

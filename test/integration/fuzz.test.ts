@@ -35,7 +35,7 @@ async function probe(socket: dgram.Socket, server: ServerProcess): Promise<void>
   const query = buildQuery({ name: 'shop.gslb.example.test', type: 1, id });
   await new Promise<void>((resolve, reject) => {
     const onMessage = (msg: Buffer) => {
-      if (msg.length > 12 && msg.readUInt16BE(0) === id && (msg[2]! & 0x80) !== 0 && (msg[3]! & 0x0f) === 0) finish();
+      if (msg.length > 12 && msg.readUInt16BE(0) === id && (msg[2] & 0x80) !== 0 && (msg[3] & 0x0f) === 0) finish();
     };
     const resend = setInterval(() => socket.send(query, server.port, server.host), 200);
     const deadline = setTimeout(() => finish(new Error('no answer to a valid query within 5 s')), 5_000);
@@ -130,6 +130,9 @@ describe('meridian serve under hostile traffic', () => {
   });
 
   it('logged no handler errors', () => {
-    assert.deepEqual(server.logs.filter((l) => l.level === 'error'), []);
+    assert.deepEqual(
+      server.logs.filter((l) => l.level === 'error'),
+      [],
+    );
   });
 });

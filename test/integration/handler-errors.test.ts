@@ -117,7 +117,7 @@ describe('an exception while handling a query', () => {
         logger: recordingLogger(logged),
         handlerErrors: metrics,
       });
-      const port = server.endpoints[0]!.port;
+      const port = server.endpoints[0].port;
 
       if (testCase.transport === 'tcp') {
         assert.equal(await tcpQuery(port, testCase.qname, TXT), undefined, 'the connection is closed without an answer');
@@ -126,7 +126,11 @@ describe('an exception while handling a query', () => {
         assert.deepEqual(decodeResponse(other).answer, [`ok.${ZONE}. 30 IN A 192.0.2.1`]);
       } else {
         const answers = await udpQueries(port, testCase.qname, `ok.${ZONE}`);
-        assert.deepEqual(answers.map((msg) => decodeResponse(msg).id), [2], 'only the other query is answered');
+        assert.deepEqual(
+          answers.map((msg) => decodeResponse(msg).id),
+          [2],
+          'only the other query is answered',
+        );
       }
       assert.equal(await errorCount(metrics, testCase.transport), 1);
       assert.equal(await errorCount(metrics, testCase.transport === 'tcp' ? 'udp' : 'tcp'), 0);

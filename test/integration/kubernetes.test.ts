@@ -92,7 +92,7 @@ describe('Kubernetes discovery', () => {
         { name: 'us-east', source: { kubeconfig, context: 'admin@us-east' } },
       ],
     });
-    dns = await dnsClient(meridian.dnsEndpoints[0]!);
+    dns = await dnsClient(meridian.dnsEndpoints[0]);
     await waitForValue(async () => meridian.ready(), true, DEADLINE_MS);
   });
   after(async () => {
@@ -110,8 +110,14 @@ describe('Kubernetes discovery', () => {
     assert.equal(await answer('lb'), '192.0.2.20');
     assert.equal(await answer('gw'), '192.0.2.30');
     const clusters = status().clusters;
-    assert.deepEqual(clusters.map((c) => [c.name, c.synced]), [['eu-west', true], ['us-east', true]]);
-    const gateways = clusters[1]!.resources.find((r) => r.resource === 'gateways');
+    assert.deepEqual(
+      clusters.map((c) => [c.name, c.synced]),
+      [
+        ['eu-west', true],
+        ['us-east', true],
+      ],
+    );
+    const gateways = clusters[1].resources.find((r) => r.resource === 'gateways');
     assert.equal(gateways?.state, 'unsupported', 'a cluster without the Gateway API CRD');
     assert.equal(us.requests.filter((r) => r.resource === 'gateways').length, 1, 'the missing CRD is not retried in a loop');
     let metrics = '';
@@ -129,15 +135,18 @@ describe('Kubernetes discovery', () => {
     // With a check: the new address is probed at once and served once healthy.
     eu.apply('ingresses', ingress({ namespace: 'shop', name: 'shop', hosts: [`shop.${ZONE}`], ips: ['127.0.0.42'] }));
     await follows(t, 'status address change (probed first)', 'shop', '127.0.0.42');
-    assert.ok(ingresses[1]!.requests.some((r) => r.host === `shop.${ZONE}:${ingresses[1]!.port}`), 'the new address was probed through its ingress');
+    assert.ok(
+      ingresses[1].requests.some((r) => r.host === `shop.${ZONE}:${ingresses[1].port}`),
+      'the new address was probed through its ingress',
+    );
   });
 
   it('an address that fails its first probe is not served', async () => {
-    await ingresses[3]!.kill();
+    await ingresses[3].kill();
     eu.apply('ingresses', ingress({ namespace: 'shop', name: 'shop', hosts: [`shop.${ZONE}`], ips: ['127.0.0.44'] }));
     // eu-west now offers only a dead address: failover goes to us-east.
     await waitForValue(() => answer('shop'), '127.0.0.43', DEADLINE_MS, 10);
-    await ingresses[3]!.revive();
+    await ingresses[3].revive();
     await waitForValue(() => answer('shop'), '127.0.0.44', DEADLINE_MS, 10);
   });
 
@@ -158,30 +167,33 @@ describe('Kubernetes discovery', () => {
     // and failover fails open to the first target, which is this very address).
     eu.apply('ingresses', ingress({ namespace: 'shop', name: 'shop', hosts: [`shop.${ZONE}`], ips: ['127.0.0.41'] }));
     await waitForValue(() => answer('shop'), '127.0.0.41', DEADLINE_MS, 10);
-    await ingresses[0]!.kill();
+    await ingresses[0].kill();
     await waitForValue(() => answer('shop'), '127.0.0.43', DEADLINE_MS, 10);
-    const requestsBefore = ingresses[2]!.requests.length;
-    await waitForValue(async () => ingresses[2]!.requests.length > requestsBefore + 1, true, DEADLINE_MS);
-    await ingresses[0]!.revive();
+    const requestsBefore = ingresses[2].requests.length;
+    await waitForValue(async () => ingresses[2].requests.length > requestsBefore + 1, true, DEADLINE_MS);
+    await ingresses[0].revive();
     await us.start();
-    await waitForValue(async () => status().clusters[1]!.resources.every((r) => r.state === 'watching' || r.state === 'unsupported'), true, 45_000);
+    await waitForValue(async () => status().clusters[1].resources.every((r) => r.state === 'watching' || r.state === 'unsupported'), true, 45_000);
   });
 
   it('relists after a watch hits 410 Gone, and keeps following changes', async (t) => {
     const lists = () => eu.requests.filter((r) => r.resource === 'ingresses' && !r.watch).length;
     const listsBefore = lists();
-    const errorsBefore = status().clusters[0]!.errors;
+    const errorsBefore = status().clusters[0].errors;
     // While eu-west is unreachable, a change happens and the server compacts its history past our
     // resourceVersion: the watch that resumes from it gets 410 Gone.
     await eu.stop();
-    await waitForValue(async () => status().clusters[0]!.errors > errorsBefore, true, DEADLINE_MS);
+    await waitForValue(async () => status().clusters[0].errors > errorsBefore, true, DEADLINE_MS);
     eu.apply('ingresses', ingress({ namespace: 'web', name: 'web', hosts: ['web.example.test'], ips: ['192.0.2.12'] }));
     eu.compact('ingresses');
     await eu.start();
     const ms = await follows(t, 'change made during an outage, after 410 and a relist', 'web', '192.0.2.12');
     assert.ok(ms > 0);
     assert.ok(lists() > listsBefore, 'listed again');
-    assert.ok(eu.requests.some((r) => r.resource === 'ingresses' && r.watch && r.at > 0), 'watching again');
+    assert.ok(
+      eu.requests.some((r) => r.resource === 'ingresses' && r.watch && r.at > 0),
+      'watching again',
+    );
   });
 });
 
@@ -209,7 +221,13 @@ records:
     flaky.setFault({ kind: 'close-watch-immediately' }, { on: 'watch' });
     const kubeconfig = path.join(dir, 'flaky');
     await flaky.writeKubeconfig(kubeconfig);
-    const meridian = await startMeridian({ zonesDir: zones.dir, listen: [{ host: '127.0.0.1', port: 0 }], logger: silentLogger, watch: false, clusters: [{ name: 'flaky', source: { kubeconfig } }] });
+    const meridian = await startMeridian({
+      zonesDir: zones.dir,
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      logger: silentLogger,
+      watch: false,
+      clusters: [{ name: 'flaky', source: { kubeconfig } }],
+    });
     try {
       const start = performance.now();
       await new Promise((resolve) => setTimeout(resolve, 8_000)); // the observation window itself, not a synchronisation
@@ -240,13 +258,19 @@ records:
     try {
       assert.equal(meridian.ready(), false);
       const before = meridian.status() as StatusDoc;
-      assert.deepEqual(before.clusters.map((c) => [c.name, c.synced, c.late]), [['flaky', false, false]]);
+      assert.deepEqual(
+        before.clusters.map((c) => [c.name, c.synced, c.late]),
+        [['flaky', false, false]],
+      );
       await waitForValue(async () => meridian.ready(), true, 5_000);
       const late = meridian.status() as StatusDoc;
-      assert.deepEqual(late.clusters.map((c) => [c.name, c.synced, c.late]), [['flaky', false, true]]);
-      assert.match(late.clusters[0]!.resources[0]!.lastError ?? '', /ECONNREFUSED/);
+      assert.deepEqual(
+        late.clusters.map((c) => [c.name, c.synced, c.late]),
+        [['flaky', false, true]],
+      );
+      assert.match(late.clusters[0].resources[0].lastError ?? '', /ECONNREFUSED/);
       // The static target still answers.
-      const dns = await dnsClient(meridian.dnsEndpoints[0]!);
+      const dns = await dnsClient(meridian.dnsEndpoints[0]);
       assert.equal(await dns.addresses(`web.${ZONE}`), '192.0.2.99');
       dns.close();
     } finally {

@@ -49,7 +49,7 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 function meridian(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     execFile(process.execPath, [MERIDIAN_BIN, ...args], { cwd: REPO_ROOT, timeout: 20_000, env: cleanEnv(env) }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : -1;
+      const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1;
       resolve({ code, stdout, stderr });
     });
   });
@@ -59,7 +59,12 @@ function meridian(args: readonly string[], env: Record<string, string> = {}): Pr
 function transcript(args: readonly string[], run: Run): void {
   const shown = args.map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' ');
   const output = `${run.stdout}${run.stderr}`.trimEnd();
-  process.stdout.write(`# $ meridian ${shown}\n${output.split('\n').map((line) => `# ${line}`).join('\n')}\n#   (exit ${run.code})\n`);
+  process.stdout.write(
+    `# $ meridian ${shown}\n${output
+      .split('\n')
+      .map((line) => `# ${line}`)
+      .join('\n')}\n#   (exit ${run.code})\n`,
+  );
 }
 
 /** The lines from the first matching `start` to the next line indented no deeper than it (or a blank line). */
@@ -67,9 +72,9 @@ function block(text: string, start: RegExp): string {
   const lines = text.split('\n');
   const first = lines.findIndex((line) => start.test(line));
   if (first < 0) return '';
-  const indent = /^ */.exec(lines[first]!)![0].length;
+  const indent = /^ */.exec(lines[first])![0].length;
   let end = first + 1;
-  while (end < lines.length && lines[end]!.trim() !== '' && /^ */.exec(lines[end]!)![0].length > indent) end++;
+  while (end < lines.length && lines[end].trim() !== '' && /^ */.exec(lines[end])![0].length > indent) end++;
   return lines.slice(first, end).join('\n');
 }
 
@@ -90,7 +95,12 @@ async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => bool
 }
 
 async function waitReady(server: ServerProcess): Promise<void> {
-  await eventually(async () => (await fetch(`http://127.0.0.1:${server.adminPort}/readyz`)).status, (s) => s === 200, 10_000, 'ready');
+  await eventually(
+    async () => (await fetch(`http://127.0.0.1:${server.adminPort}/readyz`)).status,
+    (s) => s === 200,
+    10_000,
+    'ready',
+  );
 }
 
 describe('meridian status, drain, undrain and explain against a real server', () => {
@@ -165,9 +175,15 @@ describe('meridian status, drain, undrain and explain against a real server', ()
     const run = await meridian(args);
     transcript(args, run);
     assert.equal(run.code, 0, run.stderr);
-    const line = block(run.stdout, /^ {2}pool\.pool\.example\.test/).split('\n').find((l) => l.trimStart().startsWith('answer: A '));
+    const line = block(run.stdout, /^ {2}pool\.pool\.example\.test/)
+      .split('\n')
+      .find((l) => l.trimStart().startsWith('answer: A '));
     assert.ok(line !== undefined, run.stdout);
-    const shown = line.replace(/^ *answer: A /, '').replace(/ {2}\[.*$/, '').split(' | ').filter((part) => !part.startsWith('+'));
+    const shown = line
+      .replace(/^ *answer: A /, '')
+      .replace(/ {2}\[.*$/, '')
+      .split(' | ')
+      .filter((part) => !part.startsWith('+'));
     const shownSets = new Set(shown.map((part) => part.replace(/ \(.*\)$/, '')));
     assert.ok(shownSets.size > 1, `one answer set shown: ${line}`);
     assert.match(line, / \| \+\d+ more/);
@@ -210,7 +226,12 @@ describe('meridian status, drain, undrain and explain against a real server', ()
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, `drained ${FIRST} (reason: test): it is no longer served; 1 drain active\n`);
     const started = performance.now();
-    await eventually(() => answersOf(server), (a) => a.length === 1 && a[0] === SECOND, 2_000, 'dig answers the second target');
+    await eventually(
+      () => answersOf(server),
+      (a) => a.length === 1 && a[0] === SECOND,
+      2_000,
+      'dig answers the second target',
+    );
     process.stdout.write(`# dig ${RECORD} A answers ${SECOND} ${(performance.now() - started).toFixed(0)} ms after the drain returned\n`);
 
     const explainArgs = ['explain', RECORD, '--admin', admin];
@@ -245,7 +266,10 @@ describe('meridian status, drain, undrain and explain against a real server', ()
     const run = await meridian(['status', '--json', '--admin', admin]);
     assert.equal(run.code, 0, run.stderr);
     const drains = (JSON.parse(run.stdout) as { drains: Array<{ target: string; reason?: string }> }).drains;
-    assert.ok(drains.some((d) => d.target.includes(FIRST) && d.reason === 'test'), JSON.stringify(drains));
+    assert.ok(
+      drains.some((d) => d.target.includes(FIRST) && d.reason === 'test'),
+      JSON.stringify(drains),
+    );
     process.stdout.write(`# after a restart with the same --state-file: drains ${JSON.stringify(drains)}; dig answers ${SECOND}\n`);
   });
 
@@ -255,7 +279,12 @@ describe('meridian status, drain, undrain and explain against a real server', ()
     transcript(args, run);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, `undrained ${FIRST}: it is served again when healthy; no drains active\n`);
-    await eventually(() => answersOf(server), (a) => a.length === 1 && a[0] === FIRST, 2_000, 'dig answers the first target again');
+    await eventually(
+      () => answersOf(server),
+      (a) => a.length === 1 && a[0] === FIRST,
+      2_000,
+      'dig answers the first target again',
+    );
     const again = await meridian(['undrain', FIRST], { MERIDIAN_ADMIN_URL: admin, MERIDIAN_ADMIN_TOKEN: TOKEN });
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout, `${FIRST} was not drained; no drains active\n`);

@@ -39,7 +39,10 @@ describe('probe metrics: auto', () => {
     for (const dir of dirs) await dir.remove();
   });
 
-  for (const [addresses, expected] of [[AUTO_PER_ADDRESS_LIMIT, 'address'], [AUTO_PER_ADDRESS_LIMIT + 2, 'record']] as const) {
+  for (const [addresses, expected] of [
+    [AUTO_PER_ADDRESS_LIMIT, 'address'],
+    [AUTO_PER_ADDRESS_LIMIT + 2, 'record'],
+  ] as const) {
     it(`${addresses} probed addresses: per ${expected}`, async () => {
       const zones = await makeZoneDir({ 'auto.test.yaml': zoneWith(addresses) });
       dirs.push(zones);

@@ -15,7 +15,18 @@ import { startServerProcess } from '../helpers/server-process.js';
 import { makeZoneDir } from '../helpers/zone-files.js';
 
 function httpSpec(address: string, port: number): ProbeSpec {
-  return { key: `http ${address}:${port}`, protocol: 'http', address, port, host: 'shop.example.test', path: '/healthz', timeoutMs: 1000, expect: [[200, 399]], headers: {}, tls: { insecureSkipVerify: false } };
+  return {
+    key: `http ${address}:${port}`,
+    protocol: 'http',
+    address,
+    port,
+    host: 'shop.example.test',
+    path: '/healthz',
+    timeoutMs: 1000,
+    expect: [[200, 399]],
+    headers: {},
+    tls: { insecureSkipVerify: false },
+  };
 }
 
 /** A job whose results can be awaited, and whose changing() the test sets, as the health monitor would. */
@@ -100,11 +111,18 @@ describe('probe thread', () => {
       scheduler.add(job, true);
       scheduler.start();
       const results = await job.waitForResults(3);
-      assert.deepEqual(results.slice(0, 3).map((r) => [r.ok, r.status, r.reason]), [[true, 200, 'status 200'], [true, 200, 'status 200'], [true, 200, 'status 200']]);
+      assert.deepEqual(
+        results.slice(0, 3).map((r) => [r.ok, r.status, r.reason]),
+        [
+          [true, 200, 'status 200'],
+          [true, 200, 'status 200'],
+          [true, 200, 'status 200'],
+        ],
+      );
       // Stamped in the probe thread on the same clock as this one (milliseconds since the epoch).
-      assert.ok(Math.abs(results[0]!.at - (performance.timeOrigin + performance.now())) < 60_000, `result time ${results[0]!.at}`);
-      assert.equal(up.requests[0]!.host, `shop.example.test:${up.port}`);
-      assert.equal(up.requests[0]!.path, '/healthz');
+      assert.ok(Math.abs(results[0].at - (performance.timeOrigin + performance.now())) < 60_000, `result time ${results[0].at}`);
+      assert.equal(up.requests[0].host, `shop.example.test:${up.port}`);
+      assert.equal(up.requests[0].path, '/healthz');
       assert.ok(lateness.length >= 3, 'the thread reports how late each probe started');
     } finally {
       scheduler.stop();
@@ -120,7 +138,10 @@ describe('probe thread', () => {
       scheduler.add(job, true);
       scheduler.start();
       const results = await job.waitForResults(3, 20_000);
-      assert.deepEqual(results.slice(0, 3).map((r) => r.reason), ['status 503', 'status 503', 'status 503']);
+      assert.deepEqual(
+        results.slice(0, 3).map((r) => r.reason),
+        ['status 503', 'status 503', 'status 503'],
+      );
     } finally {
       scheduler.stop();
     }
@@ -185,9 +206,16 @@ records:
       await server.waitForLog((l) => l.msg === 'target up (first probe)');
       const threads = threadsOf(server.child.pid!);
       const expected: Record<string, number> = { WorkerThread: 5, V8Worker: 5 };
-      assert.deepEqual(threads.filter((t) => t.nice !== (expected[t.name] ?? 0)), [], JSON.stringify(threads));
+      assert.deepEqual(
+        threads.filter((t) => t.nice !== (expected[t.name] ?? 0)),
+        [],
+        JSON.stringify(threads),
+      );
       assert.equal(threads.filter((t) => t.name === 'WorkerThread').length, 1, 'one probe thread');
-      assert.ok(threads.some((t) => t.name === 'V8Worker'), JSON.stringify(threads));
+      assert.ok(
+        threads.some((t) => t.name === 'V8Worker'),
+        JSON.stringify(threads),
+      );
     } finally {
       await server.stop();
       await zones.remove();

@@ -115,7 +115,12 @@ describe('http probe', () => {
     {
       name: '204 is healthy when any of several ranges holds it',
       behaviour: { kind: 'status', status: 204 },
-      probe: { expect: [[200, 200], [204, 204]] },
+      probe: {
+        expect: [
+          [200, 200],
+          [204, 204],
+        ],
+      },
       expected: { ok: true, reason: 'status 204', status: 204 },
     },
     {
@@ -300,13 +305,14 @@ describe('http probe', () => {
 
 describe('the timeout is one deadline for the whole probe', () => {
   const timeoutMs = 600;
-  const cases: ReadonlyArray<{ readonly name: string; readonly behaviour?: IngressBehaviour; readonly frozen?: boolean; readonly probe?: Partial<SpecInput> }> = [
-    { name: 'a server that reads the request and never answers', behaviour: { kind: 'hang' } },
-    { name: 'a server that accepts connections and never reads them', frozen: true },
-    // An idle timeout would be reset by every byte and never fire; the per-test timeout below catches that.
-    { name: 'headers trickling in one byte every 100 ms', behaviour: { kind: 'trickle', phase: 'headers', intervalMs: 100 } },
-    { name: 'a body trickling in one byte every 100 ms', behaviour: { kind: 'trickle', phase: 'body', intervalMs: 100 }, probe: { body: 'ready' } },
-  ];
+  const cases: ReadonlyArray<{ readonly name: string; readonly behaviour?: IngressBehaviour; readonly frozen?: boolean; readonly probe?: Partial<SpecInput> }> =
+    [
+      { name: 'a server that reads the request and never answers', behaviour: { kind: 'hang' } },
+      { name: 'a server that accepts connections and never reads them', frozen: true },
+      // An idle timeout would be reset by every byte and never fire; the per-test timeout below catches that.
+      { name: 'headers trickling in one byte every 100 ms', behaviour: { kind: 'trickle', phase: 'headers', intervalMs: 100 } },
+      { name: 'a body trickling in one byte every 100 ms', behaviour: { kind: 'trickle', phase: 'body', intervalMs: 100 }, probe: { body: 'ready' } },
+    ];
   for (const { name, behaviour, frozen, probe } of cases) {
     it(name, { timeout: 10_000 }, async () => {
       const ingress = await startHttpIngress({ host: HTTP_ADDRESS, ...(behaviour ? { behaviour } : {}) });
@@ -361,9 +367,19 @@ describe('https probe', () => {
     }
   });
 
-  const tlsFailures: ReadonlyArray<{ readonly name: string; readonly target: () => IngressControls; readonly probe: () => Partial<SpecInput>; readonly reason: RegExp }> = [
+  const tlsFailures: ReadonlyArray<{
+    readonly name: string;
+    readonly target: () => IngressControls;
+    readonly probe: () => Partial<SpecInput>;
+    readonly reason: RegExp;
+  }> = [
     { name: 'a certificate from a CA it was not given', target: () => trusted, probe: () => ({}), reason: /^TLS: unable to verify the first certificate$/ },
-    { name: 'a self-signed certificate, even for the right name', target: () => selfSigned, probe: () => ({ tls: withCa() }), reason: /^TLS: self[- ]signed certificate$/ },
+    {
+      name: 'a self-signed certificate, even for the right name',
+      target: () => selfSigned,
+      probe: () => ({ tls: withCa() }),
+      reason: /^TLS: self[- ]signed certificate$/,
+    },
     {
       name: 'a trusted certificate for another name',
       target: () => trusted,
@@ -488,9 +504,15 @@ describe('no probe leaves a socket or timer behind', () => {
 
   it('probes ending every way an ingress can end them', { timeout: 20_000 }, async () => {
     const ingresses = await Promise.all(
-      ([{ kind: 'ok' }, { kind: 'status', status: 503 }, { kind: 'body', text: 'x'.repeat(200_000) }, { kind: 'hang' }, { kind: 'trickle', phase: 'body', intervalMs: 20 }] as const).map(
-        (behaviour) => startHttpIngress({ host: HTTP_ADDRESS, behaviour }),
-      ),
+      (
+        [
+          { kind: 'ok' },
+          { kind: 'status', status: 503 },
+          { kind: 'body', text: 'x'.repeat(200_000) },
+          { kind: 'hang' },
+          { kind: 'trickle', phase: 'body', intervalMs: 20 },
+        ] as const
+      ).map((behaviour) => startHttpIngress({ host: HTTP_ADDRESS, behaviour })),
     );
     const tcp = await startTcpIngress({ host: TCP_ADDRESS });
     try {
@@ -522,7 +544,10 @@ describe('describeProbeError', () => {
     [withCode('CERT_HAS_EXPIRED', 'certificate has expired'), 'tls', 'TLS: certificate has expired'],
     [withCode('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'), 'tls', 'TLS: self-signed certificate in certificate chain'],
     [
-      withCode('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', 'C0A7D2F7:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1605:\n'),
+      withCode(
+        'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+        'C0A7D2F7:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1605:\n',
+      ),
       'tls',
       'TLS: tlsv1 alert unknown ca',
     ],

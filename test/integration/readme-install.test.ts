@@ -17,9 +17,9 @@ async function readmeInstallCommand(): Promise<string> {
   const readme = await readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
   const block = /## Quick start[\s\S]*?```sh\n([^\n]*)\n/.exec(readme);
   assert.ok(block, 'README has a Quick start sh block');
-  const [install, serve] = block[1]!.split(' && ');
+  const [install, serve] = block[1].split(' && ');
   assert.equal(serve, 'npm start', 'the quick start is INSTALL && npm start');
-  return install!;
+  return install;
 }
 
 /** The command the README runs the CLI with: "After …, `COMMAND <command>` runs the CLI". */
@@ -27,12 +27,15 @@ async function readmeCliCommand(): Promise<string> {
   const readme = await readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
   const command = /`([^`]+) <command>` runs the CLI/.exec(readme);
   assert.ok(command, 'README says how to run the CLI');
-  return command[1]!;
+  return command[1];
 }
 
 /** PATH without node_modules/.bin: npm test puts the project's Node 24 first on PATH; a new user's shell does not. */
 function userPath(): string {
-  return (process.env.PATH ?? '').split(':').filter((dir) => !dir.includes('node_modules')).join(':');
+  return (process.env.PATH ?? '')
+    .split(':')
+    .filter((dir) => !dir.includes('node_modules'))
+    .join(':');
 }
 
 describe('the README install command', () => {

@@ -27,8 +27,7 @@ function failingOnce(): { load: typeof loadZoneDirectoryOffThread; arm(): void }
   };
 }
 
-const failedReloads = async (meridian: Meridian) =>
-  (await meridian.metrics.zoneReloads.get()).values.find((v) => v.labels.result === 'failed')?.value ?? 0;
+const failedReloads = async (meridian: Meridian) => (await meridian.metrics.zoneReloads.get()).values.find((v) => v.labels.result === 'failed')?.value ?? 0;
 
 describe('a failed reload', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -40,9 +39,15 @@ describe('a failed reload', () => {
     const zones = await makeZoneDir();
     cleanups.push(() => zones.remove());
     const loader = failingOnce();
-    const meridian = await startMeridian({ zonesDir: zones.dir, listen: [{ host: '127.0.0.1', port: 0 }], logger: silentLogger, watch, loadZones: loader.load });
+    const meridian = await startMeridian({
+      zonesDir: zones.dir,
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      logger: silentLogger,
+      watch,
+      loadZones: loader.load,
+    });
     cleanups.push(() => meridian.stop());
-    const dns = await dnsClient(meridian.dnsEndpoints[0]!);
+    const dns = await dnsClient(meridian.dnsEndpoints[0]);
     cleanups.push(() => dns.close());
     return { meridian, zones, dns, loader };
   };

@@ -38,7 +38,12 @@ describe('zone changes around start-up and through symlinks', () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
   const serve = async (zonesDir: string, extra: { loadZones?: typeof loadZoneDirectoryOffThread; logger?: Logger } = {}): Promise<Meridian> => {
-    const meridian = await startMeridian({ zonesDir, listen: [{ host: '127.0.0.1', port: 0 }], logger: extra.logger ?? silentLogger, ...(extra.loadZones ? { loadZones: extra.loadZones } : {}) });
+    const meridian = await startMeridian({
+      zonesDir,
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      logger: extra.logger ?? silentLogger,
+      ...(extra.loadZones ? { loadZones: extra.loadZones } : {}),
+    });
     cleanups.push(() => meridian.stop());
     return meridian;
   };
@@ -58,7 +63,7 @@ describe('zone changes around start-up and through symlinks', () => {
       return result;
     };
     const meridian = await serve(path.join(root, 'current', 'zones'), { loadZones });
-    const dns = await dnsClient(meridian.dnsEndpoints[0]!);
+    const dns = await dnsClient(meridian.dnsEndpoints[0]);
     cleanups.push(() => dns.close());
     await waitForValue(() => dns.addresses('shop.gslb.example.test'), '192.0.2.102', DEADLINE_MS);
   });
@@ -72,7 +77,7 @@ describe('zone changes around start-up and through symlinks', () => {
     await mkdir(zonesDir);
     await symlink(path.join(root, 'current', FILE), path.join(zonesDir, FILE));
     const meridian = await serve(zonesDir);
-    const dns = await dnsClient(meridian.dnsEndpoints[0]!);
+    const dns = await dnsClient(meridian.dnsEndpoints[0]);
     cleanups.push(() => dns.close());
     assert.equal(await dns.addresses('shop.gslb.example.test'), '192.0.2.101');
     await publish(2, '.');

@@ -25,7 +25,7 @@ async function udpClient(address: string): Promise<{ socket: dgram.Socket; recei
   const received: Received = { full: 0, truncated: 0, bytes: 0 };
   socket.on('message', (msg) => {
     received.bytes += msg.length;
-    if ((msg[2]! & FLAG2_TC) !== 0) received.truncated++;
+    if ((msg[2] & FLAG2_TC) !== 0) received.truncated++;
     else received.full++;
   });
   await new Promise<void>((resolve) => socket.bind(0, address, resolve));
@@ -95,13 +95,17 @@ describe('response rate limiting (meridian serve)', () => {
     assert.ok(flood.received.full >= 1, 'the first answers were sent');
     // Slip 2: about every second limited response goes out truncated, the size of the query.
     const metrics = await (await fetch(`http://127.0.0.1:${server.adminPort}/metrics`)).text();
-    const counted = (action: string) => Number(new RegExp(`^meridian_rrl_responses_total\\{kind="answer",action="${action}"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    const counted = (action: string) =>
+      Number(new RegExp(`^meridian_rrl_responses_total\\{kind="answer",action="${action}"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
     const limited = counted('dropped') + counted('slipped');
     // The kernel may drop some of the burst before the server reads it; the server must have seen most of it.
     const seen = limited + flood.received.full;
     assert.ok(seen >= FLOOD / 2, `the server saw ${seen} of ${FLOOD} queries`);
     // (A few replies may be lost in this client's own receive buffer.)
-    assert.ok(flood.received.truncated <= counted('slipped') && flood.received.truncated >= counted('slipped') * 0.95, `${flood.received.truncated} truncated replies, ${counted('slipped')} slipped`);
+    assert.ok(
+      flood.received.truncated <= counted('slipped') && flood.received.truncated >= counted('slipped') * 0.95,
+      `${flood.received.truncated} truncated replies, ${counted('slipped')} slipped`,
+    );
     assert.ok(Math.abs(counted('slipped') - limited / 2) <= 2, `${counted('slipped')} slipped of ${limited} limited`);
     // Bytes sent back per byte of query the server received.
     const amplification = flood.received.bytes / (seen * query.length);

@@ -114,15 +114,20 @@ describe('the status page, in a real browser', () => {
   const looks = async (locator: Locator): Promise<Looks> => {
     const visible = await locator.isVisible();
     const text = visible ? await locator.innerText({ timeout: 1_000 }) : '';
-    const rgb = visible ? await locator.evaluate((element) => (globalThis as unknown as BrowserGlobals).getComputedStyle(element).backgroundColor, undefined, { timeout: 1_000 }) : '';
+    const rgb = visible
+      ? await locator.evaluate((element) => (globalThis as unknown as BrowserGlobals).getComputedStyle(element).backgroundColor, undefined, { timeout: 1_000 })
+      : '';
     return { visible, text, rgb, colour: colourName(rgb) };
   };
   const answerText = async () => (await record().locator('[data-testid="record-answer"]').innerText({ timeout: 1_000 })).replace(/\s+/g, ' ');
-  const isHealth = (seen: Looks, health: string, colour: string) => seen.visible && new RegExp(`\\b${health}\\b`, 'i').test(seen.text) && seen.colour === colour;
+  const isHealth = (seen: Looks, health: string, colour: string) =>
+    seen.visible && new RegExp(`\\b${health}\\b`, 'i').test(seen.text) && seen.colour === colour;
 
   before(async () => {
     if (!existsSync(CHROMIUM)) {
-      assert.fail(`${CHROMIUM} is missing: this test drives Debian's chromium. Run \`bash scripts/test.sh\` (it installs it), or \`apt-get install chromium\`.`);
+      assert.fail(
+        `${CHROMIUM} is missing: this test drives Debian's chromium. Run \`bash scripts/test.sh\` (it installs it), or \`apt-get install chromium\`.`,
+      );
     }
     const primary = await startHttpIngress({ host: PRIMARY });
     ingresses.push(primary, await startHttpIngress({ host: BACKUP, port: primary.port }));
@@ -160,9 +165,21 @@ describe('the status page, in a real browser', () => {
 
   it('shows the record, both addresses up in green, and the answer from the primary', async () => {
     const name = record().locator('.record-name');
-    await eventually('the record name', async () => ({ visible: await name.isVisible(), text: await name.innerText({ timeout: 1_000 }) }), (s) => s.visible && s.text === RECORD);
-    const primary = await eventually(`${PRIMARY} up`, () => looks(cell(PRIMARY)), (s) => isHealth(s, 'up', 'green'));
-    await eventually(`${BACKUP} up`, () => looks(cell(BACKUP)), (s) => isHealth(s, 'up', 'green'));
+    await eventually(
+      'the record name',
+      async () => ({ visible: await name.isVisible(), text: await name.innerText({ timeout: 1_000 }) }),
+      (s) => s.visible && s.text === RECORD,
+    );
+    const primary = await eventually(
+      `${PRIMARY} up`,
+      () => looks(cell(PRIMARY)),
+      (s) => isHealth(s, 'up', 'green'),
+    );
+    await eventually(
+      `${BACKUP} up`,
+      () => looks(cell(BACKUP)),
+      (s) => isHealth(s, 'up', 'green'),
+    );
     assert.match(primary.text, new RegExp(PRIMARY.replaceAll('.', '\\.')));
     assert.match(primary.text, /up for \d+s/, 'the time since the last change is shown');
     const answer = await eventually('the answer from the primary', answerText, (text) => text.includes(PRIMARY));
@@ -179,7 +196,11 @@ describe('the status page, in a real browser', () => {
 
   it('shows several possible answers of a record answering 3 of 8 targets, then how many more', async () => {
     const pool = page.locator(`[data-testid="record"][data-name="pool.${ZONE}"] [data-testid="record-answer"]`);
-    const sets = await eventually('the answers of pool', async () => pool.locator('[data-testid="answer-set"]').allInnerTexts(), (seen) => seen.length > 0);
+    const sets = await eventually(
+      'the answers of pool',
+      async () => pool.locator('[data-testid="answer-set"]').allInnerTexts(),
+      (seen) => seen.length > 0,
+    );
     const distinct = new Set(sets.map((text) => text.replace(/ \(.*\)$/, '')));
     assert.ok(distinct.size > 1, `one answer shown: ${sets.join(' | ')}`);
     assert.ok(sets.length <= 4, `a few answers, not all: ${sets.length}`);
@@ -188,8 +209,12 @@ describe('the status page, in a real browser', () => {
 
   it('turns the primary red with the reason, and switches the answer to the backup, live', async (t) => {
     const started = performance.now();
-    ingresses[0]!.setBehaviour({ kind: 'status', status: 503 });
-    const down = await eventually(`${PRIMARY} down`, () => looks(cell(PRIMARY)), (s) => isHealth(s, 'down', 'red'));
+    ingresses[0].setBehaviour({ kind: 'status', status: 503 });
+    const down = await eventually(
+      `${PRIMARY} down`,
+      () => looks(cell(PRIMARY)),
+      (s) => isHealth(s, 'down', 'red'),
+    );
     t.diagnostic(`the page showed ${PRIMARY} down after ${Math.round(performance.now() - started)} ms`);
     assert.match(down.text, /status 503/, 'the reason is shown');
     assert.match(down.text, /down for \d+s/);
@@ -203,7 +228,11 @@ describe('the status page, in a real browser', () => {
   it('draws the transition on the timeline, red, with its reason in the marker title', async () => {
     const timeline = page.locator('[data-testid="timeline"]');
     const row = timeline.locator(`[data-testid="timeline-row"][data-address="${PRIMARY}"]`);
-    await eventually('a timeline row labelled with the primary', async () => ((await row.isVisible()) ? (await row.locator('text').first().textContent({ timeout: 1_000 })) ?? '' : ''), (text) => text.includes(PRIMARY));
+    await eventually(
+      'a timeline row labelled with the primary',
+      async () => ((await row.isVisible()) ? ((await row.locator('text').first().textContent({ timeout: 1_000 })) ?? '') : ''),
+      (text) => text.includes(PRIMARY),
+    );
     const marker = row.locator('[data-testid="transition"][data-to="down"]').last();
     assert.ok(await marker.isVisible(), 'the marker is drawn');
     const fill = colourName(await marker.evaluate((element) => (globalThis as unknown as BrowserGlobals).getComputedStyle(element).fill));
@@ -215,16 +244,29 @@ describe('the status page, in a real browser', () => {
   });
 
   it('turns the primary green again when it recovers, and serves it again', async () => {
-    ingresses[0]!.setBehaviour({ kind: 'ok' });
-    await eventually(`${PRIMARY} up again`, () => looks(cell(PRIMARY)), (s) => isHealth(s, 'up', 'green'));
+    ingresses[0].setBehaviour({ kind: 'ok' });
+    await eventually(
+      `${PRIMARY} up again`,
+      () => looks(cell(PRIMARY)),
+      (s) => isHealth(s, 'up', 'green'),
+    );
     await eventually('the answer from the primary again', answerText, (text) => text.includes(PRIMARY) && !text.includes(BACKUP));
     const up = page.locator(`[data-testid="timeline-row"][data-address="${PRIMARY}"] [data-testid="transition"][data-to="up"]`).last();
-    await eventually('a green recovery marker', async () => colourName(await up.evaluate((element) => (globalThis as unknown as BrowserGlobals).getComputedStyle(element).fill, undefined, { timeout: 1_000 })), (c) => c === 'green');
+    await eventually(
+      'a green recovery marker',
+      async () =>
+        colourName(await up.evaluate((element) => (globalThis as unknown as BrowserGlobals).getComputedStyle(element).fill, undefined, { timeout: 1_000 })),
+      (c) => c === 'green',
+    );
   });
 
   it('lists the zone file that failed to load, with file:line:column and what its zone answers, in red', async () => {
     const failed = page.locator('[data-testid="failed-file"]');
-    const seen = await eventually('the failed file', () => looks(failed), (s) => s.visible && s.text.includes(BROKEN_FILE));
+    const seen = await eventually(
+      'the failed file',
+      () => looks(failed),
+      (s) => s.visible && s.text.includes(BROKEN_FILE),
+    );
     assert.match(seen.text, /zone broken\.example\.test/);
     assert.match(seen.text, new RegExp(`${BROKEN_FILE.replace('.', '\\.')}:4:1: unknown key 'recrods'`));
     const serving = await looks(failed.locator('[data-testid="failed-serving"]'));

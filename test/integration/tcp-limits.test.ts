@@ -54,7 +54,7 @@ describe('DNS over TCP limits', () => {
   before(async () => {
     zones = await makeZoneDir();
     meridian = await startMeridian({ zonesDir: zones.dir, listen: [{ host: '127.0.0.1', port: 0 }], logger: silentLogger, watch: false, tcpLimits: LIMITS });
-    port = meridian.dnsEndpoints[0]!.port;
+    port = meridian.dnsEndpoints[0].port;
   });
   after(async () => {
     await meridian?.stop();
@@ -126,8 +126,14 @@ describe('DNS over TCP write backpressure', () => {
   before(async () => {
     zones = await makeZoneDir();
     // A long idle timeout, so that only backpressure is at work while the client does not read.
-    meridian = await startMeridian({ zonesDir: zones.dir, listen: [{ host: '127.0.0.1', port: 0 }], logger: silentLogger, watch: false, tcpLimits: { ...LIMITS, idleTimeoutMs: 10_000 } });
-    port = meridian.dnsEndpoints[0]!.port;
+    meridian = await startMeridian({
+      zonesDir: zones.dir,
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      logger: silentLogger,
+      watch: false,
+      tcpLimits: { ...LIMITS, idleTimeoutMs: 10_000 },
+    });
+    port = meridian.dnsEndpoints[0].port;
   });
   after(async () => {
     await meridian?.stop();
@@ -173,5 +179,4 @@ describe('DNS over TCP write backpressure', () => {
     assert.equal(answers, QUERIES);
     process.stdout.write(`# backpressure: ${answeredWhilePaused} of ${QUERIES} answered while the client read nothing; all ${answers} once it read\n`);
   });
-
 });

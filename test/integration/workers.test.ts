@@ -17,8 +17,6 @@ import { WorkerPool } from '../../src/workers/pool.js';
 
 const ZONE = 'gslb.example.test';
 
-
-
 describe('meridian serve --workers 2', () => {
   let ingresses: HttpIngress[];
   let zones: ZoneDir;
@@ -57,47 +55,61 @@ records:
     assert.equal(childPids(server.child.pid!).length, 2);
     assert.deepEqual([...(await answers())], ['127.0.0.71']);
     const tcp = await dig({ server: server.host, port: server.port, name: `shop.${ZONE}`, options: ['+tcp'] });
-    assert.deepEqual(tcp.answer.map((a) => a.split(' ').at(-1)), ['127.0.0.71']);
+    assert.deepEqual(
+      tcp.answer.map((a) => a.split(' ').at(-1)),
+      ['127.0.0.71'],
+    );
   });
 
   it('probes once, in the primary, not once per worker', async () => {
-    const before = ingresses[0]!.requests.length;
+    const before = ingresses[0].requests.length;
     const started = performance.now();
-    await waitForValue(async () => ingresses[0]!.requests.length >= before + 3, true, 10_000, 50);
-    const perSecond = (ingresses[0]!.requests.length - before) / ((performance.now() - started) / 1000);
+    await waitForValue(async () => ingresses[0].requests.length >= before + 3, true, 10_000, 50);
+    const perSecond = (ingresses[0].requests.length - before) / ((performance.now() - started) / 1000);
     // One prober at a 1 s interval: about one probe a second (three workers probing would make three).
     assert.ok(perSecond < 1.6, `${perSecond.toFixed(2)} probes per second`);
   });
 
   it('every worker follows a failover', async (t: TestContext) => {
-    await ingresses[0]!.kill();
+    await ingresses[0].kill();
     const ms = await waitForValue(async () => [...(await answers())].join(), '127.0.0.72', 8_000, 20);
     t.diagnostic(`all 16 clients saw the failover after ${Math.round(ms)} ms`);
-    await ingresses[0]!.revive();
+    await ingresses[0].revive();
     await waitForValue(async () => [...(await answers())].join(), '127.0.0.71', 8_000, 20);
   });
 
   it('replaces a worker that dies, while the other keeps answering', async () => {
     const [victim] = childPids(server.child.pid!);
-    process.kill(victim!, 'SIGKILL');
+    process.kill(victim, 'SIGKILL');
     // Queries keep being answered throughout (each client retries on its own timeout, like a resolver).
     for (let i = 0; i < 20; i++) {
       const seen = await Promise.all(clients.map((c) => c.addresses(`shop.${ZONE}`).catch(() => c.addresses(`shop.${ZONE}`))));
-      assert.ok(seen.every((a) => a === '127.0.0.71'), `answers ${seen}`);
+      assert.ok(
+        seen.every((a) => a === '127.0.0.71'),
+        `answers ${seen}`,
+      );
     }
-    await waitForValue(async () => {
-      const pids = childPids(server.child.pid!);
-      return pids.length === 2 && !pids.includes(victim!);
-    }, true, 10_000);
+    await waitForValue(
+      async () => {
+        const pids = childPids(server.child.pid!);
+        return pids.length === 2 && !pids.includes(victim);
+      },
+      true,
+      10_000,
+    );
     await waitForValue(async () => (await fetch(`http://127.0.0.1:${server.adminPort}/readyz`)).status, 200, 10_000);
   });
 
   it('counts every worker’s queries in the primary’s /metrics', async () => {
-    await waitForValue(async () => {
-      const text = await (await fetch(`http://127.0.0.1:${server.adminPort}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith(`meridian_dns_queries_total{zone="${ZONE}",qtype="A",rcode="NOERROR",transport="udp"}`));
-      return Number(line?.split(' ').at(-1) ?? 0) > 0;
-    }, true, 5_000);
+    await waitForValue(
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${server.adminPort}/metrics`)).text();
+        const line = text.split('\n').find((l) => l.startsWith(`meridian_dns_queries_total{zone="${ZONE}",qtype="A",rcode="NOERROR",transport="udp"}`));
+        return Number(line?.split(' ').at(-1) ?? 0) > 0;
+      },
+      true,
+      5_000,
+    );
   });
 });
 
@@ -121,11 +133,15 @@ describe('meridian serve --workers, a second server on the same address', () => 
 
   it('fails with MERIDIAN_LISTEN_FAILED, and the first server keeps every query', async () => {
     // SO_REUSEPORT would let the second server's workers join the first's sockets and take a share of the queries.
-    const second = spawn(process.execPath, [MERIDIAN_BIN, 'serve', '--zones', otherZones.dir, '--listen', `${first.host}:${first.port}`, '--no-admin', '--workers', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const second = spawn(
+      process.execPath,
+      [MERIDIAN_BIN, 'serve', '--zones', otherZones.dir, '--listen', `${first.host}:${first.port}`, '--no-admin', '--workers', '2'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     const outcome = await new Promise<number | null | 'listening'>((resolve) => {
       second.once('exit', (code) => resolve(code));
-      second.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      second.stderr.setEncoding('utf8').on('data', (chunk: string) => {
         stderr += chunk;
         if (stderr.includes('"msg":"listening"')) resolve('listening');
       });
@@ -176,11 +192,17 @@ describe('meridian serve --workers 2, one zone file that fails to load', () => {
       }
     }
     assert.deepEqual(rcodes, Array(16).fill([0, 2]));
-    await waitForValue(async () => {
-      const text = await (await fetch(`http://127.0.0.1:${server.adminPort}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith('meridian_dns_queries_total{zone="bad.example.test",qtype="A",rcode="SERVFAIL",transport="udp"}'));
-      return Number(line?.split(' ').at(-1) ?? 0);
-    }, 16, 5_000);
+    await waitForValue(
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${server.adminPort}/metrics`)).text();
+        const line = text
+          .split('\n')
+          .find((l) => l.startsWith('meridian_dns_queries_total{zone="bad.example.test",qtype="A",rcode="SERVFAIL",transport="udp"}'));
+        return Number(line?.split(' ').at(-1) ?? 0);
+      },
+      16,
+      5_000,
+    );
   });
 });
 
@@ -190,7 +212,7 @@ describe('WorkerPool: the zones answered SERVFAIL reach the worker', () => {
   let client: DnsClient;
   before(async () => {
     pool = await WorkerPool.start({ count: 1, endpoints: [{ host: '127.0.0.1', port: await freePort() }], logLevel: 'error', logger: silentLogger });
-    client = await dnsClient(pool.endpoints[0]!);
+    client = await dnsClient(pool.endpoints[0]);
   });
   after(async () => {
     client?.close();

@@ -20,7 +20,7 @@ const BAD_ZONE = TEST_ZONE_YAML.replaceAll('gslb.example.test', 'bad.example.tes
 /** A typo: an unknown key, which makes the whole file invalid. */
 const TYPO = BAD_ZONE.replace('weight: 3', 'wieght: 3');
 const TYPO_LINE = TYPO.split('\n').findIndex((line) => line.includes('wieght')) + 1;
-const TYPO_COLUMN = TYPO.split('\n')[TYPO_LINE - 1]!.indexOf('wieght') + 1;
+const TYPO_COLUMN = TYPO.split('\n')[TYPO_LINE - 1].indexOf('wieght') + 1;
 const SERVFAIL = 2;
 const DEADLINE_MS = 5_000;
 
@@ -78,16 +78,25 @@ describe('serve with one zone file that fails to load', () => {
 
   it('lists the failed file in /status, counts it in a metric, and stays ready', async () => {
     const status = await adminJson<{ failedZoneFiles: FailedFileView[]; zones: Array<{ zone: string }> }>(server, '/status');
-    assert.deepEqual(status.zones.map((z) => z.zone), ['gslb.example.test']);
+    assert.deepEqual(
+      status.zones.map((z) => z.zone),
+      ['gslb.example.test'],
+    );
     assert.equal(status.failedZoneFiles.length, 1);
-    const failed = status.failedZoneFiles[0]!;
+    const failed = status.failedZoneFiles[0];
     assert.equal(failed.file, path.join(zones.dir, BAD));
     assert.equal(failed.zone, 'bad.example.test');
     assert.equal(failed.serving, 'servfail');
-    assert.match(failed.issues[0]!, new RegExp(`:${TYPO_LINE}:${TYPO_COLUMN}: unknown key 'wieght'`));
+    assert.match(failed.issues[0], new RegExp(`:${TYPO_LINE}:${TYPO_COLUMN}: unknown key 'wieght'`));
 
     const metrics = await metricsText(server);
-    assert.ok(metrics.includes(`meridian_zone_load_failed{file="${path.join(zones.dir, BAD)}",zone="bad.example.test",serving="servfail"} 1`), metrics.split('\n').filter((l) => l.includes('zone_load')).join('\n'));
+    assert.ok(
+      metrics.includes(`meridian_zone_load_failed{file="${path.join(zones.dir, BAD)}",zone="bad.example.test",serving="servfail"} 1`),
+      metrics
+        .split('\n')
+        .filter((l) => l.includes('zone_load'))
+        .join('\n'),
+    );
 
     await waitForValue(() => readyStatus(server), 200, 10_000);
   });
@@ -123,12 +132,19 @@ describe('serve --strict with one zone file that fails to load', () => {
   it('exits with MERIDIAN_ZONES_INVALID and serves nothing, as before', async () => {
     const zones = await makeZoneDir({ [GOOD]: TEST_ZONE_YAML, [BAD]: TYPO });
     try {
-      const run = await exec(process.execPath, [MERIDIAN_BIN, 'serve', '--strict', '--zones', zones.dir, '--listen', '127.0.0.1:0', '--no-admin'], { timeout: 20_000 }).then(
+      const run = await exec(process.execPath, [MERIDIAN_BIN, 'serve', '--strict', '--zones', zones.dir, '--listen', '127.0.0.1:0', '--no-admin'], {
+        timeout: 20_000,
+      }).then(
         () => ({ code: 0, stderr: '' }),
         (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
       );
       assert.equal(run.code, 1);
-      assert.match(run.stderr, new RegExp(`MERIDIAN_ZONES_INVALID: 1 problem in the zone policy files:\\n.*${BAD.replace(/\./g, '\\.')}:${TYPO_LINE}:${TYPO_COLUMN}: unknown key 'wieght'`));
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `MERIDIAN_ZONES_INVALID: 1 problem in the zone policy files:\\n.*${BAD.replace(/\./g, '\\.')}:${TYPO_LINE}:${TYPO_COLUMN}: unknown key 'wieght'`,
+        ),
+      );
     } finally {
       await zones.remove();
     }
@@ -168,8 +184,11 @@ describe('reload that breaks one zone file of several', () => {
     assert.equal(status.failedZoneFiles[0]?.serving, 'last-good');
     assert.equal(typeof status.failedZoneFiles[0]?.serial, 'number');
     assert.equal(status.lastReload.ok, false);
-    assert.match(status.lastReload.issues[0]!, new RegExp(`:${TYPO_LINE}:${TYPO_COLUMN}: unknown key 'wieght'`));
-    assert.match(await metricsText(server), /meridian_zone_load_failed\{file="[^"]*bad\.example\.test\.yaml",zone="bad\.example\.test",serving="last-good"\} 1/);
+    assert.match(status.lastReload.issues[0], new RegExp(`:${TYPO_LINE}:${TYPO_COLUMN}: unknown key 'wieght'`));
+    assert.match(
+      await metricsText(server),
+      /meridian_zone_load_failed\{file="[^"]*bad\.example\.test\.yaml",zone="bad\.example\.test",serving="last-good"\} 1/,
+    );
 
     seen = server.logs.length;
     await zones.write(BAD, BAD_ZONE.replace('{ address: 192.0.2.30 }', '{ address: 192.0.2.32 }'));

@@ -39,17 +39,26 @@ describe('zone warnings when serving', () => {
     assert.ok(warning, `no warning logged; warnings: ${JSON.stringify(logger.warnings)}`);
     assert.match(String(warning.fields?.issue), new RegExp(`${FILE}:5:21: warning: name server 'ns\\.other\\.example' lies outside the zone`));
 
-    const dns = await dnsClient(meridian.dnsEndpoints[0]!);
+    const dns = await dnsClient(meridian.dnsEndpoints[0]);
     cleanups.push(() => dns.close());
     const ns = await dns.query('gslb.example.test', RRType.NS);
     assert.equal(ns.rcode, Rcode.NOERROR);
-    assert.ok(ns.answer.some((rr) => rr.endsWith('NS ns.other.example.')), ns.answer.join('\n'));
+    assert.ok(
+      ns.answer.some((rr) => rr.endsWith('NS ns.other.example.')),
+      ns.answer.join('\n'),
+    );
     assert.ok(!ns.additional.some((rr) => rr.includes('192.0.2.53')), `the ignored address is not glue: ${ns.additional.join('\n')}`);
-    assert.ok(ns.additional.some((rr) => rr.includes('127.0.0.1')), 'in-zone glue is still there');
+    assert.ok(
+      ns.additional.some((rr) => rr.includes('127.0.0.1')),
+      'in-zone glue is still there',
+    );
 
     logger.warnings.length = 0;
     await meridian.reload('test');
-    assert.ok(logger.warnings.some((w) => w.msg === 'zone policy warning'), 'the warning is logged again on reload');
+    assert.ok(
+      logger.warnings.some((w) => w.msg === 'zone policy warning'),
+      'the warning is logged again on reload',
+    );
   });
 
   it('with strict, refuses to start on a warning', async () => {

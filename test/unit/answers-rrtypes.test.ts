@@ -91,10 +91,19 @@ const cases: readonly Case[] = [
     ],
     additional: [`sip.${ZONE}. 30 IN A 192.0.2.60`, `ns1.${ZONE}. 30 IN A 192.0.2.53`],
   },
-  { name: 'CAA', query: { name: ZONE, type: T.CAA }, answer: [`${ZONE}. 30 IN CAA 0 issue "letsencrypt.org"`, `${ZONE}. 30 IN CAA 128 iodef "mailto:security@example.com"`] },
+  {
+    name: 'CAA',
+    query: { name: ZONE, type: T.CAA },
+    answer: [`${ZONE}. 30 IN CAA 0 issue "letsencrypt.org"`, `${ZONE}. 30 IN CAA 128 iodef "mailto:security@example.com"`],
+  },
   { name: 'null MX (RFC 7505)', query: { name: `nomail.${ZONE}`, type: T.MX }, answer: [`nomail.${ZONE}. 30 IN MX 0 .`] },
   { name: 'SRV "." (service not available)', query: { name: `_imap._tcp.${ZONE}`, type: T.SRV }, answer: [`_imap._tcp.${ZONE}. 30 IN SRV 0 0 0 .`] },
-  { name: 'a CNAME chases into MX, with its additional records', query: { name: `alias.${ZONE}`, type: T.MX }, answer: [`alias.${ZONE}. 60 IN CNAME ${ZONE}.`, ...APEX_MX], additional: MAIL_ADDRESSES },
+  {
+    name: 'a CNAME chases into MX, with its additional records',
+    query: { name: `alias.${ZONE}`, type: T.MX },
+    answer: [`alias.${ZONE}. 60 IN CNAME ${ZONE}.`, ...APEX_MX],
+    additional: MAIL_ADDRESSES,
+  },
   { name: 'NODATA for MX at a name without one', query: { name: `mail.${ZONE}`, type: T.MX }, answer: [], authority: [SOA] },
   { name: 'NODATA for CAA at a name with only SRV', query: { name: `_sip._tcp.${ZONE}`, type: T.CAA }, answer: [], authority: [SOA] },
   // RFC 8482: one RRset; static data comes before the apex SOA and NS, as TXT does.
@@ -117,7 +126,11 @@ describe('MX, SRV and CAA answers', () => {
   }
 
   it('are precomputed when the table is built: every type has its templates', () => {
-    for (const [name, type] of [[ZONE, T.MX], [ZONE, T.CAA], [`_sip._tcp.${ZONE}`, T.SRV]] as const) {
+    for (const [name, type] of [
+      [ZONE, T.MX],
+      [ZONE, T.CAA],
+      [`_sip._tcp.${ZONE}`, T.SRV],
+    ] as const) {
       const set = table.name(nameToKey(name))?.types.get(type);
       assert.ok(set !== undefined && set.templates.length === 1, `${name} ${type}`);
     }
@@ -129,7 +142,7 @@ function answerRdata(message: Buffer): Array<{ type: number; rdata: Buffer }> {
   let offset = 12;
   const skipName = () => {
     for (;;) {
-      const length = message[offset]!;
+      const length = message[offset];
       if (length >= 0xc0) {
         offset += 2;
         return;
@@ -167,10 +180,13 @@ describe('MX, SRV and CAA wire encoding', () => {
 
   it('SRV: priority, weight, port and the target written in full, though the question holds its suffix (RFC 2782)', () => {
     const records = answerRdata(ask({ name: `_sip._tcp.${ZONE}`, type: T.SRV }));
-    assert.deepEqual(records.map((r) => r.type), [T.SRV, T.SRV, T.SRV, T.SRV]);
-    assert.deepEqual(records[0]!.rdata, Buffer.concat([u16(10), u16(5), u16(5060), encodeName(`sip.${ZONE}`)]));
-    assert.deepEqual(records[3]!.rdata, Buffer.concat([u16(40), u16(0), u16(5060), encodeName('sip.example.net')]));
-    assert.deepEqual(answerRdata(ask({ name: `_imap._tcp.${ZONE}`, type: T.SRV }))[0]!.rdata, Buffer.from([0, 0, 0, 0, 0, 0, 0]));
+    assert.deepEqual(
+      records.map((r) => r.type),
+      [T.SRV, T.SRV, T.SRV, T.SRV],
+    );
+    assert.deepEqual(records[0].rdata, Buffer.concat([u16(10), u16(5), u16(5060), encodeName(`sip.${ZONE}`)]));
+    assert.deepEqual(records[3].rdata, Buffer.concat([u16(40), u16(0), u16(5060), encodeName('sip.example.net')]));
+    assert.deepEqual(answerRdata(ask({ name: `_imap._tcp.${ZONE}`, type: T.SRV }))[0].rdata, Buffer.from([0, 0, 0, 0, 0, 0, 0]));
   });
 
   it('CAA: flags, tag length, tag, value (RFC 8659 §4.1)', () => {

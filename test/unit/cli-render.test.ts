@@ -53,16 +53,51 @@ const STATUS = {
           policy: 'weighted',
           whenAllDown: 'all',
           check: { protocol: 'http', port: 8080, path: '/healthz', intervalMs: 5000 },
-          answer: { rule: 'healthy', drainsIgnored: false, A: [{ addresses: ['192.0.2.10'], probability: 0.75 }, { addresses: ['192.0.2.20'], probability: 0.25 }], AAAA: [{ addresses: ['2001:db8::20'], probability: 1 }] },
+          answer: {
+            rule: 'healthy',
+            drainsIgnored: false,
+            A: [
+              { addresses: ['192.0.2.10'], probability: 0.75 },
+              { addresses: ['192.0.2.20'], probability: 0.25 },
+            ],
+            AAAA: [{ addresses: ['2001:db8::20'], probability: 1 }],
+          },
           targets: [
-            { index: 0, target: '192.0.2.10', weight: 3, drained: false, addresses: [{ address: '192.0.2.10', health: 'up', drained: false, reason: 'status 200', since: at(3000), sinceSeconds: 3000, latencyMs: [1.1, 0.9, 2.5], lastResult: { ok: true, reason: 'status 200', durationMs: 2.5, at: at(1) }, lastFailure: null }] },
+            {
+              index: 0,
+              target: '192.0.2.10',
+              weight: 3,
+              drained: false,
+              addresses: [
+                {
+                  address: '192.0.2.10',
+                  health: 'up',
+                  drained: false,
+                  reason: 'status 200',
+                  since: at(3000),
+                  sinceSeconds: 3000,
+                  latencyMs: [1.1, 0.9, 2.5],
+                  lastResult: { ok: true, reason: 'status 200', durationMs: 2.5, at: at(1) },
+                  lastFailure: null,
+                },
+              ],
+            },
             {
               index: 1,
               target: '192.0.2.20, 2001:db8::20',
               weight: 1,
               drained: false,
               addresses: [
-                { address: '192.0.2.20', health: 'up', drained: false, reason: 'status 200', since: at(30), sinceSeconds: 30, latencyMs: [3], lastFailure: { ok: false, reason: 'status 503', at: at(45) } },
+                {
+                  address: '192.0.2.20',
+                  health: 'up',
+                  drained: false,
+                  reason: 'status 200',
+                  since: at(30),
+                  sinceSeconds: 30,
+                  latencyMs: [3],
+                  lastFailure: { ok: false, reason: 'status 503', at: at(45) },
+                },
                 { address: '2001:db8::20', health: 'down', drained: false, reason: 'refused', since: at(192), sinceSeconds: 192, latencyMs: [] },
               ],
             },
@@ -76,8 +111,20 @@ const STATUS = {
           check: null,
           answer: { rule: 'healthy', drainsIgnored: false, A: [{ addresses: ['192.0.2.40'], probability: 1 }], AAAA: [] },
           targets: [
-            { index: 0, target: '192.0.2.30', weight: 1, drained: true, addresses: [{ address: '192.0.2.30', health: 'up', drained: true, reason: 'no health check' }] },
-            { index: 1, target: '192.0.2.40', weight: 1, drained: false, addresses: [{ address: '192.0.2.40', health: 'up', drained: false, reason: 'no health check' }] },
+            {
+              index: 0,
+              target: '192.0.2.30',
+              weight: 1,
+              drained: true,
+              addresses: [{ address: '192.0.2.30', health: 'up', drained: true, reason: 'no health check' }],
+            },
+            {
+              index: 1,
+              target: '192.0.2.40',
+              weight: 1,
+              drained: false,
+              addresses: [{ address: '192.0.2.40', health: 'up', drained: false, reason: 'no health check' }],
+            },
           ],
         },
         { name: 'www.gslb.example.test', kind: 'cname' },
@@ -98,8 +145,24 @@ const EXPLAIN_FAILOVER = {
   drainsIgnored: false,
   answer: [{ addresses: ['192.0.2.40'], probability: 1 }],
   targets: [
-    { index: 0, target: '192.0.2.30', weight: 1, priority: 1, chosen: false, drained: true, addresses: [{ address: '192.0.2.30', health: 'up', drained: true, reason: 'no health check' }] },
-    { index: 1, target: '192.0.2.40', weight: 1, priority: 2, chosen: true, drained: false, addresses: [{ address: '192.0.2.40', health: 'up', drained: false, reason: 'no health check' }] },
+    {
+      index: 0,
+      target: '192.0.2.30',
+      weight: 1,
+      priority: 1,
+      chosen: false,
+      drained: true,
+      addresses: [{ address: '192.0.2.30', health: 'up', drained: true, reason: 'no health check' }],
+    },
+    {
+      index: 1,
+      target: '192.0.2.40',
+      weight: 1,
+      priority: 2,
+      chosen: true,
+      drained: false,
+      addresses: [{ address: '192.0.2.40', health: 'up', drained: false, reason: 'no health check' }],
+    },
   ],
   summary: 'failover: target 0 is drained; target 1 (192.0.2.40) is the first healthy target, so it answers',
 };
@@ -113,10 +176,27 @@ const EXPLAIN_WEIGHTED_FAIL_OPEN = {
   whenAllDown: 'all',
   rule: 'fail-open',
   drainsIgnored: false,
-  answer: [{ addresses: ['192.0.2.10'], probability: 0.75 }, { addresses: ['192.0.2.20'], probability: 0.25 }],
+  answer: [
+    { addresses: ['192.0.2.10'], probability: 0.75 },
+    { addresses: ['192.0.2.20'], probability: 0.25 },
+  ],
   targets: [
-    { index: 0, target: '192.0.2.10', weight: 3, chosen: true, drained: false, addresses: [{ address: '192.0.2.10', health: 'down', drained: false, reason: 'timeout' }] },
-    { index: 1, target: '192.0.2.20', weight: 1, chosen: true, drained: false, addresses: [{ address: '192.0.2.20', health: 'down', drained: false, reason: 'refused' }] },
+    {
+      index: 0,
+      target: '192.0.2.10',
+      weight: 3,
+      chosen: true,
+      drained: false,
+      addresses: [{ address: '192.0.2.10', health: 'down', drained: false, reason: 'timeout' }],
+    },
+    {
+      index: 1,
+      target: '192.0.2.20',
+      weight: 1,
+      chosen: true,
+      drained: false,
+      addresses: [{ address: '192.0.2.20', health: 'down', drained: false, reason: 'refused' }],
+    },
   ],
   summary: 'weighted: no target is healthy; whenAllDown: all, so every target answers',
 };
@@ -134,8 +214,27 @@ const EXPLAIN_DUAL_STACK_AAAA = {
   drainsIgnored: false,
   answer: [],
   targets: [
-    { index: 0, target: '127.0.0.31, ::1', weight: 1, priority: 1, chosen: false, drained: true, addresses: [{ address: '127.0.0.31', health: 'up', drained: true }, { address: '::1', health: 'up', drained: false }] },
-    { index: 1, target: '127.0.0.32', weight: 1, priority: 2, chosen: false, drained: false, addresses: [{ address: '127.0.0.32', health: 'up', drained: false }] },
+    {
+      index: 0,
+      target: '127.0.0.31, ::1',
+      weight: 1,
+      priority: 1,
+      chosen: false,
+      drained: true,
+      addresses: [
+        { address: '127.0.0.31', health: 'up', drained: true },
+        { address: '::1', health: 'up', drained: false },
+      ],
+    },
+    {
+      index: 1,
+      target: '127.0.0.32',
+      weight: 1,
+      priority: 2,
+      chosen: false,
+      drained: false,
+      addresses: [{ address: '127.0.0.32', health: 'up', drained: false }],
+    },
   ],
   summary: 'no healthy IPv6 target; IPv4 answers, so AAAA is NODATA rather than fail open with a dead or drained address; drained and never served: target 0',
 };
@@ -159,7 +258,13 @@ describe('formatting helpers', () => {
 
   const answers: Array<[unknown, string]> = [
     [[{ addresses: ['192.0.2.30'], probability: 1 }], '192.0.2.30'],
-    [[{ addresses: ['192.0.2.10'], probability: 0.75 }, { addresses: ['192.0.2.20', '2001:db8::20'], probability: 0.25 }], '192.0.2.10 (75%) | 192.0.2.20, 2001:db8::20 (25%)'],
+    [
+      [
+        { addresses: ['192.0.2.10'], probability: 0.75 },
+        { addresses: ['192.0.2.20', '2001:db8::20'], probability: 0.25 },
+      ],
+      '192.0.2.10 (75%) | 192.0.2.20, 2001:db8::20 (25%)',
+    ],
     [[{ addresses: ['192.0.2.1'], probability: 1 / 3 }], '192.0.2.1 (33.3%)'],
     [[], ''],
     [undefined, ''],
@@ -185,21 +290,42 @@ describe('formatting helpers', () => {
     ['new-rule', false, /^new-rule: see the server documentation$/],
   ];
   for (const [rule, ignored, expected] of rules) it(`describeRule(${rule}, ${ignored})`, () => assert.match(describeRule(rule, ignored), expected));
-  it("describeRule prefers the server's words", () => assert.equal(describeRule('fail-open', false, 'no target is healthy'), 'fail-open: no target is healthy'));
+  it("describeRule prefers the server's words", () =>
+    assert.equal(describeRule('fail-open', false, 'no target is healthy'), 'fail-open: no target is healthy'));
 
   it('sparkline scales samples to their range, and needs two', () => {
     assert.equal(sparkline([1, 2, 3, 4, 5, 6, 7, 8]), '▁▂▃▄▅▆▇█');
     assert.equal(sparkline([5, 5]), '▁▁');
     assert.equal(sparkline([5]), '');
-    assert.equal(sparkline(Array.from({ length: 20 }, (_, i) => i), 4), '▁▃▆█');
+    assert.equal(
+      sparkline(
+        Array.from({ length: 20 }, (_, i) => i),
+        4,
+      ),
+      '▁▃▆█',
+    );
   });
 
   it('table pads to the visible width, coloured or not, with no trailing spaces', () => {
-    const plain = table(['A', 'BB', 'C'], [['x', 'y', ''], ['longer', 'z', 'end']], false);
+    const plain = table(
+      ['A', 'BB', 'C'],
+      [
+        ['x', 'y', ''],
+        ['longer', 'z', 'end'],
+      ],
+      false,
+    );
     assert.deepEqual(plain, ['  A       BB  C', '  x       y', '  longer  z   end']);
-    const coloured = table(['A', 'BB', 'C'], [[paint(true, 'red', 'x'), 'y', ''], ['longer', 'z', 'end']], true);
+    const coloured = table(
+      ['A', 'BB', 'C'],
+      [
+        [paint(true, 'red', 'x'), 'y', ''],
+        ['longer', 'z', 'end'],
+      ],
+      true,
+    );
     assert.deepEqual(coloured.map(stripAnsi), plain);
-    assert.ok(coloured[1]!.startsWith(`  ${ESC}31mx${ESC}39m       y`));
+    assert.ok(coloured[1].startsWith(`  ${ESC}31mx${ESC}39m       y`));
   });
 
   it('paint is the identity without colour', () => {
@@ -219,18 +345,27 @@ describe('renderStatus', () => {
     ['a synced cluster', /^ {2}eu +synced +1s ago +0 +ingresses 3$/m],
     ['a late cluster', /^ {2}us +not synced \(late\) +- +4 +-$/m],
     ['the drain with its age, author and reason', /^ {2}192\.0\.2\.30 {2}1m15s ago {2}manual {2}disk swap {2}-$/m],
-    ['the maintenance window and its next occurrence', /^ {2}gslb\.example\.test {2}eu-west {2}0 2 \* \* SUN {2}1h {8}idle {3}in 6d14h \(2025-06-08T02:00:00\.000Z\)$/m],
+    [
+      'the maintenance window and its next occurrence',
+      /^ {2}gslb\.example\.test {2}eu-west {2}0 2 \* \* SUN {2}1h {8}idle {3}in 6d14h \(2025-06-08T02:00:00\.000Z\)$/m,
+    ],
     ['the zone', /^ZONE gslb\.example\.test {2}serial 2025060101 {2}\/zones\/gslb\.example\.test\.yaml$/m],
     ['the weighted record with its check', /^ {2}app\.gslb\.example\.test {2}weighted, when all down: all, http :8080 \/healthz every 5s$/m],
     ['the weighted answer, A and AAAA, and its rule', /^ {4}answer: A 192\.0\.2\.10 \(75%\) \| 192\.0\.2\.20 \(25%\); AAAA 2001:db8::20 {2}\[healthy\]$/m],
     ['an up address with since and latency sparkline', /^ {4}#0 192\.0\.2\.10 +3 +192\.0\.2\.10 +up +- +status 200 +50m0s ago +2\.5 ms ▂▁█$/m],
-    ['an up address that failed recently', /^ {4}#1 192\.0\.2\.20, 2001:db8::20 +1 +192\.0\.2\.20 +up +- +status 200 \(last failure: status 503, 45s ago\) +30s ago +3 ms$/m],
+    [
+      'an up address that failed recently',
+      /^ {4}#1 192\.0\.2\.20, 2001:db8::20 +1 +192\.0\.2\.20 +up +- +status 200 \(last failure: status 503, 45s ago\) +30s ago +3 ms$/m,
+    ],
     ['a second address of a target, under the first', /^ {41}2001:db8::20 +down +- +refused +3m12s ago +-$/m],
     ['the failover record without a check', /^ {2}shop\.gslb\.example\.test {2}failover, when all down: all, no health check$/m],
     ['the failover answer', /^ {4}answer: A 192\.0\.2\.40 {2}\[healthy\]$/m],
     ['the priority column and the drained address', /^ {4}TARGET +PRIORITY +ADDRESS .*\n {4}#0 192\.0\.2\.30 +1 +192\.0\.2\.30 +up +drained +no health check/m],
     ['static records listed, aligned', /^ {4}www\.gslb\.example\.test {3}cname\n {4}info\.gslb\.example\.test {2}static$/m],
-    ['transitions, newest first', /RECENT TRANSITIONS\n {2}WHEN +RECORD +ADDRESS +CHANGE +REASON\n {2}30s ago +app\.gslb\.example\.test +192\.0\.2\.20 +down → up +status 200\n {2}10m0s ago .*up → down +status 503$/m],
+    [
+      'transitions, newest first',
+      /RECENT TRANSITIONS\n {2}WHEN +RECORD +ADDRESS +CHANGE +REASON\n {2}30s ago +app\.gslb\.example\.test +192\.0\.2\.20 +down → up +status 200\n {2}10m0s ago .*up → down +status 503$/m,
+    ],
   ];
   for (const [what, pattern] of expectations) it(`shows ${what}`, () => assert.match(text, pattern));
 
@@ -251,22 +386,108 @@ describe('renderStatus', () => {
     ['an empty document', {}, /^Meridian: readiness unknown$/],
     ['not an object', 'nonsense', /^Meridian: readiness unknown$/],
     ['no drains or windows at all', { ready: false, drains: [], maintenance: [] }, /^Meridian: not ready\n\nDRAINS: none\n\nMAINTENANCE WINDOWS: none$/],
-    ['a TCP check (no path shown)', { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', policy: 'failover', whenAllDown: 'all', check: { protocol: 'tcp', port: 8080, path: '/', intervalMs: 2000 }, targets: [] }] }] }, /^ {2}r {2}failover, when all down: all, tcp :8080 every 2s$/m],
+    [
+      'a TCP check (no path shown)',
+      {
+        zones: [
+          {
+            zone: 'z',
+            records: [
+              {
+                name: 'r',
+                kind: 'balanced',
+                policy: 'failover',
+                whenAllDown: 'all',
+                check: { protocol: 'tcp', port: 8080, path: '/', intervalMs: 2000 },
+                targets: [],
+              },
+            ],
+          },
+        ],
+      },
+      /^ {2}r {2}failover, when all down: all, tcp :8080 every 2s$/m,
+    ],
     [
       'many possible answers',
-      { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', answer: { rule: 'healthy', A: Array.from({ length: 6 }, (_, i) => ({ addresses: [`192.0.2.${i}`], probability: 1 / 6 })) }, targets: [] }] }] },
+      {
+        zones: [
+          {
+            zone: 'z',
+            records: [
+              {
+                name: 'r',
+                kind: 'balanced',
+                answer: { rule: 'healthy', A: Array.from({ length: 6 }, (_, i) => ({ addresses: [`192.0.2.${i}`], probability: 1 / 6 })) },
+                targets: [],
+              },
+            ],
+          },
+        ],
+      },
       /answer: A 192\.0\.2\.0 \(16\.7%\) \| 192\.0\.2\.1 \(16\.7%\) \| 192\.0\.2\.2 \(16\.7%\) \| 192\.0\.2\.3 \(16\.7%\) \| \+2 more {2}\[healthy\]/,
     ],
-    ['a reload that failed', { ready: false, lastReload: { ok: false, at: 'yesterday', issues: ['z.yaml:3:1: bad'] } }, /^last reload: failed, yesterday\n {2}! z\.yaml:3:1: bad$/m],
+    [
+      'a reload that failed',
+      { ready: false, lastReload: { ok: false, at: 'yesterday', issues: ['z.yaml:3:1: bad'] } },
+      /^last reload: failed, yesterday\n {2}! z\.yaml:3:1: bad$/m,
+    ],
     [
       'records with missing fields',
-      { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', targets: [{ index: 0, addresses: [{ address: '192.0.2.9' }] }, { index: 1 }] }, null] }] },
+      {
+        zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', targets: [{ index: 0, addresses: [{ address: '192.0.2.9' }] }, { index: 1 }] }, null] }],
+      },
       /^ZONE z {2}serial -\n {2}r {2}-, when all down: -, no health check\n {4}answer: -\n {4}TARGET +WEIGHT .*\n {4}#0 - +- +192\.0\.2\.9 +- +- +- +- +-\n {4}#1 - +- +\(no addresses\)/m,
     ],
-    ['an answer of nothing', { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', answer: { rule: 'all-down', A: [], AAAA: [] }, targets: [] }] }] }, /answer: no addresses \(NODATA\) {2}\[all-down\]/],
-    ['drains ignored', { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', answer: { rule: 'healthy', drainsIgnored: true, A: [{ addresses: ['192.0.2.1'], probability: 1 }] }, targets: [] }] }] }, /\[healthy, drains ignored: every target is drained\]/],
-    ['a sampled answer, said to be one', { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', answer: { rule: 'healthy', sampled: true, A: [{ addresses: ['192.0.2.1', '192.0.2.2'], probability: 0.6 }, { addresses: ['192.0.2.2', '192.0.2.1'], probability: 0.4 }] }, targets: [] }] }] }, /answer: A 192\.0\.2\.1, 192\.0\.2\.2 \(60%\) \| 192\.0\.2\.2, 192\.0\.2\.1 \(40%\) {2}\[healthy, sampled\]/],
-    ['an ISO drain time, measured from now without generatedAt', { drains: [{ target: 'eu', since: '2025-06-01T11:59:00.000Z', by: 'maintenance z.yaml', until: '2025-06-01T13:00:00.000Z' }] }, /^ {2}eu {6}1m0s ago {2}maintenance z\.yaml {2}- {7}in 1h0m \(2025-06-01T13:00:00\.000Z\)$/m],
+    [
+      'an answer of nothing',
+      { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', answer: { rule: 'all-down', A: [], AAAA: [] }, targets: [] }] }] },
+      /answer: no addresses \(NODATA\) {2}\[all-down\]/,
+    ],
+    [
+      'drains ignored',
+      {
+        zones: [
+          {
+            zone: 'z',
+            records: [
+              { name: 'r', kind: 'balanced', answer: { rule: 'healthy', drainsIgnored: true, A: [{ addresses: ['192.0.2.1'], probability: 1 }] }, targets: [] },
+            ],
+          },
+        ],
+      },
+      /\[healthy, drains ignored: every target is drained\]/,
+    ],
+    [
+      'a sampled answer, said to be one',
+      {
+        zones: [
+          {
+            zone: 'z',
+            records: [
+              {
+                name: 'r',
+                kind: 'balanced',
+                answer: {
+                  rule: 'healthy',
+                  sampled: true,
+                  A: [
+                    { addresses: ['192.0.2.1', '192.0.2.2'], probability: 0.6 },
+                    { addresses: ['192.0.2.2', '192.0.2.1'], probability: 0.4 },
+                  ],
+                },
+                targets: [],
+              },
+            ],
+          },
+        ],
+      },
+      /answer: A 192\.0\.2\.1, 192\.0\.2\.2 \(60%\) \| 192\.0\.2\.2, 192\.0\.2\.1 \(40%\) {2}\[healthy, sampled\]/,
+    ],
+    [
+      'an ISO drain time, measured from now without generatedAt',
+      { drains: [{ target: 'eu', since: '2025-06-01T11:59:00.000Z', by: 'maintenance z.yaml', until: '2025-06-01T13:00:00.000Z' }] },
+      /^ {2}eu {6}1m0s ago {2}maintenance z\.yaml {2}- {7}in 1h0m \(2025-06-01T13:00:00\.000Z\)$/m,
+    ],
   ];
   for (const [what, document, pattern] of sparse) {
     it(`copes with ${what}`, () => {
@@ -317,7 +538,14 @@ describe('renderExplain', () => {
     },
     {
       what: 'all down, nothing served',
-      document: { ...EXPLAIN_WEIGHTED_FAIL_OPEN, whenAllDown: 'none', rule: 'all-down', answer: [], summary: undefined, targets: EXPLAIN_WEIGHTED_FAIL_OPEN.targets.map((t) => ({ ...t, chosen: false })) },
+      document: {
+        ...EXPLAIN_WEIGHTED_FAIL_OPEN,
+        whenAllDown: 'none',
+        rule: 'all-down',
+        answer: [],
+        summary: undefined,
+        targets: EXPLAIN_WEIGHTED_FAIL_OPEN.targets.map((t) => ({ ...t, chosen: false })),
+      },
       expected: [
         'app.gslb.example.test A  in zone gslb.example.test',
         'record: balanced, policy weighted, when all down: none',
@@ -331,7 +559,21 @@ describe('renderExplain', () => {
     },
     {
       what: 'every target drained, drains ignored; priority derived from the index',
-      document: { name: 'shop', type: 'A', zone: 'z', kind: 'balanced', policy: 'failover', whenAllDown: 'all', rule: 'healthy', drainsIgnored: true, answer: [{ addresses: ['192.0.2.30'], probability: 1 }], targets: [{ index: 0, target: 'eu', cluster: 'eu', chosen: true, drained: true, addresses: [{ address: '192.0.2.30', health: 'up' }] }, { index: 1, target: 'us', drained: true, addresses: [] }] },
+      document: {
+        name: 'shop',
+        type: 'A',
+        zone: 'z',
+        kind: 'balanced',
+        policy: 'failover',
+        whenAllDown: 'all',
+        rule: 'healthy',
+        drainsIgnored: true,
+        answer: [{ addresses: ['192.0.2.30'], probability: 1 }],
+        targets: [
+          { index: 0, target: 'eu', cluster: 'eu', chosen: true, drained: true, addresses: [{ address: '192.0.2.30', health: 'up' }] },
+          { index: 1, target: 'us', drained: true, addresses: [] },
+        ],
+      },
       expected: [
         'shop A  in zone z',
         'record: balanced, policy failover, when all down: all',
@@ -360,7 +602,11 @@ describe('renderExplain', () => {
     },
     {
       what: "fail-open in the server's words, its summary not repeated",
-      document: { ...EXPLAIN_WEIGHTED_FAIL_OPEN, ruleText: 'no target is healthy, and whenAllDown: all answers every target (fail open)', summary: 'no target is healthy, and whenAllDown: all answers every target (fail open)' },
+      document: {
+        ...EXPLAIN_WEIGHTED_FAIL_OPEN,
+        ruleText: 'no target is healthy, and whenAllDown: all answers every target (fail open)',
+        summary: 'no target is healthy, and whenAllDown: all answers every target (fail open)',
+      },
       expected: [
         'app.gslb.example.test A  in zone gslb.example.test',
         'record: balanced, policy weighted, when all down: all',
@@ -374,8 +620,21 @@ describe('renderExplain', () => {
     },
     {
       what: 'a CNAME record',
-      document: { name: 'www.gslb.example.test', type: 'A', zone: 'gslb.example.test', kind: 'cname', answer: ['www.gslb.example.test. 30 IN CNAME app.gslb.example.test.'], summary: 'cname record: always answers with its CNAME' },
-      expected: ['www.gslb.example.test A  in zone gslb.example.test', 'record: cname', 'answer:', '  www.gslb.example.test. 30 IN CNAME app.gslb.example.test.', 'why: cname record: always answers with its CNAME'],
+      document: {
+        name: 'www.gslb.example.test',
+        type: 'A',
+        zone: 'gslb.example.test',
+        kind: 'cname',
+        answer: ['www.gslb.example.test. 30 IN CNAME app.gslb.example.test.'],
+        summary: 'cname record: always answers with its CNAME',
+      },
+      expected: [
+        'www.gslb.example.test A  in zone gslb.example.test',
+        'record: cname',
+        'answer:',
+        '  www.gslb.example.test. 30 IN CNAME app.gslb.example.test.',
+        'why: cname record: always answers with its CNAME',
+      ],
     },
     {
       what: 'a static record without data of the type',
@@ -411,9 +670,21 @@ describe('renderExplain', () => {
 
 describe('renderDrainResult', () => {
   const cases: Array<[string, 'drain' | 'undrain', unknown, { target?: string; reason?: string }, string]> = [
-    ['a new drain', 'drain', { target: '192.0.2.30', drained: true, changed: true, drains: [{}] }, { reason: 'test' }, 'drained 192.0.2.30 (reason: test): it is no longer served; 1 drain active'],
+    [
+      'a new drain',
+      'drain',
+      { target: '192.0.2.30', drained: true, changed: true, drains: [{}] },
+      { reason: 'test' },
+      'drained 192.0.2.30 (reason: test): it is no longer served; 1 drain active',
+    ],
     ['a repeated drain', 'drain', { target: 'eu', drained: true, changed: false, drains: [{}, {}] }, {}, 'eu was already drained; 2 drains active'],
-    ['an undrain', 'undrain', { target: '192.0.2.30', drained: false, changed: true, drains: [] }, {}, 'undrained 192.0.2.30: it is served again when healthy; no drains active'],
+    [
+      'an undrain',
+      'undrain',
+      { target: '192.0.2.30', drained: false, changed: true, drains: [] },
+      {},
+      'undrained 192.0.2.30: it is served again when healthy; no drains active',
+    ],
     ['an undrain of what was not drained', 'undrain', { target: 'us', drained: false, changed: false, drains: [] }, {}, 'us was not drained; no drains active'],
     ['a sparse answer', 'drain', {}, { target: 'eu' }, 'drained eu: it is no longer served'],
   ];

@@ -4,14 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import cron from 'node-cron';
-import {
-  MAX_CHAINED_OCCURRENCES,
-  lastOccurrence,
-  nextOccurrence,
-  parseCron,
-  windowState,
-  type CronSchedule,
-} from '../../src/base/cron.js';
+import { MAX_CHAINED_OCCURRENCES, lastOccurrence, nextOccurrence, parseCron, windowState, type CronSchedule } from '../../src/base/cron.js';
 import { seededRandom } from '../helpers/fuzz.js';
 
 const at = (iso: string): number => {
@@ -272,34 +265,81 @@ describe('windowState', () => {
   const NEXT_SUNDAY = at('2025-06-15T02:00:00Z');
   const cases: ReadonlyArray<readonly [name: string, window: { schedule: CronSchedule; durationMs: number }, now: string, expected: object]> = [
     ['before the window', sunday2am, '2025-06-08T01:59:59.999Z', { active: false, next: at('2025-06-08T02:00:00Z') }],
-    ['at exactly its start: open', sunday2am, '2025-06-08T02:00:00Z',
-      { active: true, activeSince: at('2025-06-08T02:00:00Z'), activeUntil: at('2025-06-08T03:00:00Z'), next: NEXT_SUNDAY }],
-    ['during it (a restart in the middle of a window)', sunday2am, '2025-06-08T02:30:00Z',
-      { active: true, activeSince: at('2025-06-08T02:00:00Z'), activeUntil: at('2025-06-08T03:00:00Z'), next: NEXT_SUNDAY }],
-    ['its last millisecond', sunday2am, '2025-06-08T02:59:59.999Z',
-      { active: true, activeSince: at('2025-06-08T02:00:00Z'), activeUntil: at('2025-06-08T03:00:00Z'), next: NEXT_SUNDAY }],
+    [
+      'at exactly its start: open',
+      sunday2am,
+      '2025-06-08T02:00:00Z',
+      { active: true, activeSince: at('2025-06-08T02:00:00Z'), activeUntil: at('2025-06-08T03:00:00Z'), next: NEXT_SUNDAY },
+    ],
+    [
+      'during it (a restart in the middle of a window)',
+      sunday2am,
+      '2025-06-08T02:30:00Z',
+      { active: true, activeSince: at('2025-06-08T02:00:00Z'), activeUntil: at('2025-06-08T03:00:00Z'), next: NEXT_SUNDAY },
+    ],
+    [
+      'its last millisecond',
+      sunday2am,
+      '2025-06-08T02:59:59.999Z',
+      { active: true, activeSince: at('2025-06-08T02:00:00Z'), activeUntil: at('2025-06-08T03:00:00Z'), next: NEXT_SUNDAY },
+    ],
     ['at exactly its end: closed', sunday2am, '2025-06-08T03:00:00Z', { active: false, next: NEXT_SUNDAY }],
     ['mid-week', sunday2am, '2025-06-11T12:00:00Z', { active: false, next: NEXT_SUNDAY }],
-    ['straddling midnight', { schedule: schedule('0 23 * * *'), durationMs: 2 * HOUR }, '2025-06-09T00:30:00Z',
-      { active: true, activeSince: at('2025-06-08T23:00:00Z'), activeUntil: at('2025-06-09T01:00:00Z'), next: at('2025-06-09T23:00:00Z') }],
-    ['straddling the week boundary (Saturday night into Sunday)', { schedule: schedule('0 22 * * SAT'), durationMs: 4 * HOUR }, '2025-06-08T01:00:00Z',
-      { active: true, activeSince: at('2025-06-07T22:00:00Z'), activeUntil: at('2025-06-08T02:00:00Z'), next: at('2025-06-14T22:00:00Z') }],
-    ['straddling the new year', { schedule: schedule('30 23 31 DEC *'), durationMs: 90 * MINUTE }, '2026-01-01T00:30:00Z',
-      { active: true, activeSince: at('2025-12-31T23:30:00Z'), activeUntil: at('2026-01-01T01:00:00Z'), next: at('2026-12-31T23:30:00Z') }],
-    ['a week long, open until the next one starts', { schedule: schedule('0 0 1 * *'), durationMs: 7 * 24 * HOUR }, '2025-06-07T23:59:59Z',
-      { active: true, activeSince: at('2025-06-01T00:00:00Z'), activeUntil: at('2025-06-08T00:00:00Z'), next: at('2025-07-01T00:00:00Z') }],
-    ['overlapping occurrences make one period', { schedule: schedule('0 1,2 * * *'), durationMs: 90 * MINUTE }, '2025-06-08T01:15:00Z',
-      { active: true, activeSince: at('2025-06-08T01:00:00Z'), activeUntil: at('2025-06-08T03:30:00Z'), next: at('2025-06-08T02:00:00Z') }],
-    ['... seen from the second occurrence', { schedule: schedule('0 1,2 * * *'), durationMs: 90 * MINUTE }, '2025-06-08T02:45:00Z',
-      { active: true, activeSince: at('2025-06-08T01:00:00Z'), activeUntil: at('2025-06-08T03:30:00Z'), next: at('2025-06-09T01:00:00Z') }],
-    ['touching occurrences make one period too', { schedule: schedule('0 1,2 * * *'), durationMs: HOUR }, '2025-06-08T01:59:59Z',
-      { active: true, activeSince: at('2025-06-08T01:00:00Z'), activeUntil: at('2025-06-08T03:00:00Z'), next: at('2025-06-08T02:00:00Z') }],
-    ['after an overlapping period', { schedule: schedule('0 1,2 * * *'), durationMs: 90 * MINUTE }, '2025-06-08T03:30:00Z',
-      { active: false, next: at('2025-06-09T01:00:00Z') }],
-    ['with seconds', { schedule: schedule('*/30 * * * * *'), durationMs: 10_000 }, '2025-06-08T12:00:39.999Z',
-      { active: true, activeSince: at('2025-06-08T12:00:30Z'), activeUntil: at('2025-06-08T12:00:40Z'), next: at('2025-06-08T12:01:00Z') }],
-    ['a duration of 0 is never open', { schedule: schedule('0 2 * * SUN'), durationMs: 0 }, '2025-06-08T02:00:00Z',
-      { active: false, next: NEXT_SUNDAY }],
+    [
+      'straddling midnight',
+      { schedule: schedule('0 23 * * *'), durationMs: 2 * HOUR },
+      '2025-06-09T00:30:00Z',
+      { active: true, activeSince: at('2025-06-08T23:00:00Z'), activeUntil: at('2025-06-09T01:00:00Z'), next: at('2025-06-09T23:00:00Z') },
+    ],
+    [
+      'straddling the week boundary (Saturday night into Sunday)',
+      { schedule: schedule('0 22 * * SAT'), durationMs: 4 * HOUR },
+      '2025-06-08T01:00:00Z',
+      { active: true, activeSince: at('2025-06-07T22:00:00Z'), activeUntil: at('2025-06-08T02:00:00Z'), next: at('2025-06-14T22:00:00Z') },
+    ],
+    [
+      'straddling the new year',
+      { schedule: schedule('30 23 31 DEC *'), durationMs: 90 * MINUTE },
+      '2026-01-01T00:30:00Z',
+      { active: true, activeSince: at('2025-12-31T23:30:00Z'), activeUntil: at('2026-01-01T01:00:00Z'), next: at('2026-12-31T23:30:00Z') },
+    ],
+    [
+      'a week long, open until the next one starts',
+      { schedule: schedule('0 0 1 * *'), durationMs: 7 * 24 * HOUR },
+      '2025-06-07T23:59:59Z',
+      { active: true, activeSince: at('2025-06-01T00:00:00Z'), activeUntil: at('2025-06-08T00:00:00Z'), next: at('2025-07-01T00:00:00Z') },
+    ],
+    [
+      'overlapping occurrences make one period',
+      { schedule: schedule('0 1,2 * * *'), durationMs: 90 * MINUTE },
+      '2025-06-08T01:15:00Z',
+      { active: true, activeSince: at('2025-06-08T01:00:00Z'), activeUntil: at('2025-06-08T03:30:00Z'), next: at('2025-06-08T02:00:00Z') },
+    ],
+    [
+      '... seen from the second occurrence',
+      { schedule: schedule('0 1,2 * * *'), durationMs: 90 * MINUTE },
+      '2025-06-08T02:45:00Z',
+      { active: true, activeSince: at('2025-06-08T01:00:00Z'), activeUntil: at('2025-06-08T03:30:00Z'), next: at('2025-06-09T01:00:00Z') },
+    ],
+    [
+      'touching occurrences make one period too',
+      { schedule: schedule('0 1,2 * * *'), durationMs: HOUR },
+      '2025-06-08T01:59:59Z',
+      { active: true, activeSince: at('2025-06-08T01:00:00Z'), activeUntil: at('2025-06-08T03:00:00Z'), next: at('2025-06-08T02:00:00Z') },
+    ],
+    [
+      'after an overlapping period',
+      { schedule: schedule('0 1,2 * * *'), durationMs: 90 * MINUTE },
+      '2025-06-08T03:30:00Z',
+      { active: false, next: at('2025-06-09T01:00:00Z') },
+    ],
+    [
+      'with seconds',
+      { schedule: schedule('*/30 * * * * *'), durationMs: 10_000 },
+      '2025-06-08T12:00:39.999Z',
+      { active: true, activeSince: at('2025-06-08T12:00:30Z'), activeUntil: at('2025-06-08T12:00:40Z'), next: at('2025-06-08T12:01:00Z') },
+    ],
+    ['a duration of 0 is never open', { schedule: schedule('0 2 * * SUN'), durationMs: 0 }, '2025-06-08T02:00:00Z', { active: false, next: NEXT_SUNDAY }],
   ];
   for (const [name, window, now, expected] of cases) {
     it(name, () => {
@@ -319,8 +359,10 @@ describe('windowState', () => {
   });
 
   it('is fast: well under a millisecond per call', () => {
-    const windows = ['0 2 * * SUN', '*/5 * * * *', '0 0 29 2 *', '30 4 1,15 * *', '0 0 31 * *', '15 */10 * * * *', '0 22 * * MON-FRI']
-      .map((expr) => ({ schedule: schedule(expr), durationMs: HOUR }));
+    const windows = ['0 2 * * SUN', '*/5 * * * *', '0 0 29 2 *', '30 4 1,15 * *', '0 0 31 * *', '15 */10 * * * *', '0 22 * * MON-FRI'].map((expr) => ({
+      schedule: schedule(expr),
+      durationMs: HOUR,
+    }));
     const start = performance.now();
     let calls = 0;
     for (let i = 0; i < 2_000; i++) {
@@ -346,7 +388,6 @@ function withNodeCronTask<T>(expr: string, use: (matches: (ms: number) => boolea
     void task.destroy();
   }
 }
-
 
 describe('agreement with node-cron 4.6.0', () => {
   // [expression, accepted here, accepted by node-cron]. Never [.., true, false].
@@ -393,15 +434,22 @@ describe('agreement with node-cron 4.6.0', () => {
 
   it('on generated expressions: node-cron accepts all we accept, with the same values and the same instants', () => {
     const next = seededRandom(20260611);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
     const int = (low: number, high: number) => low + Math.floor(next() * (high - low + 1));
     const names: Record<number, readonly string[]> = {
       4: ['JAN', 'feb', 'Mar', 'apr', 'MAY', 'jun', 'JUL', 'aug', 'SEP', 'oct', 'NOV', 'dec', 'january', 'JANFEB'],
       5: ['SUN', 'mon', 'Tue', 'WED', 'thu', 'FRI', 'sat', 'sunday', 'MONTUE', 'SUNMON'],
     };
-    const bounds = [[0, 59], [0, 59], [0, 23], [1, 31], [1, 12], [0, 7]] as const;
+    const bounds = [
+      [0, 59],
+      [0, 59],
+      [0, 23],
+      [1, 31],
+      [1, 12],
+      [0, 7],
+    ] as const;
     const value = (field: number): string => {
-      const [low, high] = bounds[field]!;
+      const [low, high] = bounds[field];
       const roll = next();
       if (roll < 0.08) return String(int(high + 1, high + 5)); // out of range
       if (roll < 0.1 && field > 0) return String(int(low - 1, low)); // 0 or below in a 1-based field

@@ -100,7 +100,7 @@ function all<T>(m: Manifests, apiVersion: string, kind: string): (K8sObject & T)
 function one<T>(m: Manifests, apiVersion: string, kind: string, predicate: (o: K8sObject & T) => boolean = () => true): K8sObject & T {
   const found = all<T>(m, apiVersion, kind).filter(predicate);
   assert.equal(found.length, 1, `${m.source}: expected exactly one matching ${apiVersion} ${kind}, found ${found.length}`);
-  return found[0]!;
+  return found[0];
 }
 
 // ------------------------------------------------------------------------------------------------ schemas
@@ -225,9 +225,7 @@ function envOf(container: IContainer, name: string): string | undefined {
 
 /** The container port that a Service or probe refers to by name, or by number and protocol. */
 function resolvePort(container: IContainer, port: number | string, protocol = 'TCP'): { port: number; protocol: string } | undefined {
-  const found = container.ports?.find((p) =>
-    typeof port === 'number' ? p.containerPort === port && (p.protocol ?? 'TCP') === protocol : p.name === port,
-  );
+  const found = container.ports?.find((p) => (typeof port === 'number' ? p.containerPort === port && (p.protocol ?? 'TCP') === protocol : p.name === port));
   return found === undefined ? undefined : { port: found.containerPort, protocol: found.protocol ?? 'TCP' };
 }
 
@@ -261,9 +259,9 @@ function registeredClusters(container: IContainer): { names: Set<string>; kubeco
   for (const spec of (envOf(container, 'MERIDIAN_CLUSTERS') ?? '').split(/[\s,]+/).filter(Boolean)) {
     const match = /^([^=\s]+)=([^#\s]+)(?:#\S+)?$/.exec(spec);
     assert.ok(match, `MERIDIAN_CLUSTERS entry '${spec}' is not NAME=KUBECONFIG[#CONTEXT]`);
-    assert.ok(!names.has(match[1]!), `cluster ${match[1]} registered twice`);
-    names.add(match[1]!);
-    kubeconfigs.push(match[2]!);
+    assert.ok(!names.has(match[1]), `cluster ${match[1]} registered twice`);
+    names.add(match[1]);
+    kubeconfigs.push(match[2]);
   }
   return { names, kubeconfigs };
 }
@@ -310,7 +308,10 @@ const CHECKS: readonly Check[] = [
       const pdb = one<IPodDisruptionBudget>(m, 'policy/v1', 'PodDisruptionBudget');
       const minAvailable = pdb.spec?.minAvailable;
       assert.equal(typeof minAvailable, 'number', 'PodDisruptionBudget minAvailable as a number');
-      assert.ok((minAvailable as number) >= 1 && (minAvailable as number) < replicas, `minAvailable ${minAvailable} must be >= 1 and < replicas (${replicas}), or no drain could proceed`);
+      assert.ok(
+        (minAvailable as number) >= 1 && (minAvailable as number) < replicas,
+        `minAvailable ${minAvailable} must be >= 1 and < replicas (${replicas}), or no drain could proceed`,
+      );
       assert.ok(selects(pdb.spec?.selector?.matchLabels, podLabels(deployment)), 'the PodDisruptionBudget must select the Meridian pods');
     },
   },
@@ -384,8 +385,15 @@ const CHECKS: readonly Check[] = [
       assert.ok(port?.name, `the admin Service must have a named port to ${ADMIN_PORT}`);
       const monitor = one<IServiceMonitor>(m, 'monitoring.coreos.com/v1', 'ServiceMonitor');
       const services = all<IService>(m, 'v1', 'Service').filter((s) => selects(monitor.spec.selector.matchLabels, s.metadata.labels));
-      assert.deepEqual(services.map((s) => s.metadata.name), [admin.metadata.name], 'the ServiceMonitor must select the admin Service only');
-      assert.deepEqual(monitor.spec.endpoints.map((e) => [e.port, e.path]), [[port.name, '/metrics']]);
+      assert.deepEqual(
+        services.map((s) => s.metadata.name),
+        [admin.metadata.name],
+        'the ServiceMonitor must select the admin Service only',
+      );
+      assert.deepEqual(
+        monitor.spec.endpoints.map((e) => [e.port, e.path]),
+        [[port.name, '/metrics']],
+      );
     },
   },
   {
@@ -412,7 +420,10 @@ const CHECKS: readonly Check[] = [
         (binding.subjects ?? []).map((s) => [s.kind, s.name, s.namespace ?? m.namespace]),
         [['ServiceAccount', account.metadata.name, namespaceOf(m, account)]],
       );
-      assert.ok(namespaceOf(m, account) !== undefined && namespaceOf(m, account) === namespaceOf(m, deployment), 'ServiceAccount and Deployment in one namespace');
+      assert.ok(
+        namespaceOf(m, account) !== undefined && namespaceOf(m, account) === namespaceOf(m, deployment),
+        'ServiceAccount and Deployment in one namespace',
+      );
     },
   },
   {
@@ -443,7 +454,10 @@ const CHECKS: readonly Check[] = [
         try {
           for (const [file, text] of Object.entries(configMap.data ?? {})) await writeFile(join(dir, file), text);
           const result = await loadZoneDirectory(dir, { knownClusters: names });
-          assert.ok(result.ok, `${m.source}: ConfigMap ${configMap.metadata.name} (clusters: ${[...names].join(', ') || 'none'}):\n${result.ok ? '' : result.issues.map(formatZoneIssue).join('\n')}`);
+          assert.ok(
+            result.ok,
+            `${m.source}: ConfigMap ${configMap.metadata.name} (clusters: ${[...names].join(', ') || 'none'}):\n${result.ok ? '' : result.issues.map(formatZoneIssue).join('\n')}`,
+          );
         } finally {
           await rm(dir, { recursive: true, force: true });
         }
@@ -525,7 +539,9 @@ interface Panel {
 interface Dashboard {
   readonly __inputs?: readonly { readonly name: string; readonly type: string; readonly pluginId: string }[];
   readonly panels: readonly Panel[];
-  readonly templating?: { readonly list: readonly { readonly datasource?: { readonly uid?: string }; readonly query?: unknown; readonly definition?: string }[] };
+  readonly templating?: {
+    readonly list: readonly { readonly datasource?: { readonly uid?: string }; readonly query?: unknown; readonly definition?: string }[];
+  };
 }
 
 const DATASOURCE_UID = '${DS_PROMETHEUS}';
@@ -538,7 +554,7 @@ async function documentedMetrics(): Promise<{ names: Set<string>; documented: st
   assert.ok(rows.length > 0, 'docs/metrics.md: no metric table rows');
   const names = new Set<string>();
   for (const [, name, type] of rows) {
-    names.add(name!);
+    names.add(name);
     if (type === 'histogram') for (const suffix of HISTOGRAM_SUFFIXES) names.add(`${name}${suffix}`);
   }
   // prom-client's default process metrics, as Meridian registers them (meridian_process_*, meridian_nodejs_*).
@@ -549,7 +565,7 @@ async function documentedMetrics(): Promise<{ names: Set<string>; documented: st
     names.add(metric.name);
     if (String(metric.type) === 'histogram') for (const suffix of HISTOGRAM_SUFFIXES) names.add(`${metric.name}${suffix}`);
   }
-  return { names, documented: rows.map((r) => r[1]!) };
+  return { names, documented: rows.map((r) => r[1]) };
 }
 
 function flatPanels(panels: readonly Panel[]): Panel[] {
@@ -588,6 +604,10 @@ describe(DASHBOARD, () => {
     assert.ok(used.size > 0, 'no meridian_ metric in any query');
     assert.deepEqual([...used].filter((name) => !names.has(name)).sort(), [], 'metrics the dashboard queries but docs/metrics.md does not list');
     const shown = (name: string) => used.has(name) || HISTOGRAM_SUFFIXES.some((suffix) => used.has(`${name}${suffix}`));
-    assert.deepEqual(documented.filter((name) => !shown(name)), [], 'documented metrics without a panel');
+    assert.deepEqual(
+      documented.filter((name) => !shown(name)),
+      [],
+      'documented metrics without a panel',
+    );
   });
 });

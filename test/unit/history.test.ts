@@ -17,15 +17,18 @@ describe('HealthHistory', () => {
     const refs = Array.from({ length: 100 }, (_, i) => ref(`10.0.0.${i}`));
     for (const r of refs) history.onTrack(r);
     for (let n = 0; n < LATENCY_SAMPLES + 5; n++) for (const [i, r] of refs.entries()) history.onResult(r, result(i * 1000 + n));
-    assert.deepEqual(history.latencyOf(refs[7]!), Array.from({ length: LATENCY_SAMPLES }, (_, k) => 7000 + 5 + k));
-    history.onForget(refs[3]!);
-    assert.deepEqual(history.latencyOf(refs[3]!), []);
+    assert.deepEqual(
+      history.latencyOf(refs[7]),
+      Array.from({ length: LATENCY_SAMPLES }, (_, k) => 7000 + 5 + k),
+    );
+    history.onForget(refs[3]);
+    assert.deepEqual(history.latencyOf(refs[3]), []);
     const newcomer = ref('10.0.1.1');
     history.onTrack(newcomer);
     assert.deepEqual(history.latencyOf(newcomer), [], 'a reused slot starts empty');
     history.onResult(newcomer, result(1.25));
     assert.deepEqual(history.latencyOf(newcomer), [1.3]);
-    assert.deepEqual(history.latencyOf(refs[7]!).length, LATENCY_SAMPLES, 'neighbours untouched');
+    assert.deepEqual(history.latencyOf(refs[7]).length, LATENCY_SAMPLES, 'neighbours untouched');
   });
 
   it('keeps the transitions of the last hour', async () => {
@@ -34,8 +37,14 @@ describe('HealthHistory', () => {
     history.onTransition(ref('10.0.0.1'), 'up', 'down', { ok: false, failure: 'refused', durationMs: 1, reason: 'connection refused', at: 0 });
     await clock.advance(TRANSITION_WINDOW_MS - 1);
     history.onTransition(ref('10.0.0.1'), 'down', 'up', result(1));
-    assert.deepEqual(history.transitions().map((t) => t.to), ['down', 'up']);
+    assert.deepEqual(
+      history.transitions().map((t) => t.to),
+      ['down', 'up'],
+    );
     await clock.advance(2);
-    assert.deepEqual(history.transitions().map((t) => [t.to, t.reason]), [['up', 'ok']]);
+    assert.deepEqual(
+      history.transitions().map((t) => [t.to, t.reason]),
+      [['up', 'ok']],
+    );
   });
 });

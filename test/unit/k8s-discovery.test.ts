@@ -28,8 +28,11 @@ describe('cluster registration', () => {
       { cluster: ['eu-west=/k/eu'], namespace: 'shop' },
       { MERIDIAN_CLUSTERS: 'us-east=/k/us,\nap-south=/k/all#ap', MERIDIAN_IN_CLUSTER: 'home', MERIDIAN_NAMESPACE: 'ignored' },
     );
-    assert.deepEqual(settings.clusters.map((c) => c.name), ['eu-west', 'us-east', 'ap-south', 'home']);
-    assert.deepEqual(settings.clusters[3]!.source, { inCluster: true });
+    assert.deepEqual(
+      settings.clusters.map((c) => c.name),
+      ['eu-west', 'us-east', 'ap-south', 'home'],
+    );
+    assert.deepEqual(settings.clusters[3].source, { inCluster: true });
     assert.equal(settings.namespace, 'shop', 'a flag wins over the environment');
     assert.equal(discoverySettings({}, { MERIDIAN_NAMESPACE: 'web' }).namespace, 'web');
     assert.throws(() => discoverySettings({ cluster: ['eu=/a'] }, { MERIDIAN_CLUSTERS: 'eu=/b' }), { code: 'MERIDIAN_DUPLICATE_CLUSTER' });
@@ -37,7 +40,13 @@ describe('cluster registration', () => {
 });
 
 describe('cluster target selection', () => {
-  const endpoint = (kind: 'Ingress' | 'Service' | 'Gateway', namespace: string, name: string, hosts: string[], ips: string[]) => ({ kind, ref: { namespace, name }, hosts, ips, hostnames: [] });
+  const endpoint = (kind: 'Ingress' | 'Service' | 'Gateway', namespace: string, name: string, hosts: string[], ips: string[]) => ({
+    kind,
+    ref: { namespace, name },
+    hosts,
+    ips,
+    hostnames: [],
+  });
   const cluster: ClusterEndpoints = {
     ingresses: [
       endpoint('Ingress', 'shop', 'shop', ['shop.gslb.example.com'], ['192.0.2.1']),
@@ -69,7 +78,10 @@ describe('cluster target selection', () => {
   for (const [name, select, host, expected] of cases) {
     it(name, () => {
       const found = clusterTargetEndpoints({ kind: 'cluster', cluster: 'eu', select, weight: 1 }, record(host), cluster);
-      assert.deepEqual(found.map((e) => `${e.ref.namespace}/${e.ref.name}`), expected);
+      assert.deepEqual(
+        found.map((e) => `${e.ref.namespace}/${e.ref.name}`),
+        expected,
+      );
     });
   }
 });
@@ -96,7 +108,10 @@ describe('load balancer hostname resolution', () => {
     let changes = 0;
     const cache = new HostnameCache(lookup, clock, silentLogger, () => changes++);
     const name = 'lb-1.elb.example.com';
-    lookup.answers.set(name, [{ address: '192.0.2.7', ttl: 60 }, { address: '2001:db8::7', ttl: 20 }]);
+    lookup.answers.set(name, [
+      { address: '192.0.2.7', ttl: 60 },
+      { address: '2001:db8::7', ttl: 20 },
+    ]);
     assert.deepEqual(cache.addressesOf(name), [], 'nothing known before the first lookup');
     await clock.advance(1);
     assert.deepEqual(cache.addressesOf(name), ['192.0.2.7', '2001:db8::7']);
@@ -106,7 +121,10 @@ describe('load balancer hostname resolution', () => {
     await clock.advance(20_000); // the shortest TTL was 20 s
     assert.deepEqual(cache.addressesOf(name), ['192.0.2.8']);
     assert.equal(changes, 2);
-    assert.deepEqual(lookup.calls.map((c) => c.at), [0, 20_000]);
+    assert.deepEqual(
+      lookup.calls.map((c) => c.at),
+      [0, 20_000],
+    );
 
     lookup.answers.set(name, new Error('queryA ETIMEOUT'));
     await clock.advance(60_000);

@@ -53,56 +53,62 @@ const fromIngress: Translate = (object) => endpointsFromIngress(object as Ingres
 const fromService: Translate = (object) => endpointsFromService(object as ServiceObject);
 const fromGateway: Translate = (object) => endpointsFromGateway(object as GatewayObject);
 
-function endpoint(
-  kind: ExposedEndpoint['kind'],
-  ref: string,
-  parts: { hosts?: string[]; ips?: string[]; hostnames?: string[] } = {},
-): ExposedEndpoint {
+function endpoint(kind: ExposedEndpoint['kind'], ref: string, parts: { hosts?: string[]; ips?: string[]; hostnames?: string[] } = {}): ExposedEndpoint {
   const [namespace = '', name = ''] = ref.split('/');
   return { kind, ref: { namespace, name }, hosts: parts.hosts ?? [], ips: parts.ips ?? [], hostnames: parts.hostnames ?? [] };
 }
 
 describe('endpoints from fixture objects', () => {
   const cases: Array<[file: string, translate: Translate, expected: ExposedEndpoint | undefined]> = [
-    ['ingress-nginx-ip.yaml', fromIngress,
-      endpoint('Ingress', 'shop/web', { hosts: ['shop.example.com'], ips: ['203.0.113.10'] })],
-    ['ingress-aws-elb-hostname.yaml', fromIngress,
+    ['ingress-nginx-ip.yaml', fromIngress, endpoint('Ingress', 'shop/web', { hosts: ['shop.example.com'], ips: ['203.0.113.10'] })],
+    [
+      'ingress-aws-elb-hostname.yaml',
+      fromIngress,
       endpoint('Ingress', 'payments/api', {
         hosts: ['api.payments.example.com'],
         hostnames: ['a1b2c3d4e5f60718293a4b5c6d7e8f90-1234567890.eu-west-1.elb.amazonaws.com'],
-      })],
-    ['ingress-dual-stack.yaml', fromIngress,
-      endpoint('Ingress', 'web/docs', { hosts: ['docs.example.com'], ips: ['198.51.100.7', '2001:db8::7'] })],
-    ['ingress-pending.yaml', fromIngress,
-      endpoint('Ingress', 'marketing/blog', { hosts: ['blog.example.com'] })],
+      }),
+    ],
+    ['ingress-dual-stack.yaml', fromIngress, endpoint('Ingress', 'web/docs', { hosts: ['docs.example.com'], ips: ['198.51.100.7', '2001:db8::7'] })],
+    ['ingress-pending.yaml', fromIngress, endpoint('Ingress', 'marketing/blog', { hosts: ['blog.example.com'] })],
     // Duplicate rule hosts once, the host-less catch-all rule and the TLS-only host not at all.
-    ['ingress-multi-host.yaml', fromIngress,
+    [
+      'ingress-multi-host.yaml',
+      fromIngress,
       endpoint('Ingress', 'default/tenants', {
         hosts: ['app.example.com', '*.tenants.example.com', 'admin.example.com'],
         ips: ['192.0.2.20', '192.0.2.21'],
-      })],
-    ['ingress-junk-status.yaml', fromIngress,
+      }),
+    ],
+    [
+      'ingress-junk-status.yaml',
+      fromIngress,
       endpoint('Ingress', 'ops/legacy', {
         hosts: ['legacy.example.com'],
         ips: ['192.0.2.30', '2001:db8::30'],
         hostnames: ['legacy-lb.elb.example.com'],
-      })],
-    ['service-loadbalancer-ip.yaml', fromService,
-      endpoint('Service', 'games/game-udp', { ips: ['34.120.8.91'] })],
+      }),
+    ],
+    ['service-loadbalancer-ip.yaml', fromService, endpoint('Service', 'games/game-udp', { ips: ['34.120.8.91'] })],
     ['service-clusterip.yaml', fromService, undefined],
-    ['service-loadbalancer-hostname.yaml', fromService,
+    [
+      'service-loadbalancer-hostname.yaml',
+      fromService,
       endpoint('Service', 'iot/mqtt', {
         hostnames: ['k8s-iot-mqtt-3c1f9a7e2b-0a1b2c3d4e5f6a7b.elb.eu-central-1.amazonaws.com'],
-      })],
+      }),
+    ],
     // The untyped address is an IPAddress by default; the implementation-specific pool is ignored.
-    ['gateway-addresses.yaml', fromGateway,
+    [
+      'gateway-addresses.yaml',
+      fromGateway,
       endpoint('Gateway', 'gateways/edge', {
         hosts: ['www.example.com', '*.apps.example.com'],
         ips: ['203.0.113.50', '2001:db8::50'],
         hostnames: ['edge-gw.lb.example.net'],
-      })],
-    ['gateway-pending.yaml', fromGateway,
-      endpoint('Gateway', 'gateways/staging', { hosts: ['staging.example.com'] })],
+      }),
+    ],
+    ['gateway-pending.yaml', fromGateway, endpoint('Gateway', 'gateways/staging', { hosts: ['staging.example.com'] })],
   ];
   for (const [file, translate, expected] of cases) {
     it(`${file} → ${expected === undefined ? 'nothing' : `${expected.kind} ${expected.ref.namespace}/${expected.ref.name}`}`, () => {
@@ -120,39 +126,59 @@ describe('endpoints from malformed objects', () => {
     ['Ingress: a string', fromIngress, 'ingress', nothing('Ingress')],
     ['Ingress: an array', fromIngress, [{ metadata: { name: 'web' } }], nothing('Ingress')],
     ['Ingress: every section null', fromIngress, { metadata: null, spec: null, status: null }, nothing('Ingress')],
-    ['Ingress: metadata of the wrong types', fromIngress,
-      { metadata: { name: 7, namespace: ['shop'] } }, nothing('Ingress')],
-    ['Ingress: empty namespace means default', fromIngress,
-      { metadata: { name: 'web', namespace: '' } }, endpoint('Ingress', 'default/web')],
-    ['Ingress: no namespace means default', fromIngress,
-      { metadata: { name: 'web' } }, endpoint('Ingress', 'default/web')],
-    ['Ingress: rules and status ingress that are not lists', fromIngress,
+    ['Ingress: metadata of the wrong types', fromIngress, { metadata: { name: 7, namespace: ['shop'] } }, nothing('Ingress')],
+    ['Ingress: empty namespace means default', fromIngress, { metadata: { name: 'web', namespace: '' } }, endpoint('Ingress', 'default/web')],
+    ['Ingress: no namespace means default', fromIngress, { metadata: { name: 'web' } }, endpoint('Ingress', 'default/web')],
+    [
+      'Ingress: rules and status ingress that are not lists',
+      fromIngress,
       { spec: { rules: { host: 'a.example.com' } }, status: { loadBalancer: { ingress: { ip: '192.0.2.1' } } } },
-      nothing('Ingress')],
+      nothing('Ingress'),
+    ],
     ['Ingress: loadBalancer null', fromIngress, { status: { loadBalancer: null } }, nothing('Ingress')],
-    ['Ingress: junk rule hosts dropped, valid one normalised', fromIngress,
+    [
+      'Ingress: junk rule hosts dropped, valid one normalised',
+      fromIngress,
       {
         spec: {
-          rules: [null, 5, { host: 5 }, { host: null }, { host: '' }, { host: '192.0.2.1' }, { host: '*' },
-            { host: 'a.*.example.com' }, { host: 'bad_host name' }, { host: 'App.Example.COM.' }],
+          rules: [
+            null,
+            5,
+            { host: 5 },
+            { host: null },
+            { host: '' },
+            { host: '192.0.2.1' },
+            { host: '*' },
+            { host: 'a.*.example.com' },
+            { host: 'bad_host name' },
+            { host: 'App.Example.COM.' },
+          ],
         },
       },
-      endpoint('Ingress', 'default/', { hosts: ['app.example.com'] })],
-    ['Ingress: one status entry with both ip and hostname', fromIngress,
+      endpoint('Ingress', 'default/', { hosts: ['app.example.com'] }),
+    ],
+    [
+      'Ingress: one status entry with both ip and hostname',
+      fromIngress,
       { status: { loadBalancer: { ingress: [{ ip: '192.0.2.1', hostname: 'lb.example.net' }] } } },
-      endpoint('Ingress', 'default/', { ips: ['192.0.2.1'], hostnames: ['lb.example.net'] })],
+      endpoint('Ingress', 'default/', { ips: ['192.0.2.1'], hostnames: ['lb.example.net'] }),
+    ],
     ['Service: null', fromService, null, undefined],
     ['Service: no spec', fromService, { metadata: { name: 'web' } }, undefined],
-    ['Service: NodePort', fromService,
-      { spec: { type: 'NodePort' }, status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } } }, undefined],
+    ['Service: NodePort', fromService, { spec: { type: 'NodePort' }, status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } } }, undefined],
     ['Service: ExternalName', fromService, { spec: { type: 'ExternalName' } }, undefined],
     ['Service: type is case-sensitive', fromService, { spec: { type: 'loadbalancer' } }, undefined],
-    ['Service: LoadBalancer with a status that is a string', fromService,
-      { spec: { type: 'LoadBalancer' }, status: 'pending' }, nothing('Service')],
+    ['Service: LoadBalancer with a status that is a string', fromService, { spec: { type: 'LoadBalancer' }, status: 'pending' }, nothing('Service')],
     ['Gateway: null', fromGateway, null, nothing('Gateway')],
-    ['Gateway: listeners and addresses that are not lists', fromGateway,
-      { spec: { listeners: 'http' }, status: { addresses: { value: '192.0.2.1' } } }, nothing('Gateway')],
-    ['Gateway: null or wrong-typed type means IPAddress; mismatched values dropped', fromGateway,
+    [
+      'Gateway: listeners and addresses that are not lists',
+      fromGateway,
+      { spec: { listeners: 'http' }, status: { addresses: { value: '192.0.2.1' } } },
+      nothing('Gateway'),
+    ],
+    [
+      'Gateway: null or wrong-typed type means IPAddress; mismatched values dropped',
+      fromGateway,
       {
         status: {
           addresses: [
@@ -169,10 +195,14 @@ describe('endpoints from malformed objects', () => {
           ],
         },
       },
-      endpoint('Gateway', 'default/', { ips: ['192.0.2.1', '192.0.2.2', '192.0.2.3'], hostnames: ['gw.example.net'] })],
-    ['Gateway: listener hostnames of the wrong types', fromGateway,
+      endpoint('Gateway', 'default/', { ips: ['192.0.2.1', '192.0.2.2', '192.0.2.3'], hostnames: ['gw.example.net'] }),
+    ],
+    [
+      'Gateway: listener hostnames of the wrong types',
+      fromGateway,
       { spec: { listeners: [null, { hostname: 443 }, { hostname: '' }, { hostname: '*.Example.com' }] } },
-      endpoint('Gateway', 'default/', { hosts: ['*.example.com'] })],
+      endpoint('Gateway', 'default/', { hosts: ['*.example.com'] }),
+    ],
   ];
   for (const [description, translate, input, expected] of cases) {
     it(description, () => assert.deepEqual(translate(deepFreeze(input)), expected));
@@ -191,8 +221,7 @@ describe('endpoints from @kubernetes/client-node class instances', () => {
         }),
       }),
     });
-    assert.deepEqual(endpointsFromIngress(ingress),
-      endpoint('Ingress', 'shop/web', { hosts: ['shop.example.com'], ips: ['203.0.113.10'] }));
+    assert.deepEqual(endpointsFromIngress(ingress), endpoint('Ingress', 'shop/web', { hosts: ['shop.example.com'], ips: ['203.0.113.10'] }));
   });
 
   it('reads a V1Service built from the client models', () => {

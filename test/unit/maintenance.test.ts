@@ -76,14 +76,20 @@ describe('maintenance windows (injected clock)', () => {
     const { clock, runner, changes, answer, drains } = setup(at('2026-11-22T01:30:00Z'));
     runner.setZones([zone()]);
     assert.deepEqual(answer(), ['192.0.2.1']);
-    assert.deepEqual(runner.status().map((w) => [w.active, w.next, w.duration]), [[false, '2026-11-22T02:00:00.000Z', '1h']]);
+    assert.deepEqual(
+      runner.status().map((w) => [w.active, w.next, w.duration]),
+      [[false, '2026-11-22T02:00:00.000Z', '1h']],
+    );
 
     await clock.advance(30 * 60_000 - 1);
     assert.deepEqual(answer(), ['192.0.2.1'], 'not a millisecond early');
     await clock.advance(1);
     assert.deepEqual(answer(), ['192.0.2.2']);
-    assert.deepEqual(drains.list().map((d) => [d.target, d.by, d.since, d.until, d.reason]), [['192.0.2.1', 'maintenance gslb.example.com.yaml', '2026-11-22T02:00:00.000Z', '2026-11-22T03:00:00.000Z', 'kernel upgrades']]);
-    const open = runner.status()[0]!;
+    assert.deepEqual(
+      drains.list().map((d) => [d.target, d.by, d.since, d.until, d.reason]),
+      [['192.0.2.1', 'maintenance gslb.example.com.yaml', '2026-11-22T02:00:00.000Z', '2026-11-22T03:00:00.000Z', 'kernel upgrades']],
+    );
+    const open = runner.status()[0];
     assert.equal(open.active, true);
     assert.equal(open.activeUntil, '2026-11-22T03:00:00.000Z');
     assert.equal(open.next, '2026-11-29T02:00:00.000Z');
@@ -91,7 +97,10 @@ describe('maintenance windows (injected clock)', () => {
     await clock.advance(HOUR);
     assert.deepEqual(answer(), ['192.0.2.1']);
     assert.deepEqual(changes, [['192.0.2.1'], []]);
-    assert.deepEqual(runner.status().map((w) => [w.active, w.next]), [[false, '2026-11-29T02:00:00.000Z']]);
+    assert.deepEqual(
+      runner.status().map((w) => [w.active, w.next]),
+      [[false, '2026-11-29T02:00:00.000Z']],
+    );
 
     // A week later it happens again.
     await clock.advance(7 * 24 * HOUR - HOUR + 1);
@@ -150,9 +159,10 @@ describe('a maintenance window drains only in its own zone', () => {
       if (c.manual !== undefined) await drains.drain(c.manual, undefined, new Date(at('2026-11-22T02:10:00Z')));
       runner.setZones(c.zones);
       const targets = healthAnnotatedTargets(createStaticEndpointSource(silentLogger), undefined, drains);
-      const answerOf = (z: ZoneConfig) => selectionsOf(z.records[0] as BalancedRecord, targets.resolve(z, z.records[0] as BalancedRecord))[0].variants.map((v) => v.addresses.join(','));
-      assert.deepEqual(answerOf(c.zones[0]!), [c.a], 'zone A');
-      assert.deepEqual(answerOf(c.zones[1]!), [c.b], 'zone B');
+      const answerOf = (z: ZoneConfig) =>
+        selectionsOf(z.records[0] as BalancedRecord, targets.resolve(z, z.records[0] as BalancedRecord))[0].variants.map((v) => v.addresses.join(','));
+      assert.deepEqual(answerOf(c.zones[0]), [c.a], 'zone A');
+      assert.deepEqual(answerOf(c.zones[1]), [c.b], 'zone B');
       runner.stop();
     });
   }

@@ -12,7 +12,7 @@ describe('docs/metrics.md', () => {
       .filter((name) => !name.startsWith('meridian_process_') && !name.startsWith('meridian_nodejs_'))
       .sort();
     const doc = await readFile(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
-    const documented = [...doc.matchAll(/^\| `(meridian_[a-z_]+)` \|/gm)].map((m) => m[1]!).sort();
+    const documented = [...doc.matchAll(/^\| `(meridian_[a-z_]+)` \|/gm)].map((m) => m[1]).sort();
     assert.deepEqual(documented, registered);
   });
 });

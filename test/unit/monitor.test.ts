@@ -108,10 +108,7 @@ describe('health monitor drives the answers', () => {
 
   it('weighted: only healthy targets take part; all down fails open, or NODATA with whenAllDown none', async () => {
     const h = harness(
-      zoneWith([
-        record('app', 'weighted', ['192.0.2.10', '192.0.2.20']),
-        record('strict', 'weighted', ['192.0.2.10', '192.0.2.20'], { whenAllDown: 'none' }),
-      ]),
+      zoneWith([record('app', 'weighted', ['192.0.2.10', '192.0.2.20']), record('strict', 'weighted', ['192.0.2.10', '192.0.2.20'], { whenAllDown: 'none' })]),
     );
     await h.until(() => h.monitor.firstRoundDone());
     assert.equal(h.answer('app'), '192.0.2.10');
@@ -196,10 +193,22 @@ describe('dual-stack static targets', () => {
   });
 
   it('a static target is resolved as one unit, a cluster target per address', () => {
-    const shop: BalancedRecord = { ...dualStack('failover'), targets: [...dualStack('failover').targets, { kind: 'cluster', cluster: 'eu', select: { by: 'host' }, weight: 1 }] };
-    const endpoints = { addresses: () => [['192.0.2.30', '2001:db8::30'], ['192.0.2.40', '2001:db8::40'], ['192.0.2.50', '2001:db8::50']] };
+    const shop: BalancedRecord = {
+      ...dualStack('failover'),
+      targets: [...dualStack('failover').targets, { kind: 'cluster', cluster: 'eu', select: { by: 'host' }, weight: 1 }],
+    };
+    const endpoints = {
+      addresses: () => [
+        ['192.0.2.30', '2001:db8::30'],
+        ['192.0.2.40', '2001:db8::40'],
+        ['192.0.2.50', '2001:db8::50'],
+      ],
+    };
     const resolved = healthAnnotatedTargets(endpoints, undefined).resolve(zoneWith([shop]), shop);
-    assert.deepEqual(resolved.map((t) => t.unit === true), [true, true, false]);
+    assert.deepEqual(
+      resolved.map((t) => t.unit === true),
+      [true, true, false],
+    );
   });
 
   it('the IPv6 address going down moves A away from the site too', async () => {
@@ -260,7 +269,10 @@ describe('health monitor sync by record', () => {
       assert.deepEqual(calls, c.calls);
       assert.equal(monitor.probeCount, c.probes);
       // Health of what stayed is kept; what is gone is unknown.
-      for (const r of c.after) for (const [target, t] of r.targets.entries()) if (t.kind === 'static') for (const address of t.addresses) assert.notEqual(monitor.subscriptionOf(ref(r.name.split('.')[0]!, target, address)), undefined);
+      for (const r of c.after)
+        for (const [target, t] of r.targets.entries())
+          if (t.kind === 'static')
+            for (const address of t.addresses) assert.notEqual(monitor.subscriptionOf(ref(r.name.split('.')[0], target, address)), undefined);
     });
   }
 
@@ -275,11 +287,19 @@ describe('health monitor sync by record', () => {
     let current = pool.slice(0, 6);
     for (let round = 0; round < 200; round++) {
       current = current.filter(() => random() > 0.2);
-      for (const r of pool) if (!current.some((c) => c.name === r.name) && random() > 0.7) current.push(random() > 0.5 ? r : record(r.name.split('.')[0]!, 'weighted', [`192.0.2.${1 + Math.floor(random() * 6)}`]));
+      for (const r of pool)
+        if (!current.some((c) => c.name === r.name) && random() > 0.7)
+          current.push(random() > 0.5 ? r : record(r.name.split('.')[0], 'weighted', [`192.0.2.${1 + Math.floor(random() * 6)}`]));
       const desired = desiredProbes([zoneWith(current)], endpoints);
       monitor.sync(desired, round === 0);
       const expected = desired.flat();
-      assert.deepEqual(monitor.subscriptions().map((s) => `${s.ref.record} ${s.ref.address}`).sort(), expected.map((d) => `${d.ref.record} ${d.ref.address}`).sort());
+      assert.deepEqual(
+        monitor
+          .subscriptions()
+          .map((s) => `${s.ref.record} ${s.ref.address}`)
+          .sort(),
+        expected.map((d) => `${d.ref.record} ${d.ref.address}`).sort(),
+      );
       assert.deepEqual([...jobs.values()].map((j) => j.spec.address).sort(), [...new Set(expected.map((d) => d.spec.address))].sort());
       assert.equal(monitor.probeCount, jobs.size);
     }

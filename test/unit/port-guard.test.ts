@@ -29,7 +29,8 @@ describe('guardAddresses', () => {
     const guard = await guardAddresses([endpoint]);
     const sockets = [dgram.createSocket({ type: 'udp4', reusePort: true }), dgram.createSocket({ type: 'udp4', reusePort: true })];
     try {
-      for (const socket of sockets) await new Promise<void>((resolve, reject) => socket.once('error', reject).bind(endpoint.port, endpoint.host, () => resolve()));
+      for (const socket of sockets)
+        await new Promise<void>((resolve, reject) => socket.once('error', reject).bind(endpoint.port, endpoint.host, () => resolve()));
     } finally {
       for (const socket of sockets) socket.close();
       await guard.release();
@@ -41,7 +42,10 @@ describe('guardAddresses', () => {
     const other = dgram.createSocket({ type: 'udp4', reusePort: true });
     await new Promise<void>((resolve) => other.bind(endpoint.port, endpoint.host, () => resolve()));
     try {
-      await assert.rejects(guardAddresses([endpoint]), { code: 'MERIDIAN_LISTEN_FAILED', message: `cannot listen for UDP on 127.0.0.1:${endpoint.port}: EADDRINUSE` });
+      await assert.rejects(guardAddresses([endpoint]), {
+        code: 'MERIDIAN_LISTEN_FAILED',
+        message: `cannot listen for UDP on 127.0.0.1:${endpoint.port}: EADDRINUSE`,
+      });
     } finally {
       other.close();
     }

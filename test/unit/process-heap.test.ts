@@ -37,10 +37,16 @@ describe('meridian_zone_serial', () => {
   it('reports the serial of every zone served now, read at scrape time', async () => {
     const registry = new Registry();
     const metrics = new MeridianMetrics(registry);
-    let zones = [{ name: 'a.example', serial: 7 }, { name: 'b.example', serial: 4294967295 }];
+    let zones = [
+      { name: 'a.example', serial: 7 },
+      { name: 'b.example', serial: 4294967295 },
+    ];
     metrics.reportZoneSerials(() => zones);
     const read = async () => (await registry.getSingleMetric('meridian_zone_serial')!.get()).values.map((v) => [v.labels['zone'], v.value]);
-    assert.deepEqual(await read(), [['a.example', 7], ['b.example', 4294967295]]);
+    assert.deepEqual(await read(), [
+      ['a.example', 7],
+      ['b.example', 4294967295],
+    ]);
     zones = [{ name: 'a.example', serial: 8 }];
     assert.deepEqual(await read(), [['a.example', 8]], 'a zone no longer served leaves the metric');
   });

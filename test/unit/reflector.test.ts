@@ -37,17 +37,37 @@ function setup(options: { optional?: boolean } = {}, configure: (api: ScriptedAp
   const api = new ScriptedApi();
   configure(api);
   let changes = 0;
-  const reflector = new Reflector({ resource: 'ingresses', client: api, clock, logger: silentLogger, onChange: () => changes++, random: () => 0.5, ...options });
+  const reflector = new Reflector({
+    resource: 'ingresses',
+    client: api,
+    clock,
+    logger: silentLogger,
+    onChange: () => changes++,
+    random: () => 0.5,
+    ...options,
+  });
   reflector.start();
-  return { clock, api, reflector, changes: () => changes, names: () => [...reflector.objects()].map((o) => (o as { metadata: { name: string } }).metadata.name).sort() };
+  return {
+    clock,
+    api,
+    reflector,
+    changes: () => changes,
+    names: () => [...reflector.objects()].map((o) => (o as { metadata: { name: string } }).metadata.name).sort(),
+  };
 }
 
 describe('backoff', () => {
   it('doubles from 1 s to at most 30 s, jittered within [half, whole], and resets', () => {
     const low = new Backoff(undefined, () => 0);
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map(() => low.next()), [500, 1000, 2000, 4000, 8000, 15000, 15000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7].map(() => low.next()),
+      [500, 1000, 2000, 4000, 8000, 15000, 15000],
+    );
     const high = new Backoff(undefined, () => 1);
-    assert.deepEqual([1, 2, 3].map(() => high.next()), [1000, 2000, 4000]);
+    assert.deepEqual(
+      [1, 2, 3].map(() => high.next()),
+      [1000, 2000, 4000],
+    );
     high.reset();
     assert.equal(high.next(), 1000);
   });
@@ -150,11 +170,29 @@ describe('reflector', () => {
 
 describe('describeError', () => {
   const cases: Array<{ name: string; error: unknown; expect: string; secret?: string }> = [
-    { name: 'strips credentials from a URL', error: new Error('request to https://admin:s3cret@10.0.0.1:6443/apis failed'), expect: 'request to https://***@10.0.0.1:6443/apis failed', secret: 's3cret' },
-    { name: 'strips a token-only userinfo', error: new Error('GET http://eyJhbGciOi@api.example:8080/ refused'), expect: 'GET http://***@api.example:8080/ refused', secret: 'eyJhbGciOi' },
-    { name: 'keeps a URL without credentials', error: new Error('connect ECONNREFUSED https://10.0.0.1:6443/'), expect: 'connect ECONNREFUSED https://10.0.0.1:6443/' },
+    {
+      name: 'strips credentials from a URL',
+      error: new Error('request to https://admin:s3cret@10.0.0.1:6443/apis failed'),
+      expect: 'request to https://***@10.0.0.1:6443/apis failed',
+      secret: 's3cret',
+    },
+    {
+      name: 'strips a token-only userinfo',
+      error: new Error('GET http://eyJhbGciOi@api.example:8080/ refused'),
+      expect: 'GET http://***@api.example:8080/ refused',
+      secret: 'eyJhbGciOi',
+    },
+    {
+      name: 'keeps a URL without credentials',
+      error: new Error('connect ECONNREFUSED https://10.0.0.1:6443/'),
+      expect: 'connect ECONNREFUSED https://10.0.0.1:6443/',
+    },
     { name: 'keeps the first line only', error: new Error('first line\nsecond line with a token'), expect: 'first line', secret: 'token' },
-    { name: 'adds the cause code of a fetch failure', error: Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), expect: 'fetch failed (ECONNREFUSED)' },
+    {
+      name: 'adds the cause code of a fetch failure',
+      error: Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }),
+      expect: 'fetch failed (ECONNREFUSED)',
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {

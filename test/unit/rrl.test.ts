@@ -53,10 +53,7 @@ describe('RRL: bursts at one instant', () => {
   it('each kind uses its own rate; rate 0 creates no account', () => {
     const { rrl } = limiter({ responsesPerSecond: 1, nodataPerSecond: 2, nxdomainsPerSecond: 3, referralsPerSecond: 4, errorsPerSecond: 0, slip: 0 });
     const sent = (kind: ResponseKind) => burst(rrl, 10, ['192.0.2.1', 4, kind, 7]).split('S').length - 1;
-    assert.deepEqual(
-      (['answer', 'nodata', 'nxdomain', 'referral', 'error'] as const).map(sent),
-      [1, 2, 3, 4, 10],
-    );
+    assert.deepEqual((['answer', 'nodata', 'nxdomain', 'referral', 'error'] as const).map(sent), [1, 2, 3, 4, 10]);
     assert.equal(rrl.stats.entries, 4);
   });
 });
@@ -143,13 +140,31 @@ describe('RRL: which responses share an account', () => {
     { name: 'top of the IPv4 space keys correctly', a: ['255.255.255.1', 4, 'answer', 1], b: ['255.255.255.254', 4, 'answer', 1], shared: true },
     { name: 'IPv6 same /56 shares', a: ['2001:db8:0:100::1', 6, 'answer', 1], b: ['2001:db8:0:1ff:ffff::2', 6, 'answer', 1], shared: true },
     { name: 'IPv6 another /56 is unaffected', a: ['2001:db8:0:100::1', 6, 'answer', 1], b: ['2001:db8:0:200::1', 6, 'answer', 1], shared: false },
-    { name: 'IPv6 /128 spellings of one address', config: { ipv6PrefixLength: 128 }, a: ['2001:db8::1', 6, 'answer', 1], b: ['2001:0DB8:0:0:0::0:1', 6, 'answer', 1], shared: true },
-    { name: 'IPv6 /128 separates neighbours', config: { ipv6PrefixLength: 128 }, a: ['2001:db8::1', 6, 'answer', 1], b: ['2001:db8::2', 6, 'answer', 1], shared: false },
+    {
+      name: 'IPv6 /128 spellings of one address',
+      config: { ipv6PrefixLength: 128 },
+      a: ['2001:db8::1', 6, 'answer', 1],
+      b: ['2001:0DB8:0:0:0::0:1', 6, 'answer', 1],
+      shared: true,
+    },
+    {
+      name: 'IPv6 /128 separates neighbours',
+      config: { ipv6PrefixLength: 128 },
+      a: ['2001:db8::1', 6, 'answer', 1],
+      b: ['2001:db8::2', 6, 'answer', 1],
+      shared: false,
+    },
     { name: 'IPv6 zone id is ignored', a: ['fe80::1%eth0', 6, 'answer', 1], b: ['fe80::2', 6, 'answer', 1], shared: true },
     { name: 'IPv4-mapped IPv6 is IPv4', a: ['::ffff:192.0.2.1', 6, 'answer', 1], b: ['192.0.2.9', 4, 'answer', 1], shared: true },
     { name: 'IPv4-mapped in hex form is IPv4', a: ['::ffff:c000:201', 6, 'answer', 1], b: ['192.0.2.77', 4, 'answer', 1], shared: true },
     { name: 'IPv4-mapped in another /24 is separate', a: ['::ffff:192.0.2.1', 6, 'answer', 1], b: ['192.0.3.1', 4, 'answer', 1], shared: false },
-    { name: 'IPv4-compatible (not mapped) stays IPv6', config: { ipv6PrefixLength: 128 }, a: ['::192.0.2.1', 6, 'answer', 1], b: ['192.0.2.1', 4, 'answer', 1], shared: false },
+    {
+      name: 'IPv4-compatible (not mapped) stays IPv6',
+      config: { ipv6PrefixLength: 128 },
+      a: ['::192.0.2.1', 6, 'answer', 1],
+      b: ['192.0.2.1', 4, 'answer', 1],
+      shared: false,
+    },
     { name: 'different responseKey, separate account', a: V4, b: ['192.0.2.1', 4, 'answer', 2], shared: false },
     { name: 'responseKeys equal mod 2^18 merge (documented)', a: V4, b: ['192.0.2.1', 4, 'answer', 1 + 2 ** 18], shared: true },
     { name: 'different kind, separate account', a: V4, b: ['192.0.2.1', 4, 'nxdomain', 1], shared: false },

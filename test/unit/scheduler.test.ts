@@ -9,7 +9,18 @@ import type { Prober, ProbeResult, ProbeSpec } from '../../src/health/types.js';
 import { FakeClock, ManualTicker, ScriptedProber } from '../helpers/fake-time.js';
 
 function spec(address: string): ProbeSpec {
-  return { key: address, protocol: 'tcp', address, port: 80, host: address, path: '/', timeoutMs: 500, expect: [[200, 399]], headers: {}, tls: { insecureSkipVerify: false } };
+  return {
+    key: address,
+    protocol: 'tcp',
+    address,
+    port: 80,
+    host: address,
+    path: '/',
+    timeoutMs: 500,
+    expect: [[200, 399]],
+    headers: {},
+    tls: { insecureSkipVerify: false },
+  };
 }
 
 class Job implements ProbeJob {
@@ -46,7 +57,7 @@ function setup(options: { maxConcurrent?: number; prober?: Prober } = {}) {
     prober: options.prober ?? scripted,
     clock,
     ticker,
-    random: () => ((seed = (seed * 16807) % 2147483647) / 2147483647),
+    random: () => (seed = (seed * 16807) % 2147483647) / 2147483647,
     onLateness: (ms) => lateness.push(ms),
     ...(options.maxConcurrent === undefined ? {} : { maxConcurrent: options.maxConcurrent }),
   });
@@ -56,7 +67,7 @@ function setup(options: { maxConcurrent?: number; prober?: Prober } = {}) {
   return { clock, ticker, prober: scripted, scheduler, lateness, advance };
 }
 
-const gaps = (times: number[]) => times.slice(1).map((t, i) => Math.round(t - times[i]!));
+const gaps = (times: number[]) => times.slice(1).map((t, i) => Math.round(t - times[i]));
 
 describe('probe scheduler', () => {
   for (const interval of [1000, 2000, 5000, 30_000]) {
@@ -65,13 +76,20 @@ describe('probe scheduler', () => {
       scheduler.add(new Job('192.0.2.1', interval));
       await advance(interval * 12);
       const calls = prober.callsTo('192.0.2.1');
-      assert.ok(calls[0]! < Math.min(interval, INITIAL_SPREAD_MS), 'first run within the initial spread');
+      assert.ok(calls[0] < Math.min(interval, INITIAL_SPREAD_MS), 'first run within the initial spread');
       // Run 2 is placed within [interval/2, 3 interval/2) to scatter phases; from there on, exact intervals.
       const [second, ...steady] = gaps(calls);
-      assert.ok(second! >= interval / 2 && second! < (interval * 3) / 2, `second gap ${second}`);
+      assert.ok(second >= interval / 2 && second < (interval * 3) / 2, `second gap ${second}`);
       assert.ok(steady.length >= 9);
-      assert.deepEqual(steady, steady.map(() => interval));
-      assert.deepEqual(lateness.filter((l) => l !== 0), [], 'no probe started late');
+      assert.deepEqual(
+        steady,
+        steady.map(() => interval),
+      );
+      assert.deepEqual(
+        lateness.filter((l) => l !== 0),
+        [],
+        'no probe started late',
+      );
     });
   }
 
@@ -97,7 +115,11 @@ describe('probe scheduler', () => {
     // Count runs per 250 ms slot over one steady-state interval: no slot may hold a crowd.
     const slots = new Array(20).fill(0);
     for (const call of prober.calls) if (call.at >= 20_000 && call.at < 25_000) slots[Math.floor((call.at - 20_000) / 250)]++;
-    assert.equal(slots.reduce((a, b) => a + b, 0), 1000, 'each target probed once per interval');
+    assert.equal(
+      slots.reduce((a, b) => a + b, 0),
+      1000,
+      'each target probed once per interval',
+    );
     // Uniform phases put ~50 in each slot; the initial 2 s spread alone would leave most slots empty.
     assert.ok(Math.min(...slots) > 20 && Math.max(...slots) < 90, `probes per 250 ms slot: ${slots}`);
   });
@@ -203,6 +225,9 @@ describe('probe scheduler', () => {
     await advance(10_000);
     const after = prober.callsTo('192.0.2.1').filter((at) => at > last);
     assert.ok(after.length >= 4, `runs after the change: ${after.map((at) => at - last)}`);
-    assert.deepEqual(gaps([last, ...after]).slice(1), after.slice(1).map(() => 2000));
+    assert.deepEqual(
+      gaps([last, ...after]).slice(1),
+      after.slice(1).map(() => 2000),
+    );
   });
 });

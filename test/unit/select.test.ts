@@ -132,7 +132,7 @@ describe('selectAnswers', () => {
   it('samples when there are too many ordered draws, and the sample follows the weights', () => {
     const targets = Array.from({ length: 12 }, (_, i) => target(i === 0 ? 11 : 1, [`192.0.2.${i + 1}`, 'up']));
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const selection = selectAnswers(weighted(3), targets, 4, random);
     assert.equal(selection.variants.length, MAX_VARIANTS);
     // Target 1 carries half the weight: it should lead about half of the draws.
@@ -145,18 +145,18 @@ describe('selectAnswers', () => {
 describe('weighted answers through the query path', () => {
   it('follows the weights over many queries (chi-square, 1 degree of freedom)', () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const table = buildAnswerTable([fixtureZone], staticTargets());
     const handler = new QueryHandler({ current: table }, { random });
     const counts = new Map<string, number>();
     const n = 8000;
     for (let i = 0; i < n; i++) {
-      const answer = decodeResponse(handler.handle(buildQuery({ name: 'app.gslb.example.com', type: 1 }), 'udp')!).answer[0]!;
+      const answer = decodeResponse(handler.handle(buildQuery({ name: 'app.gslb.example.com', type: 1 }), 'udp')!).answer[0];
       counts.set(answer, (counts.get(answer) ?? 0) + 1);
     }
     const observed = [counts.get('app.gslb.example.com. 30 IN A 192.0.2.10') ?? 0, counts.get('app.gslb.example.com. 30 IN A 192.0.2.20') ?? 0];
     const expected = [n * 0.75, n * 0.25];
-    const chiSquare = observed.reduce((sum, o, i) => sum + (o - expected[i]!) ** 2 / expected[i]!, 0);
+    const chiSquare = observed.reduce((sum, o, i) => sum + (o - expected[i]) ** 2 / expected[i], 0);
     // 10.83 is the 0.1% critical value: a correct implementation fails this once in a thousand seeds.
     assert.ok(chiSquare < 10.83, `chi-square ${chiSquare} for ${observed.join(':')}`);
   });
@@ -168,18 +168,63 @@ describe('selectAnswers with drains', () => {
     addresses: addresses.map(([address, health, isDrained]) => ({ address, family: 4, health, ...(isDrained ? { drained: true } : {}) })),
   });
   const cases: Array<{ name: string; policy: SelectionPolicy; targets: ResolvedTarget[]; rule: string; answers: string[][]; drainsIgnored: boolean }> = [
-    { name: 'failover skips a drained healthy primary', policy: failover(), targets: [drained(1, ['10.0.0.1', 'up', true]), drained(1, ['10.0.0.2', 'up', false])], rule: 'healthy', answers: [['10.0.0.2']], drainsIgnored: false },
-    { name: 'a drained target is not served even when failing open', policy: failover('all'), targets: [drained(1, ['10.0.0.1', 'down', true]), drained(1, ['10.0.0.2', 'down', false])], rule: 'fail-open', answers: [['10.0.0.2']], drainsIgnored: false },
-    { name: 'NODATA policy with the undrained target down', policy: failover('none'), targets: [drained(1, ['10.0.0.1', 'up', true]), drained(1, ['10.0.0.2', 'down', false])], rule: 'all-down', answers: [], drainsIgnored: false },
-    { name: 'every target drained: drains set aside, health decides', policy: failover(), targets: [drained(1, ['10.0.0.1', 'down', true]), drained(1, ['10.0.0.2', 'up', true])], rule: 'healthy', answers: [['10.0.0.2']], drainsIgnored: true },
-    { name: 'weighted keeps the other targets with their weights', policy: weighted(), targets: [drained(3, ['10.0.0.1', 'up', true]), drained(1, ['10.0.0.2', 'up', false]), drained(1, ['10.0.0.3', 'up', false])], rule: 'healthy', answers: [['10.0.0.2'], ['10.0.0.3']], drainsIgnored: false },
-    { name: 'one drained address of a target leaves its other address', policy: failover(), targets: [drained(1, ['10.0.0.1', 'up', true], ['10.0.0.9', 'up', false]), drained(1, ['10.0.0.2', 'up', false])], rule: 'healthy', answers: [['10.0.0.9']], drainsIgnored: false },
+    {
+      name: 'failover skips a drained healthy primary',
+      policy: failover(),
+      targets: [drained(1, ['10.0.0.1', 'up', true]), drained(1, ['10.0.0.2', 'up', false])],
+      rule: 'healthy',
+      answers: [['10.0.0.2']],
+      drainsIgnored: false,
+    },
+    {
+      name: 'a drained target is not served even when failing open',
+      policy: failover('all'),
+      targets: [drained(1, ['10.0.0.1', 'down', true]), drained(1, ['10.0.0.2', 'down', false])],
+      rule: 'fail-open',
+      answers: [['10.0.0.2']],
+      drainsIgnored: false,
+    },
+    {
+      name: 'NODATA policy with the undrained target down',
+      policy: failover('none'),
+      targets: [drained(1, ['10.0.0.1', 'up', true]), drained(1, ['10.0.0.2', 'down', false])],
+      rule: 'all-down',
+      answers: [],
+      drainsIgnored: false,
+    },
+    {
+      name: 'every target drained: drains set aside, health decides',
+      policy: failover(),
+      targets: [drained(1, ['10.0.0.1', 'down', true]), drained(1, ['10.0.0.2', 'up', true])],
+      rule: 'healthy',
+      answers: [['10.0.0.2']],
+      drainsIgnored: true,
+    },
+    {
+      name: 'weighted keeps the other targets with their weights',
+      policy: weighted(),
+      targets: [drained(3, ['10.0.0.1', 'up', true]), drained(1, ['10.0.0.2', 'up', false]), drained(1, ['10.0.0.3', 'up', false])],
+      rule: 'healthy',
+      answers: [['10.0.0.2'], ['10.0.0.3']],
+      drainsIgnored: false,
+    },
+    {
+      name: 'one drained address of a target leaves its other address',
+      policy: failover(),
+      targets: [drained(1, ['10.0.0.1', 'up', true], ['10.0.0.9', 'up', false]), drained(1, ['10.0.0.2', 'up', false])],
+      rule: 'healthy',
+      answers: [['10.0.0.9']],
+      drainsIgnored: false,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
       const selection = selectAnswers(c.policy, c.targets, 4);
       assert.equal(selection.rule, c.rule);
-      assert.deepEqual(selection.variants.map((v) => v.addresses), c.answers);
+      assert.deepEqual(
+        selection.variants.map((v) => v.addresses),
+        c.answers,
+      );
       assert.equal(selection.drainsIgnored === true, c.drainsIgnored);
     });
   }
@@ -188,7 +233,14 @@ describe('selectAnswers with drains', () => {
 describe('answers as /status and /explain list them', () => {
   const equal = (n: number) => Array.from({ length: n }, (_, i) => target(1, [`192.0.2.${i + 1}`, 'up']));
   const cases: Array<{ what: string; answers: number; targets: ResolvedTarget[]; sets: (count: number) => boolean; sampled: boolean; first?: string }> = [
-    { what: 'one of two by weight 3:1', answers: 1, targets: [target(3, ['192.0.2.1', 'up']), target(1, ['192.0.2.2', 'up'])], sets: (n) => n === 2, sampled: false, first: '192.0.2.1@0.75' },
+    {
+      what: 'one of two by weight 3:1',
+      answers: 1,
+      targets: [target(3, ['192.0.2.1', 'up']), target(1, ['192.0.2.2', 'up'])],
+      sets: (n) => n === 2,
+      sampled: false,
+      first: '192.0.2.1@0.75',
+    },
     { what: 'two of three: every order', answers: 2, targets: equal(3), sets: (n) => n === 6, sampled: false },
     // 8 * 7 * 6 = 336 orders, more than MAX_VARIANTS: a sample, which must still hold many answers.
     { what: 'three of eight: a sample of many', answers: 3, targets: equal(8), sets: (n) => n > 50 && n <= MAX_VARIANTS, sampled: true },
@@ -203,8 +255,8 @@ describe('answers as /status and /explain list them', () => {
       assert.equal(new Set(sets.map((s) => s.addresses.join(','))).size, sets.length, 'each answer listed once');
       const total = sets.reduce((sum, s) => sum + s.probability, 0);
       assert.ok(Math.abs(total - 1) < 1e-3, `shares sum to ${total}`);
-      for (let i = 1; i < sets.length; i++) assert.ok(sets[i - 1]!.probability >= sets[i]!.probability, 'most likely first');
-      if (c.first !== undefined) assert.equal(`${sets[0]!.addresses.join(',')}@${sets[0]!.probability}`, c.first);
+      for (let i = 1; i < sets.length; i++) assert.ok(sets[i - 1].probability >= sets[i].probability, 'most likely first');
+      if (c.first !== undefined) assert.equal(`${sets[0].addresses.join(',')}@${sets[0].probability}`, c.first);
       assert.deepEqual(answerSets(selectionsOf(record, c.targets)[0]), sets, 'the same between two looks');
     });
   }
@@ -215,14 +267,28 @@ describe('selectAnswers: a target with several addresses is one unit', () => {
   const site = (weight: number, ...addresses: Array<[string, AddressHealth, boolean?]>): ResolvedTarget => ({
     weight,
     unit: true,
-    addresses: addresses.map(([address, health, isDrained]) => ({ address, family: address.includes(':') ? 6 : 4, health, ...(isDrained ? { drained: true } : {}) })),
+    addresses: addresses.map(([address, health, isDrained]) => ({
+      address,
+      family: address.includes(':') ? 6 : 4,
+      health,
+      ...(isDrained ? { drained: true } : {}),
+    })),
   });
   // A cluster target discovered from Kubernetes: its addresses are each on their own.
   const cluster = (weight: number, ...addresses: Array<[string, AddressHealth, boolean?]>): ResolvedTarget => {
     const { unit: _, ...rest } = site(weight, ...addresses);
     return rest;
   };
-  const cases: Array<{ name: string; policy: SelectionPolicy; targets: ResolvedTarget[]; a: string[][]; aaaa: string[][]; aaaaRule: string; aRule?: string; drainsIgnored?: boolean }> = [
+  const cases: Array<{
+    name: string;
+    policy: SelectionPolicy;
+    targets: ResolvedTarget[];
+    a: string[][];
+    aaaa: string[][];
+    aaaaRule: string;
+    aRule?: string;
+    drainsIgnored?: boolean;
+  }> = [
     {
       name: 'draining the IPv4 address moves AAAA away too',
       policy: failover(),
@@ -324,10 +390,18 @@ describe('selectAnswers: a target with several addresses is one unit', () => {
   for (const c of cases) {
     it(c.name, () => {
       const a = selectAnswers(c.policy, c.targets, 4);
-      assert.deepEqual(a.variants.map((v) => v.addresses), c.a, 'A');
+      assert.deepEqual(
+        a.variants.map((v) => v.addresses),
+        c.a,
+        'A',
+      );
       assert.equal(a.rule, c.aRule ?? (c.a.length > 0 && c.aaaaRule !== 'fail-open' ? 'healthy' : c.aaaaRule), 'A rule');
       const aaaa = selectAnswers(c.policy, c.targets, 6);
-      assert.deepEqual(aaaa.variants.map((v) => v.addresses), c.aaaa, 'AAAA');
+      assert.deepEqual(
+        aaaa.variants.map((v) => v.addresses),
+        c.aaaa,
+        'AAAA',
+      );
       assert.equal(aaaa.rule, c.aaaaRule, 'AAAA rule');
       assert.equal(a.drainsIgnored === true, c.drainsIgnored ?? false, 'A drainsIgnored');
       assert.equal(aaaa.drainsIgnored === true, c.drainsIgnored ?? false, 'AAAA drainsIgnored');
@@ -346,7 +420,8 @@ describe('selectAnswers: a target with several addresses is one unit', () => {
     ['a cluster target with every address drained', cluster(1, ['127.0.0.11', 'up', true], ['::1', 'up', true]), true],
     ['a target without addresses', cluster(1), false],
   ];
-  for (const [what, t, expected] of drainedCases) it(`targetDrained: ${what} is ${expected ? '' : 'not '}drained`, () => assert.equal(targetDrained(t), expected));
+  for (const [what, t, expected] of drainedCases)
+    it(`targetDrained: ${what} is ${expected ? '' : 'not '}drained`, () => assert.equal(targetDrained(t), expected));
 
   it('/status reports the rule of the family that answers: AAAA when only IPv6 is healthy', () => {
     const targets = [site(1, ['127.0.0.11', 'down'], ['::1', 'down']), cluster(1, ['::2', 'up'])];

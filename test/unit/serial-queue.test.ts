@@ -30,12 +30,15 @@ describe('serialQueue', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let done!: () => void;
     const allDone = new Promise<void>((resolve) => (done = resolve));
-    const push = serialQueue<string>(async (message) => {
-      events.push(`start ${message}`);
-      if (message === 'a') await gate;
-      events.push(`end ${message}`);
-      if (message === 'b') done();
-    }, () => assert.fail('no handler throws'));
+    const push = serialQueue<string>(
+      async (message) => {
+        events.push(`start ${message}`);
+        if (message === 'a') await gate;
+        events.push(`end ${message}`);
+        if (message === 'b') done();
+      },
+      () => assert.fail('no handler throws'),
+    );
     push('a');
     push('b');
     await Promise.resolve();

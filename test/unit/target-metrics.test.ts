@@ -76,7 +76,7 @@ describe('TargetMetrics', () => {
     assert.ok(empty.includes('# TYPE meridian_target_health gauge'), 'families are announced even when empty');
   });
 
-  it('relabels an address under its target\'s new identity, keeping its health and starting its counters again', async () => {
+  it("relabels an address under its target's new identity, keeping its health and starting its counters again", async () => {
     const metrics = new TargetMetrics('address');
     const before = ref('192.0.2.1');
     metrics.track(before);
@@ -125,7 +125,16 @@ describe('the target label', () => {
   const cluster = (name: string, select: ClusterTarget['select'] = { by: 'host' }): TargetConfig => ({ kind: 'cluster', cluster: name, select, weight: 1 });
 
   async function healthLabels(targets: readonly TargetConfig[]): Promise<string[]> {
-    const record: BalancedRecord = { kind: 'balanced', name: 'app.gslb.test', policy: 'weighted', ttl: 30, answers: 1, whenAllDown: 'all', check: checkConfig(), targets };
+    const record: BalancedRecord = {
+      kind: 'balanced',
+      name: 'app.gslb.test',
+      policy: 'weighted',
+      ttl: 30,
+      answers: 1,
+      whenAllDown: 'all',
+      check: checkConfig(),
+      targets,
+    };
     const metrics = new TargetMetrics('address');
     for (const group of desiredProbes([zoneOf('gslb.test', [record])], endpoints)) for (const probe of group) metrics.track(probe.ref);
     const lines = (await text(metrics)).split('\n').filter((line) => line.startsWith('meridian_target_health{'));
@@ -152,7 +161,12 @@ describe('the target label', () => {
     {
       name: 'static and cluster targets sharing an address stay apart',
       targets: [at('198.51.100.9'), cluster('west'), at('198.51.100.9', '192.0.2.7')],
-      labels: ['target="192.0.2.7,198.51.100.9",address="192.0.2.7"', 'target="192.0.2.7,198.51.100.9",address="198.51.100.9"', 'target="198.51.100.9",address="198.51.100.9"', 'target="west",address="198.51.100.9"'],
+      labels: [
+        'target="192.0.2.7,198.51.100.9",address="192.0.2.7"',
+        'target="192.0.2.7,198.51.100.9",address="198.51.100.9"',
+        'target="198.51.100.9",address="198.51.100.9"',
+        'target="west",address="198.51.100.9"',
+      ],
     },
   ];
   for (const c of cases) {

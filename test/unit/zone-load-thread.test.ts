@@ -42,8 +42,8 @@ describe('loadZoneDirectoryOffThread', () => {
     const zones = zonesOf(await loadZoneDirectoryOffThread(dir.dir));
     assert.deepEqual(plain(zones), plain(zonesOf(await loadZoneDirectory(dir.dir))));
     assert.deepEqual(
-      zones[0]!.recordPrints!.split('\n').map((line) => line.split(' ')[0]),
-      zones[0]!.records.map((r) => r.name),
+      zones[0].recordPrints!.split('\n').map((line) => line.split(' ')[0]),
+      zones[0].records.map((r) => r.name),
     );
   });
 
@@ -57,12 +57,16 @@ describe('loadZoneDirectoryOffThread', () => {
     const [gslb, other] = reloaded;
     assert.equal(other, served[1], 'the unchanged zone is the one being served');
     assert.notEqual(gslb, served[0]);
-    const kept = gslb!.records.map((record, i) => record === served[0]!.records[i]);
+    const kept = gslb.records.map((record, i) => record === served[0].records[i]);
     assert.deepEqual(
-      gslb!.records.map((r) => r.name),
-      served[0]!.records.map((r) => r.name),
+      gslb.records.map((r) => r.name),
+      served[0].records.map((r) => r.name),
     );
-    assert.deepEqual(kept, gslb!.records.map((r) => r.name !== 'app.gslb.example.test'), 'only the changed record is new');
+    assert.deepEqual(
+      kept,
+      gslb.records.map((r) => r.name !== 'app.gslb.example.test'),
+      'only the changed record is new',
+    );
   });
 
   it('keeps record order across insertions and removals', async () => {
@@ -70,8 +74,11 @@ describe('loadZoneDirectoryOffThread', () => {
     const served = zonesOf(await loadZoneDirectoryOffThread(dir.dir));
     await dir.write('other.example.test.yaml', OTHER_ZONE_YAML.replace('  a: { a: [192.0.2.1] }\n', '  c: { a: [192.0.2.3] }\n'));
     const [, other] = zonesOf(await loadZoneDirectoryOffThread(dir.dir, {}, served));
-    assert.deepEqual(other!.records.map((r) => r.name), ['c.other.example.test', 'b.other.example.test']);
-    assert.equal(other!.records[1], served[1]!.records[1], 'b is kept');
+    assert.deepEqual(
+      other.records.map((r) => r.name),
+      ['c.other.example.test', 'b.other.example.test'],
+    );
+    assert.equal(other.records[1], served[1].records[1], 'b is kept');
   });
 
   it('reads everything again for zones it was not told about, or that moved to another file', async () => {
@@ -81,9 +88,9 @@ describe('loadZoneDirectoryOffThread', () => {
     dirs.push(moved);
     const reloaded = zonesOf(await loadZoneDirectoryOffThread(moved.dir, {}, served));
     assert.notEqual(reloaded[1], served[1]);
-    assert.equal(reloaded[1]!.file, `${moved.dir}/renamed.yaml`);
+    assert.equal(reloaded[1].file, `${moved.dir}/renamed.yaml`);
     // The zone moved, its records did not change: they are kept.
-    assert.equal(reloaded[1]!.records[0], served[1]!.records[0]);
+    assert.equal(reloaded[1].records[0], served[1].records[0]);
   });
 
   it('reports a file that fails, with the zone it declares, and sends the zones that loaded', async () => {
@@ -92,8 +99,11 @@ describe('loadZoneDirectoryOffThread', () => {
     await dir.write('other.example.test.yaml', OTHER_ZONE_YAML.replace('192.0.2.2', 'not-an-address'));
     const result = await loadZoneDirectoryOffThread(dir.dir, {}, served);
     assert.ok(!result.ok);
-    assert.match(formatZoneIssue(result.issues[0]!), /other\.example\.test\.yaml:6:/);
-    assert.deepEqual(result.failed.map((f) => [f.zone, f.issues.length]), [['other.example.test', 1]]);
+    assert.match(formatZoneIssue(result.issues[0]), /other\.example\.test\.yaml:6:/);
+    assert.deepEqual(
+      result.failed.map((f) => [f.zone, f.issues.length]),
+      [['other.example.test', 1]],
+    );
     assert.deepEqual(result.zones, [served[0]], 'the unchanged zone is the one served');
   });
 });

@@ -50,18 +50,12 @@ describe('loadZoneDirectory', () => {
   });
 
   it('reports a directory that cannot be read', async () => {
-    assert.deepEqual(problemsOf(await loadZoneDirectory(missing)), [
-      `${missing}: cannot read the zone directory: no such file or directory`,
-    ]);
-    assert.deepEqual(problemsOf(await loadZoneDirectory(brokenFile)), [
-      `${brokenFile}: cannot read the zone directory: not a directory`,
-    ]);
+    assert.deepEqual(problemsOf(await loadZoneDirectory(missing)), [`${missing}: cannot read the zone directory: no such file or directory`]);
+    assert.deepEqual(problemsOf(await loadZoneDirectory(brokenFile)), [`${brokenFile}: cannot read the zone directory: not a directory`]);
   });
 
   it('reports a directory without zone files', async () => {
-    assert.deepEqual(problemsOf(await loadZoneDirectory(emptyDir)), [
-      `${emptyDir}: no zone policy files (*.yaml, *.yml) in this directory`,
-    ]);
+    assert.deepEqual(problemsOf(await loadZoneDirectory(emptyDir)), [`${emptyDir}: no zone policy files (*.yaml, *.yml) in this directory`]);
   });
 
   it('reports a zone declared in two files at the second zone key, with all other problems', async () => {
@@ -86,20 +80,35 @@ describe('loadZoneDirectory with some files that do not load', () => {
     const result = await loadZoneDirectory(dir);
     assert.equal(result.ok, false);
     assert.ok(!result.ok);
-    assert.deepEqual(result.zones.map((zone) => zone.zone), ['good.test']);
-    assert.deepEqual(result.failed.map((f) => [f.file, f.zone, f.issues.length > 0]), [
-      [join(dir, 'b-typo.yaml'), 'typo.test', true],
-      [join(dir, 'c-yaml.yaml'), undefined, true],
-    ]);
-    assert.match(formatZoneIssue(result.failed[0]!.issues[0]!), /b-typo\.yaml:4:1: unknown key 'recrods'/);
-    assert.deepEqual(result.issues, result.failed.flatMap((f) => f.issues));
+    assert.deepEqual(
+      result.zones.map((zone) => zone.zone),
+      ['good.test'],
+    );
+    assert.deepEqual(
+      result.failed.map((f) => [f.file, f.zone, f.issues.length > 0]),
+      [
+        [join(dir, 'b-typo.yaml'), 'typo.test', true],
+        [join(dir, 'c-yaml.yaml'), undefined, true],
+      ],
+    );
+    assert.match(formatZoneIssue(result.failed[0].issues[0]), /b-typo\.yaml:4:1: unknown key 'recrods'/);
+    assert.deepEqual(
+      result.issues,
+      result.failed.flatMap((f) => f.issues),
+    );
   });
 
   it('fails the second file that declares a zone, and loads the first', async () => {
     const result = await loadZoneDirectory(twiceDir);
     assert.ok(!result.ok);
-    assert.deepEqual(result.zones.map((zone) => zone.file), [join(twiceDir, 'a.yaml')]);
-    assert.deepEqual(result.failed.map((f) => [f.file, f.zone]), [[join(twiceDir, 'b.yaml'), 'twice.example']]);
+    assert.deepEqual(
+      result.zones.map((zone) => zone.file),
+      [join(twiceDir, 'a.yaml')],
+    );
+    assert.deepEqual(
+      result.failed.map((f) => [f.file, f.zone]),
+      [[join(twiceDir, 'b.yaml'), 'twice.example']],
+    );
   });
 
   it('names no failed file when the directory itself cannot be read: nothing was loaded', async () => {
@@ -122,7 +131,10 @@ describe('out-of-zone name server addresses', () => {
   it('loads the zones, ignores the addresses, and warns, comparing them with the zone served for the name', async () => {
     const result = await loadZoneDirectory(dir);
     assert.ok(result.ok, result.issues.map(formatZoneIssue).join('\n'));
-    assert.deepEqual(result.zones.map((zone) => zone.nameservers), [[{ name: 'ns1.b.test', addresses: [] }], [{ name: 'ns1.b.test', addresses: ['192.0.2.2'] }]]);
+    assert.deepEqual(
+      result.zones.map((zone) => zone.nameservers),
+      [[{ name: 'ns1.b.test', addresses: [] }], [{ name: 'ns1.b.test', addresses: ['192.0.2.2'] }]],
+    );
     assert.deepEqual(result.issues.map(formatZoneIssue), [
       `${join(dir, 'a.yaml')}:4:15: warning: name server 'ns1.b.test' lies outside the zone, so its addresses are not data of this zone and are ignored; give it an empty list ([])`,
       `${join(dir, 'a.yaml')}:4:15: warning: name server 'ns1.b.test' is given 192.0.2.1 here, but zone b.test (${join(dir, 'b.yaml')}) answers 192.0.2.2 for it`,
@@ -231,8 +243,14 @@ describe('the bundled example zone (zones/)', () => {
       }),
     ];
     assert.ok(probed.length > 0);
-    assert.deepEqual(probed.filter((address) => !address.startsWith('127.')), []);
-    assert.deepEqual(unprobed.filter((address) => !isDocumentationAddress(address)), []);
+    assert.deepEqual(
+      probed.filter((address) => !address.startsWith('127.')),
+      [],
+    );
+    assert.deepEqual(
+      unprobed.filter((address) => !isDocumentationAddress(address)),
+      [],
+    );
   });
 
   it('shows off every kind of record', async () => {
@@ -250,10 +268,13 @@ describe('the bundled example zone (zones/)', () => {
     assert.ok(info?.kind === 'static' && info.txt.length > 0);
     const statics = byName.get('static');
     assert.ok(statics?.kind === 'static' && statics.a.length > 0 && statics.aaaa.length > 0);
-    assert.deepEqual(zone.nameservers.map((ns) => [ns.name, ns.addresses.length]), [
-      ['ns1.gslb.example.com', 1],
-      ['ns2.gslb.example.com', 2],
-    ]);
+    assert.deepEqual(
+      zone.nameservers.map((ns) => [ns.name, ns.addresses.length]),
+      [
+        ['ns1.gslb.example.com', 1],
+        ['ns2.gslb.example.com', 2],
+      ],
+    );
   });
 
   it("has a 'big' TXT record whose answer does not fit in 1232 octets", async () => {

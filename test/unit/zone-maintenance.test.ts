@@ -8,7 +8,6 @@ import type { ZoneConfig } from '../../src/zone/model.js';
 import { deriveSerial } from '../../src/zone/validate.js';
 import { ZONE_FILE as FILE, formatExpected, parseValid, zoneProblems as problems, type Expected } from '../helpers/zone-text.js';
 
-
 /** A zone whose targets use the cluster eu-west and the addresses 192.0.2.10, 192.0.2.20 and 2001:db8::20. */
 const HEAD = [
   'zone: gslb.example.com',
@@ -23,11 +22,6 @@ const HEAD = [
   '      - { cluster: eu-west, service: ingress/lb }',
   '  static: { a: [192.0.2.99] }',
 ] as const; // 11 lines
-
-
-
-
-
 
 /**
  * The same text read by the positioned path: the fast path needs `zone:` at the start of a line, so quoting the
@@ -70,21 +64,14 @@ describe('zone maintenance windows: valid files', () => {
     const layouts = [
       [...HEAD, 'maintenance: [ { target: eu-west, cron: "0 2 * * SUN", duration: 1h } ]'],
       [...HEAD, 'maintenance:', '- target: eu-west', '  cron: 0 2 * * SUN', '  duration: 1h', '', '# the end'],
-      [
-        'zone: gslb.example.com',
-        'maintenance:   # first',
-        '',
-        '  - { target: eu-west,',
-        '      cron: "0 2 * * SUN", duration: 1h }',
-        ...HEAD.slice(1),
-      ],
+      ['zone: gslb.example.com', 'maintenance:   # first', '', '  - { target: eu-west,', '      cron: "0 2 * * SUN", duration: 1h }', ...HEAD.slice(1)],
     ];
     for (const lines of layouts) {
       const fast = parseValid(lines);
       assert.deepEqual(fast, parsePositioned(lines), lines.join('\n'));
       assert.equal(fast.maintenance.length, 1);
     }
-    assert.equal(parseValid(layouts[2]!).maintenance[0]?.line, 4);
+    assert.equal(parseValid(layouts[2]).maintenance[0]?.line, 4);
   });
 
   it('keeps a derived serial for a zone without windows, and gives a new one for any change of a window', () => {
@@ -95,8 +82,10 @@ describe('zone maintenance windows: valid files', () => {
     const serial = serialOf(withWindow);
     assert.notEqual(serial, base);
     // Where the window is written is not configuration.
-    assert.equal(serialOf(['# moved down', '', ...withWindow.slice(0, -1), '', 'maintenance:', '  - target: eu-west',
-      '    cron: "0 2 * * SUN"', '    duration: 60m']), serial);
+    assert.equal(
+      serialOf(['# moved down', '', ...withWindow.slice(0, -1), '', 'maintenance:', '  - target: eu-west', '    cron: "0 2 * * SUN"', '    duration: 60m']),
+      serial,
+    );
     for (const changed of [
       '{ target: 192.0.2.10, cron: "0 2 * * SUN", duration: 1h }',
       '{ target: eu-west, cron: "0 3 * * SUN", duration: 1h }',
@@ -121,8 +110,14 @@ describe('zone maintenance windows: invalid files', () => {
     {
       name: 'an ambiguous day, in block style',
       lines: [...HEAD, 'maintenance:', '  - target: eu-west', '    cron: 0 2 1 * SUN', '    duration: 1h'],
-      expected: [[14, '0 2 1', 'maintenance[0].cron: day-of-month (1) and day-of-week (SUN) are both restricted: ' +
-        'crontab fires when either matches, node-cron when both do, so this is ambiguous; set one of them to *']],
+      expected: [
+        [
+          14,
+          '0 2 1',
+          'maintenance[0].cron: day-of-month (1) and day-of-week (SUN) are both restricted: ' +
+            'crontab fires when either matches, node-cron when both do, so this is ambiguous; set one of them to *',
+        ],
+      ],
     },
     {
       name: 'a target that the zone does not use',
@@ -198,7 +193,10 @@ describe('zone maintenance windows: invalid files', () => {
   ];
   for (const testCase of cases) {
     it(testCase.name, () => {
-      assert.deepEqual(problems(testCase.lines), testCase.expected.map((item) => formatExpected(testCase.lines, item)));
+      assert.deepEqual(
+        problems(testCase.lines),
+        testCase.expected.map((item) => formatExpected(testCase.lines, item)),
+      );
     });
   }
 
@@ -213,8 +211,9 @@ describe('zone maintenance windows: invalid files', () => {
       assert.deepEqual(problems(lines), [formatExpected(lines, expected)], cronLine);
     }
     const flow = [...HEAD, 'maintenance: [ { target: eu-west, cron: */5 * * * *, duration: 1h } ]'];
-    assert.deepEqual(problems(flow), [formatExpected(flow,
-      [12, '*/5', `quote the cron expression: a YAML value that starts with '*' is an alias (write cron: "*/5 * * * *")`])]);
+    assert.deepEqual(problems(flow), [
+      formatExpected(flow, [12, '*/5', `quote the cron expression: a YAML value that starts with '*' is an alias (write cron: "*/5 * * * *")`]),
+    ]);
   });
 
   it('lists maintenance among the allowed top-level keys', () => {

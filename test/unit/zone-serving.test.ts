@@ -8,7 +8,14 @@ import { servingSet } from '../../src/zone/serving.js';
 import { fixtureZone } from '../helpers/fixture-zone.js';
 
 function zone(name: string, file: string, serial = 1): ZoneConfig {
-  return { ...fixtureZone, zone: name, file, soa: { ...fixtureZone.soa, serial }, records: [], nameservers: [{ name: `ns.${name}`, addresses: ['192.0.2.53'] }] };
+  return {
+    ...fixtureZone,
+    zone: name,
+    file,
+    soa: { ...fixtureZone.soa, serial },
+    records: [],
+    nameservers: [{ name: `ns.${name}`, addresses: ['192.0.2.53'] }],
+  };
 }
 
 function issue(file: string, line = 3): ZoneIssue {
@@ -56,7 +63,10 @@ const cases: readonly Case[] = [
     name: 'on reload a failed file keeps its last good zone',
     previous: [good, badV1],
     result: loaded([zone('good.test', 'zones/good.yaml', 11)], [failure('zones/bad.yaml', 'bad.test')]),
-    zones: [['bad.test', 7], ['good.test', 11]],
+    zones: [
+      ['bad.test', 7],
+      ['good.test', 11],
+    ],
     failed: [['zones/bad.yaml', 'last-good', 7]],
     servfail: [],
   },
@@ -64,7 +74,10 @@ const cases: readonly Case[] = [
     name: 'a failed file that no longer names its zone still keeps its last good zone',
     previous: [good, badV1],
     result: loaded([good], [failure('zones/bad.yaml')]),
-    zones: [['bad.test', 7], ['good.test', 10]],
+    zones: [
+      ['bad.test', 7],
+      ['good.test', 10],
+    ],
     failed: [['zones/bad.yaml', 'last-good', 7]],
     servfail: [],
   },
@@ -80,7 +93,10 @@ const cases: readonly Case[] = [
     name: 'a last good zone that another valid file now declares gives way to it',
     previous: [good, badV1],
     result: loaded([good, zone('bad.test', 'zones/moved.yaml', 8)], [failure('zones/bad.yaml', 'bad.test')]),
-    zones: [['good.test', 10], ['bad.test', 8]],
+    zones: [
+      ['good.test', 10],
+      ['bad.test', 8],
+    ],
     failed: [['zones/bad.yaml', 'none']],
     servfail: [],
   },
@@ -88,7 +104,10 @@ const cases: readonly Case[] = [
     name: 'fixed: served again, nothing failed',
     previous: [good, badV1],
     result: loaded([zone('bad.test', 'zones/bad.yaml', 9), good], []),
-    zones: [['bad.test', 9], ['good.test', 10]],
+    zones: [
+      ['bad.test', 9],
+      ['good.test', 10],
+    ],
     failed: [],
     servfail: [],
   },
@@ -98,8 +117,14 @@ describe('servingSet', () => {
   for (const testCase of cases) {
     it(testCase.name, () => {
       const set = servingSet(testCase.previous, testCase.result);
-      assert.deepEqual(set.zones.map((z) => [z.zone, z.soa.serial]), testCase.zones);
-      assert.deepEqual(set.failed.map((f) => [f.file, f.serving, ...(f.serial === undefined ? [] : [f.serial])]), testCase.failed);
+      assert.deepEqual(
+        set.zones.map((z) => [z.zone, z.soa.serial]),
+        testCase.zones,
+      );
+      assert.deepEqual(
+        set.failed.map((f) => [f.file, f.serving, ...(f.serial === undefined ? [] : [f.serial])]),
+        testCase.failed,
+      );
       assert.deepEqual(set.servfailZones, testCase.servfail);
       for (const f of set.failed) assert.ok(f.issues.length > 0, 'each failed file keeps its issues');
     });

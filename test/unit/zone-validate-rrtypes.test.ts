@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatExpected, parseValid, ZONE_HEAD as HEAD, zoneProblems as problems, type Expected } from '../helpers/zone-text.js';
 
-
 interface InvalidCase {
   readonly name: string;
   readonly lines: readonly string[];
@@ -122,7 +121,7 @@ const invalidCases: readonly InvalidCase[] = [
     ],
     expected: [
       [6, '{ preference: 10, exchange: MAIL', "duplicate mx value '10 mail.example.com.' (also at line 6)"],
-      [7, '{ tag', "duplicate caa value '0 issue \"ca.example\"' (also at line 7)"],
+      [7, '{ tag', 'duplicate caa value \'0 issue "ca.example"\' (also at line 7)'],
       [8, '{ priority: 1, weight: 1, port: 5060, target: A', "duplicate srv value '1 1 5060 a.example.com.' (also at line 8)"],
     ],
   },
@@ -197,7 +196,15 @@ describe('parseZoneText: valid MX, SRV and CAA records', () => {
           { flags: 0, tag: 'issue', value: 'ca.example; account=123' },
         ],
       },
-      { kind: 'static', name: '_sip._tcp.gslb.example.com', ttl: 300, a: [], aaaa: [], txt: [], srv: [{ priority: 10, weight: 5, port: 5060, target: 'sip.gslb.example.com' }] },
+      {
+        kind: 'static',
+        name: '_sip._tcp.gslb.example.com',
+        ttl: 300,
+        a: [],
+        aaaa: [],
+        txt: [],
+        srv: [{ priority: 10, weight: 5, port: 5060, target: 'sip.gslb.example.com' }],
+      },
       // "." is the root name, written '' like every name without its trailing dot.
       { kind: 'static', name: '_imap._tcp.gslb.example.com', ttl: 30, a: [], aaaa: [], txt: [], srv: [{ priority: 0, weight: 0, port: 0, target: '' }] },
       { kind: 'static', name: 'nomail.gslb.example.com', ttl: 30, a: [], aaaa: [], txt: [], mx: [{ preference: 0, exchange: '' }] },

@@ -7,9 +7,16 @@ import { describe, it } from 'node:test';
 import { parseZoneText } from '../../src/zone/load.js';
 import { formatZoneIssue, type CheckConfig, type ZoneConfig } from '../../src/zone/model.js';
 import { deriveSerial, validateZoneText, type ReadTextFile } from '../../src/zone/validate.js';
-import { ZONE_FILE as FILE, formatExpected, noFiles, parseValid, ZONE_HEAD as HEAD, zoneProblems as problems, zoneText as text, type Expected } from '../helpers/zone-text.js';
-
-
+import {
+  ZONE_FILE as FILE,
+  formatExpected,
+  noFiles,
+  parseValid,
+  ZONE_HEAD as HEAD,
+  zoneProblems as problems,
+  zoneText as text,
+  type Expected,
+} from '../helpers/zone-text.js';
 
 /** [line, where on the line (the text the problem starts at, or a column), message]; line 0 for the whole file. */
 
@@ -19,10 +26,6 @@ interface InvalidCase {
   readonly expected: readonly Expected[];
   readonly readFile?: ReadTextFile;
 }
-
-
-
-
 
 const RECORD_KEYS = 'a, aaaa, answers, caa, check, cname, mx, policy, srv, targets, ttl, txt, whenAllDown';
 const CHECK_KEYS = 'body, expect, fall, fastInterval, headers, host, interval, path, port, protocol, rise, timeout, tls';
@@ -137,7 +140,14 @@ const invalidCases: readonly InvalidCase[] = [
   },
   {
     name: 'weights that are not greater than 0',
-    lines: [...HEAD, '  app:', '    policy: weighted', '    targets:', '      - { address: 192.0.2.1, weight: 0 }', '      - { address: 192.0.2.2, weight: -1.5 }'],
+    lines: [
+      ...HEAD,
+      '  app:',
+      '    policy: weighted',
+      '    targets:',
+      '      - { address: 192.0.2.1, weight: 0 }',
+      '      - { address: 192.0.2.2, weight: -1.5 }',
+    ],
     expected: [
       [8, '0 }', 'weight must be greater than 0'],
       [9, '-1.5', 'weight must be greater than 0'],
@@ -163,13 +173,7 @@ const invalidCases: readonly InvalidCase[] = [
   },
   {
     name: 'duplicate names: relative, other case, absolute, and a name server',
-    lines: [
-      ...HEAD,
-      '  app: { a: [192.0.2.1] }',
-      '  App: { a: [192.0.2.2] }',
-      '  app.gslb.example.com.: { a: [192.0.2.3] }',
-      '  ns1: { a: [192.0.2.4] }',
-    ],
+    lines: [...HEAD, '  app: { a: [192.0.2.1] }', '  App: { a: [192.0.2.2] }', '  app.gslb.example.com.: { a: [192.0.2.3] }', '  ns1: { a: [192.0.2.4] }'],
     expected: [
       [6, 'App', "duplicate name 'app.gslb.example.com' (also at line 5)"],
       [7, 'app.gslb', "duplicate name 'app.gslb.example.com' (also at line 5)"],
@@ -444,14 +448,7 @@ const invalidCases: readonly InvalidCase[] = [
   },
   {
     name: 'values outside their enums',
-    lines: [
-      ...HEAD,
-      '  app:',
-      '    policy: roundrobin',
-      '    whenAllDown: some',
-      '    targets: [{ address: 192.0.2.1 }]',
-      '    check: { protocol: udp }',
-    ],
+    lines: [...HEAD, '  app:', '    policy: roundrobin', '    whenAllDown: some', '    targets: [{ address: 192.0.2.1 }]', '    check: { protocol: udp }'],
     expected: [
       [6, 'roundrobin', "policy must be weighted or failover (got 'roundrobin')"],
       [7, 'some', "whenAllDown must be all or none (got 'some')"],
@@ -530,7 +527,13 @@ const invalidCases: readonly InvalidCase[] = [
     // Each string is within one TXT record's limit, but the RRset (an answer carries it whole) is not.
     name: 'TXT values that together cannot fit in one DNS message',
     lines: [...HEAD, `  big: { txt: ["${'x'.repeat(40_000)}", "${'y'.repeat(40_000)}"] }`, `  fits: { txt: ["${'z'.repeat(60_000)}"] }`],
-    expected: [[5, 'txt', "record 'big' has TXT values of 80378 octets on the wire; the answer must fit in one DNS message, which leaves 61093 for a record's values (see Limits)"]],
+    expected: [
+      [
+        5,
+        'txt',
+        "record 'big' has TXT values of 80378 octets on the wire; the answer must fit in one DNS message, which leaves 61093 for a record's values (see Limits)",
+      ],
+    ],
   },
   {
     name: 'text that is not well-formed Unicode',
@@ -567,7 +570,9 @@ describe('parseZoneText: invalid files', () => {
   it('names a cluster that is not registered, when the registered ones are known', () => {
     const lines = [...HEAD, '  app:', '    policy: failover', '    targets: [ { cluster: eu-west }, { cluster: us-east } ]'];
     const issues = parseZoneText(text(lines), FILE, noFiles, { knownClusters: new Set(['eu-west', 'ap-south']) }).issues.map(formatZoneIssue);
-    assert.deepEqual(issues, [formatExpected(lines, [7, 'us-east', "cluster 'us-east' is not registered (registered: ap-south, eu-west; use --cluster or --in-cluster)"])]);
+    assert.deepEqual(issues, [
+      formatExpected(lines, [7, 'us-east', "cluster 'us-east' is not registered (registered: ap-south, eu-west; use --cluster or --in-cluster)"]),
+    ]);
     assert.deepEqual(parseZoneText(text(lines), FILE, noFiles).issues, [], 'without a cluster list, any name is accepted');
   });
 
@@ -575,7 +580,12 @@ describe('parseZoneText: invalid files', () => {
     const zone = parseValid([...HEAD, '  app:', '    policy: failover', '    targets: [ { cluster: eu-west, service: ingress-nginx/controller } ]']);
     const record = zone.records[0];
     assert.ok(record?.kind === 'balanced');
-    assert.deepEqual(record.targets[0], { kind: 'cluster', cluster: 'eu-west', select: { by: 'service', namespace: 'ingress-nginx', name: 'controller' }, weight: 1 });
+    assert.deepEqual(record.targets[0], {
+      kind: 'cluster',
+      cluster: 'eu-west',
+      select: { by: 'service', namespace: 'ingress-nginx', name: 'controller' },
+      weight: 1,
+    });
   });
 
   it('returns no zone when there is any problem', () => {
@@ -793,10 +803,17 @@ describe('parseZoneText: valid files', () => {
     assert.ok(web?.kind === 'balanced' && db?.kind === 'balanced' && api?.kind === 'balanced');
     assert.equal(web.answers, 2);
     assert.equal(web.whenAllDown, 'none');
-    assert.deepEqual(web.targets.map((t) => t.weight), [0.5, 1]);
+    assert.deepEqual(
+      web.targets.map((t) => t.weight),
+      [0.5, 1],
+    );
     assert.deepEqual(web.check, {
       ...defaultCheck({ protocol: 'http', port: 80, host: 'web.gslb.example.com' }),
-      expect: [[204, 204], [300, 302], [404, 404]],
+      expect: [
+        [204, 204],
+        [300, 302],
+        [404, 404],
+      ],
       body: 'ok',
       headers: { 'X-Probe': 'meridian' },
       intervalMs: 60_000,
@@ -813,7 +830,13 @@ describe('parseZoneText: valid files', () => {
     const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
     const asked: string[] = [];
     const zone = parseValid(
-      [...HEAD, '  app:', '    policy: weighted', '    targets: [{ address: 192.0.2.1 }]', '    check: { protocol: https, tls: { ca: ./certs/../certs/ca.pem } }'],
+      [
+        ...HEAD,
+        '  app:',
+        '    policy: weighted',
+        '    targets: [{ address: 192.0.2.1 }]',
+        '    check: { protocol: https, tls: { ca: ./certs/../certs/ca.pem } }',
+      ],
       (path) => {
         asked.push(path);
         return pem;
@@ -876,7 +899,7 @@ describe('zone serial', () => {
       [...base.slice(0, 4), '  app: { a: [192.0.2.1], ttl: 31 }'],
       [...base.slice(0, 4), '  app2: { a: [192.0.2.1] }'],
       ['ttl: 31', ...base],
-      [base[0]!, 'soa: { rname: hostmaster.example.com, minimum: 31 }', ...base.slice(2)],
+      [base[0], 'soa: { rname: hostmaster.example.com, minimum: 31 }', ...base.slice(2)],
     ];
     for (const lines of changed) assert.notEqual(serialOf(lines), original, lines.join(' | '));
   });

@@ -27,7 +27,8 @@ export function loadKubeConfig(source: ClusterSource): KubeConfig {
     config.loadFromFile(source.kubeconfig!);
     if (source.context !== undefined) config.setCurrentContext(source.context);
   }
-  if (config.getCurrentCluster() === null) throw Errors.kubeconfig([source.context === undefined ? 'the kubeconfig has no current cluster' : `the kubeconfig has no context '${source.context}'`]);
+  if (config.getCurrentCluster() === null)
+    throw Errors.kubeconfig([source.context === undefined ? 'the kubeconfig has no current cluster' : `the kubeconfig has no context '${source.context}'`]);
   return config;
 }
 
@@ -72,7 +73,11 @@ export function createResourceClient(config: KubeConfig, resource: WatchedResour
     case 'gateways': {
       const api = config.makeApiClient(CustomObjectsApi);
       list = async () =>
-        listOf((namespace === undefined ? await api.listClusterCustomObject({ ...GATEWAY }) : await api.listNamespacedCustomObject({ ...GATEWAY, namespace })) as ListLike);
+        listOf(
+          (namespace === undefined
+            ? await api.listClusterCustomObject({ ...GATEWAY })
+            : await api.listNamespacedCustomObject({ ...GATEWAY, namespace })) as ListLike,
+        );
       break;
     }
   }

@@ -4,7 +4,15 @@ import type { Clock } from '../../base/clock.js';
 import type { Logger } from '../../base/logger.js';
 import type { BackoffPolicy } from './backoff.js';
 import { WATCHED_RESOURCES, type WatchedResource } from './resources.js';
-import { endpointsFromGateway, endpointsFromIngress, endpointsFromService, type ExposedEndpoint, type GatewayObject, type IngressObject, type ServiceObject } from './objects.js';
+import {
+  endpointsFromGateway,
+  endpointsFromIngress,
+  endpointsFromService,
+  type ExposedEndpoint,
+  type GatewayObject,
+  type IngressObject,
+  type ServiceObject,
+} from './objects.js';
 import { Reflector, type ReflectorStatus, type ResourceClient } from './reflector.js';
 
 export interface ClusterWatcherOptions {

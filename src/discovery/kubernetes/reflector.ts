@@ -84,7 +84,10 @@ export function describeError(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
   const detail = typeof cause?.code === 'string' ? ` (${cause.code})` : typeof cause?.message === 'string' ? ` (${cause.message})` : '';
   const raw = (error instanceof Error ? error.message : String(error)) + detail;
-  const text = raw.replace(/(\w+:\/\/)[^/@\s]+@/g, '$1***@').split('\n')[0]!.slice(0, 300);
+  const text = raw
+    .replace(/(\w+:\/\/)[^/@\s]+@/g, '$1***@')
+    .split('\n')[0]
+    .slice(0, 300);
   return status === undefined || text.includes(String(status)) ? text : `HTTP ${status}: ${text}`;
 }
 
@@ -151,7 +154,8 @@ export class Reflector {
 
   start(): void {
     void this.#run().catch((error: unknown) => {
-      if (!(error instanceof Stopped)) this.#options.logger.error('reflector stopped unexpectedly', { resource: this.#options.resource, error: describeError(error) });
+      if (!(error instanceof Stopped))
+        this.#options.logger.error('reflector stopped unexpectedly', { resource: this.#options.resource, error: describeError(error) });
     });
   }
 

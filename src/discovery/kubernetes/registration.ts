@@ -14,7 +14,7 @@ const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** "eu-west=/etc/meridian/kubeconfigs/eu-west#admin@eu-west" → a registration. */
 export function parseClusterSpec(value: string): ClusterRegistration {
   const match = /^([^=\s]+)=([^#\s]+)(?:#(\S+))?$/.exec(value.trim());
-  if (match === null || !CLUSTER_NAME.test(match[1]!)) throw Errors.badClusterSpec([value]);
+  if (match === null || !CLUSTER_NAME.test(match[1])) throw Errors.badClusterSpec([value]);
   const [, name, kubeconfig, context] = match as unknown as [string, string, string, string | undefined];
   return { name, source: context === undefined ? { kubeconfig } : { kubeconfig, context } };
 }
