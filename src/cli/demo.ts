@@ -4,7 +4,7 @@
 
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { startMeridian } from '../app.js';
+import { startMeridian } from '../runtime/meridian.js';
 import type { ListenEndpoint } from '../dns/endpoint.js';
 import type { Logger } from '../base/logger.js';
 

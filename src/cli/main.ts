@@ -1,7 +1,7 @@
 // The `meridian` command line. Thin: it parses flags, builds a logger and hands over to the composition root.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { startMeridian } from '../app.js';
+import { startMeridian } from '../runtime/meridian.js';
 import { AUTO_PER_ADDRESS_LIMIT, type ProbeMetricsSetting } from '../observability/target-metrics.js';
 import { lowerV8HelperPriority, V8_HELPER_NICE } from '../base/thread-priority.js';
 import { runDemo } from './demo.js';

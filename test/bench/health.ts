@@ -10,7 +10,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startMeridian } from '../../src/app.js';
+import { startMeridian } from '../../src/runtime/meridian.js';
 import { silentLogger } from '../../src/base/logger.js';
 import { dnsClient, waitForValue } from '../helpers/dns-client.js';
 import { startHttpIngress } from '../helpers/ingress.js';

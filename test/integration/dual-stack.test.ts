@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { startMeridian, type Meridian } from '../../src/app.js';
+import { startMeridian, type Meridian } from '../../src/runtime/meridian.js';
 import { silentLogger } from '../../src/base/logger.js';
 import { dnsClient, waitForValue, type DnsClient } from '../helpers/dns-client.js';
 import { startTcpIngress, type IngressControls } from '../helpers/ingress.js';

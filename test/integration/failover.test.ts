@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { startMeridian, type Meridian } from '../../src/app.js';
+import { startMeridian, type Meridian } from '../../src/runtime/meridian.js';
 import { silentLogger } from '../../src/base/logger.js';
 import { dnsClient, waitForValue, type DnsClient } from '../helpers/dns-client.js';
 import { startHttpIngress, startTcpIngress, type HttpIngress, type IngressControls } from '../helpers/ingress.js';

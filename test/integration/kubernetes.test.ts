@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { startMeridian, type Meridian } from '../../src/app.js';
+import { startMeridian, type Meridian } from '../../src/runtime/meridian.js';
 import { silentLogger } from '../../src/base/logger.js';
 import { dnsClient, waitForValue, type DnsClient } from '../helpers/dns-client.js';
 import { FakeApiServer, gateway, ingress, service, writeKubeconfig } from '../helpers/fake-apiserver.js';

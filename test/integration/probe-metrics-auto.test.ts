@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { startMeridian, type Meridian } from '../../src/app.js';
+import { startMeridian, type Meridian } from '../../src/runtime/meridian.js';
 import type { Prober } from '../../src/health/types.js';
 import type { LogFields, Logger } from '../../src/base/logger.js';
 import { AUTO_PER_ADDRESS_LIMIT } from '../../src/observability/target-metrics.js';

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { startMeridian, type Meridian } from '../../src/app.js';
+import { startMeridian, type Meridian } from '../../src/runtime/meridian.js';
 import { silentLogger } from '../../src/base/logger.js';
 import { loadZoneDirectoryOffThread } from '../../src/zone/load-thread.js';
 import { dnsClient, waitForValue, type DnsClient } from '../helpers/dns-client.js';

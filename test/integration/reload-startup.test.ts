@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { startMeridian, type Meridian } from '../../src/app.js';
+import { startMeridian, type Meridian } from '../../src/runtime/meridian.js';
 import { silentLogger, type LogFields, type Logger } from '../../src/base/logger.js';
 import { loadZoneDirectoryOffThread } from '../../src/zone/load-thread.js';
 import { dnsClient, waitForValue } from '../helpers/dns-client.js';

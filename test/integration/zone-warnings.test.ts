@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { startMeridian, type Meridian } from '../../src/app.js';
+import { startMeridian, type Meridian } from '../../src/runtime/meridian.js';
 import { Rcode, RRType } from '../../src/base/wire.js';
 import { MeridianError } from '../../src/base/errors.js';
 import { silentLogger, type LogFields, type Logger } from '../../src/base/logger.js';

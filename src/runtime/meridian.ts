@@ -1,0 +1,97 @@
+// The composition root: the one place that wires adapters (files, sockets, probes, HTTP) to the pure core.
+// Data flows one way: zone files → endpoints → probes → health → answer table → query handler → listeners.
+// Policy lives in the named modules beside this file; this only creates them and hands each what it needs.
+
+import { access } from 'node:fs/promises';
+import { systemClock } from '../base/clock.js';
+import { healthAnnotatedTargets } from '../answers/targets.js';
+import { desiredProbes } from '../health/monitor.js';
+import { HealthHistory } from '../observability/history.js';
+import { buildExplanation, buildStatus, statusJsonChunks } from '../observability/status.js';
+import { adminRoutes, startAdminApi } from './admin-routes.js';
+import { AnswerPipeline, clusterChangeApplier, healthRefresher, zoneApplier } from './answer-pipeline.js';
+import { ClusterDiscovery } from './cluster-discovery.js';
+import { startDnsServing } from './dns-serving.js';
+import { DrainActions } from './drain-actions.js';
+import { startHealthChecking } from './health-checking.js';
+import { fanOut, loggingObserver } from './health-log.js';
+import type { Meridian, MeridianOptions } from './options.js';
+import { chooseProbeMetricsDetail, createMetrics, observeServer } from './server-metrics.js';
+import { serverReadiness } from './readiness.js';
+import { ClusterChangeBatcher, RefreshBatcher } from './refresh-batching.js';
+import { ServedZones } from './served-zones.js';
+import { runningServer, StartupUndo } from './shutdown.js';
+import { statusSource } from './status-source.js';
+import { HeldZoneWatch } from './zone-watch.js';
+
+export type { Meridian, MeridianOptions, ReloadOutcome } from './options.js';
+
+export async function startMeridian(options: MeridianOptions): Promise<Meridian> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const metrics = createMetrics(options);
+  const undo = new StartupUndo();
+  return undo.run(async () => {
+    // Changes are reported through closures: the parts that apply them are created further down, before any fires.
+    const onError = (cluster: string, resource: string) => metrics.clusterErrors.inc({ cluster, resource });
+    const discovery = await ClusterDiscovery.create(options, { clock, logger, onChange: (cluster) => clusterChanges.changed(cluster), onError });
+    const history = new HealthHistory(clock);
+    const health = await startHealthChecking(options, {
+      clock,
+      logger,
+      observer: fanOut([metrics, loggingObserver(logger), history]),
+      onLateness: (ms) => metrics.probeLateness.observe(ms / 1000),
+      onChange: (records) => refreshes.add(records),
+      onWindowsChanged: (open) => drainActions.windowsChanged(open, serving),
+    });
+    undo.add(() => [health.scheduler, health.maintenance, discovery].forEach((part) => part.stop()));
+    const { endpoints } = discovery;
+    const { monitor, maintenance } = health;
+    const targets = healthAnnotatedTargets(endpoints, monitor, health.drains);
+    const pipeline = new AnswerPipeline({ targets, replicated: (options.workers ?? 1) > 1, metrics });
+    const refreshes = new RefreshBatcher({ rebuild: healthRefresher(pipeline, logger), gate: pipeline });
+    const applyClusterChange = clusterChangeApplier({ pipeline, monitor, endpoints, zones: () => zones.zones, logger });
+    const clusterChanges = new ClusterChangeBatcher({ clock, gate: pipeline, apply: applyClusterChange });
+    const drainActions = new DrainActions({
+      drains: health.drains,
+      zones: () => zones.zones,
+      endpoints,
+      clock,
+      logger,
+      rebuild: (records) => refreshes.now(records),
+    });
+    let serving = false;
+    // libuv's thread pool is started by the first thread that needs it, and threads inherit that thread's priority.
+    // Start it here: left to the zone loader (nice 19), every later file read and lookup would run at nice 19.
+    await access(options.zonesDir).catch(() => {});
+    const watch = new HeldZoneWatch(options, logger);
+    undo.add(() => watch.stop());
+    const zones = new ServedZones(options, {
+      validation: { knownClusters: discovery.names },
+      apply: zoneApplier({ pipeline, maintenance, monitor, endpoints, refreshes }),
+      countReload: (result) => metrics.zoneReloads.inc({ result }),
+      probeCount: () => monitor.probeCount,
+      logger,
+    });
+    await zones.readFirst();
+    chooseProbeMetricsDetail(options, metrics, () => desiredProbes(zones.zones, endpoints), logger);
+    await zones.applyFirst();
+    serving = true;
+    observeServer(metrics, { drains: health.drains, discovery, zones, pipeline, clock });
+    const dns = await startDnsServing(options, { pipeline, zones, metrics, logger });
+    undo.add(() => dns.close());
+    const readiness = serverReadiness({ zones, discovery, clusterChanges, monitor, dns });
+    const status = statusSource({ zones, readiness, health, discovery, history, targets, clock });
+    const reload = (reason: string) => zones.reload(reason);
+    const explain = (name: string, type: 'A' | 'AAAA') => buildExplanation(status(), name, type);
+    const routes = adminRoutes({ reload, drain: drainActions.action(true), undrain: drainActions.action(false), explain });
+    const admin = await startAdminApi(options, { readiness, status: () => statusJsonChunks(status()), metrics, logger, routes });
+    health.scheduler.start();
+    discovery.start();
+    // Fired and forgotten: the reload has logged and counted a failure, so only the rejection is left to catch.
+    watch.release((lastEventAt) => void zones.reload('file change', lastEventAt).catch(() => {}));
+    const background = [watch, health.scheduler, maintenance, discovery];
+    const parts = { readiness, logger, background, dns, admin };
+    return runningServer(parts, { metrics, reload, status: () => buildStatus(status()), adminEndpoint: admin?.endpoint });
+  });
+}

@@ -1,0 +1,40 @@
+// What /status, /events and /explain are built from: the running server's parts, read at the moment of asking.
+
+import type { Clock } from '../base/clock.js';
+import type { TargetSource } from '../answers/build.js';
+import type { HealthHistory } from '../observability/history.js';
+import type { StatusInput } from '../observability/status.js';
+import type { ClusterDiscovery } from './cluster-discovery.js';
+import type { HealthChecking } from './health-checking.js';
+import type { ServerReadiness } from './readiness.js';
+import type { ServedZones } from './served-zones.js';
+
+export interface StatusParts {
+  readonly zones: ServedZones;
+  readonly readiness: ServerReadiness;
+  readonly health: HealthChecking;
+  readonly discovery: ClusterDiscovery;
+  readonly history: HealthHistory;
+  /** What the answer table is built from, so that the status shows what the answers show. */
+  readonly targets: TargetSource;
+  readonly clock: Clock;
+}
+
+export function statusSource(parts: StatusParts): () => StatusInput {
+  const { zones, readiness, health, discovery, history, targets, clock } = parts;
+  return () => ({
+    zones: zones.zones,
+    failedZoneFiles: zones.failedFiles,
+    lastReload: zones.lastReload,
+    ready: readiness.ready(),
+    health: health.monitor,
+    endpoints: discovery.endpoints,
+    clock,
+    clusters: discovery.status(),
+    clusterSyncDeadline: discovery.syncDeadline,
+    history,
+    targets,
+    drains: health.drains,
+    maintenance: () => health.maintenance.status(),
+  });
+}
