@@ -1,7 +1,11 @@
 // Time as every layer sees it: injectable, so tests run without real waiting (discovery's backoff, the health
 // scheduler, the batching of rebuilds and the status document all read this, never Date.now directly).
 
-export type TimerHandle = unknown;
+/**
+ * Whatever a clock's setTimer returns (a Node Timeout, a fake clock's number), to give back to its clearTimer.
+ * Never undefined or null, so `TimerHandle | undefined` can stand for "no timer set".
+ */
+export type TimerHandle = NonNullable<unknown>;
 
 export interface Clock {
   /** Milliseconds, monotonic within a process. */

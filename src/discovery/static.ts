@@ -3,7 +3,6 @@
 
 import type { EndpointSource } from '../zone/endpoints.js';
 import type { Logger } from '../base/logger.js';
-import type { BalancedRecord, ZoneConfig } from '../zone/model.js';
 
 /** Static targets resolve to their own addresses; cluster targets to nothing until discovery provides them. */
 export function createStaticEndpointSource(logger: Logger): EndpointSource {

@@ -40,6 +40,11 @@ interface StateFile {
   readonly drains: readonly Drain[];
 }
 
+/** The one check load() makes of a drain read back: entries without a target are skipped. */
+function hasTarget(entry: unknown): entry is Drain {
+  return typeof (entry as { target?: unknown } | null | undefined)?.target === 'string';
+}
+
 /** Manual drains, persisted; plus the drains of maintenance windows that are open now. */
 export class DrainSet implements DrainView {
   readonly #file: string | undefined;
@@ -63,9 +68,11 @@ export class DrainSet implements DrainView {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
     }
-    const state = JSON.parse(text) as Partial<StateFile>;
+    // Untrusted until checked: the file may have been edited by hand.
+    const state = JSON.parse(text) as { readonly version?: unknown; readonly drains?: unknown };
     if (state.version !== 1 || !Array.isArray(state.drains)) throw Errors.stateFile([this.#file, 'not a Meridian state file (version 1)']);
-    this.#manual = new Map(state.drains.filter((d) => typeof d?.target === 'string').map((d) => [d.target, d]));
+    const drains: readonly unknown[] = state.drains;
+    this.#manual = new Map(drains.filter(hasTarget).map((d) => [d.target, d]));
   }
 
   /** Adds a manual drain; false when the target was already drained by hand. */

@@ -194,9 +194,10 @@ export class ThreadedProbeScheduler implements ProbeSchedulerPort {
     // Probing alone must not keep a process alive (tests, a stopping server).
     worker.unref();
     worker.on('message', (report: ProbeReport) => this.#receive(report));
-    worker.on('error', (error) => {
-      this.#options.logger.error('probe thread failed', { error: error.message });
-      if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') this.#oldGenerationMb *= 2;
+    // Whatever the thread threw, as structured clone brought it over: an Error in practice, but not by type.
+    worker.on('error', (error: unknown) => {
+      this.#options.logger.error('probe thread failed', { error: error instanceof Error ? error.message : String(error) });
+      if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') this.#oldGenerationMb *= 2;
     });
     worker.on('exit', (code) => {
       if (this.#worker !== worker || this.#stopped) return;

@@ -201,7 +201,7 @@ function isTlsErrorCode(code: string): boolean {
 /** Maps a socket, HTTP or TLS error to a failure label and a short reason. */
 export function describeProbeError(error: unknown): Outcome {
   // Connecting to a name with several addresses fails with an AggregateError; ours are literals, but be safe.
-  const cause = error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : error;
+  const cause: unknown = error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : error;
   const code = typeof (cause as { code?: unknown })?.code === 'string' ? (cause as { code: string }).code : '';
   const message = cause instanceof Error ? cause.message : String(cause);
 

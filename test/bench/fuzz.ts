@@ -320,7 +320,7 @@ async function fuzzUdp(server: ServerProcess, count: number, seed: number, check
           if (pacing === 'kernel-queue') await waitForQueues(server, fuzzPort);
           if (pacing === 'probe' || i % PROBE_EVERY === PROBE_EVERY - 1 || last) await probe(check, server, tally);
         } catch (error) {
-          throw new Error(`${(error as Error).message}, after ${i + 1} datagrams`);
+          throw new Error(`${(error as Error).message}, after ${i + 1} datagrams`, { cause: error });
         }
         if (performance.now() - lastReport > 5_000) {
           lastReport = performance.now();

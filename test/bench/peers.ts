@@ -192,7 +192,12 @@ export async function assertPortFree(host: string, port: number): Promise<void> 
       socket.bind(port, host, () => resolve());
     });
   } catch (error) {
-    throw new Error(`${host}:${port}/udp is already in use (${(error as NodeJS.ErrnoException).code}): a server left over from an earlier run? Stop it first.`);
+    throw new Error(
+      `${host}:${port}/udp is already in use (${(error as NodeJS.ErrnoException).code}): a server left over from an earlier run? Stop it first.`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     socket.close();
   }
@@ -205,8 +210,8 @@ function server(kind: ServerKind, label: string, host: string, settings: string,
     host,
     port: DNS_PORT,
     settings,
-    output: spawned.output,
-    alive: spawned.alive,
+    output: () => spawned.output(),
+    alive: () => spawned.alive(),
     async stop() {
       try {
         await spawned.stop();

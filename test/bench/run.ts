@@ -265,9 +265,10 @@ function scaleLines(result: unknown): string[] {
         : v.toFixed(3)
       : v === null || v === undefined
         ? '—'
-        : typeof v === 'object'
-          ? JSON.stringify(v)
-          : String(v);
+        : typeof v === 'string'
+          ? v
+          : // The results are written out as JSON too, so every value here has a JSON form (true, an object).
+            JSON.stringify(v);
   const rows = result !== null && typeof result === 'object' ? (result as { rows?: unknown }).rows : undefined;
   if (Array.isArray(rows) && rows.length > 0 && rows.every((r) => r !== null && typeof r === 'object')) {
     const keys = [...new Set(rows.flatMap((r) => Object.keys(r as object)))];

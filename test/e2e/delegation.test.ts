@@ -9,7 +9,7 @@
 // on loopback addresses of their own: this test needs root, as CI has.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { dig } from '../helpers/dig.js';
 import { startKnot, startUnbound, type Daemon, type Unbound } from '../helpers/dns-daemons.js';
 import { dnsClient, waitForValue, type DnsClient } from '../helpers/dns-client.js';

@@ -48,9 +48,9 @@ export async function dnsClient(server: { host: string; port: number }): Promise
 
 /**
  * Polls `read` every `everyMs` until it returns `expected`; resolves with the milliseconds that took, or
- * rejects after `deadlineMs` with the last value seen.
+ * rejects after `deadlineMs` with the last value seen. `read` may answer at once (a status field) or later (a query).
  */
-export async function waitForValue<T>(read: () => Promise<T>, expected: T, deadlineMs: number, everyMs = 20): Promise<number> {
+export async function waitForValue<T>(read: () => T | Promise<T>, expected: T, deadlineMs: number, everyMs = 20): Promise<number> {
   const start = performance.now();
   let last: T | undefined;
   for (;;) {

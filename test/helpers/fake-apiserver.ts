@@ -536,6 +536,9 @@ interface WatchWriterOptions {
   readonly splitLines: () => boolean;
 }
 
+/** Queued after the last event line: end the response here. No event line can be equal to it. */
+const END_OF_STREAM = Symbol('end of stream');
+
 /**
  * One open watch response: a queue of event lines written in order, one at a time, so that split lines never
  * interleave and end() always comes after the events queued before it.
@@ -545,7 +548,7 @@ class WatchStream {
   readonly #response: http.ServerResponse;
   readonly #selector: Selector;
   readonly #options: WatchWriterOptions;
-  readonly #queue: Array<string | 'END'> = [];
+  readonly #queue: Array<string | typeof END_OF_STREAM> = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   #pumping = false;
   #ending = false;
@@ -607,7 +610,7 @@ class WatchStream {
   end(): void {
     if (this.closed) return;
     this.#ending = true;
-    this.#queue.push('END');
+    this.#queue.push(END_OF_STREAM);
     void this.#pump();
   }
 
@@ -639,7 +642,7 @@ class WatchStream {
     try {
       while (this.#queue.length > 0 && !this.#closed) {
         const next = this.#queue.shift()!;
-        if (next === 'END') {
+        if (next === END_OF_STREAM) {
           this.#response.end();
           return;
         }

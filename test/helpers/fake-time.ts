@@ -100,11 +100,13 @@ export class ScriptedProber implements Prober {
     this.#clock = clock;
   }
 
-  async probe(spec: ProbeSpec): Promise<ProbeResult> {
+  probe(spec: ProbeSpec): Promise<ProbeResult> {
     this.calls.push({ address: spec.address, at: this.#clock.now() });
-    return this.outcome(spec.address)
-      ? { ok: true, durationMs: 1, reason: 'status 200', status: 200 }
-      : { ok: false, durationMs: 1, failure: 'refused', reason: 'connection refused' };
+    return Promise.resolve(
+      this.outcome(spec.address)
+        ? { ok: true, durationMs: 1, reason: 'status 200', status: 200 }
+        : { ok: false, durationMs: 1, failure: 'refused', reason: 'connection refused' },
+    );
   }
 
   callsTo(address: string): number[] {

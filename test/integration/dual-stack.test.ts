@@ -84,7 +84,7 @@ describe('a dual-stack static target is drained, judged and answered as one', ()
     });
     dns = await dnsClient(meridian.dnsEndpoints[0]);
     admin = `http://127.0.0.1:${meridian.adminEndpoint!.port}`;
-    await waitForValue(async () => meridian.ready(), true, DEADLINE_MS);
+    await waitForValue(() => meridian.ready(), true, DEADLINE_MS);
   });
   after(async () => {
     dns?.close();

@@ -82,7 +82,7 @@ describe('health checks flip the answers', () => {
       watch: false,
     });
     dns = await dnsClient(meridian.dnsEndpoints[0]);
-    await waitForValue(async () => meridian.ready(), true, DEADLINE_MS);
+    await waitForValue(() => meridian.ready(), true, DEADLINE_MS);
   });
   after(async () => {
     dns?.close();
@@ -158,8 +158,7 @@ describe('health checks flip the answers', () => {
     await web[0].kill();
     await web[1].kill();
     await waitForValue(
-      async () =>
-        (meridian.status() as StatusDoc).zones[0].records.find((r) => r.name === `web.${ZONE}`)!.targets.every((x) => x.addresses[0].health === 'down'),
+      () => (meridian.status() as StatusDoc).zones[0].records.find((r) => r.name === `web.${ZONE}`)!.targets.every((x) => x.addresses[0].health === 'down'),
       true,
       DEADLINE_MS,
     );

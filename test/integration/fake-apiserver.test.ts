@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, NetworkingV1Api, Watch, type V1Ingress } from '@kubernetes/client-node';
 import {
   FakeApiServer,
@@ -19,6 +19,7 @@ import {
   writeKubeconfig,
   type FakeApiServerOptions,
   type KubeObject,
+  type ObjectMeta,
   type StatusObject,
 } from '../helpers/fake-apiserver.js';
 
@@ -54,10 +55,33 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
+/**
+ * A watch event's object, plain JSON as sent (client-node passes it on as `any`): an Ingress or Gateway here, a
+ * bookmark (kind, apiVersion and a resourceVersion), or an ERROR event's Status. The fields these tests read.
+ */
+interface WatchedObject {
+  readonly kind?: string;
+  readonly apiVersion?: string;
+  readonly metadata: Partial<ObjectMeta>;
+  readonly spec?: { readonly rules?: ReadonlyArray<{ readonly host?: string }> };
+  /** An object's status, or 'Failure' in a Status. */
+  readonly status?: 'Failure' | { readonly loadBalancer?: { readonly ingress?: ReadonlyArray<{ readonly ip?: string; readonly hostname?: string }> } };
+  /** The Status fields. */
+  readonly code?: number;
+  readonly message?: string;
+  readonly reason?: string;
+}
+
 interface ReceivedEvent {
   readonly type: string;
-  // Watch event objects are plain JSON as sent.
-  readonly object: any;
+  readonly object: WatchedObject;
+}
+
+/** A CustomObjectsApi list (typed `any` by client-node) of gateways. */
+interface GatewayList {
+  readonly kind: string;
+  readonly metadata: { readonly resourceVersion: string };
+  readonly items: ReadonlyArray<{ readonly kind: string; readonly apiVersion: string; readonly status: { readonly addresses: readonly unknown[] } }>;
 }
 
 interface WatchRun {
@@ -80,7 +104,7 @@ function startWatch(kc: KubeConfig, watchPath: string, query: Record<string, str
   const startedAt = performance.now();
   const watch = new Watch(kc);
   if (inactivityTimeoutMs !== undefined) (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = inactivityTimeoutMs;
-  const controller = watch.watch(watchPath, query, (type, object) => events.push({ type, object }), resolveDone);
+  const controller = watch.watch(watchPath, query, (type: string, object: WatchedObject) => events.push({ type, object }), resolveDone);
   watchControllers.push(controller);
   return {
     events,
@@ -105,8 +129,8 @@ async function within<T>(promise: Promise<T>, deadlineMs: number, what: string):
   }
 }
 
-function summary(events: readonly ReceivedEvent[]): Array<[string, string | undefined, string]> {
-  return events.map((e) => [e.type, e.object.metadata?.name, e.object.metadata?.resourceVersion]);
+function summary(events: readonly ReceivedEvent[]): Array<[string, string | undefined, string | undefined]> {
+  return events.map((e) => [e.type, e.object.metadata.name, e.object.metadata.resourceVersion]);
 }
 
 function webIngress(overrides: Partial<Parameters<typeof ingress>[0]> = {}): KubeObject {
@@ -191,7 +215,7 @@ describe('lists through typed API clients', () => {
     const namespaced = await kc.makeApiClient(CoreV1Api).listNamespacedService({ namespace: 'other' });
     assert.deepEqual(namespaced.items, []);
 
-    const gateways = await kc.makeApiClient(CustomObjectsApi).listClusterCustomObject(GATEWAY_API);
+    const gateways = (await kc.makeApiClient(CustomObjectsApi).listClusterCustomObject(GATEWAY_API)) as GatewayList;
     assert.equal(gateways.kind, 'GatewayList');
     assert.equal(gateways.metadata.resourceVersion, server.resourceVersion());
     assert.equal(gateways.items[0].kind, 'Gateway');
@@ -200,7 +224,7 @@ describe('lists through typed API clients', () => {
       { type: 'IPAddress', value: '192.0.2.30' },
       { type: 'Hostname', value: 'gw.example.net' },
     ]);
-    const inInfra = await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ ...GATEWAY_API, namespace: 'infra' });
+    const inInfra = (await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ ...GATEWAY_API, namespace: 'infra' })) as GatewayList;
     assert.equal(inInfra.items.length, 1);
   });
 
@@ -292,9 +316,9 @@ describe('watch protocol', () => {
       ],
     );
     // Changes have increasing resourceVersions; the bookmark reports the latest, with no change since.
-    assert.ok(rvs[0] < rvs[1] && rvs[1] < rvs[2] && rvs[2] === rvs[3], `resourceVersions ${rvs}`);
+    assert.ok(rvs[0] < rvs[1] && rvs[1] < rvs[2] && rvs[2] === rvs[3], `resourceVersions ${rvs.join(',')}`);
     assert.ok(rvs[0] > Number(listedRv));
-    assert.equal(watch.events[1]?.object.metadata.annotations['example.test/owner'], 'Zoë ☃ 東京');
+    assert.equal(watch.events[1]?.object.metadata.annotations?.['example.test/owner'], 'Zoë ☃ 東京');
     assert.equal(watch.events[3]?.object.metadata.resourceVersion, server.resourceVersion());
     // Watch objects carry kind/apiVersion; a bookmark carries nothing but them and the resourceVersion.
     assert.equal(watch.events[0]?.object.kind, 'Ingress');
@@ -308,7 +332,7 @@ describe('watch protocol', () => {
     assert.equal(typeof watch.events[0]?.object.metadata.creationTimestamp, 'string');
     // A DELETED object is the last state, with the delete's resourceVersion.
     assert.deepEqual(
-      watch.events[2]?.object.spec.rules.map((r: { host: string }) => r.host),
+      watch.events[2]?.object.spec?.rules?.map((r) => r.host),
       ['api.example.test'],
     );
   });
@@ -338,9 +362,9 @@ describe('watch protocol', () => {
       chunks.some((chunk) => chunk.toString('utf8').includes('\uFFFD')),
       'one chunk ends or starts inside a multi-byte character',
     );
-    const event = JSON.parse(firstLine);
+    const event = JSON.parse(firstLine) as ReceivedEvent;
     assert.equal(event.type, 'ADDED');
-    assert.equal(event.object.metadata.annotations.note, 'café');
+    assert.equal(event.object.metadata.annotations?.note, 'café');
   });
 
   it('sends bookmarks only to watches that asked for them', async () => {
@@ -469,7 +493,7 @@ describe('watch protocol', () => {
     // The DELETED carries the last content that matched, with the change's resourceVersion.
     const deleted = watch.events[2].object;
     assert.deepEqual(deleted.metadata.labels, { gslb: 'on' });
-    assert.deepEqual(deleted.status.loadBalancer.ingress, [{ ip: '192.0.2.12' }]);
+    assert.deepEqual(deleted.status, { loadBalancer: { ingress: [{ ip: '192.0.2.12' }] } });
     assert.equal(deleted.metadata.resourceVersion, server.resourceVersion());
   });
 
@@ -656,7 +680,7 @@ describe('Gateway API switch', () => {
     assert.throws(() => server.apply('gateways', gateway({ namespace: 'infra', name: 'gw', addresses: [] })), /not installed/);
 
     server.setGatewayApiInstalled(true);
-    assert.deepEqual((await api.listClusterCustomObject(GATEWAY_API)).items, []);
+    assert.deepEqual(((await api.listClusterCustomObject(GATEWAY_API)) as GatewayList).items, []);
   });
 
   it('uninstalling deletes the gateways and ends open gateway watches', async () => {

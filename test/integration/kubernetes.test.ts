@@ -93,7 +93,7 @@ describe('Kubernetes discovery', () => {
       ],
     });
     dns = await dnsClient(meridian.dnsEndpoints[0]);
-    await waitForValue(async () => meridian.ready(), true, DEADLINE_MS);
+    await waitForValue(() => meridian.ready(), true, DEADLINE_MS);
   });
   after(async () => {
     dns?.close();
@@ -160,7 +160,7 @@ describe('Kubernetes discovery', () => {
 
   it('a dead API server keeps its last known endpoints served and probed', async () => {
     await us.stop();
-    await waitForValue(async () => (status().clusters[1]?.errors ?? 0) > 0, true, DEADLINE_MS);
+    await waitForValue(() => (status().clusters[1]?.errors ?? 0) > 0, true, DEADLINE_MS);
     assert.equal(await answer('shop'), '127.0.0.43');
     assert.equal(await answer('lb'), '192.0.2.20');
     // Still probed: when its ingress dies, the answer moves (eu-west has no shop Ingress now, so all are down
@@ -170,10 +170,10 @@ describe('Kubernetes discovery', () => {
     await ingresses[0].kill();
     await waitForValue(() => answer('shop'), '127.0.0.43', DEADLINE_MS, 10);
     const requestsBefore = ingresses[2].requests.length;
-    await waitForValue(async () => ingresses[2].requests.length > requestsBefore + 1, true, DEADLINE_MS);
+    await waitForValue(() => ingresses[2].requests.length > requestsBefore + 1, true, DEADLINE_MS);
     await ingresses[0].revive();
     await us.start();
-    await waitForValue(async () => status().clusters[1].resources.every((r) => r.state === 'watching' || r.state === 'unsupported'), true, 45_000);
+    await waitForValue(() => status().clusters[1].resources.every((r) => r.state === 'watching' || r.state === 'unsupported'), true, 45_000);
   });
 
   it('relists after a watch hits 410 Gone, and keeps following changes', async (t) => {
@@ -183,7 +183,7 @@ describe('Kubernetes discovery', () => {
     // While eu-west is unreachable, a change happens and the server compacts its history past our
     // resourceVersion: the watch that resumes from it gets 410 Gone.
     await eu.stop();
-    await waitForValue(async () => status().clusters[0].errors > errorsBefore, true, DEADLINE_MS);
+    await waitForValue(() => status().clusters[0].errors > errorsBefore, true, DEADLINE_MS);
     eu.apply('ingresses', ingress({ namespace: 'web', name: 'web', hosts: ['web.example.test'], ips: ['192.0.2.12'] }));
     eu.compact('ingresses');
     await eu.start();
@@ -262,7 +262,7 @@ records:
         before.clusters.map((c) => [c.name, c.synced, c.late]),
         [['flaky', false, false]],
       );
-      await waitForValue(async () => meridian.ready(), true, 5_000);
+      await waitForValue(() => meridian.ready(), true, 5_000);
       const late = meridian.status() as StatusDoc;
       assert.deepEqual(
         late.clusters.map((c) => [c.name, c.synced, c.late]),

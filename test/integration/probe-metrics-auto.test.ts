@@ -10,7 +10,7 @@ import { AUTO_PER_ADDRESS_LIMIT } from '../../src/observability/target-metrics.j
 import { makeZoneDir } from '../helpers/zone-files.js';
 
 /** Every probe succeeds at once: this is about labels, not probing. */
-const prober: Prober = { probe: async () => ({ ok: true, durationMs: 1, reason: 'connected' }) };
+const prober: Prober = { probe: () => Promise.resolve({ ok: true, durationMs: 1, reason: 'connected' }) };
 
 function zoneWith(addresses: number): string {
   const lines = ['zone: auto.test', 'soa: { rname: hostmaster.auto.test }', 'nameservers: { ns1.auto.test: [127.0.0.1] }', 'records:'];

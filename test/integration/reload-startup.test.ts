@@ -18,11 +18,11 @@ const DEADLINE_MS = 3_000;
 const shopAt = (address: string) => TEST_ZONE_YAML.replace('{ address: 192.0.2.30 }', `{ address: ${address} }`);
 
 /** A git-sync-like layout: root/rev-N/ worktrees and root/current → the published one, re-pointed by rename. */
-async function gitSyncRoot(): Promise<{ root: string; publish(revision: number, subdir?: string): Promise<void> }> {
+async function gitSyncRoot(): Promise<{ root: string; publish: (revision: number, subdir?: string) => Promise<void> }> {
   const root = await mkdtemp(path.join(tmpdir(), 'meridian-startup-'));
   return {
     root,
-    async publish(revision, subdir = 'zones') {
+    publish: async (revision, subdir = 'zones') => {
       const worktree = path.join(root, `rev-${revision}`);
       await mkdir(path.join(worktree, subdir), { recursive: true });
       await writeFile(path.join(worktree, subdir, FILE), shopAt(`192.0.2.${100 + revision}`));

@@ -64,7 +64,7 @@ records:
   it('probes once, in the primary, not once per worker', async () => {
     const before = ingresses[0].requests.length;
     const started = performance.now();
-    await waitForValue(async () => ingresses[0].requests.length >= before + 3, true, 10_000, 50);
+    await waitForValue(() => ingresses[0].requests.length >= before + 3, true, 10_000, 50);
     const perSecond = (ingresses[0].requests.length - before) / ((performance.now() - started) / 1000);
     // One prober at a 1 s interval: about one probe a second (three workers probing would make three).
     assert.ok(perSecond < 1.6, `${perSecond.toFixed(2)} probes per second`);
@@ -86,11 +86,11 @@ records:
       const seen = await Promise.all(clients.map((c) => c.addresses(`shop.${ZONE}`).catch(() => c.addresses(`shop.${ZONE}`))));
       assert.ok(
         seen.every((a) => a === '127.0.0.71'),
-        `answers ${seen}`,
+        `answers ${seen.join(',')}`,
       );
     }
     await waitForValue(
-      async () => {
+      () => {
         const pids = childPids(server.child.pid!);
         return pids.length === 2 && !pids.includes(victim);
       },

@@ -94,11 +94,10 @@ describe('load balancer hostname resolution', () => {
     constructor(clock: FakeClock) {
       this.clock = clock;
     }
-    async lookup(hostname: string) {
+    lookup(hostname: string): Promise<readonly ResolvedAddress[]> {
       this.calls.push({ hostname, at: this.clock.now() });
       const answer = this.answers.get(hostname);
-      if (answer instanceof Error) throw answer;
-      return answer ?? [];
+      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer ?? []);
     }
   }
 

@@ -11,6 +11,7 @@ import { MaintenanceRunner, type CronPort } from '../../src/health/maintenance.j
 import { healthAnnotatedTargets } from '../../src/answers/targets.js';
 import { createWindowEvaluator } from '../../src/health/window-evaluator.js';
 import { silentLogger } from '../../src/base/logger.js';
+import type { TimerHandle } from '../../src/base/clock.js';
 import { selectionsOf } from '../../src/observability/status.js';
 import type { BalancedRecord, ZoneConfig } from '../../src/zone/model.js';
 import { zoneOf } from '../helpers/fixture-zone.js';
@@ -21,13 +22,17 @@ function clockCron(clock: FakeClock): CronPort {
   return {
     schedule(cron, onFire) {
       const schedule = parseCron(cron) as CronSchedule;
-      let timer: unknown;
+      let timer: TimerHandle | undefined;
       const arm = () => {
         const next = nextOccurrence(schedule, clock.now());
         if (next !== undefined) timer = clock.setTimer(() => (onFire(), arm()), next - clock.now());
       };
       arm();
-      return { stop: () => clock.clearTimer(timer) };
+      return {
+        stop: () => {
+          if (timer !== undefined) clock.clearTimer(timer);
+        },
+      };
     },
   };
 }

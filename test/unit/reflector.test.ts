@@ -14,7 +14,7 @@ const object = (name: string, rv: string, ip = '192.0.2.1') => ({ metadata: { na
 class ScriptedApi implements ResourceClient {
   lists = 0;
   watches: string[] = [];
-  listResult: () => Promise<ListResult> = async () => ({ resourceVersion: '10', items: [object('a', '9')] });
+  listResult: () => Promise<ListResult> = () => Promise.resolve({ resourceVersion: '10', items: [object('a', '9')] });
   /** What a watch does once started: by default it stays open and delivers what the test pushes. */
   onWatch: (sink: WatchEventSink) => void = () => {};
   sink: WatchEventSink | undefined;
@@ -24,11 +24,11 @@ class ScriptedApi implements ResourceClient {
     return this.listResult();
   }
 
-  async watch(resourceVersion: string, sink: WatchEventSink) {
+  watch(resourceVersion: string, sink: WatchEventSink): Promise<{ abort(): void }> {
     this.watches.push(resourceVersion);
     this.sink = sink;
     queueMicrotask(() => this.onWatch(sink));
-    return { abort: () => sink.done(new Error('aborted')) };
+    return Promise.resolve({ abort: () => sink.done(new Error('aborted')) });
   }
 }
 
@@ -98,7 +98,7 @@ describe('reflector', () => {
   it('lists again after 410 Gone', async () => {
     const h = setup();
     await h.clock.advance(1);
-    h.api.listResult = async () => ({ resourceVersion: '50', items: [object('c', '49')] });
+    h.api.listResult = () => Promise.resolve({ resourceVersion: '50', items: [object('c', '49')] });
     h.api.sink!.event('ERROR', { kind: 'Status', code: 410, reason: 'Expired' });
     h.api.sink!.done(undefined);
     await h.clock.advance(2_000);
@@ -144,7 +144,7 @@ describe('reflector', () => {
     await h.clock.advance(10_000);
     assert.equal(h.reflector.synced, false);
     assert.ok(h.api.lists >= 3 && h.api.lists <= 5, `${h.api.lists} lists in 10 s`);
-    h.api.listResult = async () => ({ resourceVersion: '7', items: [] });
+    h.api.listResult = () => Promise.resolve({ resourceVersion: '7', items: [] });
     await h.clock.advance(20_000);
     assert.equal(h.reflector.synced, true);
   });

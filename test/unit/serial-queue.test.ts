@@ -11,10 +11,11 @@ describe('serialQueue', () => {
     let done!: () => void;
     const allDone = new Promise<void>((resolve) => (done = resolve));
     const push = serialQueue<number>(
-      async (message) => {
-        if (message === 2) throw new Error('build failed');
+      (message) => {
+        if (message === 2) return Promise.reject(new Error('build failed'));
         handled.push(message);
         if (message === 4) done();
+        return Promise.resolve();
       },
       (error, message) => failed.push({ message, error: (error as Error).message }),
     );

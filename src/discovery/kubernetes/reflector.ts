@@ -311,7 +311,7 @@ export class Reflector {
     this.#state = 'backoff';
     return new Promise<void>((resolve) => {
       this.#wake = () => {
-        this.#options.clock.clearTimer(this.#sleepTimer);
+        if (this.#sleepTimer !== undefined) this.#options.clock.clearTimer(this.#sleepTimer);
         this.#wake = undefined;
         resolve();
       };

@@ -81,7 +81,7 @@ export class HostnameCache {
   }
 
   stop(): void {
-    for (const entry of this.#entries.values()) this.#clock.clearTimer(entry.timer);
+    for (const entry of this.#entries.values()) if (entry.timer !== undefined) this.#clock.clearTimer(entry.timer);
     this.#entries.clear();
   }
 
