@@ -1,7 +1,7 @@
 // The JSON Schema of a zone policy file. It describes structure only — types, required keys, enums, patterns and
 // bounds — so editors can complete keys, show help and flag typos while people type. Rules that span several
 // keys (a record is exactly one kind, a CNAME stands alone, interval ≥ timeout, names lie inside the zone, ...)
-// are checked by validate.ts, which gives them positioned, human messages.
+// are checked by semantics.ts and the modules it uses, which give them positioned, human messages (validate.ts).
 //
 // Written for JSON Schema draft-07, the draft that yaml-language-server and VS Code support best. Every property is
 // inlined (no $ref) so each one carries its own description: in draft-07 a description beside a $ref is ignored.

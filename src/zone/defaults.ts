@@ -1,0 +1,22 @@
+// What a zone file may leave out, and the value it then gets.
+
+import type { WhenAllDown } from './model.js';
+
+export const DEFAULTS = {
+  zoneTtl: 30,
+  soa: { refresh: 3600, retry: 600, expire: 86400, minimum: 30 },
+  answers: 1,
+  weight: 1,
+  whenAllDown: 'all' as WhenAllDown,
+  check: {
+    httpPort: 80,
+    httpsPort: 443,
+    path: '/',
+    intervalMs: 5_000,
+    timeoutMs: 2_000,
+    fastIntervalMs: 1_000,
+    rise: 2,
+    fall: 2,
+    expect: [[200, 399]] as ReadonlyArray<readonly [number, number]>,
+  },
+} as const;
