@@ -62,7 +62,7 @@ export const DEFAULT_RRL: RrlConfig = Object.freeze({
   maxEntries: 100_000,
   // Loopback cannot be spoofed from the network (kernels drop martian sources), and it is where local health
   // checks, sidecars and tests ask from. An operator's --rrl-exempt list replaces this one.
-  exempt: Object.freeze(['127.0.0.0/8', '::1/128']) as readonly string[],
+  exempt: Object.freeze(['127.0.0.0/8', '::1/128']),
   logOnly: false,
 });
 
@@ -251,7 +251,13 @@ function parseExempt(list: readonly string[]): ParsedExempt {
 // ---------------------------------------------------------------------------------------------------
 // Configuration
 
-const RATE_FIELDS = ['responsesPerSecond', 'nodataPerSecond', 'nxdomainsPerSecond', 'referralsPerSecond', 'errorsPerSecond'] as const;
+/** responsesPerSecond, nodataPerSecond, nxdomainsPerSecond, referralsPerSecond, errorsPerSecond. */
+type RateField = Extract<keyof RrlConfig, `${string}PerSecond`>;
+
+/** Array.isArray without widening the elements to any (the entries are checked one by one after it). */
+function isList(value: unknown): value is readonly unknown[] {
+  return Array.isArray(value);
+}
 
 function requireInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -264,7 +270,7 @@ function requireInteger(name: string, value: unknown, min: number, max: number):
 export function validateRrlConfig(config: Partial<RrlConfig>): RrlConfig {
   const pick = <K extends keyof RrlConfig>(key: K): RrlConfig[K] => (config[key] === undefined ? DEFAULT_RRL[key] : config[key]);
   // Rates are whole credits per second: a fractional rate below 1 could never cover a single response.
-  const rate = (field: (typeof RATE_FIELDS)[number]) => requireInteger(field, pick(field), 0, MAX_RATE);
+  const rate = (field: RateField) => requireInteger(field, pick(field), 0, MAX_RATE);
   const merged: RrlConfig = {
     responsesPerSecond: rate('responsesPerSecond'),
     nodataPerSecond: rate('nodataPerSecond'),
@@ -280,7 +286,7 @@ export function validateRrlConfig(config: Partial<RrlConfig>): RrlConfig {
     logOnly: pick('logOnly'),
   };
   if (typeof merged.logOnly !== 'boolean') throw Errors.badRrlConfig([`rrl.logOnly must be a boolean, got ${String(merged.logOnly)}`]);
-  if (!Array.isArray(merged.exempt)) throw Errors.badRrlConfig(['rrl.exempt must be an array of CIDR strings']);
+  if (!isList(merged.exempt)) throw Errors.badRrlConfig(['rrl.exempt must be an array of CIDR strings']);
   parseExempt(merged.exempt); // throws naming the bad entry
   merged.exempt = Object.freeze([...merged.exempt]);
   return merged;
