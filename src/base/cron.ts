@@ -3,6 +3,11 @@
 // the windows in production; these functions say, from the clock alone, whether a window is open, so a server
 // started in the middle of a window drains its target at once.
 //
+// Who does what: parseCron reads the expression itself, because what it accepts (the part of node-cron's syntax
+// that crontab reads the same way) and the messages it gives (zone validation shows them) are this project's;
+// node-cron's `validate` has the last word on acceptance, since node-cron is what fires. croner (zero
+// dependencies, searches forwards and backwards) finds the occurrences from the values parseCron expanded.
+//
 // Times are UTC, always: a schedule "0 2 * * SUN" fires at 02:00 UTC, and DST never shifts, skips or repeats an
 // occurrence. Schedule node-cron with `timezone: 'Etc/UTC'` so that it fires when these functions say it does
 // (without a timezone, node-cron uses the process's local time).
@@ -13,10 +18,10 @@
 // Fields are separated by spaces. The nicknames @yearly, @annually, @monthly, @weekly, @daily, @midnight and
 // @hourly stand for their usual expressions.
 //
-// Consistency with node-cron 4.6.0: every expression accepted here is accepted by node-cron's `validate` and fires
-// at exactly the instants node-cron's matcher matches (test/unit/cron-window.test.ts checks both, on a table and on
-// generated expressions; parseCron also asks `cron.validate` before it accepts). This module is stricter than
-// node-cron; it rejects:
+// Consistency with node-cron 4.6.0: every expression accepted here is accepted by node-cron's `validate`, has the
+// values node-cron's parser gives, and fires at exactly the instants node-cron's matcher matches
+// (test/unit/cron-window.test.ts checks all three, on a table and on generated expressions; parseCron also asks
+// `cron.validate` before it accepts). This module is stricter than node-cron; it rejects:
 //   - day-of-month and day-of-week both restricted (neither field starts with `*`): crontab(5) (Vixie cron) fires
 //     when EITHER matches, node-cron 4.6.0 only when BOTH match. Either reading would surprise someone, and the
 //     status page must agree with the runner, so such a schedule is an error. With one of them starting with `*`
@@ -27,6 +32,7 @@
 //     node-cron folds back in (`60-0` minutes).
 // Nothing that node-cron rejects is accepted here.
 
+import { Cron } from 'croner';
 import cron from 'node-cron';
 
 /** A parsed schedule: the values each field allows, sorted ascending, without repeats. */
@@ -45,6 +51,8 @@ export interface CronSchedule {
   readonly months: readonly number[];
   /** 0-6, Sunday is 0 (a 7 in the expression is stored as 0). */
   readonly daysOfWeek: readonly number[];
+  /** croner, reading the values above: it finds the occurrences. */
+  readonly occurrenceFinder: Cron;
 }
 
 export interface CronError {
@@ -75,8 +83,6 @@ export const SEARCH_HORIZON_MS = 3_660 * 86_400_000;
 
 /** How many overlapping occurrences windowState follows in each direction to find the bounds of an open period. */
 export const MAX_CHAINED_OCCURRENCES = 100;
-
-const DAY_MS = 86_400_000;
 
 const NICKNAMES: Readonly<Record<string, string>> = {
   '@yearly': '0 0 1 1 *',
@@ -173,7 +179,8 @@ export function parseCron(expr: string): CronSchedule | CronError {
   }
   // A safety net: the rules above are meant to accept nothing node-cron rejects (the tests check that).
   if (!cron.validate(expr)) return { error: 'node-cron does not accept this expression' };
-  return { expression: expr, seconds, minutes, hours, daysOfMonth, months, daysOfWeek };
+  const occurrenceFinder = occurrenceFinderFor(values);
+  return { expression: expr, seconds, minutes, hours, daysOfMonth, months, daysOfWeek, occurrenceFinder };
 }
 
 function describeCharacter(character: string): string {
@@ -257,119 +264,35 @@ function parseValue(token: string, spec: FieldSpec): number | CronError {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Occurrences (UTC). Days are walked one at a time (a month at a time when the month does not match), and within a
-// matching day the first or last allowed time is picked from the sorted fields; so a search costs a few dozen
-// steps in the usual case and a few thousand at most.
+// Occurrences (UTC), found by croner.
 
-/** A UTC calendar position; `dayStart` is the epoch milliseconds of its midnight. */
-interface DayCursor {
-  year: number;
-  month: number;
-  day: number;
-  dayStart: number;
-}
+/** How many values each field has (second, minute, hour, day-of-month, month, day-of-week), to spot a full one. */
+const FIELD_SIZES = [60, 60, 24, 31, 12, 7] as const;
 
-function cursorAt(ms: number): { cursor: DayCursor; secondOfDay: number } {
-  const date = new Date(ms);
-  const dayStart = Math.floor(ms / DAY_MS) * DAY_MS;
-  return {
-    cursor: { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), dayStart },
-    secondOfDay: Math.floor((ms - dayStart) / 1000),
-  };
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month !== 2) return MAX_DAYS_IN_MONTH[month];
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-}
-
-/** 0 = Sunday; 1970-01-01 was a Thursday. */
-function weekdayOf(dayStart: number): number {
-  return (((Math.floor(dayStart / DAY_MS) + 4) % 7) + 7) % 7;
-}
-
-function dayMatches(schedule: CronSchedule, cursor: DayCursor): boolean {
-  return schedule.daysOfMonth.includes(cursor.day) && schedule.daysOfWeek.includes(weekdayOf(cursor.dayStart));
-}
-
-/** The first allowed second of the day at or after `from` (seconds since midnight), or undefined. */
-function firstTimeAtOrAfter(schedule: CronSchedule, from: number): number | undefined {
-  const h0 = Math.floor(from / 3600);
-  const m0 = Math.floor((from % 3600) / 60);
-  const s0 = from % 60;
-  const { hours, minutes, seconds } = schedule;
-  for (const h of hours) {
-    if (h < h0) continue;
-    if (h > h0) return h * 3600 + minutes[0] * 60 + seconds[0];
-    for (const m of minutes) {
-      if (m < m0) continue;
-      if (m > m0) return h * 3600 + m * 60 + seconds[0];
-      for (const s of seconds) if (s >= s0) return h * 3600 + m * 60 + s;
-    }
-  }
-  return undefined;
-}
-
-/** The last allowed second of the day at or before `to` (seconds since midnight), or undefined. */
-function lastTimeAtOrBefore(schedule: CronSchedule, to: number): number | undefined {
-  const h0 = Math.floor(to / 3600);
-  const m0 = Math.floor((to % 3600) / 60);
-  const s0 = to % 60;
-  const { hours, minutes, seconds } = schedule;
-  for (let i = hours.length - 1; i >= 0; i--) {
-    const h = hours[i];
-    if (h > h0) continue;
-    if (h < h0) return h * 3600 + minutes.at(-1)! * 60 + seconds.at(-1)!;
-    for (let j = minutes.length - 1; j >= 0; j--) {
-      const m = minutes[j];
-      if (m > m0) continue;
-      if (m < m0) return h * 3600 + m * 60 + seconds.at(-1)!;
-      for (let k = seconds.length - 1; k >= 0; k--) if (seconds[k] <= s0) return h * 3600 + m * 60 + seconds[k];
-    }
-  }
-  return undefined;
+/**
+ * croner's reading of a parsed schedule, which finds its occurrences. It is given the values parseCron expanded,
+ * as lists of in-range numbers (or `*` for a field that allows every value: croner searches several times faster
+ * through `*` than through the full list), so croner's own reading of the syntax (wider than node-cron's: L, W,
+ * #, ?, years, OR of day-of-month and day-of-week) never comes into play: the instants depend on the values
+ * alone. `domAndDow` makes a day match both day fields, as node-cron does. `utcOffset: 0` is UTC without the Intl
+ * time zone machinery, which `timezone: 'Etc/UTC'` would use at about ten times the cost per search; UTC has no
+ * DST, so croner's and node-cron's handling of DST gaps and repeats never applies.
+ */
+function occurrenceFinderFor(values: readonly (readonly number[])[]): Cron {
+  const pattern = values.map((field, i) => (field.length === FIELD_SIZES[i] ? '*' : field.join(','))).join(' ');
+  return new Cron(pattern, { mode: '6-part', utcOffset: 0, domAndDow: true });
 }
 
 /**
  * The first occurrence strictly after `afterMs` (UTC), in epoch milliseconds; undefined when there is none within
- * SEARCH_HORIZON_MS (a schedule restricted to rare days, such as Feb 29 on a Monday) or `afterMs` is not finite.
+ * SEARCH_HORIZON_MS (a schedule restricted to rare days, such as Feb 29 on a Monday) or `afterMs` is not a time.
  */
 export function nextOccurrence(schedule: CronSchedule, afterMs: number): number | undefined {
-  if (!Number.isFinite(afterMs)) return undefined;
-  const limit = afterMs + SEARCH_HORIZON_MS;
-  const start = cursorAt(Math.floor(afterMs / 1000) * 1000 + 1000);
-  const cursor = start.cursor;
-  let from = start.secondOfDay;
-  while (cursor.dayStart <= limit) {
-    if (!schedule.months.includes(cursor.month)) {
-      // Jump to the first day of the next month.
-      cursor.dayStart += (daysInMonth(cursor.year, cursor.month) - cursor.day + 1) * DAY_MS;
-      cursor.day = 1;
-      if (++cursor.month > 12) {
-        cursor.month = 1;
-        cursor.year++;
-      }
-      from = 0;
-      continue;
-    }
-    if (dayMatches(schedule, cursor)) {
-      const time = firstTimeAtOrAfter(schedule, from);
-      if (time !== undefined) {
-        const ms = cursor.dayStart + time * 1000;
-        return ms <= limit ? ms : undefined;
-      }
-    }
-    cursor.dayStart += DAY_MS;
-    if (++cursor.day > daysInMonth(cursor.year, cursor.month)) {
-      cursor.day = 1;
-      if (++cursor.month > 12) {
-        cursor.month = 1;
-        cursor.year++;
-      }
-    }
-    from = 0;
-  }
-  return undefined;
+  const after = new Date(afterMs);
+  if (Number.isNaN(after.getTime())) return undefined;
+  // croner starts at the next whole second after `after`, so a run exactly at `afterMs` is not returned.
+  const next = schedule.occurrenceFinder.nextRun(after)?.getTime();
+  return next !== undefined && next <= afterMs + SEARCH_HORIZON_MS ? next : undefined;
 }
 
 /**
@@ -377,40 +300,13 @@ export function nextOccurrence(schedule: CronSchedule, afterMs: number): number 
  * earlier), in epoch milliseconds; undefined when there is none in that span.
  */
 export function lastOccurrence(schedule: CronSchedule, atOrBeforeMs: number, notBeforeMs: number = atOrBeforeMs - SEARCH_HORIZON_MS): number | undefined {
-  if (!Number.isFinite(atOrBeforeMs) || !Number.isFinite(notBeforeMs)) return undefined;
-  const start = cursorAt(Math.floor(atOrBeforeMs / 1000) * 1000);
-  const cursor = start.cursor;
-  let to = start.secondOfDay;
-  while (cursor.dayStart + DAY_MS > notBeforeMs) {
-    if (!schedule.months.includes(cursor.month)) {
-      // Jump to the last day of the previous month.
-      cursor.dayStart -= cursor.day * DAY_MS;
-      if (--cursor.month < 1) {
-        cursor.month = 12;
-        cursor.year--;
-      }
-      cursor.day = daysInMonth(cursor.year, cursor.month);
-      to = 86_399;
-      continue;
-    }
-    if (dayMatches(schedule, cursor)) {
-      const time = lastTimeAtOrBefore(schedule, to);
-      if (time !== undefined) {
-        const ms = cursor.dayStart + time * 1000;
-        return ms >= notBeforeMs ? ms : undefined;
-      }
-    }
-    cursor.dayStart -= DAY_MS;
-    if (--cursor.day < 1) {
-      if (--cursor.month < 1) {
-        cursor.month = 12;
-        cursor.year--;
-      }
-      cursor.day = daysInMonth(cursor.year, cursor.month);
-    }
-    to = 86_399;
-  }
-  return undefined;
+  if (!Number.isFinite(notBeforeMs)) return undefined;
+  // croner returns runs before its reference and in the reference's own second; occurrences are whole seconds,
+  // so a reference 1 ms into the second of `atOrBeforeMs` makes "at or before".
+  const reference = new Date(Math.floor(atOrBeforeMs / 1000) * 1000 + 1);
+  if (Number.isNaN(reference.getTime())) return undefined;
+  const last = schedule.occurrenceFinder.previousRuns(1, reference)[0]?.getTime();
+  return last !== undefined && last >= notBeforeMs ? last : undefined;
 }
 
 /**

@@ -225,6 +225,22 @@ describe('nextOccurrence', () => {
     assert.equal(iso(nextOccurrence(schedule('30 1 * * *'), at('2025-11-02T00:00:00Z'))), '2025-11-02T01:30:00.000Z');
   });
 
+  it("does not depend on the process's time zone", () => {
+    // croner reads local time unless told otherwise; the schedules are UTC wherever the server runs.
+    const saved = process.env.TZ;
+    try {
+      for (const zone of ['America/New_York', 'Asia/Kolkata', 'Europe/Berlin']) {
+        process.env.TZ = zone;
+        const s = schedule('0 2 * * SUN');
+        assert.equal(iso(nextOccurrence(s, at('2025-03-29T12:00:00Z'))), '2025-03-30T02:00:00.000Z', zone);
+        assert.equal(iso(lastOccurrence(s, at('2025-11-05T12:00:00Z'))), '2025-11-02T02:00:00.000Z', zone);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+
   it('returns undefined for an instant that is not a number', () => {
     assert.equal(nextOccurrence(schedule('* * * * *'), Number.NaN), undefined);
   });
