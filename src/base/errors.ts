@@ -49,5 +49,9 @@ export const Errors = {
     (admin: string, path: string, problems: string) =>
       `the admin server at ${admin} answered ${path} with a document this meridian does not read (${problems}): is it another version of meridian? --json prints it as it is`,
   ),
+  statusPage: defineError(
+    'MERIDIAN_STATUS_PAGE',
+    (directory: string, reason: string) => `cannot read the status page in ${directory}: ${reason} (npm run build makes it)`,
+  ),
   clusterConfig: defineError('MERIDIAN_CLUSTER_CONFIG', (name: string, reason: string) => `cannot load the configuration of cluster '${name}': ${reason}`),
 } as const;
