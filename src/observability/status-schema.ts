@@ -179,7 +179,7 @@ const cluster: Schema<ClusterView> = {
 };
 
 export const statusDocumentSchema: Schema<StatusDocument> = {
-  $id: 'https://meridian.invalid/schemas/status.json',
+  $id: 'urn:meridian:status:v1',
   title: 'Meridian /status document',
   type: 'object',
   properties: {
@@ -323,7 +323,7 @@ const staticExplanation: Schema<StaticExplanation> = {
 };
 
 export const explainDocumentSchema: Schema<ExplainDocument> = {
-  $id: 'https://meridian.invalid/schemas/explain.json',
+  $id: 'urn:meridian:explain:v1',
   title: 'Meridian /explain document',
   // A balanced record explained has its targets; static data (or a balanced record without answers) has none.
   type: 'object',
