@@ -80,6 +80,6 @@ NODE=node_modules/.bin/node
 [ -x "$NODE" ] || die "$NODE is missing (the 'node' devDependency); run npm ci"
 
 echo "bench: building" >&2
-npx tsc -p tsconfig.json >&2
+npm run --silent build >&2
 
 exec "$NODE" dist/test/bench/run.js "$@"

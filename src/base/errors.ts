@@ -44,5 +44,14 @@ export const Errors = {
   kubeconfig: defineError('MERIDIAN_KUBECONFIG', (reason: string) => reason),
   /** A broken invariant: a bug in Meridian, never the user's input. */
   internal: defineError('MERIDIAN_INTERNAL', (what: string) => `internal error: ${what} (a bug in Meridian; please report it)`),
+  adminDocument: defineError(
+    'MERIDIAN_ADMIN_DOCUMENT',
+    (admin: string, path: string, problems: string) =>
+      `the admin server at ${admin} answered ${path} with a document this meridian does not read (${problems}): is it another version of meridian? --json prints it as it is`,
+  ),
+  statusPage: defineError(
+    'MERIDIAN_STATUS_PAGE',
+    (directory: string, reason: string) => `cannot read the status page in ${directory}: ${reason} (npm run build makes it)`,
+  ),
   clusterConfig: defineError('MERIDIAN_CLUSTER_CONFIG', (name: string, reason: string) => `cannot load the configuration of cluster '${name}': ${reason}`),
 } as const;

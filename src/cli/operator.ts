@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { AdminClientError, DEFAULT_ADMIN_URL, adminRequest, errorMessage, getJson, postDrain, resolveAdminUrl, resolveToken } from './admin-client.js';
 import { renderDrainResult, renderExplain, renderStatus } from './render.js';
 import { EXPLAINED_TYPES, explainedType } from '../observability/status.js';
+import { createDocumentReader } from '../observability/status-schema.js';
 
 /** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function useColor(stream: { readonly isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -65,8 +66,9 @@ export function registerOperatorCommands(program: Command): void {
       run(async () => {
         const admin = resolveAdminUrl(flags.admin);
         const document = await getJson(admin, '/status');
+        // --json prints what the server said, whatever its version; the picture needs the shape this version reads.
         if (flags.json === true) print([JSON.stringify(document, null, 2)]);
-        else print(renderStatus(document, { color: useColor(process.stdout), now: Date.now(), admin }));
+        else print(renderStatus(createDocumentReader().status(document, admin), { color: useColor(process.stdout), now: Date.now(), admin }));
       }),
     );
 
@@ -104,7 +106,7 @@ export function registerOperatorCommands(program: Command): void {
           );
         const admin = resolveAdminUrl(flags.admin);
         const query = new URLSearchParams({ name, type: type.toUpperCase() });
-        const response = await adminRequest(admin, `/explain?${query}`);
+        const response = await adminRequest(admin, `/explain?${query.toString()}`);
         if (response.status === 404) {
           if (typeof response.body === 'string')
             throw new AdminClientError(`the admin server at ${admin} has no /explain endpoint (404): is it an older meridian?`, 404);
@@ -118,7 +120,7 @@ export function registerOperatorCommands(program: Command): void {
           );
         }
         if (flags.json === true) print([JSON.stringify(response.body, null, 2)]);
-        else print(renderExplain(response.body, { color: useColor(process.stdout), now: Date.now() }));
+        else print(renderExplain(createDocumentReader().explain(response.body, admin), { color: useColor(process.stdout), now: Date.now() }));
       }),
     );
 }

@@ -1,8 +1,11 @@
 // Terminal rendering for the operator commands (`meridian status`, `explain`, `drain`, `undrain`): pure
 // functions from the admin server's JSON documents to lines of text. Nothing here does I/O or reads the clock:
 // ages are measured from the document's own `generatedAt` (or the `now` given), and colour is a parameter, so
-// the output is the same for the same input and is tested as such. Every field is read defensively: a server of
-// another version may add, rename or leave out fields, and the command must still print what it can.
+// the output is the same for the same input and is tested as such. The /status and /explain documents arrive
+// typed: the commands check them against their schemas first (status-schema.ts), so a server of another version
+// that leaves out or changes a field is one clear error rather than a picture with holes.
+
+import type { AddressStatus, BalancedRecordStatus, CheckView, ExplainDocument, RecordAnswer, StatusDocument } from '../observability/status-document.js';
 
 export interface RenderOptions {
   /** ANSI colours (stdout is a TTY and NO_COLOR is not set). */
@@ -103,20 +106,21 @@ export function formatAge(seconds: number): string {
 }
 
 /** Seconds from an ISO instant to `now`, or undefined when either is unknown or unparsable. */
-function secondsSince(iso: unknown, now: number | undefined): number | undefined {
-  const at = typeof iso === 'string' ? Date.parse(iso) : NaN;
+function secondsSince(iso: string | null | undefined, now: number | undefined): number | undefined {
+  const at = iso === null || iso === undefined ? NaN : Date.parse(iso);
   if (Number.isNaN(at) || now === undefined) return undefined;
   return (now - at) / 1000;
 }
 
-function ago(iso: unknown, now: number | undefined, seconds?: unknown): string {
-  const s = num(seconds) ?? secondsSince(iso, now);
+/** How long ago `iso` was: the server's own count of seconds when it gives one, else measured from `now`. */
+function ago(iso: string | null | undefined, now: number | undefined, seconds?: number | null): string {
+  const s = seconds ?? secondsSince(iso, now);
   if (s !== undefined) return formatAge(s);
-  return str(iso) ?? '-';
+  return iso ?? '-';
 }
 
-function referenceTime(document: Json, options: RenderOptions): number | undefined {
-  const generated = Date.parse(str(document.generatedAt) ?? '');
+function referenceTime(generatedAt: string, options: RenderOptions): number | undefined {
+  const generated = Date.parse(generatedAt);
   return Number.isNaN(generated) ? options.now : generated;
 }
 
@@ -202,166 +206,129 @@ function ruleStyle(rule: string | undefined): Style {
 
 // ---- meridian status ----
 
-function statusHeader(doc: Json, options: RenderOptions, now: number | undefined, admin: string | undefined): string[] {
+function statusHeader(doc: StatusDocument, options: RenderOptions, now: number | undefined, admin: string | undefined): string[] {
   const c = options.color;
-  const ready = bool(doc.ready);
-  const readyText = ready === undefined ? paint(c, 'yellow', 'readiness unknown') : ready ? paint(c, 'green', 'ready') : paint(c, 'red', 'not ready');
+  const readyText = doc.ready ? paint(c, 'green', 'ready') : paint(c, 'red', 'not ready');
   const lines = [`${paint(c, 'bold', 'Meridian')}${admin === undefined ? '' : ` at ${admin}`}: ${readyText}`];
-  const reload = obj(doc.lastReload);
-  if (reload !== undefined) {
-    const ok = bool(reload.ok);
-    const outcome = ok === false ? paint(c, 'red', 'failed') : ok === true ? paint(c, 'green', 'ok') : 'unknown';
-    const serials = Object.entries(obj(reload.serials) ?? {}).map(([zone, serial]) => `${zone} ${text(serial)}`);
-    lines.push(`last reload: ${outcome}, ${ago(reload.at, now)}${serials.length === 0 ? '' : ` (serials: ${serials.join(', ')})`}`);
-    for (const issue of arr(reload.issues)) lines.push(`  ${paint(c, 'red', '!')} ${text(issue)}`);
-  }
-  const generated = str(doc.generatedAt);
-  if (generated !== undefined) lines.push(paint(c, 'dim', `as of ${generated}`));
+  const reload = doc.lastReload;
+  const outcome = reload.ok ? paint(c, 'green', 'ok') : paint(c, 'red', 'failed');
+  const serials = Object.entries(reload.serials).map(([zone, serial]) => `${zone} ${serial}`);
+  lines.push(`last reload: ${outcome}, ${ago(reload.at, now)}${serials.length === 0 ? '' : ` (serials: ${serials.join(', ')})`}`);
+  for (const issue of reload.issues) lines.push(`  ${paint(c, 'red', '!')} ${text(issue)}`);
+  lines.push(paint(c, 'dim', `as of ${doc.generatedAt}`));
   return lines;
 }
 
-function clustersSection(doc: Json, options: RenderOptions, now: number | undefined): string[] {
+function clustersSection(doc: StatusDocument, options: RenderOptions, now: number | undefined): string[] {
   const c = options.color;
-  const clusters = arr(doc.clusters)
-    .map(obj)
-    .filter((x): x is Json => x !== undefined);
-  if (clusters.length === 0) return [];
-  const rows = clusters.map((cluster) => {
-    const synced = bool(cluster.synced);
-    const late = bool(cluster.late) === true;
-    const state = synced === true ? paint(c, 'green', 'synced') : late ? paint(c, 'red', 'not synced (late)') : paint(c, 'yellow', 'syncing');
-    const resources = arr(cluster.resources)
-      .map(obj)
-      .filter((r): r is Json => r !== undefined)
-      .map((r) => `${text(r.resource)}${bool(r.synced) === false ? '*' : ''} ${text(r.objects)}`)
-      .join(', ');
-    const errors = num(cluster.errors) ?? 0;
+  if (doc.clusters.length === 0) return [];
+  const rows = doc.clusters.map((cluster) => {
+    const state = cluster.synced ? paint(c, 'green', 'synced') : cluster.late ? paint(c, 'red', 'not synced (late)') : paint(c, 'yellow', 'syncing');
+    const resources = cluster.resources.map((r) => `${r.resource}${r.synced ? '' : '*'} ${r.objects}`).join(', ');
     return [
-      text(cluster.name),
+      cluster.name,
       state,
       ago(cluster.lastEventAt, now, cluster.lastEventAgeSeconds),
-      errors > 0 ? paint(c, 'red', String(errors)) : String(errors),
+      cluster.errors > 0 ? paint(c, 'red', String(cluster.errors)) : String(cluster.errors),
       resources || '-',
     ];
   });
   return ['', paint(c, 'bold', 'CLUSTERS'), ...table(['NAME', 'SYNC', 'LAST EVENT', 'ERRORS', 'OBJECTS'], rows, c)];
 }
 
-function drainsSection(doc: Json, options: RenderOptions, now: number | undefined): string[] {
+function drainsSection(doc: StatusDocument, options: RenderOptions, now: number | undefined): string[] {
   const c = options.color;
-  if (!Array.isArray(doc.drains)) return [];
-  const drains = doc.drains.map(obj).filter((x): x is Json => x !== undefined);
-  if (drains.length === 0) return ['', `${paint(c, 'bold', 'DRAINS')}: none`];
-  const rows = drains.map((d) => [
+  if (doc.drains.length === 0) return ['', `${paint(c, 'bold', 'DRAINS')}: none`];
+  const rows = doc.drains.map((d) => [
     paint(c, 'magenta', text(d.target)),
     ago(d.since, now),
     text(d.by),
     text(d.reason),
-    str(d.until) === undefined ? '-' : `${ago(d.until, now)} (${str(d.until)})`,
+    d.until === undefined ? '-' : `${ago(d.until, now)} (${d.until})`,
   ]);
   return ['', paint(c, 'bold', 'DRAINS'), ...table(['TARGET', 'SINCE', 'BY', 'REASON', 'UNTIL'], rows, c)];
 }
 
-function maintenanceSection(doc: Json, options: RenderOptions, now: number | undefined): string[] {
+function maintenanceSection(doc: StatusDocument, options: RenderOptions, now: number | undefined): string[] {
   const c = options.color;
-  if (!Array.isArray(doc.maintenance)) return [];
-  const windows = doc.maintenance.map(obj).filter((x): x is Json => x !== undefined);
-  if (windows.length === 0) return ['', `${paint(c, 'bold', 'MAINTENANCE WINDOWS')}: none`];
-  const rows = windows.map((w) => {
-    const active = bool(w.active) === true;
-    const state = active ? paint(c, 'magenta', `active${str(w.activeUntil) === undefined ? '' : ` until ${str(w.activeUntil)}`}`) : 'idle';
-    const next = str(w.next) === undefined ? '-' : `${ago(w.next, now)} (${str(w.next)})`;
+  if (doc.maintenance.length === 0) return ['', `${paint(c, 'bold', 'MAINTENANCE WINDOWS')}: none`];
+  const rows = doc.maintenance.map((w) => {
+    const state = w.active ? paint(c, 'magenta', `active${w.activeUntil === undefined ? '' : ` until ${w.activeUntil}`}`) : 'idle';
+    const next = w.next === null ? '-' : `${ago(w.next, now)} (${w.next})`;
     return [text(w.zone), text(w.target), text(w.cron), text(w.duration), state, next];
   });
   return ['', paint(c, 'bold', 'MAINTENANCE WINDOWS'), ...table(['ZONE', 'TARGET', 'CRON', 'DURATION', 'STATE', 'NEXT'], rows, c)];
 }
 
-function transitionsSection(doc: Json, options: RenderOptions, now: number | undefined, limit: number): string[] {
+function transitionsSection(doc: StatusDocument, options: RenderOptions, now: number | undefined, limit: number): string[] {
   const c = options.color;
-  const transitions = arr(doc.transitions)
-    .map(obj)
-    .filter((x): x is Json => x !== undefined);
+  const transitions = doc.transitions;
   if (transitions.length === 0) return [];
-  const recent = [...transitions].sort((a, b) => (Date.parse(str(b.at) ?? '') || 0) - (Date.parse(str(a.at) ?? '') || 0)).slice(0, limit);
-  const rows = recent.map((t) => {
-    const to = text(t.to);
-    return [ago(t.at, now), text(t.record), text(t.address), `${text(t.from)} → ${paint(c, healthStyle(to), to)}`, text(t.reason)];
-  });
+  const recent = [...transitions].sort((a, b) => (Date.parse(b.at) || 0) - (Date.parse(a.at) || 0)).slice(0, limit);
+  const rows = recent.map((t) => [ago(t.at, now), text(t.record), text(t.address), `${t.from} → ${paint(c, healthStyle(t.to), t.to)}`, text(t.reason)]);
   const title = transitions.length > limit ? `RECENT TRANSITIONS (latest ${limit} of ${transitions.length})` : 'RECENT TRANSITIONS';
   return ['', paint(c, 'bold', title), ...table(['WHEN', 'RECORD', 'ADDRESS', 'CHANGE', 'REASON'], rows, c)];
 }
 
-function checkSummary(check: unknown): string {
-  const k = obj(check);
-  if (k === undefined) return 'no health check';
-  const protocol = str(k.protocol) ?? 'check';
-  const port = num(k.port);
-  const path = str(k.path);
-  const interval = num(k.intervalMs);
-  const httpPath = path !== undefined && protocol.startsWith('http') ? ` ${path}` : '';
-  return `${protocol}${port === undefined ? '' : ` :${port}`}${httpPath}${interval === undefined ? '' : ` every ${formatSeconds(interval / 1000)}`}`;
+function checkSummary(check: CheckView | null): string {
+  if (check === null) return 'no health check';
+  const httpPath = check.protocol.startsWith('http') ? ` ${check.path}` : '';
+  return `${check.protocol} :${check.port}${httpPath} every ${formatSeconds(check.intervalMs / 1000)}`;
 }
 
-function recordAnswer(answer: Json | undefined, color: boolean): string {
+function recordAnswer(answer: RecordAnswer | undefined, color: boolean): string {
   if (answer === undefined) return '-';
   const parts: string[] = [];
-  for (const type of ['A', 'AAAA']) {
+  for (const type of ['A', 'AAAA'] as const) {
     const sets = formatAnswerSets(answer[type], STATUS_ANSWER_SETS);
     if (sets !== '') parts.push(`${type} ${sets}`);
   }
-  const rule = str(answer.rule);
   const served = parts.length === 0 ? paint(color, 'red', 'no addresses (NODATA)') : parts.join('; ');
-  const drains = bool(answer.drainsIgnored) === true ? ', drains ignored: every target is drained' : '';
+  const drains = answer.drainsIgnored ? ', drains ignored: every target is drained' : '';
   // Shares of a sample are estimates: say so rather than pass them off as exact.
-  const sampled = bool(answer.sampled) === true ? ', sampled' : '';
-  return `${served}${rule === undefined ? '' : `  [${paint(color, ruleStyle(rule), rule)}${drains}${sampled}]`}`;
+  const sampled = answer.sampled ? ', sampled' : '';
+  return `${served}  [${paint(color, ruleStyle(answer.rule), answer.rule)}${drains}${sampled}]`;
 }
 
-function latencyCell(address: Json): string {
-  const samples = arr(address.latencyMs)
-    .map(num)
-    .filter((n): n is number => n !== undefined);
-  const last = samples.at(-1) ?? num(obj(address.lastResult)?.durationMs);
+function latencyCell(address: AddressStatus): string {
+  const samples = address.latencyMs ?? [];
+  const last = samples.at(-1) ?? address.lastResult?.durationMs;
   if (last === undefined) return '-';
   const spark = sparkline(samples);
   return spark === '' ? formatMs(last) : `${formatMs(last)} ${spark}`;
 }
 
-function balancedRecord(record: Json, options: RenderOptions, now: number | undefined): string[] {
+function balancedRecord(record: BalancedRecordStatus, options: RenderOptions, now: number | undefined): string[] {
   const c = options.color;
   const lines = [
-    `  ${paint(c, 'cyan', text(record.name))}  ${text(record.policy)}, when all down: ${text(record.whenAllDown)}, ${checkSummary(record.check)}`,
-    `    answer: ${recordAnswer(obj(record.answer), c)}`,
+    `  ${paint(c, 'cyan', text(record.name))}  ${record.policy}, when all down: ${record.whenAllDown}, ${checkSummary(record.check)}`,
+    `    answer: ${recordAnswer(record.answer, c)}`,
   ];
   const failover = record.policy === 'failover';
   const rows: string[][] = [];
-  for (const target of arr(record.targets).map(obj)) {
-    if (target === undefined) continue;
-    const label = `#${text(target.index)} ${text(target.target)}${str(target.cluster) === undefined ? '' : ` (cluster ${str(target.cluster)})`}`;
-    const index = num(target.index);
-    const rank = failover ? text(target.priority ?? (index === undefined ? undefined : index + 1)) : text(target.weight);
-    const targetDrained = bool(target.drained) === true;
-    const addresses = arr(target.addresses)
-      .map(obj)
-      .filter((x): x is Json => x !== undefined);
-    if (addresses.length === 0)
-      rows.push([label, rank, paint(c, 'dim', '(no addresses)'), '-', targetDrained ? paint(c, 'magenta', 'drained') : '-', '-', '-', '-']);
-    addresses.forEach((address, n) => {
-      const health = text(address.health);
-      const drained = targetDrained || bool(address.drained) === true;
-      const lastFailure = obj(address.lastFailure);
+  for (const target of record.targets) {
+    const label = `#${target.index} ${text(target.target)}${target.cluster === undefined ? '' : ` (cluster ${target.cluster})`}`;
+    // A failover target's priority is its place in the list.
+    const rank = String(failover ? target.index + 1 : target.weight);
+    if (target.addresses.length === 0)
+      rows.push([label, rank, paint(c, 'dim', '(no addresses)'), '-', target.drained ? paint(c, 'magenta', 'drained') : '-', '-', '-', '-']);
+    target.addresses.forEach((address, n) => {
+      const drained = target.drained || address.drained;
+      const lastFailure = address.lastFailure;
       const reason =
         text(address.reason) +
-        (health !== 'down' && lastFailure !== undefined ? paint(c, 'dim', ` (last failure: ${text(lastFailure.reason)}, ${ago(lastFailure.at, now)})`) : '');
+        (address.health !== 'down' && lastFailure !== undefined
+          ? paint(c, 'dim', ` (last failure: ${text(lastFailure.reason)}, ${ago(lastFailure.at, now)})`)
+          : '');
       rows.push([
         // A target's label and weight once, on its first address.
         n === 0 ? label : '',
         n === 0 ? rank : '',
-        text(address.address),
-        paint(c, healthStyle(health), health),
+        address.address,
+        paint(c, healthStyle(address.health), address.health),
         drained ? paint(c, 'magenta', 'drained') : '-',
         reason,
-        str(address.since) === undefined && num(address.sinceSeconds) === undefined ? '-' : ago(address.since, now, address.sinceSeconds),
+        address.since === undefined && address.sinceSeconds === undefined ? '-' : ago(address.since, now, address.sinceSeconds),
         latencyCell(address),
       ]);
     });
@@ -376,10 +343,9 @@ export interface StatusRenderOptions extends RenderOptions {
   readonly transitions?: number;
 }
 
-/** `meridian status`: the /status document as a terminal picture. */
-export function renderStatus(document: unknown, options: StatusRenderOptions): string[] {
-  const doc = obj(document) ?? {};
-  const now = referenceTime(doc, options);
+/** `meridian status`: the /status document (checked against its schema: status-schema.ts) as a terminal picture. */
+export function renderStatus(doc: StatusDocument, options: StatusRenderOptions): string[] {
+  const now = referenceTime(doc.generatedAt, options);
   const c = options.color;
   const lines = [
     ...statusHeader(doc, options, now, options.admin),
@@ -387,17 +353,12 @@ export function renderStatus(document: unknown, options: StatusRenderOptions): s
     ...drainsSection(doc, options, now),
     ...maintenanceSection(doc, options, now),
   ];
-  for (const zone of arr(doc.zones).map(obj)) {
-    if (zone === undefined) continue;
-    lines.push(
-      '',
-      `${paint(c, 'bold', `ZONE ${text(zone.zone)}`)}  serial ${text(zone.serial)}${str(zone.file) === undefined ? '' : paint(c, 'dim', `  ${str(zone.file)}`)}`,
-    );
+  for (const zone of doc.zones) {
+    lines.push('', `${paint(c, 'bold', `ZONE ${zone.zone}`)}  serial ${zone.serial}${paint(c, 'dim', `  ${zone.file}`)}`);
     const others: string[][] = [];
-    for (const record of arr(zone.records).map(obj)) {
-      if (record === undefined) continue;
-      if (record.kind === 'balanced' || Array.isArray(record.targets)) lines.push(...balancedRecord(record, options, now));
-      else others.push([text(record.name), text(record.kind)]);
+    for (const record of zone.records) {
+      if (record.kind === 'balanced') lines.push(...balancedRecord(record, options, now));
+      else others.push([record.name, record.kind]);
     }
     if (others.length > 0) {
       lines.push(`  ${paint(c, 'dim', 'static data, always served:')}`);
@@ -411,64 +372,44 @@ export function renderStatus(document: unknown, options: StatusRenderOptions): s
 
 // ---- meridian explain ----
 
-/** `meridian explain`: the /explain document, as why the answer is what it is. */
-export function renderExplain(document: unknown, options: RenderOptions): string[] {
+/** `meridian explain`: the /explain document (checked against its schema), as why the answer is what it is. */
+export function renderExplain(doc: ExplainDocument, options: RenderOptions): string[] {
   const c = options.color;
-  const doc = obj(document) ?? {};
-  const kind = str(doc.kind);
-  const lines = [`${paint(c, 'bold', `${text(doc.name)} ${text(doc.type)}`)}  in zone ${text(doc.zone)}`];
-  if (kind !== 'balanced' && !Array.isArray(doc.targets)) {
-    lines.push(`record: ${text(kind)}`);
-    const answer = arr(doc.answer);
+  const lines = [`${paint(c, 'bold', `${doc.name} ${doc.type}`)}  in zone ${doc.zone}`];
+  if (!('targets' in doc)) {
+    lines.push(`record: ${doc.kind}`);
+    const answer = doc.answer ?? [];
     lines.push(answer.length === 0 ? `answer: ${paint(c, 'red', 'none (NODATA)')}` : 'answer:');
-    for (const entry of answer) lines.push(`  ${typeof entry === 'string' ? entry : formatAnswerSets([entry]) || text(entry)}`);
-    if (str(doc.summary) !== undefined) lines.push(`why: ${str(doc.summary)}`);
+    for (const entry of answer) lines.push(`  ${entry}`);
+    lines.push(`why: ${doc.summary}`);
     return lines;
   }
 
-  const policy = str(doc.policy);
-  const failover = policy === 'failover';
-  lines.push(`record: ${text(kind)}, policy ${text(policy)}, when all down: ${text(doc.whenAllDown)}`);
-  const targets = arr(doc.targets)
-    .map(obj)
-    .filter((x): x is Json => x !== undefined);
-  const rows: string[][] = [];
-  for (const target of targets) {
-    const chosen = bool(target.chosen) === true;
-    const targetDrained = bool(target.drained) === true;
-    const rank = failover ? text(target.priority ?? (num(target.index) === undefined ? undefined : num(target.index)! + 1)) : text(target.weight);
-    const addresses = arr(target.addresses)
-      .map(obj)
-      .filter((x): x is Json => x !== undefined);
+  const failover = doc.policy === 'failover';
+  lines.push(`record: ${doc.kind}, policy ${doc.policy}, when all down: ${doc.whenAllDown}`);
+  const rows = doc.targets.map((target) => {
     const state =
-      addresses.length === 0
+      target.addresses.length === 0
         ? paint(c, 'dim', 'no addresses')
-        : addresses
-            .map((a) => {
-              const health = text(a.health);
-              return `${text(a.address)} ${paint(c, healthStyle(health), health)}${bool(a.drained) === true && !targetDrained ? ` ${paint(c, 'magenta', 'drained')}` : ''}`;
-            })
+        : target.addresses
+            .map((a) => `${a.address} ${paint(c, healthStyle(a.health), a.health)}${a.drained && !target.drained ? ` ${paint(c, 'magenta', 'drained')}` : ''}`)
             .join(', ');
-    const reasons = [...new Set(addresses.map((a) => str(a.reason)).filter((r): r is string => r !== undefined))].join('; ');
-    rows.push([
-      `#${text(target.index)} ${text(target.target)}${str(target.cluster) === undefined ? '' : ` (cluster ${str(target.cluster)})`}`,
-      rank,
+    const reasons = [...new Set(target.addresses.map((a) => a.reason).filter((r) => r !== ''))].join('; ');
+    return [
+      `#${target.index} ${text(target.target)}`,
+      String(failover ? target.priority : target.weight),
       state,
-      targetDrained ? paint(c, 'magenta', 'drained') : '-',
-      chosen ? paint(c, 'green', 'chosen') : '-',
+      target.drained ? paint(c, 'magenta', 'drained') : '-',
+      target.chosen ? paint(c, 'green', 'chosen') : '-',
       reasons || '-',
-    ]);
-  }
+    ];
+  });
   lines.push('targets:', ...table(['TARGET', failover ? 'PRIORITY' : 'WEIGHT', 'ADDRESSES', 'DRAINED', 'CHOSEN', 'REASON'], rows, c));
-  const rule = str(doc.rule);
-  const ruleText = str(doc.ruleText);
-  lines.push(`rule: ${paint(c, ruleStyle(rule), describeRule(rule, bool(doc.drainsIgnored) === true, ruleText))}`);
+  lines.push(`rule: ${paint(c, ruleStyle(doc.rule), describeRule(doc.rule, doc.drainsIgnored, doc.ruleText))}`);
   const answer = formatAnswerSets(doc.answer, EXPLAIN_ANSWER_SETS);
   lines.push(`answer: ${answer === '' ? paint(c, 'red', 'no addresses (NODATA)') : paint(c, 'bold', answer)}`);
-  if (bool(doc.sampled) === true)
-    lines.push(`  ${paint(c, 'dim', 'sampled: too many orders to list them all, so the answers are a random sample and the shares estimates')}`);
-  const summary = str(doc.summary);
-  if (summary !== undefined && summary !== ruleText) lines.push(`why: ${summary}`);
+  if (doc.sampled) lines.push(`  ${paint(c, 'dim', 'sampled: too many orders to list them all, so the answers are a random sample and the shares estimates')}`);
+  if (doc.summary !== doc.ruleText) lines.push(`why: ${doc.summary}`);
   return lines;
 }
 

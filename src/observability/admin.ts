@@ -7,6 +7,7 @@ import http from 'node:http';
 import { Errors } from '../base/errors.js';
 import { formatEndpoint, type ListenEndpoint } from '../dns/endpoint.js';
 import type { Logger } from '../base/logger.js';
+import { readStatusPage, type StatusPageAssets } from './status-page.js';
 
 /** Readiness as an interface (as CoreDNS does): each part of the server says whether it is ready. */
 export interface Readiness {
@@ -29,8 +30,8 @@ export interface AdminServerOptions {
   readonly token?: string;
   /** Read-only JSON endpoints by path (GET), given the query string. */
   readonly queries?: Readonly<Record<string, (query: URLSearchParams) => { readonly status: number; readonly body: unknown }>>;
-  /** The status page, served at `/`. */
-  readonly page?: string;
+  /** The built status page's directory (STATUS_PAGE_DIRECTORY): read at start, served at `/` and `/assets/`. */
+  readonly page?: URL;
   /** The /events feed pushes the status document to each listener (server-sent events), once a second. */
   readonly events?: boolean;
   readonly logger: Logger;
@@ -55,7 +56,26 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-export function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
+/**
+ * The status page's files, read once. A page that cannot be read is logged and answered 503: the operator's
+ * page missing from a build must not stop the DNS server.
+ */
+async function loadPage(options: AdminServerOptions): Promise<StatusPageAssets | undefined> {
+  if (options.page === undefined) return undefined;
+  try {
+    return await readStatusPage(options.page);
+  } catch (error) {
+    options.logger.error('status page unavailable', { error });
+    return undefined;
+  }
+}
+
+/** The page's policy: its own script and style only, the live feed, and nothing from elsewhere. */
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
+  const page = await loadPage(options);
   const tokenDigest = options.token === undefined ? undefined : digest(options.token);
   const listeners = new Set<http.ServerResponse>();
   // One document per tick, shared by every open page.
@@ -104,10 +124,19 @@ export function startAdminServer(options: AdminServerOptions): Promise<AdminServ
     switch (path) {
       case '/':
         if (options.page === undefined) break;
-        send(response, 200, 'text/html; charset=utf-8', options.page, {
-          // Everything is inline; nothing may be loaded from elsewhere.
-          'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'",
-        });
+        if (page === undefined) {
+          send(response, 503, 'text/plain', 'the status page is not built (npm run build); the same information is at /status\n');
+          return;
+        }
+        send(response, 200, 'text/html; charset=utf-8', page.html, { 'content-security-policy': PAGE_CSP, 'x-content-type-options': 'nosniff' });
+        return;
+      case '/assets/style.css':
+        if (page === undefined) break;
+        send(response, 200, 'text/css; charset=utf-8', page.css, { 'x-content-type-options': 'nosniff' });
+        return;
+      case '/assets/page.js':
+        if (page === undefined) break;
+        send(response, 200, 'text/javascript; charset=utf-8', page.script, { 'x-content-type-options': 'nosniff' });
         return;
       case '/events': {
         if (options.events !== true) break;

@@ -13,6 +13,16 @@ import type { MaintenanceWindowStatus } from '../health/maintenance.js';
 import { formatZoneIssue, type BalancedRecord, type RecordConfig, type TargetConfig, type ZoneConfig } from '../zone/model.js';
 import type { ZoneFileFailure } from '../zone/serving.js';
 import type { HealthHistory } from './history.js';
+import type {
+  AddressStatus,
+  AnswerSet,
+  ExplainDocument,
+  FailedFileView,
+  ProbeResultView,
+  RecordAnswer,
+  RecordStatus,
+  StatusDocument,
+} from './status-document.js';
 
 export interface ReloadOutcome {
   readonly ok: boolean;
@@ -48,7 +58,7 @@ export interface StatusInput {
  * answer order) once, with its share, most likely first. A sample repeats a draw many times; merged, its
  * repeats add up to the share the draw has.
  */
-export function answerSets(selection: Selection): Array<{ addresses: readonly string[]; probability: number }> {
+export function answerSets(selection: Selection): AnswerSet[] {
   const shares = new Map<string, { addresses: readonly string[]; probability: number }>();
   for (const v of selection.variants) {
     const key = v.addresses.join(' ');
@@ -63,7 +73,7 @@ export function answerSets(selection: Selection): Array<{ addresses: readonly st
 }
 
 /** What a record answers now, per family: each possible answer with its probability. */
-export function answerView(selection4: Selection, selection6: Selection) {
+export function answerView(selection4: Selection, selection6: Selection): RecordAnswer {
   // The rule of the family that answers: A, unless the record is IPv6-only or only its IPv6 targets are healthy.
   const aAnswersNot = selection4.rule === 'no-addresses' || selection4.rule === 'others-healthy';
   const main = aAnswersNot && selection6.rule !== 'no-addresses' ? selection6 : selection4;
@@ -101,7 +111,7 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function resultView(result: ObservedResult | undefined) {
+function resultView(result: ObservedResult | undefined): ProbeResultView | undefined {
   if (result === undefined) return undefined;
   return {
     ok: result.ok,
@@ -120,7 +130,7 @@ function targetLabel(target: TargetConfig): string {
 }
 
 /** One record as /status shows it: its policy, current answer, and every target address with its state. */
-export function recordStatus(input: StatusInput, zone: ZoneConfig, record: RecordConfig, now = input.clock.now()) {
+export function recordStatus(input: StatusInput, zone: ZoneConfig, record: RecordConfig, now = input.clock.now()): RecordStatus {
   {
     if (record.kind !== 'balanced') return { name: record.name, kind: record.kind };
     const check = record.check;
@@ -156,7 +166,7 @@ export function recordStatus(input: StatusInput, zone: ZoneConfig, record: Recor
         ...(target.kind === 'cluster' ? { cluster: target.cluster } : {}),
         weight: target.weight,
         drained: targetDrainedHere(target, addresses[index] ?? []),
-        addresses: (addresses[index] ?? []).map((address) => {
+        addresses: (addresses[index] ?? []).map((address): AddressStatus => {
           const isDrained = drained(target, address);
           if (!probed) return { address, health: 'up', drained: isDrained, reason: 'no health check' };
           const subscription: SubscriptionView | undefined = input.health.subscriptionOf({ zone: zone.zone, record: record.name, target: index, address });
@@ -188,7 +198,7 @@ export function recordStatus(input: StatusInput, zone: ZoneConfig, record: Recor
 }
 
 /** Everything in /status but the zones: small whatever the number of records. */
-function statusHead(input: StatusInput, now: number) {
+function statusHead(input: StatusInput, now: number): Omit<StatusDocument, 'zones'> {
   const clusterView = (cluster: ClusterStatus) => ({
     name: cluster.name,
     synced: cluster.synced,
@@ -219,7 +229,7 @@ function statusHead(input: StatusInput, now: number) {
 }
 
 /** A zone file that failed to load, as /status shows it: its problems and what is answered for its zone. */
-export function failedFileView(failure: ZoneFileFailure) {
+export function failedFileView(failure: ZoneFileFailure): FailedFileView {
   return {
     file: failure.file,
     ...(failure.zone === undefined ? {} : { zone: failure.zone }),
@@ -230,7 +240,7 @@ export function failedFileView(failure: ZoneFileFailure) {
 }
 
 /** The whole /status document as one object (tests, and small zone sets). */
-export function buildStatus(input: StatusInput) {
+export function buildStatus(input: StatusInput): StatusDocument {
   const now = input.clock.now();
   return {
     ...statusHead(input, now),
@@ -316,12 +326,13 @@ function siteNotes(resolved: readonly ResolvedTarget[], family: 4 | 6): string[]
 }
 
 /** Why `name` (type A or AAAA) gets the answer it gets now: `meridian explain` and GET /explain. */
-export function buildExplanation(input: StatusInput, queryName: string, type: 'A' | 'AAAA') {
+export function buildExplanation(input: StatusInput, queryName: string, type: 'A' | 'AAAA'): ExplainDocument | undefined {
   const family = type === 'AAAA' ? 6 : 4;
   const found = findRecord(input, queryName);
   if (found !== undefined) {
     const { zone, record, name } = found;
-    const base = { name, type: family === 6 ? 'AAAA' : 'A', zone: zone.zone, kind: record.kind };
+    const explainedAs: 'A' | 'AAAA' = family === 6 ? 'AAAA' : 'A';
+    const base = { name, type: explainedAs, zone: zone.zone, kind: record.kind };
     if (record.kind === 'static') {
       const values = family === 6 ? record.aaaa : record.a;
       return {
@@ -335,9 +346,8 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
     const resolved = input.targets.resolve(zone, record);
     const selection = selectionsOf(record, resolved)[family === 6 ? 1 : 0];
     const chosen = new Set(selection.variants.flatMap((v) => v.targets));
-    const view = recordStatus(input, zone, record) as {
-      targets?: Array<{ addresses: Array<{ address: string; health: string; reason?: string; drained?: boolean }> }>;
-    };
+    const view = recordStatus(input, zone, record);
+    const viewTargets = view.kind === 'balanced' ? view.targets : [];
     const targets = record.targets.map((target, index) => ({
       index,
       target: targetLabel(target),
@@ -345,7 +355,7 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
       priority: index + 1,
       chosen: chosen.has(index),
       drained: resolved[index] !== undefined && targetDrained(resolved[index]),
-      addresses: (view.targets?.[index]?.addresses ?? []).map((a) => ({ address: a.address, health: a.health, drained: a.drained ?? false, reason: a.reason })),
+      addresses: (viewTargets[index]?.addresses ?? []).map((a) => ({ address: a.address, health: a.health, drained: a.drained, reason: a.reason })),
     }));
     const answer = answerSets(selection);
     const picked = targets.filter((t) => t.chosen).map((t) => `target ${t.index} (${t.target})`);
@@ -368,6 +378,7 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
     else if (drainedTargets.length > 0) summary += `; drained and never served: target ${drainedTargets.join(', ')}`;
     return {
       ...base,
+      kind: record.kind,
       policy: record.policy,
       whenAllDown: record.whenAllDown,
       rule: selection.rule,

@@ -22,21 +22,33 @@ import {
   stripAnsi,
   table,
 } from '../../src/cli/render.js';
+import type { BalancedExplanation, BalancedRecordStatus, ExplainDocument, StatusDocument } from '../../src/observability/status-document.js';
 
 const ESC = '\u001b[';
 const GENERATED = '2025-06-01T12:00:00.000Z';
 const at = (secondsBefore: number) => new Date(Date.parse(GENERATED) - secondsBefore * 1000).toISOString();
 
-const STATUS = {
+const STATUS: StatusDocument = {
   ready: true,
   generatedAt: GENERATED,
   clusters: [
-    { name: 'eu', synced: true, late: false, lastEventAgeSeconds: 1.2, errors: 0, resources: [{ resource: 'ingresses', synced: true, objects: 3 }] },
-    { name: 'us', synced: false, late: true, lastEventAgeSeconds: null, errors: 4, resources: [] },
+    {
+      name: 'eu',
+      synced: true,
+      late: false,
+      lastEventAt: at(1.2),
+      lastEventAgeSeconds: 1.2,
+      errors: 0,
+      resources: [{ resource: 'ingresses', state: 'watching', synced: true, objects: 3, errors: 0 }],
+    },
+    { name: 'us', synced: false, late: true, lastEventAt: null, lastEventAgeSeconds: null, errors: 4, resources: [] },
   ],
   lastReload: { ok: true, at: at(192), issues: [], serials: { 'gslb.example.test': 2025060101 } },
+  failedZoneFiles: [],
   drains: [{ target: '192.0.2.30', since: at(75), by: 'manual', reason: 'disk swap' }],
-  maintenance: [{ zone: 'gslb.example.test', target: 'eu-west', cron: '0 2 * * SUN', duration: '1h', active: false, next: '2025-06-08T02:00:00.000Z' }],
+  maintenance: [
+    { zone: 'gslb.example.test', file: 'gslb.yaml', target: 'eu-west', cron: '0 2 * * SUN', duration: '1h', active: false, next: '2025-06-08T02:00:00.000Z' },
+  ],
   transitions: [
     { at: at(600), zone: 'gslb.example.test', record: 'app.gslb.example.test', target: 1, address: '192.0.2.20', from: 'up', to: 'down', reason: 'status 503' },
     { at: at(30), zone: 'gslb.example.test', record: 'app.gslb.example.test', target: 1, address: '192.0.2.20', from: 'down', to: 'up', reason: 'status 200' },
@@ -52,10 +64,11 @@ const STATUS = {
           kind: 'balanced',
           policy: 'weighted',
           whenAllDown: 'all',
-          check: { protocol: 'http', port: 8080, path: '/healthz', intervalMs: 5000 },
+          check: { protocol: 'http', port: 8080, path: '/healthz', host: 'app.gslb.example.test', intervalMs: 5000, timeoutMs: 1000, rise: 2, fall: 2 },
           answer: {
             rule: 'healthy',
             drainsIgnored: false,
+            sampled: false,
             A: [
               { addresses: ['192.0.2.10'], probability: 0.75 },
               { addresses: ['192.0.2.20'], probability: 0.25 },
@@ -78,7 +91,6 @@ const STATUS = {
                   sinceSeconds: 3000,
                   latencyMs: [1.1, 0.9, 2.5],
                   lastResult: { ok: true, reason: 'status 200', durationMs: 2.5, at: at(1) },
-                  lastFailure: null,
                 },
               ],
             },
@@ -96,7 +108,7 @@ const STATUS = {
                   since: at(30),
                   sinceSeconds: 30,
                   latencyMs: [3],
-                  lastFailure: { ok: false, reason: 'status 503', at: at(45) },
+                  lastFailure: { ok: false, reason: 'status 503', durationMs: 3.1, at: at(45) },
                 },
                 { address: '2001:db8::20', health: 'down', drained: false, reason: 'refused', since: at(192), sinceSeconds: 192, latencyMs: [] },
               ],
@@ -109,7 +121,7 @@ const STATUS = {
           policy: 'failover',
           whenAllDown: 'all',
           check: null,
-          answer: { rule: 'healthy', drainsIgnored: false, A: [{ addresses: ['192.0.2.40'], probability: 1 }], AAAA: [] },
+          answer: { rule: 'healthy', drainsIgnored: false, sampled: false, A: [{ addresses: ['192.0.2.40'], probability: 1 }], AAAA: [] },
           targets: [
             {
               index: 0,
@@ -134,7 +146,7 @@ const STATUS = {
   ],
 };
 
-const EXPLAIN_FAILOVER = {
+const EXPLAIN_FAILOVER: BalancedExplanation = {
   name: 'shop.gslb.example.test',
   type: 'A',
   zone: 'gslb.example.test',
@@ -142,7 +154,9 @@ const EXPLAIN_FAILOVER = {
   policy: 'failover',
   whenAllDown: 'all',
   rule: 'healthy',
+  ruleText: 'chosen among the targets with a healthy address',
   drainsIgnored: false,
+  sampled: false,
   answer: [{ addresses: ['192.0.2.40'], probability: 1 }],
   targets: [
     {
@@ -167,7 +181,7 @@ const EXPLAIN_FAILOVER = {
   summary: 'failover: target 0 is drained; target 1 (192.0.2.40) is the first healthy target, so it answers',
 };
 
-const EXPLAIN_WEIGHTED_FAIL_OPEN = {
+const EXPLAIN_WEIGHTED_FAIL_OPEN: BalancedExplanation = {
   name: 'app.gslb.example.test',
   type: 'A',
   zone: 'gslb.example.test',
@@ -175,7 +189,9 @@ const EXPLAIN_WEIGHTED_FAIL_OPEN = {
   policy: 'weighted',
   whenAllDown: 'all',
   rule: 'fail-open',
+  ruleText: 'no target is healthy, and whenAllDown: all answers every target (fail open)',
   drainsIgnored: false,
+  sampled: false,
   answer: [
     { addresses: ['192.0.2.10'], probability: 0.75 },
     { addresses: ['192.0.2.20'], probability: 0.25 },
@@ -185,6 +201,7 @@ const EXPLAIN_WEIGHTED_FAIL_OPEN = {
       index: 0,
       target: '192.0.2.10',
       weight: 3,
+      priority: 1,
       chosen: true,
       drained: false,
       addresses: [{ address: '192.0.2.10', health: 'down', drained: false, reason: 'timeout' }],
@@ -193,6 +210,7 @@ const EXPLAIN_WEIGHTED_FAIL_OPEN = {
       index: 1,
       target: '192.0.2.20',
       weight: 1,
+      priority: 2,
       chosen: true,
       drained: false,
       addresses: [{ address: '192.0.2.20', health: 'down', drained: false, reason: 'refused' }],
@@ -202,7 +220,7 @@ const EXPLAIN_WEIGHTED_FAIL_OPEN = {
 };
 
 /** What GET /explain says for AAAA of a dual-stack site whose IPv4 address is drained (no other site has IPv6). */
-const EXPLAIN_DUAL_STACK_AAAA = {
+const EXPLAIN_DUAL_STACK_AAAA: BalancedExplanation = {
   name: 'dual.gslb.example.test',
   type: 'AAAA',
   zone: 'gslb.example.test',
@@ -212,6 +230,7 @@ const EXPLAIN_DUAL_STACK_AAAA = {
   rule: 'others-healthy',
   ruleText: 'no target is healthy for this family, but one is for the other family: NODATA here, rather than fail open with a dead or drained address',
   drainsIgnored: false,
+  sampled: false,
   answer: [],
   targets: [
     {
@@ -222,8 +241,8 @@ const EXPLAIN_DUAL_STACK_AAAA = {
       chosen: false,
       drained: true,
       addresses: [
-        { address: '127.0.0.31', health: 'up', drained: true },
-        { address: '::1', health: 'up', drained: false },
+        { address: '127.0.0.31', health: 'up', drained: true, reason: 'no health check' },
+        { address: '::1', health: 'up', drained: false, reason: 'no health check' },
       ],
     },
     {
@@ -233,7 +252,7 @@ const EXPLAIN_DUAL_STACK_AAAA = {
       priority: 2,
       chosen: false,
       drained: false,
-      addresses: [{ address: '127.0.0.32', health: 'up', drained: false }],
+      addresses: [{ address: '127.0.0.32', health: 'up', drained: false, reason: 'no health check' }],
     },
   ],
   summary: 'no healthy IPv6 target; IPv4 answers, so AAAA is NODATA rather than fail open with a dead or drained address; drained and never served: target 0',
@@ -382,115 +401,100 @@ describe('renderStatus', () => {
     assert.ok(all.includes(`${ESC}1mZONE gslb.example.test${ESC}22m`), 'headings are bold');
   });
 
-  const sparse: Array<[string, unknown, RegExp]> = [
-    ['an empty document', {}, /^Meridian: readiness unknown$/],
-    ['not an object', 'nonsense', /^Meridian: readiness unknown$/],
-    ['no drains or windows at all', { ready: false, drains: [], maintenance: [] }, /^Meridian: not ready\n\nDRAINS: none\n\nMAINTENANCE WINDOWS: none$/],
+  /** A server with nothing loaded, the base of the cases below. */
+  const EMPTY: StatusDocument = {
+    ready: false,
+    generatedAt: GENERATED,
+    clusters: [],
+    lastReload: { ok: true, at: GENERATED, issues: [], serials: {} },
+    failedZoneFiles: [],
+    drains: [],
+    maintenance: [],
+    transitions: [],
+    zones: [],
+  };
+  const withRecord = (record: Partial<BalancedRecordStatus>): StatusDocument => ({
+    ...EMPTY,
+    zones: [
+      {
+        zone: 'z',
+        file: 'z.yaml',
+        serial: 1,
+        records: [{ name: 'r', kind: 'balanced', policy: 'weighted', whenAllDown: 'all', check: null, targets: [], ...record }],
+      },
+    ],
+  });
+  const answer = { rule: 'healthy', drainsIgnored: false, sampled: false, AAAA: [] } as const;
+
+  const cases: Array<[string, StatusDocument, RegExp]> = [
+    [
+      'a server with nothing loaded',
+      EMPTY,
+      /^Meridian: not ready\nlast reload: ok, 0s ago\nas of 2025-06-01T12:00:00\.000Z\n\nDRAINS: none\n\nMAINTENANCE WINDOWS: none$/,
+    ],
     [
       'a TCP check (no path shown)',
-      {
-        zones: [
-          {
-            zone: 'z',
-            records: [
-              {
-                name: 'r',
-                kind: 'balanced',
-                policy: 'failover',
-                whenAllDown: 'all',
-                check: { protocol: 'tcp', port: 8080, path: '/', intervalMs: 2000 },
-                targets: [],
-              },
-            ],
-          },
-        ],
-      },
+      withRecord({ policy: 'failover', check: { protocol: 'tcp', port: 8080, path: '/', host: 'r', intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 2 } }),
       /^ {2}r {2}failover, when all down: all, tcp :8080 every 2s$/m,
     ],
     [
       'many possible answers',
-      {
-        zones: [
-          {
-            zone: 'z',
-            records: [
-              {
-                name: 'r',
-                kind: 'balanced',
-                answer: { rule: 'healthy', A: Array.from({ length: 6 }, (_, i) => ({ addresses: [`192.0.2.${i}`], probability: 1 / 6 })) },
-                targets: [],
-              },
-            ],
-          },
-        ],
-      },
+      withRecord({ answer: { ...answer, A: Array.from({ length: 6 }, (_, i) => ({ addresses: [`192.0.2.${i}`], probability: 1 / 6 })) } }),
       /answer: A 192\.0\.2\.0 \(16\.7%\) \| 192\.0\.2\.1 \(16\.7%\) \| 192\.0\.2\.2 \(16\.7%\) \| 192\.0\.2\.3 \(16\.7%\) \| \+2 more {2}\[healthy\]/,
     ],
     [
       'a reload that failed',
-      { ready: false, lastReload: { ok: false, at: 'yesterday', issues: ['z.yaml:3:1: bad'] } },
+      { ...EMPTY, lastReload: { ok: false, at: 'yesterday', issues: ['z.yaml:3:1: bad'], serials: {} } },
       /^last reload: failed, yesterday\n {2}! z\.yaml:3:1: bad$/m,
     ],
     [
-      'records with missing fields',
-      {
-        zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', targets: [{ index: 0, addresses: [{ address: '192.0.2.9' }] }, { index: 1 }] }, null] }],
-      },
-      /^ZONE z {2}serial -\n {2}r {2}-, when all down: -, no health check\n {4}answer: -\n {4}TARGET +WEIGHT .*\n {4}#0 - +- +192\.0\.2\.9 +- +- +- +- +-\n {4}#1 - +- +\(no addresses\)/m,
+      'a record without a known answer, an address not probed yet and a target without addresses',
+      withRecord({
+        targets: [
+          {
+            index: 0,
+            target: '192.0.2.9',
+            weight: 1,
+            drained: false,
+            addresses: [{ address: '192.0.2.9', health: 'unknown', drained: false, reason: 'not probed yet' }],
+          },
+          { index: 1, target: 'cluster eu', cluster: 'eu', weight: 2, drained: false, addresses: [] },
+        ],
+      }),
+      /^ZONE z {2}serial 1 {2}z\.yaml\n {2}r {2}weighted, when all down: all, no health check\n {4}answer: -\n {4}TARGET +WEIGHT .*\n {4}#0 192\.0\.2\.9 +1 +192\.0\.2\.9 +unknown +- +not probed yet +- +-\n {4}#1 cluster eu \(cluster eu\) +2 +\(no addresses\)/m,
     ],
-    [
-      'an answer of nothing',
-      { zones: [{ zone: 'z', records: [{ name: 'r', kind: 'balanced', answer: { rule: 'all-down', A: [], AAAA: [] }, targets: [] }] }] },
-      /answer: no addresses \(NODATA\) {2}\[all-down\]/,
-    ],
+    ['an answer of nothing', withRecord({ answer: { ...answer, rule: 'all-down', A: [] } }), /answer: no addresses \(NODATA\) {2}\[all-down\]/],
     [
       'drains ignored',
-      {
-        zones: [
-          {
-            zone: 'z',
-            records: [
-              { name: 'r', kind: 'balanced', answer: { rule: 'healthy', drainsIgnored: true, A: [{ addresses: ['192.0.2.1'], probability: 1 }] }, targets: [] },
-            ],
-          },
-        ],
-      },
+      withRecord({ answer: { ...answer, drainsIgnored: true, A: [{ addresses: ['192.0.2.1'], probability: 1 }] } }),
       /\[healthy, drains ignored: every target is drained\]/,
     ],
     [
       'a sampled answer, said to be one',
-      {
-        zones: [
-          {
-            zone: 'z',
-            records: [
-              {
-                name: 'r',
-                kind: 'balanced',
-                answer: {
-                  rule: 'healthy',
-                  sampled: true,
-                  A: [
-                    { addresses: ['192.0.2.1', '192.0.2.2'], probability: 0.6 },
-                    { addresses: ['192.0.2.2', '192.0.2.1'], probability: 0.4 },
-                  ],
-                },
-                targets: [],
-              },
-            ],
-          },
-        ],
-      },
+      withRecord({
+        answer: {
+          ...answer,
+          sampled: true,
+          A: [
+            { addresses: ['192.0.2.1', '192.0.2.2'], probability: 0.6 },
+            { addresses: ['192.0.2.2', '192.0.2.1'], probability: 0.4 },
+          ],
+        },
+      }),
       /answer: A 192\.0\.2\.1, 192\.0\.2\.2 \(60%\) \| 192\.0\.2\.2, 192\.0\.2\.1 \(40%\) {2}\[healthy, sampled\]/,
     ],
     [
-      'an ISO drain time, measured from now without generatedAt',
-      { drains: [{ target: 'eu', since: '2025-06-01T11:59:00.000Z', by: 'maintenance z.yaml', until: '2025-06-01T13:00:00.000Z' }] },
+      'an ISO drain time, measured from now when generatedAt is unreadable',
+      {
+        ...EMPTY,
+        generatedAt: 'not a time',
+        drains: [{ target: 'eu', since: '2025-06-01T11:59:00.000Z', by: 'maintenance z.yaml', until: '2025-06-01T13:00:00.000Z' }],
+      },
       /^ {2}eu {6}1m0s ago {2}maintenance z\.yaml {2}- {7}in 1h0m \(2025-06-01T13:00:00\.000Z\)$/m,
     ],
   ];
-  for (const [what, document, pattern] of sparse) {
-    it(`copes with ${what}`, () => {
+  for (const [what, document, pattern] of cases) {
+    it(`shows ${what}`, () => {
       const lines = renderStatus(document, { color: false, now: Date.parse(GENERATED) });
       assert.match(lines.join('\n'), pattern);
     });
@@ -505,7 +509,7 @@ describe('renderStatus', () => {
 });
 
 describe('renderExplain', () => {
-  const cases: Array<{ what: string; document: unknown; expected: string[] }> = [
+  const cases: Array<{ what: string; document: ExplainDocument; expected: string[] }> = [
     {
       what: 'failover with the first target drained',
       document: EXPLAIN_FAILOVER,
@@ -516,7 +520,7 @@ describe('renderExplain', () => {
         '  TARGET         PRIORITY  ADDRESSES      DRAINED  CHOSEN  REASON',
         '  #0 192.0.2.30  1         192.0.2.30 up  drained  -       no health check',
         '  #1 192.0.2.40  2         192.0.2.40 up  -        chosen  no health check',
-        'rule: healthy: the healthy targets that are not drained answer',
+        'rule: healthy: chosen among the targets with a healthy address',
         'answer: 192.0.2.40',
         'why: failover: target 0 is drained; target 1 (192.0.2.40) is the first healthy target, so it answers',
       ],
@@ -531,7 +535,7 @@ describe('renderExplain', () => {
         '  TARGET         WEIGHT  ADDRESSES        DRAINED  CHOSEN  REASON',
         '  #0 192.0.2.10  3       192.0.2.10 down  -        chosen  timeout',
         '  #1 192.0.2.20  1       192.0.2.20 down  -        chosen  refused',
-        'rule: fail-open: no target is healthy and whenAllDown is all: every target that is not drained answers (fail open)',
+        'rule: fail-open: no target is healthy, and whenAllDown: all answers every target (fail open)',
         'answer: 192.0.2.10 (75%) | 192.0.2.20 (25%)',
         'why: weighted: no target is healthy; whenAllDown: all, so every target answers',
       ],
@@ -542,8 +546,10 @@ describe('renderExplain', () => {
         ...EXPLAIN_WEIGHTED_FAIL_OPEN,
         whenAllDown: 'none',
         rule: 'all-down',
+        ruleText: 'no target is healthy, and whenAllDown: none answers NODATA',
         answer: [],
-        summary: undefined,
+        // The server's summary of all-down is its rule text: said once.
+        summary: 'no target is healthy, and whenAllDown: none answers NODATA',
         targets: EXPLAIN_WEIGHTED_FAIL_OPEN.targets.map((t) => ({ ...t, chosen: false })),
       },
       expected: [
@@ -553,12 +559,12 @@ describe('renderExplain', () => {
         '  TARGET         WEIGHT  ADDRESSES        DRAINED  CHOSEN  REASON',
         '  #0 192.0.2.10  3       192.0.2.10 down  -        -       timeout',
         '  #1 192.0.2.20  1       192.0.2.20 down  -        -       refused',
-        'rule: all-down: no target is healthy and whenAllDown is none: no address is served (NODATA)',
+        'rule: all-down: no target is healthy, and whenAllDown: none answers NODATA',
         'answer: no addresses (NODATA)',
       ],
     },
     {
-      what: 'every target drained, drains ignored; priority derived from the index',
+      what: 'every target drained, drains ignored',
       document: {
         name: 'shop',
         type: 'A',
@@ -567,22 +573,34 @@ describe('renderExplain', () => {
         policy: 'failover',
         whenAllDown: 'all',
         rule: 'healthy',
+        ruleText: 'chosen among the targets with a healthy address',
         drainsIgnored: true,
+        sampled: false,
         answer: [{ addresses: ['192.0.2.30'], probability: 1 }],
         targets: [
-          { index: 0, target: 'eu', cluster: 'eu', chosen: true, drained: true, addresses: [{ address: '192.0.2.30', health: 'up' }] },
-          { index: 1, target: 'us', drained: true, addresses: [] },
+          {
+            index: 0,
+            target: 'cluster eu',
+            weight: 1,
+            priority: 1,
+            chosen: true,
+            drained: true,
+            addresses: [{ address: '192.0.2.30', health: 'up', drained: true, reason: 'no health check' }],
+          },
+          { index: 1, target: 'cluster us', weight: 1, priority: 2, chosen: false, drained: true, addresses: [] },
         ],
+        summary: 'failover: target 0 (cluster eu) is the first healthy target by priority, so it answers; every target is drained, so the drains are set aside',
       },
       expected: [
         'shop A  in zone z',
         'record: balanced, policy failover, when all down: all',
         'targets:',
-        '  TARGET              PRIORITY  ADDRESSES      DRAINED  CHOSEN  REASON',
-        '  #0 eu (cluster eu)  1         192.0.2.30 up  drained  chosen  -',
-        '  #1 us               2         no addresses   drained  -       -',
-        'rule: healthy: the healthy targets that are not drained answer; every target is drained, so the drains are ignored',
+        '  TARGET         PRIORITY  ADDRESSES      DRAINED  CHOSEN  REASON',
+        '  #0 cluster eu  1         192.0.2.30 up  drained  chosen  no health check',
+        '  #1 cluster us  2         no addresses   drained  -       -',
+        'rule: healthy: chosen among the targets with a healthy address; every target is drained, so the drains are ignored',
         'answer: 192.0.2.30',
+        'why: failover: target 0 (cluster eu) is the first healthy target by priority, so it answers; every target is drained, so the drains are set aside',
       ],
     },
     {
@@ -593,8 +611,8 @@ describe('renderExplain', () => {
         'record: balanced, policy failover, when all down: all',
         'targets:',
         '  TARGET              PRIORITY  ADDRESSES              DRAINED  CHOSEN  REASON',
-        '  #0 127.0.0.31, ::1  1         127.0.0.31 up, ::1 up  drained  -       -',
-        '  #1 127.0.0.32       2         127.0.0.32 up          -        -       -',
+        '  #0 127.0.0.31, ::1  1         127.0.0.31 up, ::1 up  drained  -       no health check',
+        '  #1 127.0.0.32       2         127.0.0.32 up          -        -       no health check',
         'rule: others-healthy: no target is healthy for this family, but one is for the other family: NODATA here, rather than fail open with a dead or drained address',
         'answer: no addresses (NODATA)',
         'why: no healthy IPv6 target; IPv4 answers, so AAAA is NODATA rather than fail open with a dead or drained address; drained and never served: target 0',
@@ -638,13 +656,15 @@ describe('renderExplain', () => {
     },
     {
       what: 'a static record without data of the type',
-      document: { name: 'info.gslb.example.test', type: 'A', zone: 'gslb.example.test', kind: 'static', answer: [] },
-      expected: ['info.gslb.example.test A  in zone gslb.example.test', 'record: static', 'answer: none (NODATA)'],
-    },
-    {
-      what: 'an empty document',
-      document: null,
-      expected: ['- -  in zone -', 'record: -', 'answer: none (NODATA)'],
+      document: {
+        name: 'info.gslb.example.test',
+        type: 'A',
+        zone: 'gslb.example.test',
+        kind: 'static',
+        answer: [],
+        summary: 'static record with no A data: NODATA',
+      },
+      expected: ['info.gslb.example.test A  in zone gslb.example.test', 'record: static', 'answer: none (NODATA)', 'why: static record with no A data: NODATA'],
     },
   ];
   for (const { what, document, expected } of cases) {

@@ -1,0 +1,238 @@
+// The shapes of the admin server's JSON documents, /status (also the data of every /events frame) and /explain:
+// one declaration that the server's builders return, and that the operator commands and the status page read.
+// status-schema.ts holds the JSON Schema of each, which the compiler keeps in step with these types.
+//
+// Types only, importing nothing: the status page (compiled for the browser, with the DOM library and without
+// Node's) imports this file too, and type imports vanish from its JavaScript.
+//
+// Times are ISO 8601 strings; `...Seconds` and `...Ms` are numbers. An optional field is left out, not null,
+// unless its type says null.
+
+/** An address's health as /status reports it: `pending` is a new address not served until a probe says up. */
+export type AddressHealth = 'up' | 'down' | 'unknown' | 'pending';
+/** A probed address's health, as transitions record it. */
+export type ProbedHealth = 'up' | 'down' | 'unknown';
+/** The rule that picked an answer (see src/answers/select.ts). */
+export type AnswerRule = 'healthy' | 'fail-open' | 'all-down' | 'others-healthy' | 'no-addresses';
+
+/** One possible answer of one family: its addresses in answer order, and its share of the queries. */
+export interface AnswerSet {
+  readonly addresses: readonly string[];
+  readonly probability: number;
+}
+
+/** What a balanced record answers now. */
+export interface RecordAnswer {
+  readonly rule: AnswerRule;
+  readonly drainsIgnored: boolean;
+  /** Too many orders to list: the sets are a random sample and the shares estimates. */
+  readonly sampled: boolean;
+  readonly A: readonly AnswerSet[];
+  readonly AAAA: readonly AnswerSet[];
+}
+
+export interface ProbeResultView {
+  readonly ok: boolean;
+  readonly reason: string;
+  readonly failure?: string;
+  /** HTTP status, when a response arrived. */
+  readonly status?: number;
+  readonly durationMs: number;
+  readonly at: string;
+}
+
+/**
+ * One address of a target. Every address has the first four fields; one not probed yet may have `since`; a
+ * probed one has the rest too.
+ */
+export interface AddressStatus {
+  readonly address: string;
+  readonly health: AddressHealth;
+  readonly drained: boolean;
+  readonly reason: string;
+  readonly since?: string;
+  readonly sinceSeconds?: number;
+  /** The last probes' durations, oldest first. */
+  readonly latencyMs?: readonly number[];
+  readonly consecutiveSuccesses?: number;
+  readonly consecutiveFailures?: number;
+  readonly lastResult?: ProbeResultView;
+  readonly lastFailure?: ProbeResultView;
+}
+
+export interface TargetStatus {
+  readonly index: number;
+  /** Its addresses, or its cluster and followed object. */
+  readonly target: string;
+  readonly cluster?: string;
+  readonly weight: number;
+  readonly drained: boolean;
+  readonly addresses: readonly AddressStatus[];
+}
+
+export interface CheckView {
+  readonly protocol: string;
+  readonly port: number;
+  readonly host: string;
+  readonly path: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly rise: number;
+  readonly fall: number;
+}
+
+/** A record that health and policy decide. */
+export interface BalancedRecordStatus {
+  readonly name: string;
+  readonly kind: 'balanced';
+  readonly policy: 'weighted' | 'failover';
+  readonly whenAllDown: 'all' | 'none';
+  /** Left out when the server does not know its answers (only in tests). */
+  readonly answer?: RecordAnswer;
+  /** null: no health check, every address counts as up. */
+  readonly check: CheckView | null;
+  readonly targets: readonly TargetStatus[];
+}
+
+/** Static data, always served. */
+export interface StaticRecordStatus {
+  readonly name: string;
+  readonly kind: 'static' | 'cname';
+}
+
+export type RecordStatus = BalancedRecordStatus | StaticRecordStatus;
+
+export interface ZoneStatus {
+  readonly zone: string;
+  readonly file: string;
+  readonly serial: number;
+  readonly records: readonly RecordStatus[];
+}
+
+export interface ResourceStatus {
+  readonly resource: string;
+  readonly state: string;
+  readonly synced: boolean;
+  readonly objects: number;
+  readonly errors: number;
+  readonly lastError?: string;
+}
+
+export interface ClusterView {
+  readonly name: string;
+  readonly synced: boolean;
+  /** Not synced by the deadline: it no longer holds up readiness. */
+  readonly late: boolean;
+  readonly lastEventAt: string | null;
+  readonly lastEventAgeSeconds: number | null;
+  readonly errors: number;
+  readonly resources: readonly ResourceStatus[];
+}
+
+export interface ReloadView {
+  readonly ok: boolean;
+  readonly at: string;
+  /** `file:line:column: message` for each problem; when ok, the warnings. */
+  readonly issues: readonly string[];
+  /** Zone → SOA serial of the configuration now serving. */
+  readonly serials: Readonly<Record<string, number>>;
+}
+
+export interface FailedFileView {
+  readonly file: string;
+  readonly zone?: string;
+  readonly serving: 'last-good' | 'servfail' | 'none';
+  readonly serial?: number;
+  readonly issues: readonly string[];
+}
+
+export interface DrainView {
+  /** A cluster name or an IP address. */
+  readonly target: string;
+  readonly since: string;
+  /** `manual`, or `maintenance <zone file>` for a window. */
+  readonly by: string;
+  readonly reason?: string;
+  readonly until?: string;
+  readonly zone?: string;
+}
+
+export interface MaintenanceView {
+  readonly zone: string;
+  readonly file: string;
+  readonly target: string;
+  readonly cron: string;
+  readonly duration: string;
+  readonly active: boolean;
+  readonly next: string | null;
+  readonly activeUntil?: string;
+  readonly reason?: string;
+}
+
+export interface TransitionView {
+  readonly at: string;
+  readonly zone: string;
+  readonly record: string;
+  readonly target: number;
+  readonly address: string;
+  readonly from: ProbedHealth;
+  readonly to: ProbedHealth;
+  readonly reason: string;
+}
+
+/** GET /status, and the data of each `status` event of /events. */
+export interface StatusDocument {
+  readonly ready: boolean;
+  readonly generatedAt: string;
+  readonly clusters: readonly ClusterView[];
+  readonly lastReload: ReloadView;
+  readonly failedZoneFiles: readonly FailedFileView[];
+  readonly drains: readonly DrainView[];
+  readonly maintenance: readonly MaintenanceView[];
+  /** The last hour's health changes, oldest first. */
+  readonly transitions: readonly TransitionView[];
+  readonly zones: readonly ZoneStatus[];
+}
+
+/** One target of a balanced record, as /explain shows it for one family. */
+export interface ExplainedTarget {
+  readonly index: number;
+  readonly target: string;
+  readonly weight: number;
+  /** Its rank in failover: index + 1. */
+  readonly priority: number;
+  /** Part of some possible answer. */
+  readonly chosen: boolean;
+  readonly drained: boolean;
+  readonly addresses: readonly { readonly address: string; readonly health: AddressHealth; readonly drained: boolean; readonly reason: string }[];
+}
+
+/** GET /explain?name=&type= for a balanced record: the answer, the rule that picked it, and why. */
+export interface BalancedExplanation {
+  readonly name: string;
+  readonly type: 'A' | 'AAAA';
+  readonly zone: string;
+  readonly kind: 'balanced';
+  readonly policy: 'weighted' | 'failover';
+  readonly whenAllDown: 'all' | 'none';
+  readonly rule: AnswerRule;
+  readonly ruleText: string;
+  readonly drainsIgnored: boolean;
+  readonly sampled: boolean;
+  readonly answer: readonly AnswerSet[];
+  readonly targets: readonly ExplainedTarget[];
+  readonly summary: string;
+}
+
+/** GET /explain for static data: a static record's addresses or a CNAME's target, always served. */
+export interface StaticExplanation {
+  readonly name: string;
+  readonly type: 'A' | 'AAAA';
+  readonly zone: string;
+  readonly kind: 'static' | 'cname' | 'balanced';
+  /** Left out for a balanced record when the server does not know its answers (only in tests). */
+  readonly answer?: readonly string[];
+  readonly summary: string;
+}
+
+export type ExplainDocument = BalancedExplanation | StaticExplanation;
