@@ -16,12 +16,6 @@ export interface StatusPageAssets {
 /** The built page's directory: dist/src/observability/status-page/. */
 export const STATUS_PAGE_DIRECTORY: URL = new URL('./status-page/', import.meta.url);
 
-/**
- * The name the composition root still passes as the admin server's `page`: the page is files now, so what it
- * names is their directory. New code uses STATUS_PAGE_DIRECTORY.
- */
-export const STATUS_PAGE_HTML: URL = STATUS_PAGE_DIRECTORY;
-
 /** Reads the page's three files; MERIDIAN_STATUS_PAGE when one is missing (the build did not make it). */
 export async function readStatusPage(directory: URL = STATUS_PAGE_DIRECTORY): Promise<StatusPageAssets> {
   const read = (name: string) => readFile(new URL(name, directory), 'utf8');

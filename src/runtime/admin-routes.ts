@@ -3,7 +3,7 @@
 
 import type { ListenEndpoint } from '../dns/endpoint.js';
 import { startAdminServer, type AdminAction, type AdminServer, type AdminServerOptions } from '../observability/admin.js';
-import { STATUS_PAGE_HTML } from '../observability/status-page.js';
+import { STATUS_PAGE_DIRECTORY } from '../observability/status-page.js';
 import { EXPLAINED_TYPES, explainedType, type ReloadOutcome } from '../observability/status.js';
 
 export interface AdminRoutesOptions {
@@ -64,6 +64,6 @@ export async function startAdminApi(settings: AdminApiSettings, deps: AdminApiDe
     ...(settings.adminToken === undefined ? {} : { token: settings.adminToken }),
     ...routes,
     events: true,
-    page: STATUS_PAGE_HTML,
+    page: STATUS_PAGE_DIRECTORY,
   });
 }

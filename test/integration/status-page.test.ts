@@ -84,7 +84,9 @@ async function eventually<T>(what: string, observe: () => Promise<T>, done: (see
       error = caught;
     }
     if (performance.now() - started > deadlineMs) {
-      assert.fail(`${what}: not seen within ${deadlineMs} ms; last seen: ${error === undefined ? JSON.stringify(seen, null, 2) : String(error)}`);
+      assert.fail(
+        `${what}: not seen within ${deadlineMs} ms; last seen: ${error === undefined ? JSON.stringify(seen, null, 2) : error instanceof Error ? error.message : JSON.stringify(error)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -373,23 +373,6 @@ describe('windowState', () => {
     assert.equal(state.activeSince, at('2025-06-08T12:00:00Z') - MAX_CHAINED_OCCURRENCES * 5 * MINUTE);
     assert.equal(state.activeUntil, at('2025-06-08T12:00:00Z') + (MAX_CHAINED_OCCURRENCES + 1) * 5 * MINUTE);
   });
-
-  it('is fast: well under a millisecond per call', () => {
-    const windows = ['0 2 * * SUN', '*/5 * * * *', '0 0 29 2 *', '30 4 1,15 * *', '0 0 31 * *', '15 */10 * * * *', '0 22 * * MON-FRI'].map((expr) => ({
-      schedule: schedule(expr),
-      durationMs: HOUR,
-    }));
-    const start = performance.now();
-    let calls = 0;
-    for (let i = 0; i < 2_000; i++) {
-      for (const window of windows) {
-        windowState(window, at('2025-01-01T00:00:00Z') + i * 3_637_000);
-        calls++;
-      }
-    }
-    const perCallMs = (performance.now() - start) / calls;
-    assert.ok(perCallMs < 0.25, `${perCallMs.toFixed(4)} ms per call`);
-  });
 });
 
 // ---------------------------------------------------------------------------------------------------------------
