@@ -53,5 +53,14 @@ export const Errors = {
     'MERIDIAN_STATUS_PAGE',
     (directory: string, reason: string) => `cannot read the status page in ${directory}: ${reason} (npm run build makes it)`,
   ),
+  zoneLoaderExited: defineError('MERIDIAN_ZONE_LOADER', (code: number) => `the zone loader thread exited (${code}) without a result`),
+  workerStart: defineError('MERIDIAN_WORKER_START', (index: number, reason: string) => `DNS worker ${index} ${reason}`),
+  /** Why a list or watch of the Kubernetes API failed; logged, and retried with backoff. */
+  kubernetesWatch: defineError('MERIDIAN_KUBERNETES_WATCH', (reason: string) => reason),
+  /** A reflector was stopped while it listed or watched: not a failure, only the way out of its loop. */
+  watchStopped: defineError('MERIDIAN_WATCH_STOPPED', () => 'the watch was stopped'),
+  /** An operator command could not get an answer from the admin server (the message says why). */
+  adminClient: defineError('MERIDIAN_ADMIN_CLIENT', (message: string) => message),
+  adminTimeout: defineError('MERIDIAN_ADMIN_TIMEOUT', (seconds: number) => `no answer within ${seconds}s`),
   clusterConfig: defineError('MERIDIAN_CLUSTER_CONFIG', (name: string, reason: string) => `cannot load the configuration of cluster '${name}': ${reason}`),
 } as const;

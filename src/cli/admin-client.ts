@@ -2,6 +2,7 @@
 // `undrain`, `explain`). It turns every failure into an AdminClientError whose message tells the operator what
 // to do next; the commands print that message and exit 1.
 
+import { Errors, MeridianError } from '../base/errors.js';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -9,11 +10,12 @@ import https from 'node:https';
 export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:9153';
 const REQUEST_TIMEOUT_MS = 10_000;
 
-export class AdminClientError extends Error {
+/** Errors.adminClient, with the HTTP status when the server answered. */
+export class AdminClientError extends MeridianError {
   /** The HTTP status, when the server answered. */
   readonly status: number | undefined;
   constructor(message: string, status?: number) {
-    super(message);
+    super(Errors.adminClient.code, message);
     this.name = 'AdminClientError';
     this.status = status;
   }
@@ -64,6 +66,8 @@ export interface AdminResponse {
 
 /** The network-level reason for a failed request: ECONNREFUSED, ENOTFOUND, EHOSTUNREACH, ... */
 function networkReason(error: unknown): string {
+  // Our own timeout says what happened in words; a system error's code (ECONNREFUSED) says it best.
+  if (error instanceof MeridianError) return error.message;
   const e = error as { code?: unknown; errors?: unknown; message?: unknown };
   if (typeof e?.code === 'string') return e.code;
   // Happy eyeballs (localhost: ::1 and 127.0.0.1) fails with an AggregateError of each attempt.
@@ -117,7 +121,7 @@ export function adminRequest(baseUrl: string, path: string, options: RequestOpti
         resolve({ status: response.statusCode ?? 0, body });
       });
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000}s`), { code: `no answer within ${timeoutMs / 1000}s` })));
+    req.on('timeout', () => req.destroy(Errors.adminTimeout([timeoutMs / 1000])));
     req.on('error', (error) => {
       if (answered) reject(new AdminClientError(`the admin server at ${baseUrl} broke off its answer: ${networkReason(error)}`));
       else reject(unreachable(networkReason(error)));

@@ -136,7 +136,7 @@ export class WorkerPool {
     if (this.#zones !== undefined) for (const message of zoneMessages(this.#zones.zones, this.#zones.failedZones, this.#zones.targets)) child.send(message);
 
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`DNS worker ${index} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      const timer = setTimeout(() => reject(Errors.workerStart([index, `did not start within ${START_TIMEOUT_MS} ms`])), START_TIMEOUT_MS);
       child.on('message', (message: FromWorker) => {
         switch (message.type) {
           case 'listening':
@@ -160,7 +160,7 @@ export class WorkerPool {
         worker.listening = false;
         if (this.#stopping) return;
         if (!wasListening) {
-          reject(new Error(`DNS worker ${index} exited before listening (${code ?? signal})`));
+          reject(Errors.workerStart([index, `exited before listening (${code ?? signal})`]));
           // At start that fails the start; a restart that fails is tried again below.
           if (restarts === 0) return;
         }

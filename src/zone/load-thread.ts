@@ -7,6 +7,7 @@
 // record of 10,000 moves one record between the threads, and the objects the server already holds (and the
 // answers and probes built from them) stay as they are.
 
+import { Errors } from '../base/errors.js';
 import { Worker } from 'node:worker_threads';
 import type { ValidationOptions } from './validate.js';
 import type { FailedZoneFile, RecordConfig, ZoneConfig, ZoneIssue, ZoneLoadResult } from './model.js';
@@ -77,7 +78,7 @@ export async function loadZoneDirectoryOffThread(dir: string, options: Validatio
         }
       });
       worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`the zone loader thread exited (${code}) without a result`)));
+      worker.once('exit', (code) => reject(Errors.zoneLoaderExited([code])));
     });
   } finally {
     void worker.terminate();

@@ -13,6 +13,7 @@
 // A resource that the server does not serve (404 on list, e.g. the Gateway API CRD not installed) is noted
 // once and not retried in a loop.
 
+import { Errors, MeridianError } from '../../base/errors.js';
 import type { Logger } from '../../base/logger.js';
 import type { Clock, TimerHandle } from '../../base/clock.js';
 import { Backoff, type BackoffPolicy } from './backoff.js';
@@ -102,8 +103,6 @@ function resourceVersionOf(object: unknown): string | undefined {
   return typeof rv === 'string' && rv !== '' ? rv : undefined;
 }
 
-class Stopped extends Error {}
-
 export class Reflector {
   readonly #options: ReflectorOptions;
   readonly #backoff: Backoff;
@@ -154,7 +153,7 @@ export class Reflector {
 
   start(): void {
     void this.#run().catch((error: unknown) => {
-      if (!(error instanceof Stopped))
+      if (!(error instanceof MeridianError && error.code === Errors.watchStopped.code))
         this.#options.logger.error('reflector stopped unexpectedly', { resource: this.#options.resource, error: describeError(error) });
     });
   }
@@ -205,7 +204,10 @@ export class Reflector {
         continue;
       }
       if (outcome.events === 0 && outcome.durationMs < this.#minWatchMs) {
-        await this.#failed('watch closed at once', new Error(`the server closed the watch after ${Math.round(outcome.durationMs)} ms without events`));
+        await this.#failed(
+          'watch closed at once',
+          Errors.kubernetesWatch([`the server closed the watch after ${Math.round(outcome.durationMs)} ms without events`]),
+        );
         continue;
       }
       this.#backoff.reset();
@@ -215,7 +217,7 @@ export class Reflector {
   #listWithTimeout(): Promise<ListResult> {
     const timeoutMs = this.#options.listTimeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
-      const timer = this.#options.clock.setTimer(() => reject(new Error(`list not answered within ${timeoutMs} ms`)), timeoutMs);
+      const timer = this.#options.clock.setTimer(() => reject(Errors.kubernetesWatch([`list not answered within ${timeoutMs} ms`])), timeoutMs);
       this.#options.client.list().then(
         (result) => {
           this.#options.clock.clearTimer(timer);
@@ -230,7 +232,7 @@ export class Reflector {
   }
 
   #check(): void {
-    if (this.#stopped) throw new Stopped();
+    if (this.#stopped) throw Errors.watchStopped([]);
   }
 
   #replace(result: ListResult): void {
@@ -268,7 +270,7 @@ export class Reflector {
           if (type === 'ERROR') {
             if (statusOf(object) === 410) gone = true;
             else {
-              finish(new Error(`watch error event: ${JSON.stringify(object).slice(0, 200)}`));
+              finish(Errors.kubernetesWatch([`watch error event: ${JSON.stringify(object).slice(0, 200)}`]));
               return;
             }
             return;
@@ -293,7 +295,7 @@ export class Reflector {
           if (finished || this.#stopped) handle.abort();
           else this.#abortWatch = () => handle.abort();
         },
-        (error: unknown) => finish(error ?? new Error('watch could not start')),
+        (error: unknown) => finish(error ?? Errors.kubernetesWatch(['watch could not start'])),
       );
     });
   }
