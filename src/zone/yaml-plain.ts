@@ -71,6 +71,15 @@ class PlainDataIndex implements PositionIndex {
  * positions, which costs little however many records the file holds. Undefined, to take the positioned path, when
  * the block cannot be found that simply or its parse differs from the whole file's in any way.
  */
+/** The block's data; undefined when it cannot be read alone (an alias to an anchor outside the block throws). */
+function blockData(doc: ReturnType<typeof parseDocument>): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch {
+    return undefined;
+  }
+}
+
 function maintenancePositions(source: string, data: unknown): Map<string, { line: number; column: number }> | undefined {
   const positions = new Map<string, { line: number; column: number }>();
   const windows = isPlainMap(data) ? data.maintenance : undefined;
@@ -84,7 +93,7 @@ function maintenancePositions(source: string, data: unknown): Map<string, { line
   const doc = parseDocument(block, { lineCounter, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) return undefined;
   const sequence = doc.get('maintenance', true);
-  if (!isSeq(sequence) || !isDeepStrictEqual(doc.toJS({ maxAliasCount: 100 }), { maintenance: windows })) return undefined;
+  if (!isSeq(sequence) || !isDeepStrictEqual(blockData(doc), { maintenance: windows })) return undefined;
   const keyLine = source.slice(0, key.index).split('\n').length;
   for (const [i, item] of sequence.items.entries()) {
     const offset = rangeStart(item);
