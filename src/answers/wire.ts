@@ -62,7 +62,7 @@ function toDns2(record: Dns2Record): Record<string, unknown> {
       // dns2 calls the preference "priority"; it compresses the exchange like any name it writes.
       return { ...base, priority: record.preference, exchange: record.exchange };
     case RRType.CAA:
-      // Tags are ASCII (validate.ts), so dns2's tag length in characters is the length in octets.
+      // Tags are ASCII (zone/static-records.ts), so dns2's tag length in characters is the length in octets.
       return { ...base, flags: record.flags, tag: record.tag, value: record.value };
     case RRType.SOA:
       return {

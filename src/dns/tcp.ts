@@ -198,7 +198,8 @@ function serveConnection(
 function respond(socket: net.Socket, handler: QueryHandler, message: Buffer): void {
   const response = handler.handle(message, 'tcp');
   if (response === null) return;
-  // Validation bounds every answer (zone/validate.ts); this catches whatever would still not fit the length prefix.
+  // Validation (zone/static-records.ts) and the build (answers/build.ts) bound every answer; this catches whatever
+  // would still not fit the length prefix.
   if (response.length > 0xffff) throw Errors.responseTooLong([response.length]);
   const framed = Buffer.allocUnsafe(response.length + 2);
   framed.writeUInt16BE(response.length, 0);

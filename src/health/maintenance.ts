@@ -7,7 +7,7 @@ import type { ZoneConfig } from '../zone/model.js';
 import type { Drain } from './drains.js';
 import type { Clock, TimerHandle } from '../base/clock.js';
 
-/** Whether a window is open at `nowMs`, and its next occurrence: cron-window.ts in production. */
+/** Whether a window is open at `nowMs`, and its next occurrence: window-evaluator.ts (over base/cron.ts) in production. */
 export type WindowEvaluator = (
   cron: string,
   durationMs: number,

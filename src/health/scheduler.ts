@@ -1,10 +1,9 @@
 // Runs probes on their own schedules.
 //
-// node-cron cannot express intervals (its `*/7` seconds restarts every minute, and it has no sub-second
-// fields), so it does not fire probes. It drives a once-a-second tick that arms a precise timer for every probe
-// due within the next HORIZON_MS. Probes due sooner than that (the 1 s fast interval, say) are armed directly
-// when they are scheduled. So a 1 s, 2 s, 5 s or 30 s interval fires on time, and only probes due soon hold
-// a timer, even with tens of thousands of them.
+// A once-a-second tick (a Ticker: setInterval in production, see cron-ticker.ts) fires no probe itself: it arms
+// a precise timer for every probe due within the next HORIZON_MS. Probes due sooner than that (the 1 s fast
+// interval, say) are armed directly when they are scheduled. So a 1 s, 2 s, 5 s or 30 s interval fires on time,
+// and only probes due soon hold a timer, even with tens of thousands of them.
 //
 // Spreading: a probe's first run is placed at random within min(interval, INITIAL_SPREAD_MS), so readiness
 // comes quickly; with thousands of probes the window widens (up to one interval) to start at most
@@ -44,7 +43,7 @@ export interface ProbeSchedulerPort {
   stop(): void;
 }
 
-/** A source of periodic ticks: node-cron in production, a manual trigger in tests. */
+/** A source of periodic ticks: setInterval in production (intervalTicker), a manual trigger in tests. */
 export interface Ticker {
   start(onTick: () => void): { stop(): void };
 }
@@ -244,8 +243,8 @@ export class ProbeScheduler implements ProbeSchedulerPort {
       const next = this.#queue.shift()!;
       if (!next.removed) this.#run(next);
     }
-    // node-cron skips ticks it considers missed (a busy event loop) and never replays them; a probe planned
-    // beyond the horizon would then wait for the next tick that does run. Catch up here instead.
+    // A busy event loop delays the tick, and a probe planned beyond the horizon would then wait for the next
+    // tick that does run. Catch up here instead.
     if (this.#clock.now() - this.#lastArmed > CATCH_UP_AFTER_MS) this.#armDue();
   }
 

@@ -1,4 +1,4 @@
-// Ports of the health subsystem: what a probe is asked to do, what it reports, and the clock it runs on.
+// Ports of the health subsystem: what a probe is asked to do and what it reports (the clock is base/clock.ts).
 // The core (state machine, scheduler, monitor) depends only on these; adapters implement them with sockets
 // and real timers, tests with fakes.
 

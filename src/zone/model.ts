@@ -161,7 +161,7 @@ export interface OutOfZoneGlue {
 
 /**
  * A maintenance window: from each occurrence of `cron` (UTC) for `durationMs`, `target` is drained as a manual drain
- * would drain it (src/health/cron-window.ts computes the occurrences).
+ * would drain it (src/base/cron.ts computes the occurrences).
  */
 export interface MaintenanceWindow {
   /** A cluster named by a cluster target of the zone, or an address of a static target (canonical form). */
