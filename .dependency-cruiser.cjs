@@ -9,7 +9,7 @@ const LAYERS = [
   ['dns', '^src/dns/'],
   ['observability', '^src/observability/'],
   ['workers', '^src/workers/'],
-  ['runtime', '^src/(runtime/|app[.]ts$)'],
+  ['runtime', '^src/runtime/'],
   ['cli', '^src/cli/'],
 ];
 

@@ -1,7 +1,7 @@
 // A normalised zone, written directly as the loader would produce it, so handler tests do not depend on YAML.
 
 import type { TargetSource } from '../../src/answers/build.js';
-import { createStaticEndpointSource } from '../../src/discovery/static.js';
+import { createStaticEndpointSource } from './static-endpoints.js';
 import { healthAnnotatedTargets } from '../../src/answers/targets.js';
 import { silentLogger } from '../../src/base/logger.js';
 import type { CheckConfig, ZoneConfig } from '../../src/zone/model.js';

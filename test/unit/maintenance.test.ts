@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createStaticEndpointSource } from '../../src/discovery/static.js';
+import { createStaticEndpointSource } from '../helpers/static-endpoints.js';
 import { nextOccurrence, parseCron, type CronSchedule } from '../../src/base/cron.js';
 import { DrainSet } from '../../src/health/drains.js';
 import { MaintenanceRunner, type CronPort } from '../../src/health/maintenance.js';

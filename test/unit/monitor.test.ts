@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { AnswerTableBuilder } from '../../src/answers/build.js';
 import { type RecordRef } from '../../src/base/names.js';
 import type { AnswerTable } from '../../src/answers/table.js';
-import { createStaticEndpointSource } from '../../src/discovery/static.js';
+import { createStaticEndpointSource } from '../helpers/static-endpoints.js';
 import { QueryHandler } from '../../src/dns/handler.js';
 import { healthAnnotatedTargets } from '../../src/answers/targets.js';
 import { desiredProbes, HealthMonitor, type HealthObserver } from '../../src/health/monitor.js';

@@ -16,7 +16,7 @@ import { buildExplanation, buildStatus, statusJsonChunks, type StatusInput } fro
 import type { ZoneConfig } from '../../src/zone/model.js';
 import { FakeClock } from '../helpers/fake-time.js';
 import { checkConfig, childZone, fixtureZone, staticTargets, zoneOf } from '../helpers/fixture-zone.js';
-import { createStaticEndpointSource } from '../../src/discovery/static.js';
+import { createStaticEndpointSource } from '../helpers/static-endpoints.js';
 import { silentLogger } from '../../src/base/logger.js';
 
 const CHECKED = 'checked.probed.example.test';

@@ -1,8 +1,8 @@
-// Targets written as addresses in the zone file. Kubernetes discovery (cluster targets) plugs in beside this,
-// through the same EndpointSource port.
+// An EndpointSource for tests that need no Kubernetes: static targets resolve to their own addresses, cluster
+// targets to none. (The server's one endpoint source, discovery/kubernetes/source.ts, serves both kinds.)
 
-import type { EndpointSource } from '../zone/endpoints.js';
-import type { Logger } from '../base/logger.js';
+import type { EndpointSource } from '../../src/zone/endpoints.js';
+import type { Logger } from '../../src/base/logger.js';
 
 /** Static targets resolve to their own addresses; cluster targets to nothing until discovery provides them. */
 export function createStaticEndpointSource(logger: Logger): EndpointSource {
