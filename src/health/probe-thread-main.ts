@@ -23,22 +23,38 @@ const port = parentPort!;
 const data = workerData as ProbeThreadData;
 const post = (report: ProbeReport) => port.postMessage(report);
 
-let ids: number[] = [];
-let results: ObservedResult[] = [];
-let lateness: number[] = [];
-let flushTimer: NodeJS.Timeout | undefined;
+/** What the thread reports, sent as one message per BATCH_MS however many probes finish in it. */
+class ReportBatch {
+  #ids: number[] = [];
+  #results: ObservedResult[] = [];
+  #lateness: number[] = [];
+  #timer: NodeJS.Timeout | undefined;
 
-function flush(): void {
-  flushTimer = undefined;
-  post({ kind: 'results', ids, results, lateness });
-  ids = [];
-  results = [];
-  lateness = [];
+  result(id: number, result: ObservedResult): void {
+    this.#ids.push(id);
+    this.#results.push(result);
+    this.#schedule();
+  }
+
+  lateness(ms: number): void {
+    this.#lateness.push(ms);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#timer === undefined) this.#timer = setTimeout(() => this.#flush(), BATCH_MS);
+  }
+
+  #flush(): void {
+    this.#timer = undefined;
+    post({ kind: 'results', ids: this.#ids, results: this.#results, lateness: this.#lateness });
+    this.#ids = [];
+    this.#results = [];
+    this.#lateness = [];
+  }
 }
 
-function scheduleFlush(): void {
-  flushTimer ??= setTimeout(flush, BATCH_MS);
-}
+const reports = new ReportBatch();
 
 class RemoteJob implements ProbeJob {
   readonly id: number;
@@ -64,9 +80,7 @@ class RemoteJob implements ProbeJob {
   }
 
   deliver(result: ObservedResult): void {
-    ids.push(this.id);
-    results.push(result);
-    scheduleFlush();
+    reports.result(this.id, result);
   }
 }
 
@@ -75,10 +89,7 @@ const scheduler = new ProbeScheduler({
   clock: systemClock,
   ticker: intervalTicker(),
   ...(data.maxConcurrent === undefined ? {} : { maxConcurrent: data.maxConcurrent }),
-  onLateness: (ms) => {
-    lateness.push(ms);
-    scheduleFlush();
-  },
+  onLateness: (ms) => reports.lateness(ms),
 });
 const jobs = new Map<number, RemoteJob>();
 

@@ -7,7 +7,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { checkGlueAcrossZones } from './cross-check.js';
 import { blockingIssues, type FailedZoneFile, type OutOfZoneGlue, type ZoneConfig, type ZoneIssue, type ZoneLoadResult } from './model.js';
-import { validateZoneText, type DeclaredZone, type ReadTextFile, type ValidationOptions } from './validate.js';
+import { compileZoneSchema, validateZoneText, type CompiledZoneSchema, type DeclaredZone, type ReadTextFile, type ValidationOptions } from './validate.js';
 
 export type { ValidationOptions } from './validate.js';
 
@@ -26,8 +26,9 @@ export function parseZoneText(
   file: string,
   readFile: ReadTextFile = readTextFileSync,
   options: ValidationOptions = {},
+  schema: CompiledZoneSchema = compileZoneSchema(),
 ): { zone?: ZoneConfig; issues: ZoneIssue[] } {
-  const { zone, issues } = validateZoneText(text, file, readFile, options);
+  const { zone, issues } = validateZoneText(text, file, readFile, options, schema);
   return zone === undefined ? { issues: [...issues] } : { zone, issues: [...issues] };
 }
 
@@ -152,7 +153,9 @@ function resultOf(outcomes: readonly FileOutcome[], issues: ZoneIssue[]): ZoneLo
 
 /** Reads and validates every file (in parallel), then checks across them; outcomes are in the order of `files`. */
 async function loadOutcomes(files: readonly string[], options: ValidationOptions): Promise<FileOutcome[]> {
-  const outcomes = await Promise.all(files.map((file) => loadZoneFile(file, options)));
+  // One compiled schema for every file of the load (compiling it costs more than validating a small file).
+  const schema = compileZoneSchema();
+  const outcomes = await Promise.all(files.map((file) => loadZoneFile(file, options, schema)));
   checkZonesDeclaredOnce(outcomes);
   checkAcrossZones(outcomes);
   return outcomes;
@@ -174,7 +177,7 @@ function sortByPosition(issues: ZoneIssue[]): void {
   issues.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-async function loadZoneFile(file: string, options: ValidationOptions): Promise<FileOutcome> {
+async function loadZoneFile(file: string, options: ValidationOptions, schema: CompiledZoneSchema): Promise<FileOutcome> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -187,7 +190,7 @@ async function loadZoneFile(file: string, options: ValidationOptions): Promise<F
   } catch {
     return { file, issues: [wholeFileIssue(file, 'is not UTF-8 text')] };
   }
-  const { zone, issues, declared, outOfZoneGlue } = validateZoneText(text, file, readTextFileSync, options);
+  const { zone, issues, declared, outOfZoneGlue } = validateZoneText(text, file, readTextFileSync, options, schema);
   return {
     file,
     issues: [...issues],

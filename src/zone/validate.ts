@@ -15,7 +15,7 @@ import type { ReadTextFile } from './ca-files.js';
 import type { CheckContext, ValidationOptions } from './check-context.js';
 import type { ZoneConfig, ZoneIssue, OutOfZoneGlue } from './model.js';
 import { checkZone, type DeclaredZone } from './semantics.js';
-import { checkStructure } from './structure.js';
+import { checkStructure, compileZoneSchema, type CompiledZoneSchema } from './structure.js';
 import { readPlainYaml } from './yaml-plain.js';
 import { readYamlWithPositions } from './yaml-positions.js';
 
@@ -24,6 +24,7 @@ export type { ValidationOptions } from './check-context.js';
 export { DEFAULTS } from './defaults.js';
 export type { DeclaredZone } from './semantics.js';
 export { deriveSerial } from './serial.js';
+export { compileZoneSchema, type CompiledZoneSchema } from './structure.js';
 
 export interface ZoneFileValidation {
   /** Present only when no issue is an error (warnings are allowed). */
@@ -36,10 +37,19 @@ export interface ZoneFileValidation {
   readonly outOfZoneGlue?: readonly OutOfZoneGlue[];
 }
 
-/** Validates and normalises the text of one zone policy file. `file` is used for positions and to resolve `ca`. */
-export function validateZoneText(text: string, file: string, readFile: ReadTextFile, options: ValidationOptions = {}): ZoneFileValidation {
+/**
+ * Validates and normalises the text of one zone policy file. `file` is used for positions and to resolve `ca`.
+ * A caller validating many files passes one compiled `schema` for all of them.
+ */
+export function validateZoneText(
+  text: string,
+  file: string,
+  readFile: ReadTextFile,
+  options: ValidationOptions = {},
+  schema: CompiledZoneSchema = compileZoneSchema(),
+): ZoneFileValidation {
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text; // a byte order mark is not content
-  return validateValidFast(source, file, readFile, options) ?? validateWithPositions(source, file, readFile, options);
+  return validateValidFast(source, file, readFile, options, schema) ?? validateWithPositions(source, file, readFile, options, schema);
 }
 
 /**
@@ -47,14 +57,20 @@ export function validateZoneText(text: string, file: string, readFile: ReadTextF
  * knows no positions, and the first sign of any problem (a parse error, a duplicate key, an unusual key, any issue
  * at all) sends the file down the positioned path, which reports everything with file:line:column.
  */
-function validateValidFast(source: string, file: string, readFile: ReadTextFile, options: ValidationOptions): ZoneFileValidation | undefined {
+function validateValidFast(
+  source: string,
+  file: string,
+  readFile: ReadTextFile,
+  options: ValidationOptions,
+  schema: CompiledZoneSchema,
+): ZoneFileValidation | undefined {
   const plain = readPlainYaml(source);
   if (plain === undefined) return undefined;
   const zoneKey = /^zone:/m.exec(source);
   if (zoneKey === null) return undefined;
   const issues: ZoneIssue[] = [];
   const ctx: CheckContext = { options, file, index: plain.index, root: plain.data, readFile, issues, warnings: [], outOfZoneGlue: [] };
-  checkStructure(ctx, plain.data);
+  checkStructure(ctx, plain.data, schema);
   const { zone } = checkZone(ctx, plain.data);
   // A warning needs its position too: the positioned path reports it.
   if (issues.length > 0 || ctx.warnings.length > 0 || zone === undefined) return undefined;
@@ -62,14 +78,20 @@ function validateValidFast(source: string, file: string, readFile: ReadTextFile,
   return { zone, issues: [], declared: { zone: zone.zone, line, column: 1 } };
 }
 
-function validateWithPositions(source: string, file: string, readFile: ReadTextFile, options: ValidationOptions): ZoneFileValidation {
+function validateWithPositions(
+  source: string,
+  file: string,
+  readFile: ReadTextFile,
+  options: ValidationOptions,
+  schema: CompiledZoneSchema,
+): ZoneFileValidation {
   const yaml = readYamlWithPositions(source);
   const issues: ZoneIssue[] = yaml.problems.map((problem) => ({ file, ...problem }));
   if (yaml.kind === 'syntax-errors') return { issues: dedupeIssues(sortIssues(issues)) };
   if (yaml.kind === 'no-data') return { issues };
 
   const ctx: CheckContext = { options, file, index: yaml.index, root: yaml.data, readFile, issues, warnings: [], outOfZoneGlue: [] };
-  checkStructure(ctx, yaml.data);
+  checkStructure(ctx, yaml.data, schema);
   const { zone, declared } = checkZone(ctx, yaml.data);
   const errors = dedupeIssues(issues);
   const all = dedupeIssues(sortIssues([...issues, ...ctx.warnings]));

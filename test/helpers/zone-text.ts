@@ -3,9 +3,12 @@
 
 import assert from 'node:assert/strict';
 import { parseZoneText } from '../../src/zone/load.js';
+import { compileZoneSchema } from '../../src/zone/validate.js';
 import { formatZoneIssue, type ZoneConfig } from '../../src/zone/model.js';
 import type { ReadTextFile } from '../../src/zone/validate.js';
 
+/** Compiled once for all the tables: compiling the schema costs more than most of the cases. */
+const SCHEMA = compileZoneSchema();
 export const ZONE_FILE = 'zones/gslb.example.com.yaml';
 export const noFiles: ReadTextFile = () => undefined;
 /** The lines every test zone starts with; a case adds its records below. */
@@ -25,7 +28,7 @@ export function zoneText(lines: readonly string[]): string {
 
 /** Every problem in the file, formatted as `file:line:column: message`. */
 export function zoneProblems(lines: readonly string[], readFile: ReadTextFile = noFiles): string[] {
-  return parseZoneText(zoneText(lines), ZONE_FILE, readFile).issues.map(formatZoneIssue);
+  return parseZoneText(zoneText(lines), ZONE_FILE, readFile, {}, SCHEMA).issues.map(formatZoneIssue);
 }
 
 export function formatExpected(lines: readonly string[], [line, at, message]: Expected): string {
@@ -37,7 +40,7 @@ export function formatExpected(lines: readonly string[], [line, at, message]: Ex
 
 /** The normalised zone of a file that must have no problem at all. */
 export function parseValid(lines: readonly string[], readFile: ReadTextFile = noFiles): ZoneConfig {
-  const { zone, issues } = parseZoneText(zoneText(lines), ZONE_FILE, readFile);
+  const { zone, issues } = parseZoneText(zoneText(lines), ZONE_FILE, readFile, {}, SCHEMA);
   assert.deepEqual(issues.map(formatZoneIssue), []);
   assert.ok(zone);
   return zone;
