@@ -2,7 +2,7 @@
 // addresses and the health and drain state of each. Answers owns this port (TargetSource); the composition root
 // hands it the endpoint source, the health monitor and the drains, none of which know answers exist.
 
-import type { AddressRef } from '../health/monitor.js';
+import type { AddressRef } from '../base/names.js';
 import type { AddressHealth } from '../health/state.js';
 import { NO_DRAINS, type DrainView } from '../health/drains.js';
 import type { EndpointSource } from '../zone/endpoints.js';

@@ -91,6 +91,21 @@ export interface RecordRef {
   readonly name: string;
 }
 
+/** One address of one target of one record: what a health state is kept for. */
+export interface AddressRef {
+  readonly zone: string;
+  readonly record: string;
+  /** Index of the target in the record's `targets`. */
+  readonly target: number;
+  readonly address: string;
+}
+
+/** The one key of an address's health, in the monitor and in the history. */
+export function addressKey(ref: AddressRef): string {
+  // join makes one flat string; a template literal makes a tree of string pieces, kept per address.
+  return [ref.zone, ref.record, ref.target, ref.address].join('\n');
+}
+
 /** "zone\nrecord name": the one key of a record across the process and its DNS workers. */
 export function recordKey(zone: string, record: string): string {
   return `${zone}\n${record}`;

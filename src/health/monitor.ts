@@ -4,7 +4,7 @@
 // Each (zone, record, target, address) is a subscription with its own state machine. Subscriptions whose
 // probes are identical share one scheduled probe (see probeKey), which feeds all of them.
 
-import type { RecordRef } from '../base/names.js';
+import { addressKey, type AddressRef, type RecordRef } from '../base/names.js';
 import type { EndpointSource } from '../zone/endpoints.js';
 import { targetIdentity, type BalancedRecord, type CheckConfig, type ZoneConfig } from '../zone/model.js';
 import type { ProbeJob, ProbeSchedulerPort } from './scheduler.js';
@@ -22,21 +22,13 @@ import { checkFingerprint, type ProbeSpec } from './types.js';
 import { type Clock } from '../base/clock.js';
 import { runAtOnce } from '../base/slices.js';
 
-export interface AddressRef {
-  readonly zone: string;
-  readonly record: string;
-  /** Index of the target in the record's `targets`. */
-  readonly target: number;
-  readonly address: string;
-}
-
 /** A probed address as observers see it: its ref, and what names its target across reorderings (targetIdentity). */
 export interface TrackedRef extends AddressRef {
   readonly targetId: string;
 }
 
 export interface DesiredProbe {
-  /** refId(ref): the subscription's key, computed once. */
+  /** addressKey(ref): the subscription's key, computed once. */
   readonly id: string;
   readonly ref: TrackedRef;
   readonly spec: ProbeSpec;
@@ -64,11 +56,6 @@ export interface SubscriptionView {
   readonly spec: ProbeSpec;
   readonly state: HealthState;
   readonly pendingUntilProbed: boolean;
-}
-
-function refId(ref: AddressRef): string {
-  // join makes one flat string; a template literal makes a tree of string pieces, kept per address.
-  return [ref.zone, ref.record, ref.target, ref.address].join('\n');
 }
 
 /**
@@ -124,7 +111,14 @@ export function* desiredProbeSteps(zones: readonly ZoneConfig[], endpoints: Endp
         const targetId = targetIdentity(record.targets[target]);
         for (const address of targetAddresses) {
           const ref = { zone: zone.zone, record: record.name, target, targetId, address };
-          made.push({ id: refId(ref), ref, spec: probeSpec(check, address), riseFall, intervalMs: check.intervalMs, fastIntervalMs: check.fastIntervalMs });
+          made.push({
+            id: addressKey(ref),
+            ref,
+            spec: probeSpec(check, address),
+            riseFall,
+            intervalMs: check.intervalMs,
+            fastIntervalMs: check.fastIntervalMs,
+          });
         }
       });
       desiredByRecord.set(record, { zone: zone.zone, addresses: addresses.map((a) => [...a]), desired: made });
@@ -290,7 +284,7 @@ export class HealthMonitor {
   }
 
   healthOf(ref: AddressRef): AddressHealth {
-    const subscription = this.#subscriptions.get(refId(ref));
+    const subscription = this.#subscriptions.get(addressKey(ref));
     if (subscription === undefined) return 'unknown';
     const health = subscription.state.health;
     return health === 'unknown' && subscription.pendingUntilProbed ? 'pending' : health;
@@ -304,7 +298,7 @@ export class HealthMonitor {
 
   /** The subscription of one address of one record's target, if it is probed. */
   subscriptionOf(ref: AddressRef): SubscriptionView | undefined {
-    const s = this.#subscriptions.get(refId(ref));
+    const s = this.#subscriptions.get(addressKey(ref));
     return s === undefined ? undefined : { ref: s.ref, spec: s.desired.spec, state: s.state, pendingUntilProbed: s.pendingUntilProbed };
   }
 

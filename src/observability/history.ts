@@ -2,7 +2,9 @@
 // sparklines) and the health transitions of the last hour (for the timeline). Bounded in both directions:
 // LATENCY_SAMPLES numbers per address, and at most MAX_TRANSITIONS transitions, none older than an hour.
 
-import type { AddressRef, HealthObserver } from '../health/monitor.js';
+import { addressKey } from '../base/names.js';
+import type { HealthObserver } from '../health/monitor.js';
+import type { AddressRef } from '../base/names.js';
 import type { Health, ObservedResult } from '../health/state.js';
 import type { Clock } from '../base/clock.js';
 
@@ -21,11 +23,6 @@ export interface Transition {
   readonly reason: string;
 }
 
-function refKey(ref: AddressRef): string {
-  // join makes one flat string; a template literal makes a tree of string pieces, kept per address.
-  return [ref.zone, ref.record, ref.target, ref.address].join('\n');
-}
-
 export class HealthHistory implements HealthObserver {
   readonly #clock: Clock;
   // Every address's ring in one slab (slot × LATENCY_SAMPLES), not a typed array each: at 20,000 addresses
@@ -42,7 +39,7 @@ export class HealthHistory implements HealthObserver {
   }
 
   onTrack(ref: AddressRef): void {
-    const key = refKey(ref);
+    const key = addressKey(ref);
     if (this.#slots.has(key)) return;
     let slot = this.#free.pop();
     if (slot === undefined) {
@@ -54,7 +51,7 @@ export class HealthHistory implements HealthObserver {
   }
 
   onForget(ref: AddressRef): void {
-    const key = refKey(ref);
+    const key = addressKey(ref);
     const slot = this.#slots.get(key);
     if (slot === undefined) return;
     this.#slots.delete(key);
@@ -62,7 +59,7 @@ export class HealthHistory implements HealthObserver {
   }
 
   onResult(ref: AddressRef, result: ObservedResult): void {
-    const slot = this.#slots.get(refKey(ref));
+    const slot = this.#slots.get(addressKey(ref));
     if (slot === undefined) return;
     this.#samples[slot * LATENCY_SAMPLES + (this.#counts[slot] % LATENCY_SAMPLES)] = result.durationMs;
     this.#counts[slot]++;
@@ -96,7 +93,7 @@ export class HealthHistory implements HealthObserver {
 
   /** The last probe durations of an address, oldest first (ms, one decimal). */
   latencyOf(ref: AddressRef): number[] {
-    const slot = this.#slots.get(refKey(ref));
+    const slot = this.#slots.get(addressKey(ref));
     if (slot === undefined) return [];
     const count = this.#counts[slot];
     const n = Math.min(count, LATENCY_SAMPLES);

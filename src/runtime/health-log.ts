@@ -2,7 +2,8 @@
 // an operator looks), and several observers (metrics, the log, the history) hear the monitor as one.
 
 import type { Logger } from '../base/logger.js';
-import type { AddressRef, HealthObserver } from '../health/monitor.js';
+import type { HealthObserver } from '../health/monitor.js';
+import type { AddressRef } from '../base/names.js';
 import type { Health, ObservedResult } from '../health/state.js';
 
 export function loggingObserver(logger: Logger): HealthObserver {

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AddressRef } from '../../src/health/monitor.js';
+import type { AddressRef } from '../../src/base/names.js';
 import type { ObservedResult } from '../../src/health/state.js';
 import { HealthHistory, LATENCY_SAMPLES, TRANSITION_WINDOW_MS } from '../../src/observability/history.js';
 import { FakeClock } from '../helpers/fake-time.js';
