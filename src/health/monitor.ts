@@ -1,41 +1,16 @@
-// The health monitor: which addresses to probe (from the zones and the endpoints discovery reports), their
-// rise/fall state, and who to tell when an answer must change.
+// The health monitor: the rise/fall state of every address the probe planner (probe-plan.ts) asks for, and who
+// to tell when an answer must change.
 //
 // Each (zone, record, target, address) is a subscription with its own state machine. Subscriptions whose
 // probes are identical share one scheduled probe (see probeKey), which feeds all of them.
 
 import { addressKey, type AddressRef, type RecordRef } from '../base/names.js';
-import type { EndpointSource } from '../zone/endpoints.js';
-import { targetIdentity, type BalancedRecord, type CheckConfig, type ZoneConfig } from '../zone/model.js';
+import type { DesiredProbe, DesiredProbes, TrackedRef } from './probe-plan.js';
 import type { ProbeJob, ProbeSchedulerPort } from './scheduler.js';
-import {
-  applyProbeResult,
-  initialHealthState,
-  isChanging,
-  type Health,
-  type AddressHealth,
-  type HealthState,
-  type ObservedResult,
-  type RiseFall,
-} from './state.js';
-import { checkFingerprint, type ProbeSpec } from './types.js';
+import { applyProbeResult, initialHealthState, isChanging, type Health, type AddressHealth, type HealthState, type ObservedResult } from './state.js';
+import type { ProbeSpec } from './types.js';
 import { type Clock } from '../base/clock.js';
 import { runAtOnce } from '../base/slices.js';
-
-/** A probed address as observers see it: its ref, and what names its target across reorderings (targetIdentity). */
-export interface TrackedRef extends AddressRef {
-  readonly targetId: string;
-}
-
-export interface DesiredProbe {
-  /** addressKey(ref): the subscription's key, computed once. */
-  readonly id: string;
-  readonly ref: TrackedRef;
-  readonly spec: ProbeSpec;
-  readonly riseFall: RiseFall;
-  readonly intervalMs: number;
-  readonly fastIntervalMs: number;
-}
 
 /** Told about every probe result and every change of health (metrics and logs hang off this). */
 export interface HealthObserver {
@@ -56,99 +31,6 @@ export interface SubscriptionView {
   readonly spec: ProbeSpec;
   readonly state: HealthState;
   readonly pendingUntilProbed: boolean;
-}
-
-/**
- * The probes each record wants, one group per record with a check. A record kept as the same object by a reload
- * (see load-thread.ts), with the same addresses, gives the same group object again, so a sync can skip it whole.
- */
-export type DesiredProbes = ReadonlyArray<readonly DesiredProbe[]>;
-
-/** Every address that needs probing: each target address of each balanced record with a check. */
-export function desiredProbes(zones: readonly ZoneConfig[], endpoints: EndpointSource): DesiredProbes {
-  return runAtOnce(desiredProbeSteps(zones, endpoints));
-}
-
-/**
- * The desired probes of each record, kept for as long as the record object lives: a reload keeps unchanged
- * records as the same objects (see load-thread.ts), so their probes are not made again while their addresses
- * stay the same. With 20,000 addresses, making them again would be tens of megabytes of garbage per reload.
- */
-const desiredByRecord = new WeakMap<
-  BalancedRecord,
-  { readonly zone: string; readonly addresses: ReadonlyArray<readonly string[]>; readonly desired: readonly DesiredProbe[] }
->();
-
-function sameAddresses(a: ReadonlyArray<readonly string[]>, b: ReadonlyArray<readonly string[]>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x.length !== y.length) return false;
-    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
-  }
-  return true;
-}
-
-/** desiredProbes as small steps (every 256 records), for runInSlices. */
-export function* desiredProbeSteps(zones: readonly ZoneConfig[], endpoints: EndpointSource): Generator<void, DesiredProbes> {
-  const groups: Array<readonly DesiredProbe[]> = [];
-  let count = 0;
-  for (const zone of zones) {
-    for (const record of zone.records) {
-      if (++count % 256 === 0) yield;
-      if (record.kind !== 'balanced' || record.check === undefined || record.check.protocol === 'none') continue;
-      const addresses = endpoints.addresses(zone, record);
-      const cached = desiredByRecord.get(record);
-      if (cached !== undefined && cached.zone === zone.zone && sameAddresses(cached.addresses, addresses)) {
-        groups.push(cached.desired);
-        continue;
-      }
-      const check = record.check;
-      const riseFall = { rise: check.rise, fall: check.fall };
-      const made: DesiredProbe[] = [];
-      addresses.forEach((targetAddresses, target) => {
-        const targetId = targetIdentity(record.targets[target]);
-        for (const address of targetAddresses) {
-          const ref = { zone: zone.zone, record: record.name, target, targetId, address };
-          made.push({
-            id: addressKey(ref),
-            ref,
-            spec: probeSpec(check, address),
-            riseFall,
-            intervalMs: check.intervalMs,
-            fastIntervalMs: check.fastIntervalMs,
-          });
-        }
-      });
-      desiredByRecord.set(record, { zone: zone.zone, addresses: addresses.map((a) => [...a]), desired: made });
-      groups.push(made);
-    }
-  }
-  return groups;
-}
-
-/** The address-independent part of a check's probes, computed once per check object (one per record). */
-const probeBases = new WeakMap<CheckConfig, { readonly base: Omit<ProbeSpec, 'key' | 'address'>; readonly fingerprint: string }>();
-
-function probeSpec(check: CheckConfig, address: string): ProbeSpec {
-  let cached = probeBases.get(check);
-  if (cached === undefined) {
-    const base = {
-      protocol: check.protocol as ProbeSpec['protocol'],
-      port: check.port,
-      host: check.host,
-      path: check.path,
-      timeoutMs: check.timeoutMs,
-      expect: check.expect,
-      ...(check.body === undefined ? {} : { body: check.body }),
-      headers: check.headers,
-      tls: check.tls,
-    };
-    cached = { base, fingerprint: checkFingerprint(base) };
-    probeBases.set(check, cached);
-  }
-  return { ...cached.base, address, key: [cached.fingerprint, address].join(' ') };
 }
 
 interface Subscription {

@@ -4,7 +4,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { HandlerErrorObserver, QueryObserver, Transport } from '../dns/handler.js';
 import type { RrlCount } from '../dns/rrl.js';
-import type { HealthObserver, TrackedRef } from '../health/monitor.js';
+import type { HealthObserver } from '../health/monitor.js';
+import type { TrackedRef } from '../health/probe-plan.js';
 import type { Health, ObservedResult } from '../health/state.js';
 import { registerResidentHeap } from './process-heap.js';
 import { HEALTH_TRANSITIONS, PROBE_DURATION, PROBE_RESULTS, TARGET_HEALTH, TargetMetrics, type ProbeMetricsDetail } from './target-metrics.js';

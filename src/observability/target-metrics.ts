@@ -7,7 +7,7 @@
 // in chunks, yielding to the event loop between them, so it never stalls the process for more than a few
 // milliseconds. The exposition format is the same as prom-client's.
 
-import type { TrackedRef } from '../health/monitor.js';
+import type { TrackedRef } from '../health/probe-plan.js';
 import type { Health, ObservedResult } from '../health/state.js';
 import type { ProbeFailure } from '../health/types.js';
 import { Errors } from '../base/errors.js';

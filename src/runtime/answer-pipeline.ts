@@ -11,7 +11,8 @@ import type { ResolvedTarget } from '../answers/select.js';
 import { AnswerTable } from '../answers/table.js';
 import type { AnswerTableSource } from '../dns/handler.js';
 import type { MaintenanceRunner } from '../health/maintenance.js';
-import { desiredProbes, desiredProbeSteps, type HealthMonitor } from '../health/monitor.js';
+import { type HealthMonitor } from '../health/monitor.js';
+import type { ProbePlanner } from '../health/probe-plan.js';
 import type { MeridianMetrics } from '../observability/metrics.js';
 import type { EndpointSource } from '../zone/endpoints.js';
 import type { ZoneConfig } from '../zone/model.js';
@@ -110,6 +111,7 @@ export interface ZoneApplierOptions {
   readonly pipeline: AnswerPipeline;
   readonly maintenance: Pick<MaintenanceRunner, 'setZones'>;
   readonly monitor: Pick<HealthMonitor, 'syncSteps'>;
+  readonly planner: ProbePlanner;
   readonly endpoints: EndpointSource;
   /** Drops pending partial rebuilds (the full build reads the latest health) and flushes what came in during it. */
   readonly refreshes: { clear(): void; flush(): void };
@@ -120,12 +122,12 @@ export interface ZoneApplierOptions {
  * milliseconds: at 10,000 records each takes tens of milliseconds, which queries must not wait for.
  */
 export function zoneApplier(options: ZoneApplierOptions): (set: Pick<ServingSet, 'zones' | 'servfailZones'>, initial: boolean) => Promise<number> {
-  const { pipeline, maintenance, monitor, endpoints, refreshes } = options;
+  const { pipeline, maintenance, monitor, planner, endpoints, refreshes } = options;
   return async ({ zones, servfailZones }, initial) => {
     const ms = await pipeline.build(zones, servfailZones, async () => {
       // Windows first: a target in an open window is drained in the table about to be built.
       maintenance.setZones(zones);
-      const desired = await runInSlices(desiredProbeSteps(zones, endpoints));
+      const desired = await runInSlices(planner.desiredProbeSteps(zones, endpoints));
       await runInSlices(monitor.syncSteps(desired, initial));
       refreshes.clear();
     });
@@ -139,15 +141,16 @@ export function zoneApplier(options: ZoneApplierOptions): (set: Pick<ServingSet,
 export function clusterChangeApplier(options: {
   readonly pipeline: AnswerPipeline;
   readonly monitor: Pick<HealthMonitor, 'sync'>;
+  readonly planner: ProbePlanner;
   readonly endpoints: EndpointSource;
   readonly zones: () => readonly ZoneConfig[];
   readonly logger: Logger;
 }): (clusters: ReadonlySet<string> | undefined) => void {
-  const { pipeline, monitor, endpoints, logger } = options;
+  const { pipeline, monitor, planner, endpoints, logger } = options;
   return (clusters) => {
     const zones = options.zones();
     const started = performance.now();
-    monitor.sync(desiredProbes(zones, endpoints), false);
+    monitor.sync(planner.desiredProbes(zones, endpoints), false);
     const records = recordsUsingClusters(zones, clusters);
     if (records.length > 0) pipeline.refresh(records);
     const ms = performance.now() - started;

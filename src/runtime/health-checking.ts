@@ -10,6 +10,7 @@ import { DrainSet, type Drain } from '../health/drains.js';
 import { MaintenanceRunner, type CronPort } from '../health/maintenance.js';
 import { HealthMonitor, type HealthObserver } from '../health/monitor.js';
 import { createProber } from '../health/probe.js';
+import { ProbePlanner } from '../health/probe-plan.js';
 import { ThreadedProbeScheduler } from '../health/probe-thread.js';
 import { ProbeScheduler, type ProbeSchedulerPort, type Ticker } from '../health/scheduler.js';
 import type { Prober } from '../health/types.js';
@@ -46,6 +47,8 @@ export interface HealthCheckingDeps {
 export interface HealthChecking {
   readonly scheduler: ProbeSchedulerPort;
   readonly monitor: HealthMonitor;
+  /** Which addresses to probe: one planner for the server, so that what it planned for a record is kept. */
+  readonly planner: ProbePlanner;
   readonly drains: DrainSet;
   readonly maintenance: MaintenanceRunner;
 }
@@ -72,5 +75,5 @@ export async function startHealthChecking(settings: HealthCheckingSettings, deps
     onChange: deps.onWindowsChanged,
   });
   const monitor = new HealthMonitor({ scheduler, clock, observer: deps.observer, onChange: deps.onChange });
-  return { scheduler, monitor, drains, maintenance };
+  return { scheduler, monitor, planner: new ProbePlanner(), drains, maintenance };
 }

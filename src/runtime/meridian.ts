@@ -5,7 +5,6 @@
 import { access } from 'node:fs/promises';
 import { systemClock } from '../base/clock.js';
 import { healthAnnotatedTargets } from '../answers/targets.js';
-import { desiredProbes } from '../health/monitor.js';
 import { HealthHistory } from '../observability/history.js';
 import { buildExplanation, buildStatus, statusJsonChunks } from '../observability/status.js';
 import { adminRoutes, startAdminApi } from './admin-routes.js';
@@ -46,11 +45,11 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     });
     undo.add(() => [health.scheduler, health.maintenance, discovery].forEach((part) => part.stop()));
     const { endpoints } = discovery;
-    const { monitor, maintenance } = health;
+    const { monitor, maintenance, planner } = health;
     const targets = healthAnnotatedTargets(endpoints, monitor, health.drains);
     const pipeline = new AnswerPipeline({ targets, replicated: (options.workers ?? 1) > 1, metrics });
     const refreshes = new RefreshBatcher({ rebuild: healthRefresher(pipeline, logger), gate: pipeline });
-    const applyClusterChange = clusterChangeApplier({ pipeline, monitor, endpoints, zones: () => zones.zones, logger });
+    const applyClusterChange = clusterChangeApplier({ pipeline, monitor, planner, endpoints, zones: () => zones.zones, logger });
     const clusterChanges = new ClusterChangeBatcher({ clock, gate: pipeline, apply: applyClusterChange });
     const drainActions = new DrainActions({
       drains: health.drains,
@@ -68,13 +67,13 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     undo.add(() => watch.stop());
     const zones = new ServedZones(options, {
       validation: { knownClusters: discovery.names },
-      apply: zoneApplier({ pipeline, maintenance, monitor, endpoints, refreshes }),
+      apply: zoneApplier({ pipeline, maintenance, monitor, planner, endpoints, refreshes }),
       countReload: (result) => metrics.zoneReloads.inc({ result }),
       probeCount: () => monitor.probeCount,
       logger,
     });
     await zones.readFirst();
-    chooseProbeMetricsDetail(options, metrics, () => desiredProbes(zones.zones, endpoints), logger);
+    chooseProbeMetricsDetail(options, metrics, () => planner.desiredProbes(zones.zones, endpoints), logger);
     await zones.applyFirst();
     serving = true;
     observeServer(metrics, { drains: health.drains, discovery, zones, pipeline, clock });

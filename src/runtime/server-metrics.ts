@@ -6,7 +6,7 @@ import type { Registry as RegistryType } from 'prom-client';
 import { Registry } from 'prom-client';
 import type { Clock } from '../base/clock.js';
 import type { Logger } from '../base/logger.js';
-import type { DesiredProbes } from '../health/monitor.js';
+import type { DesiredProbes } from '../health/probe-plan.js';
 import { MeridianMetrics, type ProbeMetricsSetting } from '../observability/metrics.js';
 import { AUTO_PER_ADDRESS_LIMIT, probeMetricsDetailFor } from '../observability/target-metrics.js';
 import type { DrainSet } from '../health/drains.js';

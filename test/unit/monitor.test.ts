@@ -9,13 +9,18 @@ import type { AnswerTable } from '../../src/answers/table.js';
 import { createStaticEndpointSource } from '../helpers/static-endpoints.js';
 import { QueryHandler } from '../../src/dns/handler.js';
 import { healthAnnotatedTargets } from '../../src/answers/targets.js';
-import { desiredProbes, HealthMonitor, type HealthObserver } from '../../src/health/monitor.js';
+import { HealthMonitor, type HealthObserver } from '../../src/health/monitor.js';
+import { ProbePlanner } from '../../src/health/probe-plan.js';
 import { ProbeScheduler, type ProbeJob, type ProbeSchedulerPort } from '../../src/health/scheduler.js';
 import { silentLogger } from '../../src/base/logger.js';
 import type { BalancedRecord, ZoneConfig } from '../../src/zone/model.js';
 import { buildQuery, decodeResponse } from '../helpers/dns-message.js';
 import { FakeClock, ManualTicker, ScriptedProber } from '../helpers/fake-time.js';
 import { checkConfig, zoneOf } from '../helpers/fixture-zone.js';
+
+/** One planner for the file, as the server has one: it remembers what it planned for each record object. */
+const planner = new ProbePlanner();
+const desiredProbes = planner.desiredProbes.bind(planner);
 
 const check = checkConfig;
 

@@ -4,11 +4,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EndpointSource } from '../../src/zone/endpoints.js';
-import { desiredProbes, type TrackedRef } from '../../src/health/monitor.js';
+import { ProbePlanner, type TrackedRef } from '../../src/health/probe-plan.js';
 import type { ObservedResult } from '../../src/health/state.js';
 import { AUTO_PER_ADDRESS_LIMIT, probeMetricsDetailFor, TargetMetrics, type ProbeMetricsSetting } from '../../src/observability/target-metrics.js';
 import type { BalancedRecord, ClusterTarget, TargetConfig } from '../../src/zone/model.js';
 import { checkConfig, zoneOf } from '../helpers/fixture-zone.js';
+
+/** One planner for the file, as the server has one: it remembers what it planned for each record object. */
+const planner = new ProbePlanner();
+const desiredProbes = planner.desiredProbes.bind(planner);
 
 const ok = (durationMs: number): ObservedResult => ({ ok: true, durationMs, reason: 'ok', at: 0 });
 const refused: ObservedResult = { ok: false, failure: 'refused', durationMs: 0.4, reason: 'connection refused', at: 0 };
