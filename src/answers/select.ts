@@ -3,11 +3,11 @@
 // them is picked.
 
 import type { AddressHealth } from '../health/state.js';
+import type { Endpoint } from '../zone/endpoints.js';
 import type { Policy, TargetConfig, WhenAllDown } from '../zone/model.js';
 
-export interface TargetAddress {
-  readonly address: string;
-  readonly family: 4 | 6;
+/** An endpoint as the answer policies see it: with its health. */
+export interface TargetAddress extends Endpoint {
   readonly health: AddressHealth;
   /** Taken out of rotation by an operator (`meridian drain`) or a maintenance window. */
   readonly drained?: boolean;

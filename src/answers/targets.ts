@@ -1,5 +1,5 @@
 // The answers layer's view of health and discovery: each target of a balanced record, with its current
-// addresses and the health and drain state of each. Answers owns this port (TargetSource); the composition root
+// endpoints and the health and drain state of each. Answers owns this port (TargetSource); the composition root
 // hands it the endpoint source, the health monitor and the drains, none of which know answers exist.
 
 import type { AddressRef } from '../base/names.js';
@@ -23,13 +23,13 @@ export function healthAnnotatedTargets(endpoints: EndpointSource, health: Health
   return {
     resolve(zone: ZoneConfig, record: BalancedRecord): readonly ResolvedTarget[] {
       const checked = health !== undefined && record.check !== undefined && record.check.protocol !== 'none';
-      return endpoints.addresses(zone, record).map((addresses, target) => ({
+      return endpoints.endpoints(zone, record).map((targetEndpoints, target) => ({
         weight: record.targets[target].weight,
         ...(answeredAsOne(record.targets[target]) ? { unit: true } : {}),
-        addresses: addresses.map((address) => {
+        addresses: targetEndpoints.map(({ address, family }) => {
           const annotated = {
             address,
-            family: address.includes(':') ? (6 as const) : (4 as const),
+            family,
             health: checked ? health.healthOf({ zone: zone.zone, record: record.name, target, address }) : ('up' as const),
           };
           return drains.isDrained(zone.zone, record.targets[target], address) ? { ...annotated, drained: true } : annotated;

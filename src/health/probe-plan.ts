@@ -4,7 +4,7 @@
 
 import { addressKey, type AddressRef } from '../base/names.js';
 import { runAtOnce } from '../base/slices.js';
-import type { EndpointSource } from '../zone/endpoints.js';
+import type { Endpoint, EndpointSource } from '../zone/endpoints.js';
 import { targetIdentity, type BalancedRecord, type CheckConfig, type ZoneConfig } from '../zone/model.js';
 import type { RiseFall } from './state.js';
 import { checkFingerprint, type ProbeSpec } from './types.js';
@@ -59,18 +59,18 @@ export class ProbePlanner {
       for (const record of zone.records) {
         if (++count % 256 === 0) yield;
         if (record.kind !== 'balanced' || record.check === undefined || record.check.protocol === 'none') continue;
-        const addresses = endpoints.addresses(zone, record);
+        const recordEndpoints = endpoints.endpoints(zone, record);
         const cached = this.#byRecord.get(record);
-        if (cached !== undefined && cached.zone === zone.zone && sameAddresses(cached.addresses, addresses)) {
+        if (cached !== undefined && cached.zone === zone.zone && sameAddresses(cached.addresses, recordEndpoints)) {
           groups.push(cached.desired);
           continue;
         }
         const check = record.check;
         const riseFall = { rise: check.rise, fall: check.fall };
         const made: DesiredProbe[] = [];
-        addresses.forEach((targetAddresses, target) => {
+        recordEndpoints.forEach((targetEndpoints, target) => {
           const targetId = targetIdentity(record.targets[target]);
-          for (const address of targetAddresses) {
+          for (const { address } of targetEndpoints) {
             const ref = { zone: zone.zone, record: record.name, target, targetId, address };
             made.push({
               id: addressKey(ref),
@@ -82,7 +82,7 @@ export class ProbePlanner {
             });
           }
         });
-        this.#byRecord.set(record, { zone: zone.zone, addresses: addresses.map((a) => [...a]), desired: made });
+        this.#byRecord.set(record, { zone: zone.zone, addresses: recordEndpoints.map((list) => list.map((e) => e.address)), desired: made });
         groups.push(made);
       }
     }
@@ -110,13 +110,14 @@ export class ProbePlanner {
   }
 }
 
-function sameAddresses(a: ReadonlyArray<readonly string[]>, b: ReadonlyArray<readonly string[]>): boolean {
+/** Whether the endpoints are the addresses planned for before, target by target and in order. */
+function sameAddresses(a: ReadonlyArray<readonly string[]>, b: ReadonlyArray<readonly Endpoint[]>): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     const y = b[i];
     if (x.length !== y.length) return false;
-    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+    for (let j = 0; j < x.length; j++) if (x[j] !== y[j].address) return false;
   }
   return true;
 }

@@ -135,7 +135,7 @@ export function recordStatus(input: StatusInput, zone: ZoneConfig, record: Recor
     if (record.kind !== 'balanced') return { name: record.name, kind: record.kind };
     const check = record.check;
     const probed = check !== undefined && check.protocol !== 'none';
-    const addresses = input.endpoints.addresses(zone, record);
+    const addresses = input.endpoints.endpoints(zone, record).map((list) => list.map((endpoint) => endpoint.address));
     const answer = input.targets === undefined ? undefined : answerView(...selectionsOf(record, input.targets.resolve(zone, record)));
     const drained = (target: TargetConfig, address: string) => input.drains?.isDrained(zone.zone, target, address) ?? false;
     // A static target is one site: any drained address drains all of it (see answeredAsOne).

@@ -44,7 +44,7 @@ export class ClusterDiscovery {
     this.#hostnames = hostnames;
     this.#clock = clock;
     this.syncDeadline = clock.now() + syncTimeoutMs;
-    this.endpoints = createDiscoveryEndpointSource((name) => watchers.get(name)?.endpoints(), hostnames);
+    this.endpoints = createDiscoveryEndpointSource((name) => watchers.get(name)?.exposure(), hostnames);
   }
 
   static async create(settings: ClusterDiscoverySettings, deps: ClusterDiscoveryDeps): Promise<ClusterDiscovery> {

@@ -8,7 +8,7 @@ import type { RecordRef } from '../base/names.js';
 import { drainCovers, windowKey, type Drain, type DrainSet } from '../health/drains.js';
 import type { AdminAction } from '../observability/admin.js';
 import type { EndpointSource } from '../zone/endpoints.js';
-import type { ZoneConfig } from '../zone/model.js';
+import type { TargetConfig, ZoneConfig } from '../zone/model.js';
 
 /** The balanced records a drain of `name` (a cluster or an address) touches: in `onlyZone`, when given. */
 export function recordsTouchedBy(zones: readonly ZoneConfig[], endpoints: EndpointSource, name: string, onlyZone?: string): RecordRef[] {
@@ -17,8 +17,10 @@ export function recordsTouchedBy(zones: readonly ZoneConfig[], endpoints: Endpoi
     if (onlyZone !== undefined && zone.zone !== onlyZone) continue;
     for (const record of zone.records) {
       if (record.kind !== 'balanced') continue;
-      const addresses = endpoints.addresses(zone, record);
-      if (record.targets.some((target, index) => drainCovers(name, target, '') || (addresses[index] ?? []).some((a) => drainCovers(name, target, a)))) {
+      const targetEndpoints = endpoints.endpoints(zone, record);
+      const covered = (target: TargetConfig, index: number) =>
+        drainCovers(name, target, '') || (targetEndpoints[index] ?? []).some((endpoint) => drainCovers(name, target, endpoint.address));
+      if (record.targets.some(covered)) {
         touched.push({ zone: zone.zone, name: record.name });
       }
     }

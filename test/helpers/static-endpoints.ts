@@ -1,16 +1,17 @@
 // An EndpointSource for tests that need no Kubernetes: static targets resolve to their own addresses, cluster
 // targets to none. (The server's one endpoint source, discovery/kubernetes/source.ts, serves both kinds.)
 
-import type { EndpointSource } from '../../src/zone/endpoints.js';
+import { StaticEndpoints, type EndpointSource } from '../../src/zone/endpoints.js';
 import type { Logger } from '../../src/base/logger.js';
 
 /** Static targets resolve to their own addresses; cluster targets to nothing until discovery provides them. */
 export function createStaticEndpointSource(logger: Logger): EndpointSource {
   const warned = new Set<string>();
+  const statics = new StaticEndpoints();
   return {
-    addresses(zone, record) {
+    endpoints(zone, record) {
       return record.targets.map((target) => {
-        if (target.kind === 'static') return target.addresses;
+        if (target.kind === 'static') return statics.of(target);
         const key = `${record.name}/${target.cluster}`;
         if (!warned.has(key)) {
           warned.add(key);

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import type { RecordRef } from '../../src/base/names.js';
 import { DrainSet, type Drain } from '../../src/health/drains.js';
 import { DrainActions, recordsTouchedBy, windowChanges, type WindowChange } from '../../src/runtime/drain-actions.js';
-import type { EndpointSource } from '../../src/zone/endpoints.js';
+import { endpointOf, type EndpointSource } from '../../src/zone/endpoints.js';
 import type { BalancedRecord, TargetConfig, ZoneConfig } from '../../src/zone/model.js';
 import { FakeClock } from '../helpers/fake-time.js';
 import { fixtureZone, zoneOf } from '../helpers/fixture-zone.js';
@@ -34,7 +34,7 @@ const zones: readonly ZoneConfig[] = [fixtureZone, k8sZone];
 
 const discovered: Readonly<Record<string, readonly string[]>> = { east: ['198.51.100.1'], west: ['198.51.100.9'] };
 const endpoints: EndpointSource = {
-  addresses: (_zone, record) => record.targets.map((t) => (t.kind === 'static' ? t.addresses : (discovered[t.cluster] ?? []))),
+  endpoints: (_zone, record) => record.targets.map((t) => (t.kind === 'static' ? t.addresses : (discovered[t.cluster] ?? [])).map(endpointOf)),
 };
 
 const gslbApp: RecordRef = { zone: GSLB, name: 'app.gslb.example.com' };

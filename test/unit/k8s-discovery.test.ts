@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ClusterEndpoints } from '../../src/discovery/kubernetes/cluster.js';
+import type { ClusterExposure } from '../../src/discovery/kubernetes/cluster.js';
 import { discoverySettings, parseClusterSpec } from '../../src/discovery/kubernetes/registration.js';
 import { clusterTargetEndpoints, HostnameCache, type HostnameLookup, type ResolvedAddress } from '../../src/discovery/kubernetes/source.js';
 import { silentLogger } from '../../src/base/logger.js';
@@ -47,7 +47,7 @@ describe('cluster target selection', () => {
     ips,
     hostnames: [],
   });
-  const cluster: ClusterEndpoints = {
+  const cluster: ClusterExposure = {
     ingresses: [
       endpoint('Ingress', 'shop', 'shop', ['shop.gslb.example.com'], ['192.0.2.1']),
       endpoint('Ingress', 'shop', 'shop-canary', ['shop.gslb.example.com', 'canary.example.com'], ['192.0.2.2']),

@@ -1,4 +1,4 @@
-// Kubernetes objects → ExposedEndpoint: realistic API-server output from test/fixtures/kubernetes, malformed
+// Kubernetes objects → ExposedObject: realistic API-server output from test/fixtures/kubernetes, malformed
 // input that must be treated as absent, and the host-matching and reference-parsing helpers.
 
 import assert from 'node:assert/strict';
@@ -25,7 +25,7 @@ import {
   endpointsFromService,
   hostMatches,
   parseObjectRef,
-  type ExposedEndpoint,
+  type ExposedObject,
   type GatewayObject,
   type IngressObject,
   type ObjectRef,
@@ -48,18 +48,18 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-type Translate = (object: unknown) => ExposedEndpoint | undefined;
+type Translate = (object: unknown) => ExposedObject | undefined;
 const fromIngress: Translate = (object) => endpointsFromIngress(object as IngressObject);
 const fromService: Translate = (object) => endpointsFromService(object as ServiceObject);
 const fromGateway: Translate = (object) => endpointsFromGateway(object as GatewayObject);
 
-function endpoint(kind: ExposedEndpoint['kind'], ref: string, parts: { hosts?: string[]; ips?: string[]; hostnames?: string[] } = {}): ExposedEndpoint {
+function endpoint(kind: ExposedObject['kind'], ref: string, parts: { hosts?: string[]; ips?: string[]; hostnames?: string[] } = {}): ExposedObject {
   const [namespace = '', name = ''] = ref.split('/');
   return { kind, ref: { namespace, name }, hosts: parts.hosts ?? [], ips: parts.ips ?? [], hostnames: parts.hostnames ?? [] };
 }
 
 describe('endpoints from fixture objects', () => {
-  const cases: Array<[file: string, translate: Translate, expected: ExposedEndpoint | undefined]> = [
+  const cases: Array<[file: string, translate: Translate, expected: ExposedObject | undefined]> = [
     ['ingress-nginx-ip.yaml', fromIngress, endpoint('Ingress', 'shop/web', { hosts: ['shop.example.com'], ips: ['203.0.113.10'] })],
     [
       'ingress-aws-elb-hostname.yaml',
@@ -118,8 +118,8 @@ describe('endpoints from fixture objects', () => {
 });
 
 describe('endpoints from malformed objects', () => {
-  const nothing = (kind: ExposedEndpoint['kind']) => endpoint(kind, 'default/');
-  const cases: Array<[description: string, translate: Translate, input: unknown, expected: ExposedEndpoint | undefined]> = [
+  const nothing = (kind: ExposedObject['kind']) => endpoint(kind, 'default/');
+  const cases: Array<[description: string, translate: Translate, input: unknown, expected: ExposedObject | undefined]> = [
     ['Ingress: null', fromIngress, null, nothing('Ingress')],
     ['Ingress: undefined', fromIngress, undefined, nothing('Ingress')],
     ['Ingress: a number', fromIngress, 42, nothing('Ingress')],

@@ -8,6 +8,7 @@ import { type RecordRef } from '../../src/base/names.js';
 import type { AnswerTable } from '../../src/answers/table.js';
 import { createStaticEndpointSource } from '../helpers/static-endpoints.js';
 import { QueryHandler } from '../../src/dns/handler.js';
+import { endpointOf, type EndpointSource } from '../../src/zone/endpoints.js';
 import { healthAnnotatedTargets } from '../../src/answers/targets.js';
 import { HealthMonitor, type HealthObserver } from '../../src/health/monitor.js';
 import { ProbePlanner } from '../../src/health/probe-plan.js';
@@ -202,12 +203,13 @@ describe('dual-stack static targets', () => {
       ...dualStack('failover'),
       targets: [...dualStack('failover').targets, { kind: 'cluster', cluster: 'eu', select: { by: 'host' }, weight: 1 }],
     };
-    const endpoints = {
-      addresses: () => [
-        ['192.0.2.30', '2001:db8::30'],
-        ['192.0.2.40', '2001:db8::40'],
-        ['192.0.2.50', '2001:db8::50'],
-      ],
+    const endpoints: EndpointSource = {
+      endpoints: () =>
+        [
+          ['192.0.2.30', '2001:db8::30'],
+          ['192.0.2.40', '2001:db8::40'],
+          ['192.0.2.50', '2001:db8::50'],
+        ].map((addresses) => addresses.map(endpointOf)),
     };
     const resolved = healthAnnotatedTargets(endpoints, undefined).resolve(zoneWith([shop]), shop);
     assert.deepEqual(

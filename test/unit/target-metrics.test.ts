@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EndpointSource } from '../../src/zone/endpoints.js';
+import { endpointOf, type EndpointSource } from '../../src/zone/endpoints.js';
 import { ProbePlanner, type TrackedRef } from '../../src/health/probe-plan.js';
 import type { ObservedResult } from '../../src/health/state.js';
 import { AUTO_PER_ADDRESS_LIMIT, probeMetricsDetailFor, TargetMetrics, type ProbeMetricsSetting } from '../../src/observability/target-metrics.js';
@@ -123,7 +123,7 @@ describe('the target label', () => {
   // Discovery stands in for Kubernetes: each cluster target resolves to the addresses listed for its cluster.
   const discovered: Readonly<Record<string, readonly string[]>> = { east: ['198.51.100.1', '198.51.100.2'], west: ['198.51.100.9'] };
   const endpoints: EndpointSource = {
-    addresses: (_zone, record) => record.targets.map((t) => (t.kind === 'static' ? t.addresses : (discovered[t.cluster] ?? []))),
+    endpoints: (_zone, record) => record.targets.map((t) => (t.kind === 'static' ? t.addresses : (discovered[t.cluster] ?? [])).map(endpointOf)),
   };
   const at = (...addresses: string[]): TargetConfig => ({ kind: 'static', addresses, weight: 1 });
   const cluster = (name: string, select: ClusterTarget['select'] = { by: 'host' }): TargetConfig => ({ kind: 'cluster', cluster: name, select, weight: 1 });

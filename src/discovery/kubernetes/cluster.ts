@@ -8,7 +8,7 @@ import {
   endpointsFromGateway,
   endpointsFromIngress,
   endpointsFromService,
-  type ExposedEndpoint,
+  type ExposedObject,
   type GatewayObject,
   type IngressObject,
   type ServiceObject,
@@ -29,10 +29,11 @@ export interface ClusterWatcherOptions {
   readonly minWatchMs?: number;
 }
 
-export interface ClusterEndpoints {
-  readonly ingresses: readonly ExposedEndpoint[];
-  readonly services: readonly ExposedEndpoint[];
-  readonly gateways: readonly ExposedEndpoint[];
+/** What one cluster's Ingresses, LoadBalancer Services and Gateways expose, by kind. */
+export interface ClusterExposure {
+  readonly ingresses: readonly ExposedObject[];
+  readonly services: readonly ExposedObject[];
+  readonly gateways: readonly ExposedObject[];
 }
 
 export interface ClusterStatus {
@@ -47,7 +48,7 @@ export interface ClusterStatus {
 export class ClusterWatcher {
   readonly name: string;
   readonly #reflectors: ReadonlyMap<WatchedResource, Reflector>;
-  #endpoints: ClusterEndpoints | undefined;
+  #exposure: ClusterExposure | undefined;
 
   constructor(options: ClusterWatcherOptions) {
     this.name = options.name;
@@ -63,7 +64,7 @@ export class ClusterWatcher {
           logger: logger.child({ resource }),
           optional: resource === 'gateways',
           onChange: () => {
-            this.#endpoints = undefined;
+            this.#exposure = undefined;
             options.onChange(options.name);
           },
           onError: () => options.onError?.(options.name, resource),
@@ -85,13 +86,13 @@ export class ClusterWatcher {
   }
 
   /** What the cluster's objects expose now, as last known (kept through API outages). */
-  endpoints(): ClusterEndpoints {
-    this.#endpoints ??= {
+  exposure(): ClusterExposure {
+    this.#exposure ??= {
       ingresses: [...this.#objects('ingresses')].map((o) => endpointsFromIngress(o as IngressObject)),
       services: [...this.#objects('services')].map((o) => endpointsFromService(o as ServiceObject)).filter((e) => e !== undefined),
       gateways: [...this.#objects('gateways')].map((o) => endpointsFromGateway(o as GatewayObject)),
     };
-    return this.#endpoints;
+    return this.#exposure;
   }
 
   status(): ClusterStatus {

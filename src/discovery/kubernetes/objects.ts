@@ -16,7 +16,11 @@ export interface ObjectRef {
   readonly name: string;
 }
 
-export interface ExposedEndpoint {
+/**
+ * What one Kubernetes object exposes outside its cluster: the hosts it routes and where its load balancer answers.
+ * Discovery's own value; what it hands the rest of the server is the Endpoint (zone/endpoints.ts) of each address.
+ */
+export interface ExposedObject {
   readonly kind: 'Ingress' | 'Service' | 'Gateway';
   readonly ref: ObjectRef;
   /**
@@ -82,7 +86,7 @@ export interface GatewayObject {
  * names nothing, and spec.tls[].hosts lists certificate names, not routes. Addresses come from
  * status.loadBalancer.ingress[], which the ingress controller fills in once its load balancer exists.
  */
-export function endpointsFromIngress(ingress: IngressObject): ExposedEndpoint {
+export function endpointsFromIngress(ingress: IngressObject): ExposedObject {
   const rules = listAt(ingress, 'spec', 'rules');
   return {
     kind: 'Ingress',
@@ -96,7 +100,7 @@ export function endpointsFromIngress(ingress: IngressObject): ExposedEndpoint {
  * LoadBalancer Service → endpoint, or undefined for any other spec.type (ClusterIP, NodePort, ExternalName):
  * only a LoadBalancer Service gets status.loadBalancer.ingress[] addresses reachable from outside the cluster.
  */
-export function endpointsFromService(service: ServiceObject): ExposedEndpoint | undefined {
+export function endpointsFromService(service: ServiceObject): ExposedObject | undefined {
   if (field(field(service, 'spec'), 'type') !== 'LoadBalancer') return undefined;
   return {
     kind: 'Service',
@@ -112,7 +116,7 @@ export function endpointsFromService(service: ServiceObject): ExposedEndpoint | 
  * Gateway API schema; "Hostname" values are DNS names, and any other type (implementation-specific, such as a
  * named address pool) does not say where to send traffic, so it is ignored.
  */
-export function endpointsFromGateway(gateway: GatewayObject): ExposedEndpoint {
+export function endpointsFromGateway(gateway: GatewayObject): ExposedObject {
   const ips = new Set<string>();
   const hostnames = new Set<string>();
   for (const address of listAt(gateway, 'status', 'addresses')) {
@@ -135,7 +139,7 @@ export function endpointsFromGateway(gateway: GatewayObject): ExposedEndpoint {
  * Whether `host` is routed by `pattern`, with Kubernetes Ingress host semantics: an exact, case-insensitive match,
  * or a wildcard "*.example.com" matching exactly one further label ("a.example.com", but neither "example.com"
  * nor "a.b.example.com"). A trailing dot on either side is ignored. An empty pattern or host matches nothing:
- * a rule without a host is a catch-all, which `ExposedEndpoint.hosts` never lists.
+ * a rule without a host is a catch-all, which `ExposedObject.hosts` never lists.
  */
 export function hostMatches(pattern: string, host: string): boolean {
   const normalisedPattern = normaliseName(pattern);
@@ -206,7 +210,7 @@ function refOf(object: unknown): ObjectRef {
  * status.loadBalancer.ingress[]: each entry carries `ip` (for IP-based load balancers such as MetalLB or GCE),
  * `hostname` (for DNS-based ones such as AWS ELB), or in principle both; each is taken independently.
  */
-function loadBalancerAddresses(entries: readonly unknown[]): Pick<ExposedEndpoint, 'ips' | 'hostnames'> {
+function loadBalancerAddresses(entries: readonly unknown[]): Pick<ExposedObject, 'ips' | 'hostnames'> {
   const ips = new Set<string>();
   const hostnames = new Set<string>();
   for (const entry of entries) {

@@ -6,9 +6,9 @@ import { Resolver } from 'node:dns/promises';
 import type { Clock, TimerHandle } from '../../base/clock.js';
 import type { Logger } from '../../base/logger.js';
 import type { BalancedRecord, ClusterTarget, ZoneConfig } from '../../zone/model.js';
-import type { EndpointSource } from '../../zone/endpoints.js';
-import type { ClusterEndpoints } from './cluster.js';
-import type { ExposedEndpoint } from './objects.js';
+import { endpointOf, StaticEndpoints, type Endpoint, type EndpointSource } from '../../zone/endpoints.js';
+import type { ClusterExposure } from './cluster.js';
+import type { ExposedObject } from './objects.js';
 
 export interface ResolvedAddress {
   readonly address: string;
@@ -112,14 +112,14 @@ export class HostnameCache {
   }
 }
 
-/** The addresses a set of exposed endpoints stands for: IPs as given, hostnames as resolved. */
-function addressesOf(endpoints: readonly ExposedEndpoint[], hostnames: HostnameCache): string[] {
+/** The endpoints a set of exposed objects stands for: IPs as given, hostnames as resolved. */
+function endpointsOf(exposed: readonly ExposedObject[], hostnames: HostnameCache): Endpoint[] {
   const addresses = new Set<string>();
-  for (const endpoint of endpoints) {
+  for (const endpoint of exposed) {
     for (const ip of endpoint.ips) addresses.add(ip);
     for (const hostname of endpoint.hostnames) for (const ip of hostnames.addressesOf(hostname)) addresses.add(ip);
   }
-  return [...addresses];
+  return [...addresses].map(endpointOf);
 }
 
 /** The host a record's cluster targets look for in Ingress rules: the check host, else the record's name. */
@@ -127,7 +127,7 @@ export function routedHost(record: BalancedRecord): string {
   return (record.check?.host ?? record.name).toLowerCase();
 }
 
-export function clusterTargetEndpoints(target: ClusterTarget, record: BalancedRecord, cluster: ClusterEndpoints): ExposedEndpoint[] {
+export function clusterTargetEndpoints(target: ClusterTarget, record: BalancedRecord, cluster: ClusterExposure): ExposedObject[] {
   const select = target.select;
   if (select.by === 'host') {
     const host = routedHost(record);
@@ -138,13 +138,14 @@ export function clusterTargetEndpoints(target: ClusterTarget, record: BalancedRe
 }
 
 /** Static targets give their own addresses; cluster targets what their cluster exposes, as last known. */
-export function createDiscoveryEndpointSource(clusters: (name: string) => ClusterEndpoints | undefined, hostnames: HostnameCache): EndpointSource {
+export function createDiscoveryEndpointSource(clusters: (name: string) => ClusterExposure | undefined, hostnames: HostnameCache): EndpointSource {
+  const statics = new StaticEndpoints();
   return {
-    addresses(_zone: ZoneConfig, record: BalancedRecord) {
+    endpoints(_zone: ZoneConfig, record: BalancedRecord) {
       return record.targets.map((target) => {
-        if (target.kind === 'static') return target.addresses;
+        if (target.kind === 'static') return statics.of(target);
         const cluster = clusters(target.cluster);
-        return cluster === undefined ? [] : addressesOf(clusterTargetEndpoints(target, record, cluster), hostnames);
+        return cluster === undefined ? [] : endpointsOf(clusterTargetEndpoints(target, record, cluster), hostnames);
       });
     },
   };
