@@ -7,6 +7,11 @@
  */
 export type TimerHandle = NonNullable<unknown>;
 
+/** Milliseconds to three decimals (a microsecond), for log fields: enough to compare, short to read. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
 export interface Clock {
   /** Milliseconds, monotonic within a process. */
   now(): number;

@@ -3,6 +3,7 @@
 // resolution of a record's targets is kept, so the workers can be sent exactly the inputs this process used:
 // the full set after a build, the changed records after a partial rebuild.
 
+import { roundMs } from '../base/clock.js';
 import type { Logger } from '../base/logger.js';
 import { recordKey, type RecordRef } from '../base/names.js';
 import { runInSlices } from '../base/slices.js';
@@ -103,7 +104,7 @@ export function healthRefresher(pipeline: AnswerPipeline, logger: Logger): (reco
     pipeline.refresh(records);
     const ms = performance.now() - started;
     pipeline.observePartial(ms);
-    logger.debug('answers rebuilt after a health change', { records: records.length, rebuildMs: round(ms) });
+    logger.debug('answers rebuilt after a health change', { records: records.length, rebuildMs: roundMs(ms) });
   };
 }
 
@@ -155,7 +156,7 @@ export function clusterChangeApplier(options: {
     if (records.length > 0) pipeline.refresh(records);
     const ms = performance.now() - started;
     pipeline.observePartial(ms);
-    logger.debug('cluster endpoints changed', { clusters: clusters === undefined ? ['*'] : [...clusters], records: records.length, rebuildMs: round(ms) });
+    logger.debug('cluster endpoints changed', { clusters: clusters === undefined ? ['*'] : [...clusters], records: records.length, rebuildMs: roundMs(ms) });
   };
 }
 
@@ -170,8 +171,4 @@ export function recordsUsingClusters(zones: readonly ZoneConfig[], clusters: Rea
     }
   }
   return records;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }

@@ -2,6 +2,7 @@
 // keeps its zone's last good revision (or its zone answers SERVFAIL), unless the load is rejected whole: it read
 // no file at all, or `strict` is set and any problem was found.
 
+import { roundMs } from '../base/clock.js';
 import { Errors } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import type { ReloadOutcome } from '../observability/status.js';
@@ -102,7 +103,7 @@ export class ServedZones {
       serials: this.#lastReload.serials,
       ...this.#failedCount(),
       probes: this.#options.probeCount(),
-      buildMs: round(ms),
+      buildMs: roundMs(ms),
     });
   }
 
@@ -138,7 +139,7 @@ export class ServedZones {
     this.#options.countReload(!result.ok ? 'invalid' : removed.length > 0 ? 'removed' : 'ok');
     this.#lastReload = outcome(result, this.#zones);
     const message = !result.ok ? 'zones reloaded, except the files that failed' : changed ? 'zones reloaded' : 'zones reloaded, unchanged';
-    logger.info(message, { reason, serials: this.#lastReload.serials, ...this.#failedCount(), probes: this.#options.probeCount(), buildMs: round(ms) });
+    logger.info(message, { reason, serials: this.#lastReload.serials, ...this.#failedCount(), probes: this.#options.probeCount(), buildMs: roundMs(ms) });
     return this.#lastReload;
   }
 
@@ -199,8 +200,4 @@ function outcome(result: ZoneLoadResult, zones: readonly ZoneConfig[]): ReloadOu
 
 function serialsOf(zones: readonly ZoneConfig[]): Record<string, number> {
   return Object.fromEntries(zones.map((zone) => [zone.zone, zone.soa.serial]));
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }
