@@ -41,7 +41,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       observer: fanOut([metrics, loggingObserver(logger), history]),
       onLateness: (ms) => metrics.probeLateness.observe(ms / 1000),
       onChange: (records) => refreshes.add(records),
-      onWindowsChanged: (open) => drainActions.windowsChanged(open, serving),
+      onWindowsChanged: (open) => drainActions.windowsChanged(open, zones.serving),
     });
     undo.add(() => [health.scheduler, health.maintenance, discovery].forEach((part) => part.stop()));
     const { endpoints } = discovery;
@@ -59,7 +59,6 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       logger,
       rebuild: (records) => refreshes.now(records),
     });
-    let serving = false;
     // libuv's thread pool is started by the first thread that needs it, and threads inherit that thread's priority.
     // Start it here: left to the zone loader (nice 19), every later file read and lookup would run at nice 19.
     await access(options.zonesDir).catch(() => {});
@@ -75,7 +74,6 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     await zones.readFirst();
     chooseProbeMetricsDetail(options, metrics, () => planner.desiredProbes(zones.zones, endpoints), logger);
     await zones.applyFirst();
-    serving = true;
     observeServer(metrics, { drains: health.drains, discovery, zones, pipeline, clock });
     const dns = await startDnsServing(options, { pipeline, zones, metrics, logger });
     undo.add(() => dns.close());

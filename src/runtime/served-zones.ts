@@ -50,6 +50,7 @@ export class ServedZones {
   #servfail: readonly string[] = [];
   #lastReload: ReloadOutcome = { ok: false, at: new Date(0).toISOString(), issues: [], serials: {} };
   #firstLoad: ZoneLoadResult | undefined;
+  #serving = false;
   readonly #reloads: ReloadQueue;
 
   constructor(settings: ServedZonesSettings, deps: ServedZonesDeps) {
@@ -72,6 +73,11 @@ export class ServedZones {
 
   get servfailZones(): readonly string[] {
     return this.#servfail;
+  }
+
+  /** Whether the first load has been applied: from then on a change of drains rebuilds what it touches. */
+  get serving(): boolean {
+    return this.#serving;
   }
 
   get lastReload(): ReloadOutcome {
@@ -98,6 +104,7 @@ export class ServedZones {
     const ms = await this.#options.apply({ zones: this.#zones, failed: this.#failed, servfailZones: this.#servfail }, true);
     this.#options.countReload(result.ok ? 'ok' : 'invalid');
     this.#lastReload = outcome(result, this.#zones);
+    this.#serving = true;
     this.#options.logger.info('zones loaded', {
       dir: this.#options.zonesDir,
       serials: this.#lastReload.serials,

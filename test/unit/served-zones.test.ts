@@ -102,8 +102,10 @@ describe('ServedZones first load', () => {
     );
     assert.deepEqual(logger.messages('error'), ['zone policy invalid; answering SERVFAIL for its zone']);
     assert.deepEqual(applied, [], 'readFirst() reads; applyFirst() applies');
+    assert.equal(zones.serving, false, 'not serving before the first apply');
 
     await zones.applyFirst();
+    assert.equal(zones.serving, true);
     assert.deepEqual(applied, [{ set: { zones: [a1], failed: zones.failedFiles, servfailZones: [b1.zone] }, initial: true }]);
     assert.deepEqual(counted, ['invalid']);
     assert.equal(zones.lastReload.ok, false);
