@@ -34,10 +34,6 @@ export class HeldZoneWatch {
     this.#watcher?.close();
   }
 
-  close(): void {
-    this.stop();
-  }
-
   #changed(lastEventAt: number): void {
     if (this.#onChange !== undefined) this.#onChange(lastEventAt);
     else this.#heldSince = Math.max(this.#heldSince ?? -Infinity, lastEventAt);

@@ -8,15 +8,14 @@ import { HeldZoneWatch } from '../../src/runtime/zone-watch.js';
 import { recordingLogger } from '../helpers/recording-logger.js';
 
 describe('HeldZoneWatch with watch: false', () => {
-  it('watches nothing: release() hands no change on, and stop() and close() are safe, twice', () => {
+  it('watches nothing: release() hands no change on, and stop() is safe, twice', () => {
     const logger = recordingLogger();
     // A directory that does not exist: a watch on it would log a warning and retry.
     const watch = new HeldZoneWatch({ zonesDir: '/nonexistent/meridian-zones', watch: false }, logger);
     const changes: number[] = [];
     watch.release((lastEventAt) => changes.push(lastEventAt));
     watch.stop();
-    watch.close();
-    watch.close();
+    watch.stop();
     assert.deepEqual(changes, []);
     assert.deepEqual(logger.lines, [], 'no watch was attempted');
   });
