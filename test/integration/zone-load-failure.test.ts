@@ -44,32 +44,46 @@ async function readyStatus(server: ServerProcess): Promise<number> {
   return (await fetch(`http://127.0.0.1:${server.adminPort}/readyz`)).status;
 }
 
-describe('serve with one zone file that fails to load', () => {
-  let zones: ZoneDir;
-  let server: ServerProcess;
-  let dns: DnsClient;
+/** A server on these zone files for the tests of one describe block, stopped and removed after them. */
+function serveZoneFiles(files: Record<string, string>): { readonly zones: ZoneDir; readonly server: ServerProcess; readonly dns: DnsClient } {
+  const served: { zones?: ZoneDir; server?: ServerProcess; dns?: DnsClient } = {};
   before(async () => {
-    zones = await makeZoneDir({ [GOOD]: TEST_ZONE_YAML, [BAD]: TYPO });
-    server = await startServerProcess({ zonesDir: zones.dir });
-    dns = await dnsClient(server);
+    served.zones = await makeZoneDir(files);
+    served.server = await startServerProcess({ zonesDir: served.zones.dir });
+    served.dns = await dnsClient(served.server);
   });
   after(async () => {
-    dns?.close();
-    await server?.stop();
-    await zones?.remove();
+    served.dns?.close();
+    await served.server?.stop();
+    await served.zones?.remove();
   });
+  return {
+    get zones() {
+      return served.zones!;
+    },
+    get server() {
+      return served.server!;
+    },
+    get dns() {
+      return served.dns!;
+    },
+  };
+}
+
+describe('serve with one zone file that fails to load', () => {
+  const served = serveZoneFiles({ [GOOD]: TEST_ZONE_YAML, [BAD]: TYPO });
 
   it('serves the valid zone and answers SERVFAIL for names of the broken one', async () => {
-    assert.equal(await dns.addresses('shop.gslb.example.test'), '192.0.2.30');
+    assert.equal(await served.dns.addresses('shop.gslb.example.test'), '192.0.2.30');
     for (const name of ['bad.example.test', 'shop.bad.example.test', 'nothing.bad.example.test']) {
-      const response = await dns.query(name);
+      const response = await served.dns.query(name);
       assert.equal(response.rcode, SERVFAIL, name);
       assert.equal(response.flags.aa, false, `${name}: SERVFAIL is not authoritative`);
     }
   });
 
   it('logs the problem with file:line:column and the zone it leaves unanswered', async () => {
-    const line = await server.waitForLog((l: LogLine) => l.msg.startsWith('zone policy invalid') && l.file === path.join(zones.dir, BAD));
+    const line = await served.server.waitForLog((l: LogLine) => l.msg.startsWith('zone policy invalid') && l.file === path.join(served.zones.dir, BAD));
     assert.equal(line.level, 'error');
     assert.equal(line.zone, 'bad.example.test');
     assert.match(String(line.issue), new RegExp(`${BAD.replace(/\./g, '\\.')}:${TYPO_LINE}:${TYPO_COLUMN}: unknown key 'wieght'`));
@@ -77,28 +91,28 @@ describe('serve with one zone file that fails to load', () => {
   });
 
   it('lists the failed file in /status, counts it in a metric, and stays ready', async () => {
-    const status = await adminJson<{ failedZoneFiles: FailedFileView[]; zones: Array<{ zone: string }> }>(server, '/status');
+    const status = await adminJson<{ failedZoneFiles: FailedFileView[]; zones: Array<{ zone: string }> }>(served.server, '/status');
     assert.deepEqual(
       status.zones.map((z) => z.zone),
       ['gslb.example.test'],
     );
     assert.equal(status.failedZoneFiles.length, 1);
     const failed = status.failedZoneFiles[0];
-    assert.equal(failed.file, path.join(zones.dir, BAD));
+    assert.equal(failed.file, path.join(served.zones.dir, BAD));
     assert.equal(failed.zone, 'bad.example.test');
     assert.equal(failed.serving, 'servfail');
     assert.match(failed.issues[0], new RegExp(`:${TYPO_LINE}:${TYPO_COLUMN}: unknown key 'wieght'`));
 
-    const metrics = await metricsText(server);
+    const metrics = await metricsText(served.server);
     assert.ok(
-      metrics.includes(`meridian_zone_load_failed{file="${path.join(zones.dir, BAD)}",zone="bad.example.test",serving="servfail"} 1`),
+      metrics.includes(`meridian_zone_load_failed{file="${path.join(served.zones.dir, BAD)}",zone="bad.example.test",serving="servfail"} 1`),
       metrics
         .split('\n')
         .filter((l) => l.includes('zone_load'))
         .join('\n'),
     );
 
-    await waitForValue(() => readyStatus(server), 200, 10_000);
+    await waitForValue(() => readyStatus(served.server), 200, 10_000);
   });
 });
 
@@ -152,50 +166,40 @@ describe('serve --strict with one zone file that fails to load', () => {
 });
 
 describe('reload that breaks one zone file of several', () => {
-  let zones: ZoneDir;
-  let server: ServerProcess;
-  let dns: DnsClient;
-  const seenAfter = (count: number, predicate: (l: LogLine) => boolean) => (l: LogLine) => server.logs.indexOf(l) >= count && predicate(l);
-  before(async () => {
-    zones = await makeZoneDir({ [GOOD]: TEST_ZONE_YAML, [BAD]: BAD_ZONE });
-    server = await startServerProcess({ zonesDir: zones.dir });
-    dns = await dnsClient(server);
-  });
-  after(async () => {
-    dns?.close();
-    await server?.stop();
-    await zones?.remove();
-  });
+  const served = serveZoneFiles({ [GOOD]: TEST_ZONE_YAML, [BAD]: BAD_ZONE });
+  const seenAfter = (count: number, predicate: (l: LogLine) => boolean) => (l: LogLine) => served.server.logs.indexOf(l) >= count && predicate(l);
 
   it('keeps serving the last good revision of the broken file, says so, and serves it again once fixed', async () => {
-    assert.equal(await dns.addresses('shop.bad.example.test'), '192.0.2.30');
+    assert.equal(await served.dns.addresses('shop.bad.example.test'), '192.0.2.30');
     const goodChange = TEST_ZONE_YAML.replace('{ address: 192.0.2.30 }', '{ address: 192.0.2.31 }');
 
-    let seen = server.logs.length;
-    await zones.write(BAD, TYPO);
-    await zones.write(GOOD, goodChange);
-    const logged = await server.waitForLog(seenAfter(seen, (l) => l.msg.startsWith('zone policy invalid') && l.file === path.join(zones.dir, BAD)));
+    let seen = served.server.logs.length;
+    await served.zones.write(BAD, TYPO);
+    await served.zones.write(GOOD, goodChange);
+    const logged = await served.server.waitForLog(
+      seenAfter(seen, (l) => l.msg.startsWith('zone policy invalid') && l.file === path.join(served.zones.dir, BAD)),
+    );
     assert.match(logged.msg, /last good revision/);
     // The valid change of the other file is applied in the same reload.
-    await waitForValue(() => dns.addresses('shop.gslb.example.test'), '192.0.2.31', DEADLINE_MS);
-    assert.equal(await dns.addresses('shop.bad.example.test'), '192.0.2.30', 'the last good revision still answers');
+    await waitForValue(() => served.dns.addresses('shop.gslb.example.test'), '192.0.2.31', DEADLINE_MS);
+    assert.equal(await served.dns.addresses('shop.bad.example.test'), '192.0.2.30', 'the last good revision still answers');
 
-    const status = await adminJson<{ failedZoneFiles: FailedFileView[]; lastReload: { ok: boolean; issues: string[] } }>(server, '/status');
+    const status = await adminJson<{ failedZoneFiles: FailedFileView[]; lastReload: { ok: boolean; issues: string[] } }>(served.server, '/status');
     assert.equal(status.failedZoneFiles[0]?.serving, 'last-good');
     assert.equal(typeof status.failedZoneFiles[0]?.serial, 'number');
     assert.equal(status.lastReload.ok, false);
     assert.match(status.lastReload.issues[0], new RegExp(`:${TYPO_LINE}:${TYPO_COLUMN}: unknown key 'wieght'`));
     assert.match(
-      await metricsText(server),
+      await metricsText(served.server),
       /meridian_zone_load_failed\{file="[^"]*bad\.example\.test\.yaml",zone="bad\.example\.test",serving="last-good"\} 1/,
     );
 
-    seen = server.logs.length;
-    await zones.write(BAD, BAD_ZONE.replace('{ address: 192.0.2.30 }', '{ address: 192.0.2.32 }'));
-    await server.waitForLog(seenAfter(seen, (l) => l.msg === 'zones reloaded'));
-    assert.equal(await dns.addresses('shop.bad.example.test'), '192.0.2.32');
-    const fixed = await adminJson<{ failedZoneFiles: FailedFileView[] }>(server, '/status');
+    seen = served.server.logs.length;
+    await served.zones.write(BAD, BAD_ZONE.replace('{ address: 192.0.2.30 }', '{ address: 192.0.2.32 }'));
+    await served.server.waitForLog(seenAfter(seen, (l) => l.msg === 'zones reloaded'));
+    assert.equal(await served.dns.addresses('shop.bad.example.test'), '192.0.2.32');
+    const fixed = await adminJson<{ failedZoneFiles: FailedFileView[] }>(served.server, '/status');
     assert.deepEqual(fixed.failedZoneFiles, []);
-    assert.doesNotMatch(await metricsText(server), /meridian_zone_load_failed\{/);
+    assert.doesNotMatch(await metricsText(served.server), /meridian_zone_load_failed\{/);
   });
 });
