@@ -1,5 +1,5 @@
 // Reload serialisation. Reloads never overlap: a request during a reload joins it and makes it run once more
-// after, with the newest files. A file change whose events all came before a reload began reading (files
+// after, with the newest files, under the reasons that joined. A file change whose events all came before a reload began reading (files
 // written, then SIGHUP) is already in that reload, so it does not start another.
 
 import type { Logger } from '../base/logger.js';
@@ -21,7 +21,8 @@ export class ReloadQueue {
   readonly #options: ReloadQueueOptions;
   readonly #now: () => number;
   #running: Promise<ReloadOutcome> | undefined;
-  #again = false;
+  /** Reasons of the requests that joined the running reload, in arrival order: the next run's reason. */
+  readonly #joined = new Set<string>();
   /** When the running or last reload (the first load included) began reading the files. */
   #lastReadStartedAt: number;
 
@@ -43,25 +44,27 @@ export class ReloadQueue {
       return this.#running ?? Promise.resolve(this.#options.lastOutcome());
     }
     if (this.#running !== undefined) {
-      this.#again = true;
+      this.#joined.add(reason);
       return this.#running;
     }
     this.#running = this.#run(reason);
     return this.#running;
   }
 
-  async #run(reason: string): Promise<ReloadOutcome> {
+  async #run(firstReason: string): Promise<ReloadOutcome> {
+    let reason = firstReason;
     try {
       for (;;) {
-        this.#again = false;
         try {
           const outcome = await this.#options.reloadOnce(reason);
-          if (!this.#again) return outcome;
+          if (this.#joined.size === 0) return outcome;
         } catch (error) {
           this.#options.onFailure(reason, error);
           // A request that joined this reload wants the files as they are now: it still gets its run.
-          if (!this.#again) throw error;
+          if (this.#joined.size === 0) throw error;
         }
+        reason = [...this.#joined].join(', ');
+        this.#joined.clear();
       }
     } finally {
       // Also after a failure: a reload left running would hand every later request the same rejection.

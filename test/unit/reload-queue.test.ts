@@ -81,6 +81,30 @@ describe('ReloadQueue', () => {
     assert.equal(maxActive(), 1, 'the runs never overlap');
   });
 
+  // The extra run is logged under its own reasons: an operator's SIGHUP that lands during a file-change reload
+  // must show as a SIGHUP reload, not vanish into "file change".
+  const joinedReasonCases: ReadonlyArray<{ joined: string[]; reason: string }> = [
+    { joined: ['SIGHUP'], reason: 'SIGHUP' },
+    { joined: ['SIGHUP', 'SIGHUP'], reason: 'SIGHUP' },
+    { joined: ['zone files changed', 'SIGHUP', 'zone files changed'], reason: 'zone files changed, SIGHUP' },
+  ];
+  for (const { joined, reason } of joinedReasonCases) {
+    it(`runs the extra reload for ${joined.join(' + ')} as "${reason}"`, async () => {
+      const { queue, runs } = scriptedQueue();
+      const first = queue.request('file change');
+      for (const joining of joined) void queue.request(joining);
+      await settle();
+      runs[0].result.resolve(outcomeOf(1));
+      await settle();
+      assert.deepEqual(
+        runs.map((run) => run.reason),
+        ['file change', reason],
+      );
+      runs[1].result.resolve(outcomeOf(2));
+      await first;
+    });
+  }
+
   it('starts a fresh reload for a request after the last one finished', async () => {
     const { queue, runs } = scriptedQueue();
     const first = queue.request('SIGHUP');
