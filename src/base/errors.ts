@@ -62,5 +62,9 @@ export const Errors = {
   /** An operator command could not get an answer from the admin server (the message says why). */
   adminClient: defineError('MERIDIAN_ADMIN_CLIENT', (message: string) => message),
   adminTimeout: defineError('MERIDIAN_ADMIN_TIMEOUT', (seconds: number) => `no answer within ${seconds}s`),
+  badQuorum: defineError(
+    'MERIDIAN_BAD_QUORUM',
+    (value: string) => `'${value}' is not a quorum: use majority, or N% (1 to 100) for healthy when at least N% of the vantage points see it healthy`,
+  ),
   clusterConfig: defineError('MERIDIAN_CLUSTER_CONFIG', (name: string, reason: string) => `cannot load the configuration of cluster '${name}': ${reason}`),
 } as const;
