@@ -1,0 +1,100 @@
+// The messages instances of a peer group send each other (issue 17): who is speaking, a snapshot of its own
+// verdicts when a link opens, then the changes, and heartbeats in between so that a silent peer is seen to go
+// stale. A verdict is about a probe, named by its key (the probe's definition and the address, see probeKey),
+// so instances serving the same zone files agree on what it is about whatever order their records are in.
+//
+// Every message from a peer is checked before anything reads it: its size, that it is JSON, and its shape
+// against the schema below. What fails is rejected with a reason (for the log and the rejected-messages
+// metric) and never reaches the quorum.
+
+import { Ajv } from 'ajv';
+
+export const PEER_PROTOCOL_VERSION = 1;
+/** A snapshot of 20,000 probes with keys of ~60 octets is ~1.5 MB; anything far above is not a peer's. */
+export const MAX_PEER_MESSAGE_OCTETS = 4 * 1024 * 1024;
+export const MAX_VERDICTS_PER_MESSAGE = 50_000;
+export const MAX_PROBE_KEY_LENGTH = 512;
+
+/** One verdict: the probe's key, and whether this instance's latest probe of it succeeded. */
+export type Verdict = readonly [probeKey: string, up: boolean];
+
+export type PeerMessage =
+  /** First on every link: who is speaking, and when it thinks it is (for clock skew on the status page). */
+  | { readonly type: 'hello'; readonly protocol: number; readonly instance: string; readonly sentAt: number }
+  /** Every verdict the sender has now, replacing what was known of it. */
+  | { readonly type: 'snapshot'; readonly verdicts: readonly Verdict[] }
+  /** Verdicts that changed, and probes the sender no longer has. */
+  | { readonly type: 'changes'; readonly verdicts: readonly Verdict[]; readonly removed: readonly string[] }
+  /** Nothing changed, and the sender is alive. */
+  | { readonly type: 'heartbeat'; readonly sentAt: number };
+
+export type RejectReason = 'too-large' | 'not-json' | 'schema' | 'protocol';
+
+export type ReadResult = { readonly ok: true; readonly message: PeerMessage } | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
+
+const probeKey = { type: 'string', minLength: 1, maxLength: MAX_PROBE_KEY_LENGTH };
+const verdicts = {
+  type: 'array',
+  maxItems: MAX_VERDICTS_PER_MESSAGE,
+  items: { type: 'array', items: [probeKey, { type: 'boolean' }], minItems: 2, additionalItems: false },
+};
+const instant = { type: 'number', minimum: 0 };
+
+/** Exactly one shape per type; unknown keys are refused, so a message says only what the protocol defines. */
+export const peerMessageSchema = {
+  $id: 'urn:meridian:peer-message:1',
+  oneOf: [
+    {
+      type: 'object',
+      properties: {
+        type: { const: 'hello' },
+        protocol: { type: 'integer', minimum: 1 },
+        // A DNS label, as --instance is.
+        instance: { type: 'string', pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' },
+        sentAt: instant,
+      },
+      required: ['type', 'protocol', 'instance', 'sentAt'],
+      additionalProperties: false,
+    },
+    { type: 'object', properties: { type: { const: 'snapshot' }, verdicts }, required: ['type', 'verdicts'], additionalProperties: false },
+    {
+      type: 'object',
+      properties: { type: { const: 'changes' }, verdicts, removed: { type: 'array', maxItems: MAX_VERDICTS_PER_MESSAGE, items: probeKey } },
+      required: ['type', 'verdicts', 'removed'],
+      additionalProperties: false,
+    },
+    { type: 'object', properties: { type: { const: 'heartbeat' }, sentAt: instant }, required: ['type', 'sentAt'], additionalProperties: false },
+  ],
+} as const;
+
+/** Reads peer messages; compiles the schema once per reader (one per peer link set, made by its owner). */
+export class PeerMessageReader {
+  readonly #validate = new Ajv({ strict: true, allErrors: false }).compile(peerMessageSchema);
+
+  /** One message as it came off the link (one line of the stream). */
+  read(text: string): ReadResult {
+    // Length in UTF-16 units bounds the octets from below and is free; the octet count is exact.
+    if (text.length > MAX_PEER_MESSAGE_OCTETS || Buffer.byteLength(text) > MAX_PEER_MESSAGE_OCTETS) {
+      return { ok: false, reason: 'too-large', detail: `over ${MAX_PEER_MESSAGE_OCTETS} octets` };
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      return { ok: false, reason: 'not-json', detail: error instanceof Error ? error.message : String(error) };
+    }
+    if (!this.#validate(value)) {
+      const first = this.#validate.errors?.[0];
+      return {
+        ok: false,
+        reason: 'schema',
+        detail: first === undefined ? 'does not match' : `at ${first.instancePath || '/'}: ${first.message ?? first.keyword}`,
+      };
+    }
+    const message = value as PeerMessage;
+    if (message.type === 'hello' && message.protocol !== PEER_PROTOCOL_VERSION) {
+      return { ok: false, reason: 'protocol', detail: `protocol ${message.protocol}; this instance speaks ${PEER_PROTOCOL_VERSION}` };
+    }
+    return { ok: true, message };
+  }
+}
