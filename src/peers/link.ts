@@ -5,6 +5,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { Logger } from '../base/logger.js';
 import { Backoff, type BackoffPolicy } from '../discovery/kubernetes/backoff.js';
 import { MAX_PEER_MESSAGE_OCTETS, PEER_PROTOCOL_VERSION, type PeerMessage, type PeerMessageReader, type RejectReason, type Verdict } from './protocol.js';
@@ -32,6 +33,8 @@ export interface PeerServerOptions {
   readonly onUnauthorized?: () => void;
   /** Streams open at once; more are answered 503. */
   readonly maxStreams?: number;
+  /** Serve over TLS with this key and certificate (--peer-tls-key, --peer-tls-cert); plain HTTP without. */
+  readonly tls?: { readonly keyPem: string; readonly certPem: string };
 }
 
 export interface PeerServer {
@@ -47,7 +50,7 @@ export function startPeerServer(options: PeerServerOptions): Promise<PeerServer>
   const wallNow = options.wallNow ?? (() => Date.now());
   const heartbeatMs = options.heartbeatMs ?? 1_000;
   const streams = new Set<http.ServerResponse>();
-  const server = http.createServer((request, response) => {
+  const handler: http.RequestListener = (request, response) => {
     if (!authorized(request, tokenDigest)) {
       options.onUnauthorized?.();
       options.logger.warn('peer request without the right token refused', { remote: request.socket.remoteAddress });
@@ -77,7 +80,8 @@ export function startPeerServer(options: PeerServerOptions): Promise<PeerServer>
       unsubscribe();
       clearInterval(heartbeat);
     });
-  });
+  };
+  const server = options.tls === undefined ? http.createServer(handler) : https.createServer({ key: options.tls.keyPem, cert: options.tls.certPem }, handler);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -108,6 +112,8 @@ export interface PeerClientOptions {
   readonly onConnected?: (connected: boolean) => void;
   readonly logger: Logger;
   readonly backoff?: BackoffPolicy;
+  /** For https:// peers: the CA that signed their certificates (--peer-ca); the system's CAs without it. */
+  readonly caPem?: string;
 }
 
 /** Follows one peer's stream, and connects again, with backoff, whenever it ends. */
@@ -143,7 +149,9 @@ export class PeerClient {
       ended = true;
       this.#closed();
     };
-    const request = http.get(new URL(PEER_STREAM_PATH, url), { headers: { authorization: `Bearer ${token}` } }, (response) => {
+    const target = new URL(PEER_STREAM_PATH, url);
+    const headers = { authorization: `Bearer ${token}` };
+    const onResponse = (response: http.IncomingMessage) => {
       response.on('close', end);
       if (response.statusCode !== 200) {
         logger.warn('peer refused the stream', { peer: this.#options.instance, status: response.statusCode });
@@ -151,7 +159,12 @@ export class PeerClient {
         return;
       }
       this.#follow(response);
-    });
+    };
+    // A peer's certificate is always verified: the token must never go to whoever answers at its address.
+    const request =
+      target.protocol === 'https:'
+        ? https.get(target, { headers, ...(this.#options.caPem === undefined ? {} : { ca: this.#options.caPem }) }, onResponse)
+        : http.get(target, { headers }, onResponse);
     this.#request = request;
     request.on('error', (error) => logger.debug('peer link failed', { peer: this.#options.instance, error: error.message }));
     request.on('close', end);

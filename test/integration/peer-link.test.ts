@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/base/logger.js';
 import { PeerClient, PEER_STREAM_PATH, startPeerServer, type PeerServer, type VerdictFeed } from '../../src/peers/link.js';
 import { MAX_PEER_MESSAGE_OCTETS, PeerMessageReader, type PeerMessage, type Verdict } from '../../src/peers/protocol.js';
 import { waitForValue } from '../helpers/dns-client.js';
+import { createTlsFixtures } from '../helpers/tls-fixtures.js';
 
 const TOKEN = 'a shared secret';
 const DEADLINE_MS = 5_000;
@@ -32,12 +33,13 @@ interface Heard {
   readonly connected: boolean[];
 }
 
-function follow(port: number, instance: string, token = TOKEN): { client: PeerClient; heard: Heard } {
+function follow(port: number, instance: string, token = TOKEN, tls?: { readonly host: string; readonly caPem: string }): { client: PeerClient; heard: Heard } {
   const heard: Heard = { messages: [], rejected: [], connected: [] };
   const client = new PeerClient({
     instance,
-    url: new URL(`http://127.0.0.1:${port}`),
+    url: new URL(tls === undefined ? `http://127.0.0.1:${port}` : `https://${tls.host}:${port}`),
     token,
+    ...(tls === undefined ? {} : { caPem: tls.caPem }),
     reader: new PeerMessageReader(),
     onMessage: (message) => heard.messages.push(message),
     onRejected: (reason) => heard.rejected.push(reason),
@@ -163,5 +165,31 @@ describe('the peer link', () => {
     cleanups.push(() => client.stop());
     await waitForValue(() => types(heard).startsWith('hello,snapshot,hello,snapshot'), true, DEADLINE_MS);
     assert.deepEqual(heard.connected.slice(0, 3), [true, false, true]);
+  });
+
+  it('over TLS, verifies the peer against --peer-ca, and refuses a certificate it does not trust', async () => {
+    const fixtures = await createTlsFixtures({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+    const feed = testFeed([['k 192.0.2.1', true]]);
+    const server = await startPeerServer({ host: '127.0.0.1', port: 0, token: TOKEN, instance: 'east', feed, logger: silentLogger, tls: fixtures.server });
+    cleanups.push(() => server.close());
+    const trusted = follow(server.port, 'east', TOKEN, { host: '127.0.0.1', caPem: fixtures.caPem });
+    cleanups.push(() => trusted.client.stop());
+    await waitForValue(() => types(trusted.heard), 'hello,snapshot', DEADLINE_MS);
+    let served = 0;
+    const impostor = await startPeerServer({
+      host: '127.0.0.1',
+      port: 0,
+      token: TOKEN,
+      instance: 'east',
+      feed: { snapshot: () => (served++, []), subscribe: () => () => {} },
+      logger: silentLogger,
+      tls: fixtures.unrelated,
+    });
+    cleanups.push(() => impostor.close());
+    const wary = follow(impostor.port, 'east', TOKEN, { host: '127.0.0.1', caPem: fixtures.caPem });
+    cleanups.push(() => wary.client.stop());
+    await waitForValue(() => wary.heard.connected.filter((c) => !c).length >= 2, true, DEADLINE_MS); // tried, and again
+    assert.equal(types(wary.heard), '');
+    assert.equal(served, 0, 'the token never reached a peer whose certificate is not trusted');
   });
 });
