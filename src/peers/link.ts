@@ -3,7 +3,7 @@
 // and follows each peer's stream, checking every line before anything reads it. JSON lines over a chunked HTTP
 // response are what Kubernetes watches use; node:http does the transport, this only splits lines, with a bound.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearsToken, tokenDigest } from '../base/bearer-token.js';
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from '../base/logger.js';
@@ -46,12 +46,12 @@ export interface PeerServer {
 const MAX_BUFFERED_OCTETS = 8 * 1024 * 1024;
 
 export function startPeerServer(options: PeerServerOptions): Promise<PeerServer> {
-  const tokenDigest = digest(options.token);
+  const expected = tokenDigest(options.token);
   const wallNow = options.wallNow ?? (() => Date.now());
   const heartbeatMs = options.heartbeatMs ?? 1_000;
   const streams = new Set<http.ServerResponse>();
   const handler: http.RequestListener = (request, response) => {
-    if (!authorized(request, tokenDigest)) {
+    if (!bearsToken(request.headers, expected)) {
       options.onUnauthorized?.();
       options.logger.warn('peer request without the right token refused', { remote: request.socket.remoteAddress });
       response.writeHead(401, { 'content-type': 'text/plain' }).end('unauthorized\n');
@@ -218,15 +218,4 @@ export class PeerClient {
     this.#retry = setTimeout(() => this.#connect(), this.#backoff.next());
     this.#retry.unref();
   }
-}
-
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
-}
-
-/** Whether the request bears the token (compared in constant time, over digests so lengths do not leak). */
-function authorized(request: http.IncomingMessage, tokenDigest: Buffer): boolean {
-  const header = request.headers.authorization;
-  if (header === undefined || !header.startsWith('Bearer ')) return false;
-  return timingSafeEqual(digest(header.slice('Bearer '.length)), tokenDigest);
 }

@@ -10,7 +10,7 @@ import { MAX_PEER_MESSAGE_OCTETS, PeerMessageReader, type PeerMessage, type Verd
 import { waitForValue } from '../helpers/dns-client.js';
 import { createTlsFixtures } from '../helpers/tls-fixtures.js';
 
-const TOKEN = 'a shared secret';
+const TOKEN = 'a-shared-secret'; // a bearer token has no spaces (RFC 6750's b64token)
 const DEADLINE_MS = 5_000;
 const FAST_RETRY = { initialMs: 20, maxMs: 50 };
 
