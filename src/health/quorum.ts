@@ -1,6 +1,6 @@
 // The quorum rule: how the verdicts of several vantage points (this instance and its peers, each probing from
 // where it runs) become one health, so that every instance that hears the same verdicts decides the same.
-// Pure: the peer link (not yet built, issue 17) hands it the verdicts and when each peer was last heard from.
+// The rule is pure; Quorum applies it for the health monitor, with the peer verdicts the peer link brought.
 
 import { Errors } from '../base/errors.js';
 
@@ -59,4 +59,83 @@ export function decide(rule: QuorumRule, votes: Votes): 'up' | 'down' | undefine
   // Integer comparisons: the same votes give the same decision on every instance, with no rounding to differ on.
   if (rule.kind === 'majority') return votes.down * 2 > voters ? 'down' : 'up';
   return votes.up * 100 >= rule.percent * voters ? 'up' : 'down';
+}
+
+/** One vantage point's say on a verdict, for the status page and explain: who, and what it sees. */
+export interface VantageView {
+  /** 'self' for this instance's own verdict; otherwise the peer's instance name. */
+  readonly instance: string;
+  readonly up: boolean | undefined;
+  /** Heard from within the stale-after window: only fresh vantage points vote. */
+  readonly fresh: boolean;
+}
+
+/**
+ * The identity of one verdict: the probe (its definition and address, probeKey) and the rise/fall that smooth
+ * its results into health. Two instances agree on it when they serve the same check of the same address,
+ * whatever the order of their records.
+ */
+export function verdictKey(probeKey: string, riseFall: { readonly rise: number; readonly fall: number }): string {
+  return `${probeKey} ${riseFall.rise}/${riseFall.fall}`;
+}
+
+/** The probe key a verdict key is about (the part before the rise/fall). */
+export function probeKeyOfVerdict(key: string): string {
+  const space = key.lastIndexOf(' ');
+  return space < 0 ? key : key.slice(0, space);
+}
+
+/** What the health monitor asks of the peer group: its peers' votes on one verdict, and when they were heard. */
+export interface PeerVotesPort {
+  votesOn(verdictKey: string): Iterable<PeerVote & { readonly instance: string }>;
+}
+
+export interface QuorumOptions {
+  readonly rule: QuorumRule;
+  /** A peer not heard from for longer no longer votes (--peer-stale-after). */
+  readonly staleAfterMs: number;
+  readonly peers: PeerVotesPort;
+  /** The clock the peers' lastHeardAt is on. */
+  readonly now: () => number;
+}
+
+/** The quorum as the health monitor consumes it: own health plus the fresh peers' verdicts, to one decision. */
+export class Quorum {
+  readonly #options: QuorumOptions;
+
+  constructor(options: QuorumOptions) {
+    this.#options = options;
+  }
+
+  get rule(): QuorumRule {
+    return this.#options.rule;
+  }
+
+  /** The decided health of a verdict; this instance's own when no vantage point has a verdict yet. */
+  decide<H extends string>(key: string, own: H | 'up' | 'down'): H | 'up' | 'down' {
+    const { rule, staleAfterMs, peers, now } = this.#options;
+    return decide(rule, tally(own === 'up' ? true : own === 'down' ? false : undefined, peers.votesOn(key), now(), staleAfterMs)) ?? own;
+  }
+
+  /** Every vantage point's say on a verdict, this instance first. */
+  vantages(key: string, own: boolean | undefined): VantageView[] {
+    const { staleAfterMs, peers, now } = this.#options;
+    const at = now();
+    const views: VantageView[] = [{ instance: 'self', up: own, fresh: true }];
+    for (const vote of peers.votesOn(key)) views.push({ instance: vote.instance, up: vote.up, fresh: at - vote.lastHeardAt <= staleAfterMs });
+    return views;
+  }
+
+  /** Why the quorum decided as it did, in a sentence: for the log and `meridian explain`. */
+  explain(key: string, own: boolean | undefined): string {
+    const views = this.vantages(key, own);
+    const voting = views.filter((v) => v.fresh && v.up !== undefined);
+    const down = voting.filter((v) => v.up === false).length;
+    const decision = decide(this.#options.rule, { up: voting.length - down, down });
+    const rule = this.#options.rule.kind === 'majority' ? 'a strict majority' : `at least ${this.#options.rule.percent}% healthy`;
+    const say = (v: VantageView) =>
+      `${v.instance === 'self' ? 'here' : v.instance}: ${v.up === undefined ? 'no verdict' : v.up ? 'up' : 'down'}${v.fresh ? '' : ' (stale)'}`;
+    if (decision === undefined) return `no vantage point has a verdict yet (${views.map(say).join(', ')})`;
+    return `${decision} by quorum (${rule}): ${down} of ${voting.length} vantage points see it down (${views.map(say).join(', ')})`;
+  }
 }

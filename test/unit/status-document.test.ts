@@ -101,6 +101,8 @@ function inputAt(clock: FakeClock): StatusInput {
               ref: { ...address, targetId: '' },
               spec: { ...probe, address: address.address },
               state: entry.state,
+              decided: entry.state.health,
+              verdictKey: `${probe.key} 2/3`,
               pendingUntilProbed: entry.pendingUntilProbed,
             };
       },
