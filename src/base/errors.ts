@@ -76,5 +76,12 @@ export const Errors = {
     'MERIDIAN_PEER_TOKEN_REQUIRED',
     () => 'peers are configured but no --peer-token-file (MERIDIAN_PEER_TOKEN_FILE): a peer link without a shared secret would take verdicts from anyone',
   ),
+  peerListenRequired: defineError(
+    'MERIDIAN_PEER_LISTEN_REQUIRED',
+    () => 'peers are configured but no --peer-listen (MERIDIAN_PEER_LISTEN): the peers could not hear this instance',
+  ),
+  peerFile: defineError('MERIDIAN_PEER_FILE', (what: string, file: string, reason: string) => `cannot use the ${what} file ${file}: ${reason}`),
+  badPeerSetting: defineError('MERIDIAN_BAD_PEER_SETTING', (flag: string, value: string, expected: string) => `${flag} '${value}': ${expected}`),
+  peerTlsIncomplete: defineError('MERIDIAN_PEER_TLS', () => '--peer-tls-cert and --peer-tls-key go together: give both, or neither'),
   clusterConfig: defineError('MERIDIAN_CLUSTER_CONFIG', (name: string, reason: string) => `cannot load the configuration of cluster '${name}': ${reason}`),
 } as const;

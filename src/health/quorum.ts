@@ -22,6 +22,11 @@ export function parseQuorum(text: string): QuorumRule {
   return { kind: 'healthy-share', percent };
 }
 
+/** The rule in words, for the status page and explanations. */
+export function describeQuorum(rule: QuorumRule): string {
+  return rule.kind === 'majority' ? 'a strict majority' : `at least ${rule.percent}% healthy`;
+}
+
 /** How many fresh vantage points see a probe's target up, and how many down. */
 export interface Votes {
   readonly up: number;
@@ -132,7 +137,7 @@ export class Quorum {
     const voting = views.filter((v) => v.fresh && v.up !== undefined);
     const down = voting.filter((v) => v.up === false).length;
     const decision = decide(this.#options.rule, { up: voting.length - down, down });
-    const rule = this.#options.rule.kind === 'majority' ? 'a strict majority' : `at least ${this.#options.rule.percent}% healthy`;
+    const rule = describeQuorum(this.#options.rule);
     const say = (v: VantageView) =>
       `${v.instance === 'self' ? 'here' : v.instance}: ${v.up === undefined ? 'no verdict' : v.up ? 'up' : 'down'}${v.fresh ? '' : ' (stale)'}`;
     if (decision === undefined) return `no vantage point has a verdict yet (${views.map(say).join(', ')})`;

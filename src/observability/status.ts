@@ -4,6 +4,7 @@
 import type { ClusterStatus } from '../discovery/kubernetes/cluster.js';
 import type { EndpointSource } from '../zone/endpoints.js';
 import type { HealthMonitor, SubscriptionView } from '../health/monitor.js';
+import { describeQuorum, type Quorum } from '../health/quorum.js';
 import type { ObservedResult } from '../health/state.js';
 import type { Clock } from '../base/clock.js';
 import type { TargetSource } from '../answers/build.js';
@@ -18,6 +19,7 @@ import type {
   AnswerSet,
   ExplainDocument,
   FailedFileView,
+  PeerGroupView,
   ProbeResultView,
   RecordAnswer,
   RecordStatus,
@@ -51,6 +53,29 @@ export interface StatusInput {
   readonly targets?: TargetSource;
   readonly drains?: { list(): Drain[]; isDrained(zone: string, target: TargetConfig, address: string): boolean };
   readonly maintenance?: () => readonly MaintenanceWindowStatus[];
+  /** The peer group, when peers are configured. */
+  readonly peers?: PeerGroupStatusSource;
+}
+
+/** One peer as the peer group knows it (runtime/peer-group.ts). */
+export interface PeerState {
+  readonly instance: string;
+  readonly url: string;
+  readonly connected: boolean;
+  /** Ms on the server's clock; undefined before the first message. */
+  readonly lastHeardAt: number | undefined;
+  readonly fresh: boolean;
+  readonly skewMs: number | undefined;
+  readonly verdicts: number;
+  readonly unknownVerdicts: number;
+}
+
+/** What the status reads of the peer group. */
+export interface PeerGroupStatusSource {
+  readonly instance: string;
+  readonly staleAfterMs: number;
+  readonly quorum: Pick<Quorum, 'rule' | 'vantages' | 'explain'>;
+  peers(): readonly PeerState[];
 }
 
 /**
@@ -170,17 +195,20 @@ export function recordStatus(input: StatusInput, zone: ZoneConfig, record: Recor
           const isDrained = drained(target, address);
           if (!probed) return { address, health: 'up', drained: isDrained, reason: 'no health check' };
           const subscription: SubscriptionView | undefined = input.health.subscriptionOf({ zone: zone.zone, record: record.name, target: index, address });
-          const state = subscription?.state;
-          if (state === undefined) return { address, health: 'unknown', drained: isDrained, reason: 'not probed yet' };
-          if (state.lastResult === undefined) {
-            return subscription!.pendingUntilProbed
-              ? { address, health: 'pending', drained: isDrained, reason: 'new address: served once a probe says it is up' }
-              : { address, health: 'unknown', drained: isDrained, reason: 'not probed yet: served meanwhile', since: iso(state.since) };
+          if (subscription === undefined) return { address, health: 'unknown', drained: isDrained, reason: 'not probed yet' };
+          const { state } = subscription;
+          const group = input.peers === undefined ? {} : peerVotes(input.peers, subscription);
+          if (state.lastResult === undefined && subscription.decided === 'unknown') {
+            return subscription.pendingUntilProbed
+              ? { address, health: 'pending', drained: isDrained, reason: 'new address: served once a probe says it is up', ...group }
+              : { address, health: 'unknown', drained: isDrained, reason: 'not probed yet: served meanwhile', since: iso(state.since), ...group };
           }
+          if (state.lastResult === undefined)
+            return { address, health: subscription.decided, drained: isDrained, reason: 'not probed here yet: decided by the peers', ...group };
           const failure = state.health === 'down' ? state.lastFailure : undefined;
           return {
             address,
-            health: state.health,
+            health: subscription.decided,
             drained: isDrained,
             latencyMs: latency(index, address),
             reason: state.lastResult === undefined ? 'not probed yet' : (failure ?? state.lastResult).reason,
@@ -190,11 +218,44 @@ export function recordStatus(input: StatusInput, zone: ZoneConfig, record: Recor
             consecutiveFailures: state.consecutiveFailures,
             lastResult: resultView(state.lastResult),
             lastFailure: resultView(state.lastFailure),
+            ...group,
           };
         }),
       })),
     };
   }
+}
+
+/** One address's vantage points in a peer group: this instance's own verdict, everyone's, and the quorum's reasons. */
+function peerVotes(peers: PeerGroupStatusSource, subscription: SubscriptionView): Pick<AddressStatus, 'here' | 'votes' | 'quorum'> {
+  const here = subscription.state.health;
+  const own = here === 'up' ? true : here === 'down' ? false : undefined;
+  return {
+    here,
+    votes: peers.quorum
+      .vantages(subscription.verdictKey, own)
+      .map((v) => ({ instance: v.instance, verdict: v.up === undefined ? 'none' : v.up ? 'up' : 'down', fresh: v.fresh })),
+    quorum: peers.quorum.explain(subscription.verdictKey, own),
+  };
+}
+
+function peerGroupView(peers: PeerGroupStatusSource, now: number): PeerGroupView {
+  return {
+    instance: peers.instance,
+    quorum: describeQuorum(peers.quorum.rule),
+    staleAfterSeconds: peers.staleAfterMs / 1000,
+    peers: peers.peers().map((p) => ({
+      instance: p.instance,
+      url: p.url,
+      connected: p.connected,
+      fresh: p.fresh,
+      lastMessageAt: p.lastHeardAt === undefined ? null : iso(p.lastHeardAt),
+      lastMessageAgeSeconds: p.lastHeardAt === undefined ? null : Math.round((now - p.lastHeardAt) / 100) / 10,
+      clockSkewMs: p.skewMs === undefined ? null : Math.round(p.skewMs),
+      verdicts: p.verdicts,
+      unknownVerdicts: p.unknownVerdicts,
+    })),
+  };
 }
 
 /** Everything in /status but the zones: small whatever the number of records. */
@@ -225,6 +286,7 @@ function statusHead(input: StatusInput, now: number): Omit<StatusDocument, 'zone
     drains: input.drains?.list() ?? [],
     maintenance: input.maintenance?.() ?? [],
     transitions: (input.history?.transitions() ?? []).map((t) => ({ ...t, at: iso(t.at) })),
+    ...(input.peers === undefined ? {} : { peerGroup: peerGroupView(input.peers, now) }),
   };
 }
 

@@ -72,14 +72,19 @@ export class PeerVerdicts {
     }
   }
 
-  /** Every peer's vote on one probe, for tally(): a peer without a verdict on it votes undefined. */
-  votesOn(probeKey: string): PeerVote[] {
-    const votes: PeerVote[] = [];
-    for (const peer of this.#peers.values()) {
+  /** Every peer's vote on one verdict, for tally(): a peer without a verdict on it votes undefined. */
+  votesOn(key: string): Array<PeerVote & { readonly instance: string }> {
+    const votes: Array<PeerVote & { readonly instance: string }> = [];
+    for (const [instance, peer] of this.#peers) {
       if (peer.lastHeardAt === undefined) continue;
-      votes.push({ up: peer.verdicts.get(probeKey), lastHeardAt: peer.lastHeardAt });
+      votes.push({ instance, up: peer.verdicts.get(key), lastHeardAt: peer.lastHeardAt });
     }
     return votes;
+  }
+
+  /** When anything was last heard from each peer (undefined: never). */
+  lastHeard(): Array<readonly [instance: string, lastHeardAt: number | undefined]> {
+    return [...this.#peers].map(([instance, peer]) => [instance, peer.lastHeardAt] as const);
   }
 
   /** What the status page shows of each peer; `known` tells this instance's own probes. */

@@ -10,7 +10,7 @@ export interface PeerSpec {
   readonly url: URL;
 }
 
-export interface PeerGroupSettings {
+export interface PeerGroupMembers {
   readonly instance: string;
   /** The others: this instance is never among them. */
   readonly peers: readonly PeerSpec[];
@@ -35,11 +35,11 @@ export function parsePeerSpec(value: string): PeerSpec {
   return { name: match[1], url };
 }
 
-export function peerGroupSettings(
+export function peerGroupMembers(
   flags: { readonly instance?: string; readonly peer?: readonly string[]; readonly peerTokenFile?: string },
   env: Readonly<Record<string, string | undefined>>,
   hostname: string,
-): PeerGroupSettings {
+): PeerGroupMembers {
   // The host name's first label: a pod's host name is one already; a machine's may be fully qualified.
   const instance = (flags.instance ?? (env.MERIDIAN_INSTANCE || hostname.split('.')[0] || '')).toLowerCase();
   if (!INSTANCE_NAME.test(instance)) throw Errors.badInstanceName([instance]);

@@ -8,7 +8,7 @@ import type { RecordRef } from '../base/names.js';
 import { intervalTicker, nodeCronPort } from '../health/cron-ticker.js';
 import { DrainSet, type Drain } from '../health/drains.js';
 import { MaintenanceRunner, type CronPort } from '../health/maintenance.js';
-import { HealthMonitor, type HealthObserver } from '../health/monitor.js';
+import { HealthMonitor, type HealthMonitorOptions, type HealthObserver } from '../health/monitor.js';
 import { createProber } from '../health/probe.js';
 import { ProbePlanner } from '../health/probe-plan.js';
 import { ThreadedProbeScheduler } from '../health/probe-thread.js';
@@ -42,6 +42,8 @@ export interface HealthCheckingDeps {
   readonly onChange: (records: readonly RecordRef[]) => void;
   /** The drains of the maintenance windows open now, whenever that set changes. */
   readonly onWindowsChanged: (open: readonly Drain[]) => void;
+  /** In a peer group: the quorum that decides, and where this instance's own verdicts go. */
+  readonly peers?: Pick<HealthMonitorOptions, 'quorum' | 'onVerdicts'>;
 }
 
 export interface HealthChecking {
@@ -74,6 +76,6 @@ export async function startHealthChecking(settings: HealthCheckingSettings, deps
     evaluate: createWindowEvaluator(),
     onChange: deps.onWindowsChanged,
   });
-  const monitor = new HealthMonitor({ scheduler, clock, observer: deps.observer, onChange: deps.onChange });
+  const monitor = new HealthMonitor({ scheduler, clock, observer: deps.observer, onChange: deps.onChange, ...deps.peers });
   return { scheduler, monitor, planner: new ProbePlanner(), drains, maintenance };
 }

@@ -2,10 +2,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parsePeerSpec, peerGroupSettings } from '../../src/peers/settings.js';
+import { parsePeerSpec, peerGroupMembers } from '../../src/peers/settings.js';
 
-type Flags = Parameters<typeof peerGroupSettings>[0];
-type Env = Parameters<typeof peerGroupSettings>[1];
+type Flags = Parameters<typeof peerGroupMembers>[0];
+type Env = Parameters<typeof peerGroupMembers>[1];
 
 describe('parsePeerSpec', () => {
   it('reads NAME=URL', () => {
@@ -22,7 +22,7 @@ describe('parsePeerSpec', () => {
   }
 });
 
-describe('peerGroupSettings', () => {
+describe('peerGroupMembers', () => {
   const valid: Array<[name: string, flags: Flags, env: Env, instance: string, peers: string[]]> = [
     ['no peers: alone, as today', {}, {}, 'host-1', []],
     ['the host name is the default instance, lowercased', {}, {}, 'host-1', []],
@@ -45,7 +45,7 @@ describe('peerGroupSettings', () => {
   ];
   for (const [name, flags, env, instance, peers] of valid) {
     it(name, () => {
-      const settings = peerGroupSettings(flags, env, 'Host-1');
+      const settings = peerGroupMembers(flags, env, 'Host-1');
       assert.equal(settings.instance, instance);
       assert.deepEqual(
         settings.peers.map((p) => p.name),
@@ -68,19 +68,19 @@ describe('peerGroupSettings', () => {
   for (const [name, flags, env, code] of refused) {
     it(`refuses ${name} (${code})`, () => {
       assert.throws(
-        () => peerGroupSettings(flags, env, 'host-1'),
+        () => peerGroupMembers(flags, env, 'host-1'),
         (error: Error & { code?: string }) => error.code === code,
       );
     });
   }
 
   it("takes a fully qualified host name's first label", () => {
-    assert.equal(peerGroupSettings({}, {}, 'Node-7.eu-west.example.com').instance, 'node-7');
+    assert.equal(peerGroupMembers({}, {}, 'Node-7.eu-west.example.com').instance, 'node-7');
   });
 
   it('a host name that is not a DNS label asks for --instance', () => {
     assert.throws(
-      () => peerGroupSettings({}, {}, 'host_1.example'),
+      () => peerGroupMembers({}, {}, 'host_1.example'),
       (error: Error & { code?: string }) => error.code === 'MERIDIAN_BAD_INSTANCE' && error.message.includes('--instance'),
     );
   });

@@ -113,7 +113,11 @@ describe('PeerVerdicts: votes and summaries', () => {
     const peers = new PeerVerdicts(['east', 'west']);
     peers.apply('east', { type: 'snapshot', verdicts: [[A, false]] }, 10, 10);
     peers.apply('east', { type: 'heartbeat', sentAt: 1_000 }, 25, 900);
-    assert.deepEqual(peers.votesOn(A), [{ up: false, lastHeardAt: 25 }]);
+    assert.deepEqual(peers.votesOn(A), [{ instance: 'east', up: false, lastHeardAt: 25 }]);
+    assert.deepEqual(peers.lastHeard(), [
+      ['east', 25],
+      ['west', undefined],
+    ]);
   });
 
   it('sums up each peer: when heard, clock skew, probes, and probes this instance does not have', () => {
