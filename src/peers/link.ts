@@ -4,6 +4,7 @@
 // response are what Kubernetes watches use; node:http does the transport, this only splits lines, with a bound.
 
 import { bearsToken, tokenDigest } from '../base/bearer-token.js';
+import { Errors } from '../base/errors.js';
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from '../base/logger.js';
@@ -83,9 +84,13 @@ export function startPeerServer(options: PeerServerOptions): Promise<PeerServer>
   };
   const server = options.tls === undefined ? http.createServer(handler) : https.createServer({ key: options.tls.keyPem, cert: options.tls.certPem }, handler);
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException) => {
+      const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
+      reject(Errors.listenFailed(['the peer link', address, error.code ?? error.message], { cause: error }));
+    };
+    server.once('error', failed);
     server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       // A peer's connection error is that peer's problem, never this process's.
       server.on('error', (error) => options.logger.error('peer server error', { error }));
       const address = server.address();

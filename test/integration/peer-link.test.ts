@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, describe, it } from 'node:test';
+import { MeridianError } from '../../src/base/errors.js';
 import { silentLogger } from '../../src/base/logger.js';
 import { PeerClient, PEER_STREAM_PATH, startPeerServer, type PeerServer, type VerdictFeed } from '../../src/peers/link.js';
 import { MAX_PEER_MESSAGE_OCTETS, PeerMessageReader, type PeerMessage, type Verdict } from '../../src/peers/protocol.js';
@@ -102,6 +103,18 @@ describe('the peer link', () => {
     await waitForValue(() => types(heard), 'hello,snapshot,changes', DEADLINE_MS);
     assert.deepEqual(heard.messages[2], { type: 'changes', verdicts: [['k 192.0.2.1', false]], removed: ['gone 192.0.2.9'] });
     assert.deepEqual(heard.rejected, []);
+  });
+
+  it('fails to start with MERIDIAN_LISTEN_FAILED on a port that is taken', async () => {
+    const first = await startPeerServer({ host: '127.0.0.1', port: 0, token: TOKEN, instance: 'east', feed: testFeed([]), logger: silentLogger });
+    cleanups.push(() => first.close());
+    await assert.rejects(
+      startPeerServer({ host: '127.0.0.1', port: first.port, token: TOKEN, instance: 'east', feed: testFeed([]), logger: silentLogger }),
+      (error: unknown) =>
+        error instanceof MeridianError &&
+        error.code === 'MERIDIAN_LISTEN_FAILED' &&
+        error.message === `cannot listen for the peer link on 127.0.0.1:${first.port}: EADDRINUSE`,
+    );
   });
 
   it('answers 401 and nothing else to a wrong token, and counts it', async () => {
