@@ -244,8 +244,11 @@ export interface ExplainedTarget {
   /** Part of some possible answer. */
   readonly chosen: boolean;
   readonly drained: boolean;
-  readonly addresses: readonly { readonly address: string; readonly health: AddressHealth; readonly drained: boolean; readonly reason: string }[];
+  readonly addresses: readonly ExplainedAddress[];
 }
+
+/** One address of an explained target: its state, and in a peer group what each vantage point sees (as in /status). */
+export type ExplainedAddress = Pick<AddressStatus, 'address' | 'health' | 'drained' | 'reason' | 'here' | 'votes' | 'quorum'>;
 
 /** GET /explain?name=&type= for a balanced record: the answer, the rule that picked it, and why. */
 export interface BalancedExplanation {

@@ -22,6 +22,7 @@ import type {
   CheckView,
   ClusterView,
   ExplainDocument,
+  ExplainedAddress,
   ExplainedTarget,
   ProbeResultView,
   RecordAnswer,
@@ -88,6 +89,21 @@ const probeResult: Schema<ProbeResultView> = {
   required: requiredOf<ProbeResultView>({ ok: true, reason: true, durationMs: true, at: true }),
 };
 
+/** An address's verdicts in a peer group, the same in /status and /explain. */
+const peerVerdicts = {
+  here: { ...probedHealth, nullable: true },
+  votes: {
+    type: 'array',
+    nullable: true,
+    items: {
+      type: 'object',
+      properties: { instance: string, verdict: { type: 'string', enum: ['up', 'down', 'none'] }, fresh: boolean },
+      required: requiredOf<VoteView>({ instance: true, verdict: true, fresh: true }),
+    },
+  },
+  quorum: optionalString,
+} as const;
+
 const address: Schema<AddressStatus> = {
   type: 'object',
   properties: {
@@ -102,17 +118,7 @@ const address: Schema<AddressStatus> = {
     consecutiveFailures: { type: 'integer', nullable: true },
     lastResult: { ...probeResult, nullable: true },
     lastFailure: { ...probeResult, nullable: true },
-    here: { ...probedHealth, nullable: true },
-    votes: {
-      type: 'array',
-      nullable: true,
-      items: {
-        type: 'object',
-        properties: { instance: string, verdict: { type: 'string', enum: ['up', 'down', 'none'] }, fresh: boolean },
-        required: requiredOf<VoteView>({ instance: true, verdict: true, fresh: true }),
-      },
-    },
-    quorum: optionalString,
+    ...peerVerdicts,
   },
   required: requiredOf<AddressStatus>({ address: true, health: true, drained: true, reason: true }),
 };
@@ -320,8 +326,8 @@ const explainedTarget: Schema<ExplainedTarget> = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { address: string, health, drained: boolean, reason: string },
-        required: requiredOf<ExplainedTarget['addresses'][number]>({ address: true, health: true, drained: true, reason: true }),
+        properties: { address: string, health, drained: boolean, reason: string, ...peerVerdicts },
+        required: requiredOf<ExplainedAddress>({ address: true, health: true, drained: true, reason: true }),
       },
     },
   },

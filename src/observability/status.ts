@@ -18,6 +18,7 @@ import type {
   AddressStatus,
   AnswerSet,
   ExplainDocument,
+  ExplainedAddress,
   FailedFileView,
   PeerGroupView,
   ProbeResultView,
@@ -387,6 +388,40 @@ function siteNotes(resolved: readonly ResolvedTarget[], family: 4 | 6): string[]
   });
 }
 
+/** An address as /explain shows it: its state, and in a peer group the vantage points' verdicts. */
+function explainedAddress(a: AddressStatus): ExplainedAddress {
+  return {
+    address: a.address,
+    health: a.health,
+    drained: a.drained,
+    reason: a.reason,
+    ...(a.here === undefined ? {} : { here: a.here }),
+    ...(a.votes === undefined ? {} : { votes: a.votes }),
+    ...(a.quorum === undefined ? {} : { quorum: a.quorum }),
+  };
+}
+
+/**
+ * The peer group's part in an explanation: the rule, and every address where the quorum overrules what this
+ * vantage point sees, since that is where an operator looking at this instance alone would be surprised.
+ */
+function quorumNote(peers: PeerGroupStatusSource, targets: readonly { readonly addresses: readonly ExplainedAddress[] }[]): string | undefined {
+  // A record without a health check (or not probed yet) has no verdicts to vote on.
+  if (!targets.some((t) => t.addresses.some((a) => a.votes !== undefined))) return undefined;
+  const rule = `health decided by the peer group's quorum (${describeQuorum(peers.quorum.rule)})`;
+  const overruled = targets
+    .flatMap((t) => t.addresses)
+    .filter((a) => (a.here === 'up' || a.here === 'down') && (a.health === 'up' || a.health === 'down') && a.here !== a.health)
+    .map((a) => `${a.address} is ${a.health} though it is ${a.here ?? 'unknown'} here`);
+  const decision = overruled.length === 0 ? `${rule}, which agrees with this vantage point` : `${rule}: ${overruled.join(', ')}`;
+  // A peer that does not vote is why a quorum is smaller than the group: name it, and why.
+  const silent = peers
+    .peers()
+    .filter((p) => !p.fresh)
+    .map((p) => `${p.instance} (${p.lastHeardAt === undefined ? 'never heard from' : 'stale'}${p.connected ? '' : ', link down'})`);
+  return silent.length === 0 ? decision : `${decision}; not voting: ${silent.join(', ')}`;
+}
+
 /** Why `name` (type A or AAAA) gets the answer it gets now: `meridian explain` and GET /explain. */
 export function buildExplanation(input: StatusInput, queryName: string, type: 'A' | 'AAAA'): ExplainDocument | undefined {
   const family = type === 'AAAA' ? 6 : 4;
@@ -417,7 +452,7 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
       priority: index + 1,
       chosen: chosen.has(index),
       drained: resolved[index] !== undefined && targetDrained(resolved[index]),
-      addresses: (viewTargets[index]?.addresses ?? []).map((a) => ({ address: a.address, health: a.health, drained: a.drained, reason: a.reason })),
+      addresses: (viewTargets[index]?.addresses ?? []).map(explainedAddress),
     }));
     const answer = answerSets(selection);
     const picked = targets.filter((t) => t.chosen).map((t) => `target ${t.index} (${t.target})`);
@@ -435,6 +470,8 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
       const notes = siteNotes(resolved, family);
       if (notes.length > 0) summary += `; ${notes.join('; ')}`;
     }
+    const quorum = input.peers === undefined ? undefined : quorumNote(input.peers, targets);
+    if (quorum !== undefined) summary += `; ${quorum}`;
     const drainedTargets = targets.filter((t) => t.drained).map((t) => t.index);
     if (selection.drainsIgnored === true) summary += '; every target is drained, so the drains are set aside';
     else if (drainedTargets.length > 0) summary += `; drained and never served: target ${drainedTargets.join(', ')}`;
