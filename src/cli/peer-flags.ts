@@ -56,6 +56,8 @@ export function peerGroupConfig(
 
   const token = read('peer token', members.tokenFile).trim();
   if (token.length < MIN_TOKEN_LENGTH) throw Errors.peerFile(['peer token', members.tokenFile, `the token must be at least ${MIN_TOKEN_LENGTH} characters`]);
+  // A bearer token is one word (RFC 6750's b64token): one with a space inside would be refused by every peer.
+  if (/\s/.test(token)) throw Errors.peerFile(['peer token', members.tokenFile, 'the token must not contain whitespace']);
 
   const cert = setting(flags.peerTlsCert, 'MERIDIAN_PEER_TLS_CERT');
   const key = setting(flags.peerTlsKey, 'MERIDIAN_PEER_TLS_KEY');

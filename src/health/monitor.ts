@@ -350,7 +350,11 @@ export class HealthMonitor {
 
   #decide(probe: SharedProbe, subscription: Subscription): Health {
     const own = subscription.state.health;
-    return this.#quorum === undefined ? own : this.#quorum.decide(verdictKey(probe.spec.key, subscription.desired.riseFall), own);
+    if (this.#quorum === undefined) return own;
+    // This instance's vote is its published verdict: a subscription added later, still unknown, votes with the
+    // older ones of the same probe and rise/fall, as the peers hear it.
+    const verdict = ownVerdict(probe, subscription.desired.riseFall);
+    return this.#quorum.decide(verdictKey(probe.spec.key, subscription.desired.riseFall), verdict === undefined ? own : verdict ? 'up' : 'down');
   }
 
   #explain(probe: SharedProbe, subscription: Subscription): string {

@@ -4,6 +4,7 @@
 
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { TrackedRef } from '../health/probe-plan.js';
+import type { ProbeMetricsDetail } from './target-metrics.js';
 
 /** What the gauges read at scrape time. */
 export interface PeerMetricsSource {
@@ -20,7 +21,8 @@ export class PeerMetrics {
   readonly #unauthorized: Counter;
   #source: PeerMetricsSource | undefined;
 
-  constructor(registry: Registry, peers: readonly string[]) {
+  /** `probeDetail`: --probe-metrics as decided at start (per address, or per record when there are many). */
+  constructor(registry: Registry, peers: readonly string[], probeDetail: () => ProbeMetricsDetail = () => 'address') {
     const source = () => this.#source;
     this.#rejected = new Counter({
       name: 'meridian_peer_rejected_messages_total',
@@ -58,13 +60,29 @@ export class PeerMetrics {
     });
     new Gauge({
       name: 'meridian_target_votes',
-      help: 'Fresh vantage points (this instance included) that see a probed address up or down, by verdict.',
+      help: 'Fresh vantage points (this instance included) that see a probed address up or down, by verdict; summed per record with --probe-metrics record.',
       labelNames: ['zone', 'record', 'target', 'address', 'verdict'],
       registers: [registry],
       collect() {
         this.reset();
+        const perAddress = probeDetail() === 'address';
+        // Per record (--probe-metrics record, or auto with many addresses), the votes of its addresses add up:
+        // two series per record rather than per address, which prom-client could not format in time.
+        const sums = new Map<string, { labels: { zone: string; record: string }; up: number; down: number }>();
         for (const { ref, up, down } of source()?.votes() ?? []) {
-          const labels = { zone: ref.zone, record: ref.record, target: ref.targetId, address: ref.address };
+          if (perAddress) {
+            const labels = { zone: ref.zone, record: ref.record, target: ref.targetId, address: ref.address };
+            this.set({ ...labels, verdict: 'up' }, up);
+            this.set({ ...labels, verdict: 'down' }, down);
+            continue;
+          }
+          const key = `${ref.zone} ${ref.record}`;
+          const sum = sums.get(key) ?? { labels: { zone: ref.zone, record: ref.record }, up: 0, down: 0 };
+          sum.up += up;
+          sum.down += down;
+          sums.set(key, sum);
+        }
+        for (const { labels, up, down } of sums.values()) {
           this.set({ ...labels, verdict: 'up' }, up);
           this.set({ ...labels, verdict: 'down' }, down);
         }

@@ -1,6 +1,6 @@
 // What this instance knows of its peers' verdicts: per peer, its latest verdict on each probe and when anything
 // was last heard from it. Applying a peer's messages and asking for the votes on one probe are pure and cheap;
-// the peer link (still to be built) feeds it, and the quorum (health/quorum.ts) reads it.
+// the peer group (runtime/peer-group.ts) feeds it from the link, and the quorum (health/quorum.ts) reads it.
 
 import type { PeerVote } from '../health/quorum.js';
 import type { PeerMessage } from './protocol.js';

@@ -1,6 +1,6 @@
 // The messages instances of a peer group send each other (issue 17): who is speaking, a snapshot of its own
 // verdicts when a link opens, then the changes, and heartbeats in between so that a silent peer is seen to go
-// stale. A verdict is about a probe, named by its key (the probe's definition and the address, see probeKey),
+// stale. A verdict is about a probe, named by its key (the probe's definition, the address and the rise/fall),
 // so instances serving the same zone files agree on what it is about whatever order their records are in.
 //
 // Every message from a peer is checked before anything reads it: its size, that it is JSON, and its shape
@@ -15,7 +15,7 @@ export const MAX_PEER_MESSAGE_OCTETS = 4 * 1024 * 1024;
 export const MAX_VERDICTS_PER_MESSAGE = 50_000;
 export const MAX_PROBE_KEY_LENGTH = 512;
 
-/** One verdict: the probe's key, and whether this instance's latest probe of it succeeded. */
+/** One verdict: its key (health/quorum.ts verdictKey: the probe and its rise/fall), and the sender's own health of it. */
 export type Verdict = readonly [probeKey: string, up: boolean];
 
 export type PeerMessage =

@@ -41,8 +41,10 @@ export function peerGroupMembers(
   hostname: string,
 ): PeerGroupMembers {
   // The host name's first label: a pod's host name is one already; a machine's may be fully qualified.
-  const instance = (flags.instance ?? (env.MERIDIAN_INSTANCE || hostname.split('.')[0] || '')).toLowerCase();
-  if (!INSTANCE_NAME.test(instance)) throw Errors.badInstanceName([instance]);
+  const given = flags.instance ?? (env.MERIDIAN_INSTANCE || undefined);
+  const instance = (given ?? (hostname.split('.')[0] || '')).toLowerCase();
+  // A name given is checked; the host name only matters in a group: a lone server on host "my_host" still starts.
+  if (given !== undefined && !INSTANCE_NAME.test(instance)) throw Errors.badInstanceName([instance]);
   const specs = [...(flags.peer ?? []), ...(env.MERIDIAN_PEERS ?? '').split(/[\s,]+/).filter(Boolean)].map(parsePeerSpec);
   const peers: PeerSpec[] = [];
   const seen = new Map<string, string>();
@@ -54,6 +56,7 @@ export function peerGroupMembers(
     peers.push(spec);
   }
   const tokenFile = flags.peerTokenFile ?? (env.MERIDIAN_PEER_TOKEN_FILE || undefined);
+  if (peers.length > 0 && !INSTANCE_NAME.test(instance)) throw Errors.badInstanceName([instance]);
   if (peers.length > 0 && tokenFile === undefined) throw Errors.peerTokenRequired([]);
   return { instance, peers, tokenFile };
 }

@@ -36,7 +36,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     const onError = (cluster: string, resource: string) => metrics.clusterErrors.inc({ cluster, resource });
     const discovery = await ClusterDiscovery.create(options, { clock, logger, onChange: (cluster) => clusterChanges.changed(cluster), onError });
     const history = new HealthHistory(clock);
-    const peers = createPeerGroup(options, { clock, logger, registry: metrics.registry });
+    const peers = createPeerGroup(options, { clock, logger, registry: metrics.registry, probeDetail: () => metrics.targets.detail });
     const health = await startHealthChecking(options, {
       ...(peers === undefined ? {} : { peers: { quorum: peers.quorum, onVerdicts: peers.onVerdicts } }),
       clock,

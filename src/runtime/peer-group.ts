@@ -14,6 +14,7 @@ import type { PeerSpec } from '../peers/settings.js';
 import type { Registry } from 'prom-client';
 import { PeerMetrics, type PeerMetricsSource } from '../observability/peer-metrics.js';
 import type { PeerState } from '../observability/status.js';
+import type { ProbeMetricsDetail } from '../observability/target-metrics.js';
 
 /** Everything a peer group needs, files already read (see cli/peer-flags.ts). */
 export interface PeerGroupConfig {
@@ -252,12 +253,17 @@ export class PeerGroup {
 }
 
 /** The peer group of these settings, its metrics on `registry`; undefined without peers (the instance decides alone). */
-export function createPeerGroup(settings: PeerGroupSettings, deps: Omit<PeerGroupDeps, 'counters'> & { readonly registry: Registry }): PeerGroup | undefined {
+export function createPeerGroup(
+  settings: PeerGroupSettings,
+  deps: Omit<PeerGroupDeps, 'counters'> & { readonly registry: Registry; readonly probeDetail: () => ProbeMetricsDetail },
+): PeerGroup | undefined {
   const config = settings.peerGroup;
   if (config === undefined || config.peers.length === 0) return undefined;
+  const { registry, probeDetail, ...rest } = deps;
   const counters = new PeerMetrics(
-    deps.registry,
+    registry,
     config.peers.map((peer) => peer.name),
+    probeDetail,
   );
-  return new PeerGroup(config, { ...deps, counters });
+  return new PeerGroup(config, { ...rest, counters });
 }

@@ -183,4 +183,20 @@ describe('health monitor in a peer group', () => {
     h.monitor.sync(withExtra);
     assert.equal(h.monitor.healthOf({ zone: 'gslb.example.com', record: extra.name, target: 0, address: '192.0.2.77' }), 'down');
   });
+
+  it('a record added later on a probe already decided votes with its verdict, as the peers hear it', async () => {
+    const h = groupHarness();
+    await h.until(() => h.monitor.firstRoundDone());
+    const key = h.keyOf(PRIMARY, 0);
+    h.peers.set('b', key, false);
+    h.monitor.votesChanged([key]);
+    assert.equal(h.primary(), 'up', 'here up, b down: a tie');
+    // Another record with the same check on the primary: its subscription starts unknown, but this instance's
+    // verdict on that probe (sent to the peers) is up, so it counts up here too: a tie, not b alone.
+    const twin: BalancedRecord = { ...shop, name: 'twin.gslb.example.com' };
+    h.monitor.sync(new ProbePlanner().desiredProbes([zoneOf('gslb.example.com', [shop, twin])], createStaticEndpointSource(silentLogger)));
+    const twinRef = { zone: 'gslb.example.com', record: twin.name, target: 0, address: PRIMARY };
+    assert.equal(h.monitor.subscriptionOf(twinRef)!.state.health, 'unknown');
+    assert.equal(h.monitor.healthOf(twinRef), 'up');
+  });
 });

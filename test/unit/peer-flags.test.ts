@@ -9,6 +9,7 @@ import { peerGroupConfig, type PeerFlags } from '../../src/cli/peer-flags.js';
 const FILES: Readonly<Record<string, string>> = {
   '/run/token': '  a-shared-secret-of-32-characters\n',
   '/run/short': 'short',
+  '/run/spaced': 'a shared secret with spaces inside\n',
   '/run/cert.pem': 'CERT',
   '/run/key.pem': 'KEY',
   '/run/ca.pem': 'CA',
@@ -70,6 +71,7 @@ describe('peerGroupConfig', () => {
     { name: 'a listen address that is not one', flags: { ...GROUP, peerListen: 'localhost:7853' }, expect: 'MERIDIAN_BAD_PEER_SETTING' },
     { name: 'a token file that is not there', flags: { ...GROUP, peerTokenFile: '/run/missing' }, expect: 'MERIDIAN_PEER_FILE' },
     { name: 'a token too short to be a secret', flags: { ...GROUP, peerTokenFile: '/run/short' }, expect: 'MERIDIAN_PEER_FILE' },
+    { name: 'a token with whitespace inside, which no bearer header carries', flags: { ...GROUP, peerTokenFile: '/run/spaced' }, expect: 'MERIDIAN_PEER_FILE' },
     { name: 'a certificate without its key', flags: { ...GROUP, peerTlsCert: '/run/cert.pem' }, expect: 'MERIDIAN_PEER_TLS' },
     { name: 'a CA file that is not there', flags: { ...GROUP, peerCa: '/run/nope.pem' }, expect: 'MERIDIAN_PEER_FILE' },
     { name: 'a quorum that is not one', flags: { ...GROUP, quorum: 'most' }, expect: 'MERIDIAN_BAD_QUORUM' },

@@ -78,9 +78,13 @@ describe('peerGroupMembers', () => {
     assert.equal(peerGroupMembers({}, {}, 'Node-7.eu-west.example.com').instance, 'node-7');
   });
 
-  it('a host name that is not a DNS label asks for --instance', () => {
+  it('a host name that is not a DNS label does not matter without peers', () => {
+    assert.deepEqual(peerGroupMembers({}, {}, 'host_1.example').peers, []);
+  });
+
+  it('a host name that is not a DNS label asks for --instance in a group', () => {
     assert.throws(
-      () => peerGroupMembers({}, {}, 'host_1.example'),
+      () => peerGroupMembers({ peer: ['us=http://10.0.0.2:8053'], peerTokenFile: '/t' }, {}, 'host_1.example'),
       (error: Error & { code?: string }) => error.code === 'MERIDIAN_BAD_INSTANCE' && error.message.includes('--instance'),
     );
   });
