@@ -9,15 +9,16 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from '../base/logger.js';
 import { Backoff, type BackoffPolicy } from '../discovery/kubernetes/backoff.js';
-import { MAX_PEER_MESSAGE_OCTETS, PEER_PROTOCOL_VERSION, type PeerMessage, type PeerMessageReader, type RejectReason, type Verdict } from './protocol.js';
+import { MAX_PEER_MESSAGE_OCTETS, PEER_PROTOCOL_VERSION, type PeerMessage, type PeerMessageReader, type RejectReason } from './protocol.js';
 
 export const PEER_STREAM_PATH = '/peer/v1/verdicts';
 
-/** This instance's own verdicts, as the link serves them. */
+/** What the link serves: this instance's verdicts (and drains), as messages. */
 export interface VerdictFeed {
-  snapshot(): readonly Verdict[];
-  /** Calls `listener` with each batch of changes; returns the function that stops it. */
-  subscribe(listener: (verdicts: readonly Verdict[], removed: readonly string[]) => void): () => void;
+  /** What a stream starts with, after the hello: the snapshot, and the drains. */
+  opening(): readonly PeerMessage[];
+  /** Calls `listener` with each message for every open stream (changes, drains); returns the function that stops it. */
+  subscribe(listener: (message: PeerMessage) => void): () => void;
 }
 
 export interface PeerServerOptions {
@@ -73,8 +74,8 @@ export function startPeerServer(options: PeerServerOptions): Promise<PeerServer>
       if (response.writableLength > MAX_BUFFERED_OCTETS) response.destroy();
     };
     send({ type: 'hello', protocol: PEER_PROTOCOL_VERSION, instance: options.instance, sentAt: wallNow() });
-    send({ type: 'snapshot', verdicts: options.feed.snapshot() });
-    const unsubscribe = options.feed.subscribe((verdicts, removed) => send({ type: 'changes', verdicts, removed }));
+    for (const message of options.feed.opening()) send(message);
+    const unsubscribe = options.feed.subscribe(send);
     const heartbeat = setInterval(() => send({ type: 'heartbeat', sentAt: wallNow() }), heartbeatMs);
     response.on('close', () => {
       streams.delete(response);

@@ -47,6 +47,9 @@ export class PeerVerdicts {
         peer.lastHeardAt = nowMs;
         peer.skewMs = message.sentAt - wallNowMs;
         return [];
+      case 'drains':
+        peer.lastHeardAt = nowMs;
+        return [];
       case 'snapshot': {
         if (message.verdicts.length > MAX_PROBES_PER_PEER) return 'refused';
         const next = new Map(message.verdicts);

@@ -1,6 +1,6 @@
 // The messages instances of a peer group send each other (issue 17): who is speaking, a snapshot of its own
 // verdicts when a link opens, then the changes, and heartbeats in between so that a silent peer is seen to go
-// stale. A verdict is about a probe, named by its key (the probe's definition, the address and the rise/fall),
+// stale; and the manual drains the sender holds, when the link opens and whenever they change. A verdict is about a probe, named by its key (the probe's definition, the address and the rise/fall),
 // so instances serving the same zone files agree on what it is about whatever order their records are in.
 //
 // Every message from a peer is checked before anything reads it: its size, that it is JSON, and its shape
@@ -8,6 +8,7 @@
 // metric) and never reaches the quorum.
 
 import { Ajv } from 'ajv';
+import { MAX_DRAIN_ENTRIES, type DrainEntry } from '../health/drains.js';
 
 export const PEER_PROTOCOL_VERSION = 1;
 /** A snapshot of 20,000 probes with keys of ~60 octets is ~1.5 MB; anything far above is not a peer's. */
@@ -26,7 +27,9 @@ export type PeerMessage =
   /** Verdicts that changed, and probes the sender no longer has. */
   | { readonly type: 'changes'; readonly verdicts: readonly Verdict[]; readonly removed: readonly string[] }
   /** Nothing changed, and the sender is alive. */
-  | { readonly type: 'heartbeat'; readonly sentAt: number };
+  | { readonly type: 'heartbeat'; readonly sentAt: number }
+  /** Every target's latest manual drain or undrain the sender holds (its own and those it heard): on open, and on change. */
+  | { readonly type: 'drains'; readonly drains: readonly DrainEntry[] };
 
 export type RejectReason = 'too-large' | 'not-json' | 'schema' | 'protocol';
 
@@ -39,6 +42,21 @@ const verdicts = {
   items: { type: 'array', items: [probeKey, { type: 'boolean' }], minItems: 2, additionalItems: false },
 };
 const instant = { type: 'number', minimum: 0 };
+const instanceName = { type: 'string', pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' };
+const drainEntry = {
+  type: 'object',
+  properties: {
+    // A cluster name or an address, as `meridian drain` takes it.
+    target: { type: 'string', minLength: 1, maxLength: 253 },
+    drained: { type: 'boolean' },
+    at: instant,
+    // '' for an operation from before peer groups, read from an old state file.
+    origin: { anyOf: [instanceName, { const: '' }] },
+    reason: { type: 'string', maxLength: 1024 },
+  },
+  required: ['target', 'drained', 'at', 'origin'],
+  additionalProperties: false,
+};
 
 /** Exactly one shape per type; unknown keys are refused, so a message says only what the protocol defines. */
 export const peerMessageSchema = {
@@ -50,7 +68,7 @@ export const peerMessageSchema = {
         type: { const: 'hello' },
         protocol: { type: 'integer', minimum: 1 },
         // A DNS label, as --instance is.
-        instance: { type: 'string', pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' },
+        instance: instanceName,
         sentAt: instant,
       },
       required: ['type', 'protocol', 'instance', 'sentAt'],
@@ -64,6 +82,12 @@ export const peerMessageSchema = {
       additionalProperties: false,
     },
     { type: 'object', properties: { type: { const: 'heartbeat' }, sentAt: instant }, required: ['type', 'sentAt'], additionalProperties: false },
+    {
+      type: 'object',
+      properties: { type: { const: 'drains' }, drains: { type: 'array', maxItems: MAX_DRAIN_ENTRIES, items: drainEntry } },
+      required: ['type', 'drains'],
+      additionalProperties: false,
+    },
   ],
 } as const;
 

@@ -42,8 +42,8 @@ export interface HealthCheckingDeps {
   readonly onChange: (records: readonly RecordRef[]) => void;
   /** The drains of the maintenance windows open now, whenever that set changes. */
   readonly onWindowsChanged: (open: readonly Drain[]) => void;
-  /** In a peer group: the quorum that decides, and where this instance's own verdicts go. */
-  readonly peers?: Pick<HealthMonitorOptions, 'quorum' | 'onVerdicts'>;
+  /** In a peer group: the quorum that decides, where this instance's own verdicts go, and its name (on its drains). */
+  readonly peers?: Pick<HealthMonitorOptions, 'quorum' | 'onVerdicts'> & { readonly instance: string };
 }
 
 export interface HealthChecking {
@@ -62,7 +62,7 @@ export async function startHealthChecking(settings: HealthCheckingSettings, deps
   const scheduler: ProbeSchedulerPort = !inThisThread
     ? new ThreadedProbeScheduler({ logger, onLateness, ...maxConcurrent })
     : new ProbeScheduler({ prober: settings.prober ?? createProber(), clock, ticker: settings.ticker ?? intervalTicker(), onLateness, ...maxConcurrent });
-  const drains = new DrainSet(settings.stateFile);
+  const drains = new DrainSet(settings.stateFile, deps.peers?.instance);
   try {
     await drains.load();
   } catch (error) {
@@ -76,6 +76,7 @@ export async function startHealthChecking(settings: HealthCheckingSettings, deps
     evaluate: createWindowEvaluator(),
     onChange: deps.onWindowsChanged,
   });
-  const monitor = new HealthMonitor({ scheduler, clock, observer: deps.observer, onChange: deps.onChange, ...deps.peers });
+  const quorum = deps.peers === undefined ? {} : { quorum: deps.peers.quorum, onVerdicts: deps.peers.onVerdicts };
+  const monitor = new HealthMonitor({ scheduler, clock, observer: deps.observer, onChange: deps.onChange, ...quorum });
   return { scheduler, monitor, planner: new ProbePlanner(), drains, maintenance };
 }

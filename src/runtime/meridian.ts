@@ -38,7 +38,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     const history = new HealthHistory(clock);
     const peers = createPeerGroup(options, { clock, logger, registry: metrics.registry, probeDetail: () => metrics.targets.detail });
     const health = await startHealthChecking(options, {
-      ...(peers === undefined ? {} : { peers: { quorum: peers.quorum, onVerdicts: peers.onVerdicts } }),
+      ...(peers === undefined ? {} : { peers: { quorum: peers.quorum, onVerdicts: peers.onVerdicts, instance: peers.instance } }),
       clock,
       logger,
       observer: fanOut([metrics, loggingObserver(logger), history]),
@@ -74,7 +74,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       probeCount: () => monitor.probeCount,
       logger,
     });
-    await peers?.start(monitor);
+    await peers?.start(monitor, { drains: health.drains, changed: (targets) => targets.forEach((target) => drainActions.applyDrainChange(target)) });
     await zones.readFirst();
     chooseProbeMetricsDetail(options, metrics, () => planner.desiredProbes(zones.zones, endpoints), logger);
     await zones.applyFirst();

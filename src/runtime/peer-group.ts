@@ -5,6 +5,7 @@
 import type { Clock, TimerHandle } from '../base/clock.js';
 import type { Logger } from '../base/logger.js';
 import type { ListenEndpoint } from '../dns/endpoint.js';
+import type { DrainEntry, DrainSet } from '../health/drains.js';
 import type { HealthMonitor, VerdictChange } from '../health/monitor.js';
 import { Quorum, type QuorumRule, type VantageView } from '../health/quorum.js';
 import { PeerClient, startPeerServer, type PeerServer, type VerdictFeed } from '../peers/link.js';
@@ -46,6 +47,13 @@ export interface PeerGroupCounters {
   observe(source: PeerMetricsSource): void;
 }
 
+/** The manual drains the group shares, and what to do when a merge changes some. */
+export interface GroupDrains {
+  readonly drains: Pick<DrainSet, 'entries' | 'merge' | 'onManualChange'>;
+  /** Rebuilds the records these targets' drains touch. */
+  readonly changed: (targets: readonly string[]) => void;
+}
+
 /** What the peer group needs of the health monitor: this instance's verdicts, and a way to decide again. */
 export type VerdictMonitor = Pick<HealthMonitor, 'verdicts' | 'votesChanged' | 'revote' | 'hasVerdict' | 'subscriptions'>;
 
@@ -66,13 +74,15 @@ export class PeerGroup {
   readonly #deps: PeerGroupDeps;
   readonly #verdicts: PeerVerdicts;
   readonly #reader = new PeerMessageReader();
-  readonly #listeners = new Set<(verdicts: readonly Verdict[], removed: readonly string[]) => void>();
+  readonly #listeners = new Set<(message: PeerMessage) => void>();
   readonly #connected = new Map<string, boolean>();
   readonly #fresh = new Map<string, boolean>();
   readonly #clients: PeerClient[] = [];
   /** Own verdict changes not yet sent: sent together, once the change that caused them is done. */
   #pending: Map<string, boolean | undefined> | undefined;
   #monitor: VerdictMonitor | undefined;
+  #drains: GroupDrains | undefined;
+  #drainsPending = false;
   #server: PeerServer | undefined;
   #timer: TimerHandle | undefined;
   #stopped = false;
@@ -101,12 +111,20 @@ export class PeerGroup {
     for (const [key, up] of changes) this.#pending.set(key, up);
   };
 
-  /** Listens for peers, and follows each of them. The monitor must be the one deciding with `quorum`. */
-  async start(monitor: VerdictMonitor): Promise<void> {
+  /**
+   * Listens for peers, and follows each of them. The monitor must be the one deciding with `quorum`; the manual
+   * drains are sent to the peers and merged with theirs, so that a drain made on one instance applies to all.
+   */
+  async start(monitor: VerdictMonitor, drains: GroupDrains): Promise<void> {
     this.#monitor = monitor;
+    this.#drains = drains;
+    drains.drains.onManualChange(() => this.#drainsChanged());
     const { config, deps } = { config: this.#config, deps: this.#deps };
     const feed: VerdictFeed = {
-      snapshot: () => monitor.verdicts(),
+      opening: () => [
+        { type: 'snapshot', verdicts: monitor.verdicts() },
+        { type: 'drains', drains: drains.drains.entries() },
+      ],
       subscribe: (listener) => {
         this.#listeners.add(listener);
         return () => this.#listeners.delete(listener);
@@ -207,12 +225,49 @@ export class PeerGroup {
       if (up === undefined) removed.push(key);
       else verdicts.push([key, up]);
     }
-    for (const listener of this.#listeners) listener(verdicts, removed);
+    this.#broadcast({ type: 'changes', verdicts, removed });
+  }
+
+  #broadcast(message: PeerMessage): void {
+    for (const listener of this.#listeners) listener(message);
+  }
+
+  /** The manual drains changed (here, or merged from a peer): every peer is sent the whole set, once per turn. */
+  #drainsChanged(): void {
+    if (this.#drainsPending) return;
+    this.#drainsPending = true;
+    queueMicrotask(() => {
+      this.#drainsPending = false;
+      if (this.#drains !== undefined) this.#broadcast({ type: 'drains', drains: this.#drains.drains.entries() });
+    });
+  }
+
+  async #mergeDrains(peer: string, entries: readonly DrainEntry[]): Promise<void> {
+    const drains = this.#drains;
+    if (drains === undefined) return;
+    try {
+      const changed = await drains.drains.merge(entries);
+      if (changed.length === 0) return;
+      const held = new Map(drains.drains.entries().map((e) => [e.target, e]));
+      for (const target of changed) {
+        const entry = held.get(target);
+        this.#deps.logger.warn(entry?.drained === true ? 'target drained in the peer group' : 'target undrained in the peer group', {
+          target,
+          origin: entry?.origin,
+          heardFrom: peer,
+        });
+      }
+      drains.changed(changed);
+    } catch (error) {
+      // The merge applied; only saving the state file failed. The drains still hold until a restart.
+      this.#deps.logger.error('drains from a peer could not be saved', { peer, error });
+    }
   }
 
   #received(peer: string, message: PeerMessage): void {
     const { clock, logger, counters } = this.#deps;
     const changed = this.#verdicts.apply(peer, message, clock.now(), (this.#deps.wallNow ?? Date.now)());
+    if (message.type === 'drains' && changed !== 'refused') void this.#mergeDrains(peer, message.drains);
     if (changed === 'refused') {
       counters.rejected(peer, 'too-many-probes');
       logger.warn('peer message rejected', { peer, reason: 'too-many-probes', type: message.type });

@@ -39,6 +39,7 @@ interface AddressStatus {
   quorum?: string;
 }
 interface StatusDoc {
+  drains: Array<{ target: string; by: string }>;
   peerGroup?: { instance: string; peers: Array<{ instance: string; connected: boolean; fresh: boolean; unknownVerdicts: number }> };
   zones: Array<{ records: Array<{ name: string; targets?: Array<{ addresses: AddressStatus[] }> }> }>;
 }
@@ -81,6 +82,10 @@ describe('a peer group of three decides by quorum', { skip: noNamespaces }, () =
         `${address}:${PEER_PORT}`,
         '--peer-token-file',
         path.join(secrets, 'peer-token'),
+        '--admin-token-file',
+        path.join(secrets, 'peer-token'),
+        '--state-file',
+        path.join(secrets, `state-${instance}.json`),
         '--peer-stale-after',
         STALE_AFTER,
         // The test polls from the lab's bridge, which response rate limiting would rightly slow down.
@@ -118,6 +123,15 @@ describe('a peer group of three decides by quorum', { skip: noNamespaces }, () =
       if (performance.now() - started > deadlineMs) throw new Error(`not within ${deadlineMs} ms: ${what}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
+  };
+  const adminPost = async (instance: Instance, route: string, body: unknown) => {
+    const server = servers.get(instance)!;
+    const response = await fetch(`http://${server.adminHost}:${server.adminPort}${route}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    assert.equal(response.status, 200, `${route} on ${instance}`);
   };
   const running = () => INSTANCES.filter((i) => servers.get(i)?.alive() === true);
   const allAnswer = async (expected: string) => (await Promise.all(running().map(answer))).every((a) => a === expected);
@@ -259,5 +273,21 @@ describe('a peer group of three decides by quorum', { skip: noNamespaces }, () =
     await start('c');
     await until('c linked again', () => linked('c', 2));
     await until('all three serve the primary', () => allAnswer(primary));
+  });
+
+  it('a drain made on one instance applies to the whole group, and an undrain made on another lifts it everywhere', async () => {
+    await adminPost('a', '/drain', { target: primary, reason: 'ingress upgrade' });
+    await until('every instance answers the standby', () => allAnswer(standby));
+    assert.deepEqual(
+      (await status('a')).drains.map((d) => [d.target, d.by]),
+      [[primary, 'manual']],
+    );
+    assert.deepEqual(
+      (await status('b')).drains.map((d) => [d.target, d.by]),
+      [[primary, 'manual at a']],
+    );
+    await adminPost('c', '/undrain', { target: primary });
+    await until('every instance serves the primary again', () => allAnswer(primary));
+    for (const instance of INSTANCES) assert.deepEqual((await status(instance)).drains, [], `${instance} holds no drain`);
   });
 });

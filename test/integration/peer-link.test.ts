@@ -17,14 +17,14 @@ const FAST_RETRY = { initialMs: 20, maxMs: 50 };
 
 /** A feed a test drives: its snapshot, and changes pushed to every subscriber. */
 function testFeed(snapshot: Verdict[]): VerdictFeed & { push(verdicts: Verdict[], removed: string[]): void } {
-  const listeners = new Set<(verdicts: readonly Verdict[], removed: readonly string[]) => void>();
+  const listeners = new Set<(message: PeerMessage) => void>();
   return {
-    snapshot: () => snapshot,
+    opening: () => [{ type: 'snapshot', verdicts: snapshot }],
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    push: (verdicts, removed) => listeners.forEach((listener) => listener(verdicts, removed)),
+    push: (verdicts, removed) => listeners.forEach((listener) => listener({ type: 'changes', verdicts, removed })),
   };
 }
 
@@ -194,7 +194,7 @@ describe('the peer link', () => {
       port: 0,
       token: TOKEN,
       instance: 'east',
-      feed: { snapshot: () => (served++, []), subscribe: () => () => {} },
+      feed: { opening: () => (served++, [{ type: 'snapshot', verdicts: [] }]), subscribe: () => () => {} },
       logger: silentLogger,
       tls: fixtures.unrelated,
     });

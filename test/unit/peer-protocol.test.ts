@@ -23,6 +23,16 @@ describe('PeerMessageReader: messages a peer may send', () => {
     ],
     ['changes', { type: 'changes', verdicts: [[KEY, false]], removed: ['old 192.0.2.99'] }],
     ['a heartbeat', { type: 'heartbeat', sentAt: 0 }],
+    [
+      'drains',
+      {
+        type: 'drains',
+        drains: [
+          { target: 'eu-west', drained: true, at: 1_764_800_000_000, origin: 'us-east', reason: 'upgrade' },
+          { target: '192.0.2.10', drained: false, at: 1_764_800_000_001, origin: '' },
+        ],
+      },
+    ],
   ];
   for (const [name, message] of valid) {
     it(`reads ${name}`, () => assert.deepEqual(reader.read(JSON.stringify(message)), { ok: true, message }));
@@ -38,6 +48,18 @@ describe('PeerMessageReader: refusals', () => {
     ['JSON that is not an object', '[1,2,3]', 'schema'],
     ['an unknown type', JSON.stringify({ type: 'gossip' }), 'schema'],
     ['a key the protocol does not define', JSON.stringify({ type: 'heartbeat', sentAt: 1, extra: true }), 'schema'],
+    ['a drain without its time', JSON.stringify({ type: 'drains', drains: [{ target: 'eu-west', drained: true, origin: 'a' }] }), 'schema'],
+    [
+      'a drain from an origin that is no instance name',
+      JSON.stringify({ type: 'drains', drains: [{ target: 'x', drained: true, at: 1, origin: 'Not A Label' }] }),
+      'schema',
+    ],
+    ['a drain with an empty target', JSON.stringify({ type: 'drains', drains: [{ target: '', drained: true, at: 1, origin: 'a' }] }), 'schema'],
+    [
+      'more drains than any instance holds',
+      JSON.stringify({ type: 'drains', drains: Array.from({ length: 10_001 }, (_, i) => ({ target: `t${i}`, drained: true, at: 1, origin: 'a' })) }),
+      'schema',
+    ],
     ['a verdict that is not a boolean', JSON.stringify({ type: 'snapshot', verdicts: [[KEY, 'up']] }), 'schema'],
     ['a verdict with a third element', JSON.stringify({ type: 'snapshot', verdicts: [[KEY, true, 1]] }), 'schema'],
     ['an empty probe key', JSON.stringify({ type: 'snapshot', verdicts: [['', true]] }), 'schema'],
