@@ -14,7 +14,7 @@ import { dnsClient, type DnsClient } from '../helpers/dns-client.js';
 import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';
 import { createLab, whyNoNamespaces, type NetnsLab } from '../helpers/netns-lab.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
+import { failoverZoneYaml, makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
 
 const ZONE = 'gslb.example.test';
 const NAME = `shop.${ZONE}`;
@@ -42,19 +42,6 @@ interface StatusDoc {
   drains: Array<{ target: string; by: string }>;
   peerGroup?: { instance: string; peers: Array<{ instance: string; connected: boolean; fresh: boolean; unknownVerdicts: number }> };
   zones: Array<{ records: Array<{ name: string; targets?: Array<{ addresses: AddressStatus[] }> }> }>;
-}
-
-function zoneYaml(primary: string, standby: string, port: number): string {
-  return `zone: ${ZONE}
-ttl: 5
-soa: { rname: hostmaster.example.test, minimum: 5 }
-nameservers: { ns1.${ZONE}: [198.18.0.1] }
-records:
-  shop:
-    policy: failover
-    check: { protocol: http, port: ${port}, path: /healthz, interval: 1s, timeout: 1s, fastInterval: 1s, rise: 1, fall: 1 }
-    targets: [ { address: ${primary} }, { address: ${standby} } ]
-`;
 }
 
 describe('a peer group of three decides by quorum', { skip: noNamespaces }, () => {
@@ -153,7 +140,7 @@ describe('a peer group of three decides by quorum', { skip: noNamespaces }, () =
     [primary, standby] = lab.ingressAddresses;
     const first = await startHttpIngress({ host: primary });
     ingresses = [first, await startHttpIngress({ host: standby, port: first.port })];
-    zones = await makeZoneDir({ 'zone.yaml': zoneYaml(primary, standby, first.port) });
+    zones = await makeZoneDir({ 'zone.yaml': failoverZoneYaml({ primary, standby, port: first.port, nameserver: lab.bridgeAddress }) });
     secrets = await mkdtemp(path.join(os.tmpdir(), 'meridian-peer-token-'));
     await writeFile(path.join(secrets, 'peer-token'), `${TOKEN}\n`);
     await Promise.all(INSTANCES.map(start));

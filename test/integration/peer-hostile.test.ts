@@ -15,7 +15,7 @@ import { MAX_PEER_MESSAGE_OCTETS } from '../../src/peers/protocol.js';
 import { dnsClient, waitForValue, type DnsClient } from '../helpers/dns-client.js';
 import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
+import { failoverZoneYaml, makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
 
 const ZONE = 'gslb.example.test';
 const NAME = `shop.${ZONE}`;
@@ -113,18 +113,7 @@ describe('a server among hostile and broken peers', () => {
   before(async () => {
     const first = await startHttpIngress({ host: PRIMARY });
     ingresses = [first, await startHttpIngress({ host: STANDBY, port: first.port })];
-    zones = await makeZoneDir({
-      'zone.yaml': `zone: ${ZONE}
-ttl: 5
-soa: { rname: hostmaster.example.test, minimum: 5 }
-nameservers: { ns1.${ZONE}: [127.0.0.1] }
-records:
-  shop:
-    policy: failover
-    check: { protocol: http, port: ${first.port}, path: /healthz, interval: 1s, timeout: 1s, fastInterval: 1s, rise: 1, fall: 1 }
-    targets: [ { address: ${PRIMARY} }, { address: ${STANDBY} } ]
-`,
-    });
+    zones = await makeZoneDir({ 'zone.yaml': failoverZoneYaml({ primary: PRIMARY, standby: STANDBY, port: first.port, nameserver: '127.0.0.1' }) });
     secrets = await mkdtemp(path.join(os.tmpdir(), 'meridian-peer-token-'));
     await writeFile(path.join(secrets, 'token'), TOKEN);
     const [bPort, cPort] = [await b.listen(), await c.listen()];
