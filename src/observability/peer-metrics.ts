@@ -4,6 +4,7 @@
 
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { TrackedRef } from '../health/probe-plan.js';
+import { PEER_REJECTIONS, type PeerRejection } from '../peers/protocol.js';
 import type { ProbeMetricsDetail } from './target-metrics.js';
 
 /** What the gauges read at scrape time. */
@@ -13,8 +14,6 @@ export interface PeerMetricsSource {
   votes(): Iterable<{ readonly ref: TrackedRef; readonly up: number; readonly down: number }>;
   now(): number;
 }
-
-export const PEER_REJECTION_REASONS = ['too-large', 'not-json', 'schema', 'protocol', 'identity', 'too-many-probes'] as const;
 
 export class PeerMetrics {
   readonly #rejected: Counter<'peer' | 'reason'>;
@@ -30,7 +29,7 @@ export class PeerMetrics {
       labelNames: ['peer', 'reason'],
       registers: [registry],
     });
-    for (const peer of peers) for (const reason of PEER_REJECTION_REASONS) this.#rejected.inc({ peer, reason }, 0);
+    for (const peer of peers) for (const reason of PEER_REJECTIONS) this.#rejected.inc({ peer, reason }, 0);
     this.#unauthorized = new Counter({
       name: 'meridian_peer_unauthorized_total',
       help: 'Requests to the peer link refused with 401: no token, or a wrong one.',
@@ -95,7 +94,7 @@ export class PeerMetrics {
     this.#source = source;
   }
 
-  rejected(peer: string, reason: string): void {
+  rejected(peer: string, reason: PeerRejection): void {
     this.#rejected.inc({ peer, reason });
   }
 

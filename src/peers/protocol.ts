@@ -33,6 +33,10 @@ export type PeerMessage =
 
 export type RejectReason = 'too-large' | 'not-json' | 'schema' | 'protocol';
 
+/** Every reason a peer's message is not applied: the reader's, a stream not opened by that peer's hello, or more probes than are kept. */
+export const PEER_REJECTIONS = ['too-large', 'not-json', 'schema', 'protocol', 'identity', 'too-many-probes'] as const;
+export type PeerRejection = (typeof PEER_REJECTIONS)[number];
+
 export type ReadResult = { readonly ok: true; readonly message: PeerMessage } | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
 
 const probeKey = { type: 'string', minLength: 1, maxLength: MAX_PROBE_KEY_LENGTH };

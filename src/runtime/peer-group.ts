@@ -1,6 +1,6 @@
 // The peer group as the running server uses it (issue 17): the quorum the health monitor decides with, the
-// server that streams this instance's verdicts to its peers, a client following each peer's stream, and the
-// watch on each peer's freshness (a peer silent for longer than stale-after stops voting).
+// server that streams this instance's verdicts (and the group's manual drains) to its peers, a client following
+// each peer's stream, and the watch on each peer's freshness (a peer silent past stale-after stops voting).
 
 import type { Clock, TimerHandle } from '../base/clock.js';
 import type { Logger } from '../base/logger.js';
@@ -10,7 +10,7 @@ import type { HealthMonitor, VerdictChange } from '../health/monitor.js';
 import { Quorum, type QuorumRule, type VantageView } from '../health/quorum.js';
 import { PeerClient, startPeerServer, type PeerServer, type VerdictFeed } from '../peers/link.js';
 import { PeerVerdicts } from '../peers/peer-verdicts.js';
-import { PeerMessageReader, type PeerMessage, type Verdict } from '../peers/protocol.js';
+import { PeerMessageReader, type PeerMessage, type PeerRejection, type Verdict } from '../peers/protocol.js';
 import type { PeerSpec } from '../peers/settings.js';
 import type { Registry } from 'prom-client';
 import { PeerMetrics, type PeerMetricsSource } from '../observability/peer-metrics.js';
@@ -36,9 +36,6 @@ export interface PeerGroupConfig {
 export interface PeerGroupSettings {
   readonly peerGroup?: PeerGroupConfig;
 }
-
-/** Why a peer's message was not applied: the reader's reasons, a stream not opened by that peer, or too many probes. */
-export type PeerRejection = 'too-large' | 'not-json' | 'schema' | 'protocol' | 'identity' | 'too-many-probes';
 
 /** What the peer group counts and shows, for the metrics (observability/peer-metrics.ts implements it). */
 export interface PeerGroupCounters {
