@@ -22,6 +22,11 @@ export function parseQuorum(text: string): QuorumRule {
   return { kind: 'healthy-share', percent };
 }
 
+/** A health as a vote: up true, down false, and no vote while it is not known. */
+export function voteOf(health: string): boolean | undefined {
+  return health === 'up' ? true : health === 'down' ? false : undefined;
+}
+
 /** The rule in words, for the status page and explanations. */
 export function describeQuorum(rule: QuorumRule): string {
   return rule.kind === 'majority' ? 'a strict majority' : `at least ${rule.percent}% healthy`;
@@ -119,7 +124,7 @@ export class Quorum {
   /** The decided health of a verdict; this instance's own when no vantage point has a verdict yet. */
   decide<H extends string>(key: string, own: H | 'up' | 'down'): H | 'up' | 'down' {
     const { rule, staleAfterMs, peers, now } = this.#options;
-    return decide(rule, tally(own === 'up' ? true : own === 'down' ? false : undefined, peers.votesOn(key), now(), staleAfterMs)) ?? own;
+    return decide(rule, tally(voteOf(own), peers.votesOn(key), now(), staleAfterMs)) ?? own;
   }
 
   /** Every vantage point's say on a verdict, this instance first. */

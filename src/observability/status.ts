@@ -4,7 +4,7 @@
 import type { ClusterStatus } from '../discovery/kubernetes/cluster.js';
 import type { EndpointSource } from '../zone/endpoints.js';
 import type { HealthMonitor, SubscriptionView } from '../health/monitor.js';
-import { describeQuorum, type Quorum } from '../health/quorum.js';
+import { describeQuorum, voteOf, type Quorum } from '../health/quorum.js';
 import type { ObservedResult } from '../health/state.js';
 import type { Clock } from '../base/clock.js';
 import type { TargetSource } from '../answers/build.js';
@@ -230,7 +230,7 @@ export function recordStatus(input: StatusInput, zone: ZoneConfig, record: Recor
 /** One address's vantage points in a peer group: this instance's own verdict, everyone's, and the quorum's reasons. */
 function peerVotes(peers: PeerGroupStatusSource, subscription: SubscriptionView): Pick<AddressStatus, 'here' | 'votes' | 'quorum'> {
   const here = subscription.state.health;
-  const own = here === 'up' ? true : here === 'down' ? false : undefined;
+  const own = voteOf(here);
   return {
     here,
     votes: peers.quorum

@@ -7,7 +7,7 @@ import type { Logger } from '../base/logger.js';
 import type { ListenEndpoint } from '../dns/endpoint.js';
 import type { DrainEntry, DrainSet } from '../health/drains.js';
 import type { HealthMonitor, VerdictChange } from '../health/monitor.js';
-import { Quorum, type QuorumRule, type VantageView } from '../health/quorum.js';
+import { Quorum, voteOf, type QuorumRule, type VantageView } from '../health/quorum.js';
 import { PeerClient, startPeerServer, type PeerServer, type VerdictFeed } from '../peers/link.js';
 import { PeerVerdicts } from '../peers/peer-verdicts.js';
 import { PeerMessageReader, type PeerMessage, type PeerRejection, type Verdict } from '../peers/protocol.js';
@@ -164,7 +164,7 @@ export class PeerGroup {
 
   *#votes(monitor: VerdictMonitor): ReturnType<PeerMetricsSource['votes']> {
     for (const s of monitor.subscriptions()) {
-      const own = s.state.health === 'up' ? true : s.state.health === 'down' ? false : undefined;
+      const own = voteOf(s.state.health);
       let up = 0;
       let down = 0;
       for (const v of this.quorum.vantages(s.verdictKey, own)) {
