@@ -13,7 +13,7 @@
 //   cancel drift; the ratio group / alone is held against the issue's bound (the link may cost at most 5%).
 
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { StatusDocument } from '../../src/observability/status-document.js';
@@ -59,6 +59,8 @@ const LINKS_DEADLINE_MS = 20_000;
 const WARMUP_SECONDS = 3;
 const QUORUM = 'majority';
 const STALE_AFTER = '5s';
+/** USER_HZ, which /proc/PID/stat counts in: 100 on every Linux build that matters (getconf CLK_TCK). */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 export type GroupFault = 'kill' | 'freeze';
 
@@ -87,6 +89,15 @@ export interface GroupMeasurement {
   readonly error?: string;
   /** Per-CPU idle percent before its servers started (under QUIET_IDLE_PERCENT: something else ran). */
   readonly idleBeforePercent: readonly number[];
+  /** CPU seconds the measured server's process (all its threads) used during the dnsperf run. */
+  readonly cpuSeconds?: number;
+  /**
+   * Its CPU per answered query, in microseconds: unlike qps, hardly moved by another process taking a share of
+   * the core, so it tells the link's cost apart from noise.
+   */
+  readonly cpuMicrosecondsPerQuery?: number;
+  /** cpuSeconds / the run's length: ~1 when the server had its core to itself, less when something else ran on it. */
+  readonly coreShare?: number;
   /** Health changes of the flapping record on the measured instance during the dnsperf run. */
   readonly flapTransitions?: number;
   /** Group only: whether both peer links were still connected and fresh after the run. */
@@ -99,6 +110,8 @@ export interface GroupThroughputTrial {
   readonly group: GroupMeasurement;
   /** group qps / alone qps. */
   readonly ratio: number | null;
+  /** group CPU per query / alone CPU per query. */
+  readonly cpuPerQueryRatio: number | null;
 }
 
 export interface GroupResult {
@@ -124,6 +137,7 @@ export interface GroupResult {
     readonly medianGroupQps: number | null;
     /** The median of the per-trial ratios: each compares two runs taken one right after the other. */
     readonly medianRatio: number | null;
+    readonly medianCpuPerQueryRatio: number | null;
     readonly bound: number;
     readonly boundMet: boolean | null;
     readonly error?: string;
@@ -390,6 +404,19 @@ function flap(ingress: HttpIngress, everyMs: number): { stop(): Promise<void> } 
   };
 }
 
+/** User + system CPU seconds of a process so far, all threads (Linux /proc; clock ticks of 1/100 s). */
+async function cpuSecondsOf(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // After the command name in parentheses: field 3 (state) onwards; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Transitions of the flapping record's primary between two wall-clock instants, from the instance's /status. */
 async function flapTransitions(instance: Instance, from: number, to: number): Promise<number> {
   return (await status(instance)).transitions.filter((t) => t.address === FLAP_PRIMARY && Date.parse(t.at) >= from && Date.parse(t.at) <= to).length;
@@ -420,12 +447,22 @@ async function measureQps(
     await throughputRun({ ...target, queryFile: queries.path, seconds: WARMUP_SECONDS });
     options.log(`group: throughput: ${setup}: mixed queries, ${options.seconds} s`);
     const from = Date.now();
+    const cpuBefore = await cpuSecondsOf(measured.server.pid);
     const result = await throughputRun({ ...target, queryFile: queries.path, seconds: options.seconds });
+    const cpuAfter = await cpuSecondsOf(measured.server.pid);
     const to = Date.now();
+    const cpu =
+      cpuBefore === undefined || cpuAfter === undefined || result.completed === 0
+        ? {}
+        : {
+            cpuSeconds: cpuAfter - cpuBefore,
+            cpuMicrosecondsPerQuery: ((cpuAfter - cpuBefore) * 1e6) / result.completed,
+            coreShare: (cpuAfter - cpuBefore) / result.runSeconds,
+          };
     for (const instance of instances) if (!instance.server.alive()) throw new Error(`${instance.label} exited during the run:\n${instance.server.output()}`);
     const flaps = await flapTransitions(measured, from, to);
     const linksUpAfter = setup === 'group' ? (await Promise.all(instances.map(linksUp))).every(Boolean) : undefined;
-    return { setup, result, idleBeforePercent, flapTransitions: flaps, ...(linksUpAfter === undefined ? {} : { linksUpAfter }) };
+    return { setup, result, idleBeforePercent, ...cpu, flapTransitions: flaps, ...(linksUpAfter === undefined ? {} : { linksUpAfter }) };
   } catch (error) {
     options.log(`group: throughput: ${setup}: ${(error as Error).message.split('\n')[0]}`);
     return { setup, error: (error as Error).message.split('\n')[0], idleBeforePercent };
@@ -448,7 +485,11 @@ async function measureThroughput(options: GroupOptions, ingressPort: number, fla
       const alone = measured.alone!;
       const group = measured.group!;
       const ratio = alone.result && group.result && alone.result.qps > 0 ? group.result.qps / alone.result.qps : null;
-      trials.push({ order, alone, group, ratio });
+      const cpuPerQueryRatio =
+        alone.cpuMicrosecondsPerQuery !== undefined && group.cpuMicrosecondsPerQuery !== undefined && alone.cpuMicrosecondsPerQuery > 0
+          ? group.cpuMicrosecondsPerQuery / alone.cpuMicrosecondsPerQuery
+          : null;
+      trials.push({ order, alone, group, ratio, cpuPerQueryRatio });
     }
   } finally {
     await queries.remove();
@@ -463,6 +504,7 @@ async function measureThroughput(options: GroupOptions, ingressPort: number, fla
     medianAloneQps: median(qps('alone')),
     medianGroupQps: median(qps('group')),
     medianRatio,
+    medianCpuPerQueryRatio: median(trials.flatMap((t) => (t.cpuPerQueryRatio === null ? [] : [t.cpuPerQueryRatio]))),
     bound: GROUP_QPS_BOUND,
     boundMet: medianRatio === null ? null : medianRatio >= GROUP_QPS_BOUND,
   };
@@ -495,6 +537,7 @@ export async function runGroup(options: GroupOptions): Promise<GroupResult> {
         medianAloneQps: null,
         medianGroupQps: null,
         medianRatio: null,
+        medianCpuPerQueryRatio: null,
         bound: GROUP_QPS_BOUND,
         boundMet: null,
         error: (error as Error).message.split('\n')[0],

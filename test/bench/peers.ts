@@ -48,6 +48,8 @@ export interface BenchServer {
   readonly label: string;
   readonly host: string;
   readonly port: number;
+  /** The server's process (taskset execs it), for its CPU time; undefined if the spawn failed. */
+  readonly pid: number | undefined;
   /** How it is configured, for the report. */
   readonly settings: string;
   /** Everything it printed (last 64 KiB), for error messages. */
@@ -209,6 +211,7 @@ function server(kind: ServerKind, label: string, host: string, settings: string,
     label,
     host,
     port: DNS_PORT,
+    pid: spawned.child.pid,
     settings,
     output: () => spawned.output(),
     alive: () => spawned.alive(),
