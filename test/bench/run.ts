@@ -306,7 +306,7 @@ function groupLines(result: GroupResult): string[] {
         'links up after',
       ],
       t.trials.map((trial, i) => [
-        String(i + 1),
+        trial.disturbed ? `${i + 1} !` : String(i + 1),
         trial.order.join(' then '),
         qps(trial.alone),
         perSecondRange(trial.alone.result?.qpsPerSecond ?? []),
@@ -321,9 +321,10 @@ function groupLines(result: GroupResult): string[] {
         trial.group.linksUpAfter === undefined ? '—' : trial.group.linksUpAfter ? 'yes' : 'NO',
       ]),
     ),
+    `  ! = disturbed: a run's core share was under ${t.undisturbedCoreShare} (its core or dnsperf's taken by another process); left out of the medians below (${t.undisturbedTrials} of ${t.trials.length} trials count)`,
     `  median: ${ALONE_LABEL} ${t.medianAloneQps === null ? 'n/a' : thousands(t.medianAloneQps)} qps, group ${t.medianGroupQps === null ? 'n/a' : thousands(t.medianGroupQps)} qps; group / alone (median of the trials' ratios) ${fixed(t.medianRatio, 3)}x`,
     `  CPU per query (user + system time of the measured process, all threads, per answered query): group / alone ${fixed(t.medianCpuPerQueryRatio, 3)}x (median of the trials'); core share = its CPU seconds / the run's seconds: a run well below the others did not have its core to itself`,
-    `  bound: the peer link may cost the query path at most ${Math.round((1 - t.bound) * 100)}% (group / alone >= ${t.bound}): ${t.boundMet === null ? 'not measured' : t.boundMet ? 'met' : 'NOT met'}`,
+    `  bound: the peer link may cost the query path at most ${Math.round((1 - t.bound) * 100)}% (group / alone >= ${t.bound}): ${t.boundMet === null ? 'not judged (no undisturbed trial)' : t.boundMet ? 'met' : 'NOT met'}`,
   );
   for (const trial of t.trials) {
     for (const m of [trial.alone, trial.group]) if (m.error) lines.push(`  ! ${m.setup}: ${m.error}`);
