@@ -5,6 +5,8 @@ const LAYERS = [
   ['zone', '^src/zone/'],
   ['discovery', '^src/discovery/'],
   ['health', '^src/health/'],
+  // The peer link (issue 17): shares this instance's verdicts and hears its peers'; reads health's probe keys.
+  ['peers', '^src/peers/'],
   ['answers', '^src/answers/'],
   ['dns', '^src/dns/'],
   ['observability', '^src/observability/'],

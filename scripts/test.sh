@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: dnsutils (dig), knot-dnsutils (kdig), openssl (test certificates), and for the
 # delegation end-to-end test knot (the parent zone's server) and unbound (the resolver); chromium (/usr/bin/chromium)
-# for the status page's browser test, driven by playwright-core.
-packages=(dnsutils knot-dnsutils openssl knot unbound chromium)
+# for the status page's browser test, driven by playwright-core; iproute2 (`ip`) for the network-namespace lab
+# of the multi-instance tests (test/helpers/netns-lab.ts).
+packages=(dnsutils knot-dnsutils openssl knot unbound chromium iproute2)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

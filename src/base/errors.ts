@@ -62,5 +62,26 @@ export const Errors = {
   /** An operator command could not get an answer from the admin server (the message says why). */
   adminClient: defineError('MERIDIAN_ADMIN_CLIENT', (message: string) => message),
   adminTimeout: defineError('MERIDIAN_ADMIN_TIMEOUT', (seconds: number) => `no answer within ${seconds}s`),
+  badQuorum: defineError(
+    'MERIDIAN_BAD_QUORUM',
+    (value: string) => `'${value}' is not a quorum: use majority, or N% (1 to 100) for healthy when at least N% of the vantage points see it healthy`,
+  ),
+  badPeerSpec: defineError('MERIDIAN_BAD_PEER', (value: string) => `'${value}' is not NAME=URL with NAME a DNS label and URL an http:// or https:// address`),
+  badInstanceName: defineError(
+    'MERIDIAN_BAD_INSTANCE',
+    (name: string) => `'${name}' is not an instance name: a DNS label (lowercase letters, digits, '-'); set --instance`,
+  ),
+  duplicatePeer: defineError('MERIDIAN_DUPLICATE_PEER', (name: string) => `peer '${name}' is given twice, with different URLs`),
+  peerTokenRequired: defineError(
+    'MERIDIAN_PEER_TOKEN_REQUIRED',
+    () => 'peers are configured but no --peer-token-file (MERIDIAN_PEER_TOKEN_FILE): a peer link without a shared secret would take verdicts from anyone',
+  ),
+  peerListenRequired: defineError(
+    'MERIDIAN_PEER_LISTEN_REQUIRED',
+    () => 'peers are configured but no --peer-listen (MERIDIAN_PEER_LISTEN): the peers could not hear this instance',
+  ),
+  peerFile: defineError('MERIDIAN_PEER_FILE', (what: string, file: string, reason: string) => `cannot use the ${what} file ${file}: ${reason}`),
+  badPeerSetting: defineError('MERIDIAN_BAD_PEER_SETTING', (flag: string, value: string, expected: string) => `${flag} '${value}': ${expected}`),
+  peerTlsIncomplete: defineError('MERIDIAN_PEER_TLS', () => '--peer-tls-cert and --peer-tls-key go together: give both, or neither'),
   clusterConfig: defineError('MERIDIAN_CLUSTER_CONFIG', (name: string, reason: string) => `cannot load the configuration of cluster '${name}': ${reason}`),
 } as const;

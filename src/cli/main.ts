@@ -17,6 +17,8 @@ import { blockingIssues, formatZoneIssue, isWarning } from '../zone/model.js';
 import { validateRrlConfig, type RrlConfig } from '../dns/rrl.js';
 import { Errors } from '../base/errors.js';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { DEFAULT_PEER_STALE_AFTER, peerGroupConfig, type PeerFlags } from './peer-flags.js';
 
 const DEFAULT_LISTEN = '127.0.0.1:5353';
 const DEFAULT_ADMIN = '127.0.0.1:9153';
@@ -33,7 +35,7 @@ function collectEndpoint(value: string, previous: ListenEndpoint[] | undefined):
   return [...(previous ?? []), endpointArg(value)];
 }
 
-interface ServeFlags {
+interface ServeFlags extends PeerFlags {
   zones: string;
   listen?: ListenEndpoint[];
   admin: ListenEndpoint | false;
@@ -200,6 +202,15 @@ export function buildProgram(): Command {
       'fail fast: any zone policy problem, warnings included, stops the start and rejects a reload whole (by default a failed file does not stop the other zones)',
     )
     .option('--workers <n>', 'DNS worker processes sharing the listen ports; probing and watching stay in one process', positiveInteger, 1)
+    .option('--instance <name>', "this instance's name in its peer group, a DNS label (default: the host name; also MERIDIAN_INSTANCE)")
+    .option('--peer <name=url>', 'another instance of the peer group, http:// or https://, repeatable; oneself is ignored (also MERIDIAN_PEERS)', collectString)
+    .option('--peer-listen <addr:port>', "where this instance accepts its peers' connections (also MERIDIAN_PEER_LISTEN)")
+    .option('--peer-token-file <path>', 'file holding the secret the peers share; required with --peer (also MERIDIAN_PEER_TOKEN_FILE)')
+    .option('--peer-tls-cert <path>', 'serve the peer link over TLS with this certificate (also MERIDIAN_PEER_TLS_CERT)')
+    .option('--peer-tls-key <path>', "the peer link certificate's key (also MERIDIAN_PEER_TLS_KEY)")
+    .option('--peer-ca <path>', "verify https:// peers' certificates against this CA (also MERIDIAN_PEER_CA)")
+    .option('--quorum <rule>', 'majority (down when more than half see it down), or N% (up when at least N% see it up); also MERIDIAN_QUORUM')
+    .option('--peer-stale-after <duration>', `a peer silent this long no longer votes (default ${DEFAULT_PEER_STALE_AFTER}; also MERIDIAN_PEER_STALE_AFTER)`)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .action(async (flags: ServeFlags) => {
       const level: LogLevel = isLogLevel(flags.logLevel) ? flags.logLevel : 'info';
@@ -218,6 +229,7 @@ export function buildProgram(): Command {
         const discovery = discoverySettings(flags, process.env);
         const rrl = rrlSettings(flags);
         const adminToken = flags.adminTokenFile === undefined ? undefined : readAdminToken(flags.adminTokenFile);
+        const peerGroup = peerGroupConfig(flags, process.env, hostname(), (file) => readFileSync(file, 'utf8'));
         const meridian = await startMeridian({
           zonesDir: flags.zones,
           listen: flags.listen ?? [parseListenEndpoint(DEFAULT_LISTEN)],
@@ -230,6 +242,7 @@ export function buildProgram(): Command {
           probeMetrics: flags.probeMetrics as ProbeMetricsSetting,
           ...(rrl === undefined ? {} : { rrl }),
           ...(adminToken === undefined ? {} : { adminToken }),
+          ...(peerGroup === undefined ? {} : { peerGroup }),
           ...((flags.stateFile ?? process.env.MERIDIAN_STATE_FILE) ? { stateFile: flags.stateFile ?? process.env.MERIDIAN_STATE_FILE! } : {}),
           workerLogLevel: level,
           strict: flags.strict === true,

@@ -5,7 +5,16 @@
 // typed: the commands check them against their schemas first (status-schema.ts), so a server of another version
 // that leaves out or changes a field is one clear error rather than a picture with holes.
 
-import type { AddressStatus, BalancedRecordStatus, CheckView, ExplainDocument, RecordAnswer, StatusDocument } from '../observability/status-document.js';
+import type {
+  AddressStatus,
+  BalancedRecordStatus,
+  CheckView,
+  ExplainDocument,
+  PeerGroupView,
+  RecordAnswer,
+  StatusDocument,
+  VoteView,
+} from '../observability/status-document.js';
 
 export interface RenderOptions {
   /** ANSI colours (stdout is a TTY and NO_COLOR is not set). */
@@ -236,6 +245,51 @@ function clustersSection(doc: StatusDocument, options: RenderOptions, now: numbe
   return ['', paint(c, 'bold', 'CLUSTERS'), ...table(['NAME', 'SYNC', 'LAST EVENT', 'ERRORS', 'OBJECTS'], rows, c)];
 }
 
+/** A peer's clock skew: signed, in ms below 10 s; '-' when not measured. */
+export function formatSkew(ms: number | null): string {
+  if (ms === null) return '-';
+  const sign = ms > 0 ? '+' : ms < 0 ? '-' : '±';
+  const size = Math.abs(ms);
+  return size < 10_000 ? `${sign}${Math.round(size)} ms` : `${sign}${formatSeconds(size / 1000)}`;
+}
+
+function peerGroupSection(group: PeerGroupView | undefined, options: RenderOptions, now: number | undefined): string[] {
+  if (group === undefined) return [];
+  const c = options.color;
+  const head = `${paint(c, 'bold', 'PEER GROUP')}  instance ${group.instance}, quorum: ${group.quorum}, a peer silent for ${formatSeconds(group.staleAfterSeconds)} no longer votes`;
+  if (group.peers.length === 0) return ['', head, `  ${paint(c, 'dim', 'no peers: this instance decides alone')}`];
+  const rows = group.peers.map((peer) => [
+    peer.instance,
+    text(peer.url),
+    peer.connected ? paint(c, 'green', 'connected') : paint(c, 'red', 'down'),
+    peer.fresh ? paint(c, 'green', 'fresh') : paint(c, 'yellow', 'stale: not voting'),
+    peer.lastMessageAt === null && peer.lastMessageAgeSeconds === null ? 'never' : ago(peer.lastMessageAt, now, peer.lastMessageAgeSeconds),
+    formatSkew(peer.clockSkewMs),
+    peer.unknownVerdicts > 0 ? `${peer.verdicts} (${paint(c, 'red', `${peer.unknownVerdicts} unknown`)})` : String(peer.verdicts),
+  ]);
+  // A peer voting on probes this one does not have is not voting on this one's targets at all: say why, loudly.
+  const warnings = group.peers
+    .filter((peer) => peer.unknownVerdicts > 0)
+    .map(
+      (peer) =>
+        `  ${paint(c, 'red', '!')} ${peer.instance} sends ${peer.unknownVerdicts} ${peer.unknownVerdicts === 1 ? 'verdict' : 'verdicts'} about probes this instance does not have: serves other zone files? (ignored; mid-rollout, or a different check)`,
+    );
+  return ['', head, ...table(['PEER', 'URL', 'LINK', 'VOTING', 'LAST MESSAGE', 'CLOCK SKEW', 'VERDICTS'], rows, c), ...warnings];
+}
+
+/** The vantage points on an address: "down (quorum 2/3: here down, b down, c up)"; the decision's voters over all fresh voters. */
+export function formatVotes(health: string, votes: readonly VoteView[], color = false): string {
+  const voting = votes.filter((v) => v.fresh && v.verdict !== 'none');
+  const agreeing = voting.filter((v) => v.verdict === health).length;
+  const say = (v: VoteView) => {
+    const who = v.instance === 'self' ? 'here' : v.instance;
+    const verdict = v.verdict === 'none' ? 'no verdict' : paint(color, healthStyle(v.verdict), v.verdict);
+    return `${who} ${verdict}${v.fresh ? '' : ' (stale)'}`;
+  };
+  const tally = voting.length === 0 ? 'no votes' : `quorum ${agreeing}/${voting.length}`;
+  return `${paint(color, healthStyle(health), health)} (${tally}: ${votes.map(say).join(', ')})`;
+}
+
 function drainsSection(doc: StatusDocument, options: RenderOptions, now: number | undefined): string[] {
   const c = options.color;
   if (doc.drains.length === 0) return ['', `${paint(c, 'bold', 'DRAINS')}: none`];
@@ -325,7 +379,7 @@ function balancedRecord(record: BalancedRecordStatus, options: RenderOptions, no
         n === 0 ? label : '',
         n === 0 ? rank : '',
         address.address,
-        paint(c, healthStyle(address.health), address.health),
+        address.votes === undefined ? paint(c, healthStyle(address.health), address.health) : formatVotes(address.health, address.votes, c),
         drained ? paint(c, 'magenta', 'drained') : '-',
         reason,
         address.since === undefined && address.sinceSeconds === undefined ? '-' : ago(address.since, now, address.sinceSeconds),
@@ -349,6 +403,7 @@ export function renderStatus(doc: StatusDocument, options: StatusRenderOptions):
   const c = options.color;
   const lines = [
     ...statusHeader(doc, options, now, options.admin),
+    ...peerGroupSection(doc.peerGroup, options, now),
     ...clustersSection(doc, options, now),
     ...drainsSection(doc, options, now),
     ...maintenanceSection(doc, options, now),
@@ -405,6 +460,16 @@ export function renderExplain(doc: ExplainDocument, options: RenderOptions): str
     ];
   });
   lines.push('targets:', ...table(['TARGET', failover ? 'PRIORITY' : 'WEIGHT', 'ADDRESSES', 'DRAINED', 'CHOSEN', 'REASON'], rows, c));
+  // In a peer group: which vantage point saw what, and why the quorum decided as it did, per address.
+  const decided = doc.targets.flatMap((target) => target.addresses.filter((a) => a.quorum !== undefined || a.votes !== undefined));
+  if (decided.length > 0) {
+    lines.push('vantage points:');
+    const width = Math.max(...decided.map((a) => visibleWidth(a.address)));
+    for (const a of decided) {
+      const padded = a.address + ' '.repeat(width - visibleWidth(a.address));
+      lines.push(`  ${padded}  ${a.quorum ?? formatVotes(a.health, a.votes ?? [], c)}`);
+    }
+  }
   lines.push(`rule: ${paint(c, ruleStyle(doc.rule), describeRule(doc.rule, doc.drainsIgnored, doc.ruleText))}`);
   const answer = formatAnswerSets(doc.answer, EXPLAIN_ANSWER_SETS);
   lines.push(`answer: ${answer === '' ? paint(c, 'red', 'no addresses (NODATA)') : paint(c, 'bold', answer)}`);

@@ -2,8 +2,8 @@
 // state-changing actions (POST), which exist only when a bearer token is configured and require it. It binds
 // to loopback unless the operator chooses otherwise.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import { bearsToken, tokenDigest } from '../base/bearer-token.js';
 import { Errors } from '../base/errors.js';
 import { formatEndpoint, type ListenEndpoint } from '../dns/endpoint.js';
 import type { Logger } from '../base/logger.js';
@@ -76,7 +76,7 @@ const PAGE_CSP =
 
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const page = await loadPage(options);
-  const tokenDigest = options.token === undefined ? undefined : digest(options.token);
+  const expectedToken = options.token === undefined ? undefined : tokenDigest(options.token);
   const listeners = new Set<http.ServerResponse>();
   // One document per tick, shared by every open page.
   let ticker: NodeJS.Timeout | undefined;
@@ -108,7 +108,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
         send(response, 405, 'text/plain', 'method not allowed: use POST\n', { allow: 'POST' });
         return;
       }
-      void runAction(request, response, action, tokenDigest, options.logger, path);
+      void runAction(request, response, action, expectedToken, options.logger, path);
       return;
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -254,31 +254,20 @@ function eventFrame(json: string): string {
   return `event: status\ndata: ${json}\n\n`;
 }
 
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
-}
-
-/** Whether the request bears the token (compared in constant time, over digests so lengths do not leak). */
-function authorized(request: http.IncomingMessage, tokenDigest: Buffer): boolean {
-  const header = request.headers.authorization ?? '';
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match !== null && timingSafeEqual(digest(match[1]), tokenDigest);
-}
-
 async function runAction(
   request: http.IncomingMessage,
   response: http.ServerResponse,
   action: AdminAction,
-  tokenDigest: Buffer | undefined,
+  expectedToken: Buffer | undefined,
   logger: Logger,
   path: string,
 ): Promise<void> {
-  if (tokenDigest === undefined) {
+  if (expectedToken === undefined) {
     request.resume();
     sendJson(response, 403, { error: 'state-changing endpoints are disabled: start meridian with --admin-token-file' });
     return;
   }
-  if (!authorized(request, tokenDigest)) {
+  if (!bearsToken(request.headers, expectedToken)) {
     request.resume();
     logger.warn('admin request refused: missing or wrong bearer token', { path, remote: request.socket.remoteAddress });
     sendJson(response, 401, { error: 'a valid bearer token is required (Authorization: Bearer TOKEN)' }, { 'www-authenticate': 'Bearer realm="meridian"' });

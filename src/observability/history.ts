@@ -3,7 +3,7 @@
 // LATENCY_SAMPLES numbers per address, and at most MAX_TRANSITIONS transitions, none older than an hour.
 
 import { addressKey } from '../base/names.js';
-import type { HealthObserver } from '../health/monitor.js';
+import type { HealthObserver, TransitionCause } from '../health/monitor.js';
 import type { AddressRef } from '../base/names.js';
 import type { Health, ObservedResult } from '../health/state.js';
 import type { Clock } from '../base/clock.js';
@@ -77,7 +77,7 @@ export class HealthHistory implements HealthObserver {
   /** Keyed by the target's index, which a relabel keeps: the address's samples stay. */
   onRelabel(): void {}
 
-  onTransition(ref: AddressRef, from: Health, to: Health, result: ObservedResult): void {
+  onTransition(ref: AddressRef, from: Health, to: Health, cause: TransitionCause): void {
     this.#transitions.push({
       at: this.#clock.now(),
       zone: ref.zone,
@@ -86,7 +86,7 @@ export class HealthHistory implements HealthObserver {
       address: ref.address,
       from,
       to,
-      reason: result.reason,
+      reason: cause.reason,
     });
     if (this.#transitions.length > MAX_TRANSITIONS * 1.25) this.#prune();
   }

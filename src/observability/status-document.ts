@@ -58,6 +58,44 @@ export interface AddressStatus {
   readonly consecutiveFailures?: number;
   readonly lastResult?: ProbeResultView;
   readonly lastFailure?: ProbeResultView;
+  /** In a peer group: this vantage point's own verdict (health is the quorum's decision)... */
+  readonly here?: 'up' | 'down' | 'unknown';
+  /** ...every vantage point's verdict, this instance ('self') first... */
+  readonly votes?: readonly VoteView[];
+  /** ...and why the quorum decided as it did. */
+  readonly quorum?: string;
+}
+
+/** One vantage point's verdict on an address. Only fresh ones vote. */
+export interface VoteView {
+  readonly instance: string;
+  readonly verdict: 'up' | 'down' | 'none';
+  readonly fresh: boolean;
+}
+
+/** One peer of the group, as this instance hears it. */
+export interface PeerView {
+  readonly instance: string;
+  readonly url: string;
+  /** Its stream is open. */
+  readonly connected: boolean;
+  /** Heard from within stale-after: it votes. */
+  readonly fresh: boolean;
+  readonly lastMessageAt: string | null;
+  readonly lastMessageAgeSeconds: number | null;
+  /** Its clock minus this one's, from its last hello or heartbeat (includes the link's latency). */
+  readonly clockSkewMs: number | null;
+  readonly verdicts: number;
+  /** Verdicts about probes this instance does not have: it serves other zone files (mid-rollout?). */
+  readonly unknownVerdicts: number;
+}
+
+export interface PeerGroupView {
+  readonly instance: string;
+  /** The rule, in words: "a strict majority" or "at least N% healthy". */
+  readonly quorum: string;
+  readonly staleAfterSeconds: number;
+  readonly peers: readonly PeerView[];
 }
 
 export interface TargetStatus {
@@ -191,6 +229,8 @@ export interface StatusDocument {
   readonly maintenance: readonly MaintenanceView[];
   /** The last hour's health changes, oldest first. */
   readonly transitions: readonly TransitionView[];
+  /** Present when peers are configured. */
+  readonly peerGroup?: PeerGroupView;
   readonly zones: readonly ZoneStatus[];
 }
 
@@ -204,8 +244,11 @@ export interface ExplainedTarget {
   /** Part of some possible answer. */
   readonly chosen: boolean;
   readonly drained: boolean;
-  readonly addresses: readonly { readonly address: string; readonly health: AddressHealth; readonly drained: boolean; readonly reason: string }[];
+  readonly addresses: readonly ExplainedAddress[];
 }
+
+/** One address of an explained target: its state, and in a peer group what each vantage point sees (as in /status). */
+export type ExplainedAddress = Pick<AddressStatus, 'address' | 'health' | 'drained' | 'reason' | 'here' | 'votes' | 'quorum'>;
 
 /** GET /explain?name=&type= for a balanced record: the answer, the rule that picked it, and why. */
 export interface BalancedExplanation {

@@ -22,6 +22,7 @@ import type {
   CheckView,
   ClusterView,
   ExplainDocument,
+  ExplainedAddress,
   ExplainedTarget,
   ProbeResultView,
   RecordAnswer,
@@ -30,6 +31,9 @@ import type {
   StatusDocument,
   TargetStatus,
   ZoneStatus,
+  VoteView,
+  PeerGroupView,
+  PeerView,
 } from './status-document.js';
 
 // JSONSchemaType types readonly arrays as plain ones; the documents' arrays are readonly only to their readers.
@@ -85,6 +89,21 @@ const probeResult: Schema<ProbeResultView> = {
   required: requiredOf<ProbeResultView>({ ok: true, reason: true, durationMs: true, at: true }),
 };
 
+/** An address's verdicts in a peer group, the same in /status and /explain. */
+const peerVerdicts = {
+  here: { ...probedHealth, nullable: true },
+  votes: {
+    type: 'array',
+    nullable: true,
+    items: {
+      type: 'object',
+      properties: { instance: string, verdict: { type: 'string', enum: ['up', 'down', 'none'] }, fresh: boolean },
+      required: requiredOf<VoteView>({ instance: true, verdict: true, fresh: true }),
+    },
+  },
+  quorum: optionalString,
+} as const;
+
 const address: Schema<AddressStatus> = {
   type: 'object',
   properties: {
@@ -99,6 +118,7 @@ const address: Schema<AddressStatus> = {
     consecutiveFailures: { type: 'integer', nullable: true },
     lastResult: { ...probeResult, nullable: true },
     lastFailure: { ...probeResult, nullable: true },
+    ...peerVerdicts,
   },
   required: requiredOf<AddressStatus>({ address: true, health: true, drained: true, reason: true }),
 };
@@ -178,6 +198,44 @@ const cluster: Schema<ClusterView> = {
   required: requiredOf<ClusterView>({ name: true, synced: true, late: true, lastEventAt: true, lastEventAgeSeconds: true, errors: true, resources: true }),
 };
 
+const peerGroup: Schema<PeerGroupView> = {
+  type: 'object',
+  properties: {
+    instance: string,
+    quorum: string,
+    staleAfterSeconds: number,
+    peers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          instance: string,
+          url: string,
+          connected: boolean,
+          fresh: boolean,
+          lastMessageAt: orNull(string),
+          lastMessageAgeSeconds: orNull(number),
+          clockSkewMs: orNull(number),
+          verdicts: integer,
+          unknownVerdicts: integer,
+        },
+        required: requiredOf<PeerView>({
+          instance: true,
+          url: true,
+          connected: true,
+          fresh: true,
+          lastMessageAt: true,
+          lastMessageAgeSeconds: true,
+          clockSkewMs: true,
+          verdicts: true,
+          unknownVerdicts: true,
+        }),
+      },
+    },
+  },
+  required: requiredOf<PeerGroupView>({ instance: true, quorum: true, staleAfterSeconds: true, peers: true }),
+};
+
 export const statusDocumentSchema: Schema<StatusDocument> = {
   $id: 'urn:meridian:status:v1',
   title: 'Meridian /status document',
@@ -239,6 +297,7 @@ export const statusDocumentSchema: Schema<StatusDocument> = {
         required: requiredOf<TransitionView>({ at: true, zone: true, record: true, target: true, address: true, from: true, to: true, reason: true }),
       },
     },
+    peerGroup: { ...peerGroup, nullable: true },
     zones: { type: 'array', items: zone },
   },
   required: requiredOf<StatusDocument>({
@@ -267,8 +326,8 @@ const explainedTarget: Schema<ExplainedTarget> = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { address: string, health, drained: boolean, reason: string },
-        required: requiredOf<ExplainedTarget['addresses'][number]>({ address: true, health: true, drained: true, reason: true }),
+        properties: { address: string, health, drained: boolean, reason: string, ...peerVerdicts },
+        required: requiredOf<ExplainedAddress>({ address: true, health: true, drained: true, reason: true }),
       },
     },
   },

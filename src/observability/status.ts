@@ -4,6 +4,7 @@
 import type { ClusterStatus } from '../discovery/kubernetes/cluster.js';
 import type { EndpointSource } from '../zone/endpoints.js';
 import type { HealthMonitor, SubscriptionView } from '../health/monitor.js';
+import { describeQuorum, voteOf, type Quorum } from '../health/quorum.js';
 import type { ObservedResult } from '../health/state.js';
 import type { Clock } from '../base/clock.js';
 import type { TargetSource } from '../answers/build.js';
@@ -17,7 +18,9 @@ import type {
   AddressStatus,
   AnswerSet,
   ExplainDocument,
+  ExplainedAddress,
   FailedFileView,
+  PeerGroupView,
   ProbeResultView,
   RecordAnswer,
   RecordStatus,
@@ -51,6 +54,29 @@ export interface StatusInput {
   readonly targets?: TargetSource;
   readonly drains?: { list(): Drain[]; isDrained(zone: string, target: TargetConfig, address: string): boolean };
   readonly maintenance?: () => readonly MaintenanceWindowStatus[];
+  /** The peer group, when peers are configured. */
+  readonly peers?: PeerGroupStatusSource;
+}
+
+/** One peer as the peer group knows it (runtime/peer-group.ts). */
+export interface PeerState {
+  readonly instance: string;
+  readonly url: string;
+  readonly connected: boolean;
+  /** Ms on the server's clock; undefined before the first message. */
+  readonly lastHeardAt: number | undefined;
+  readonly fresh: boolean;
+  readonly skewMs: number | undefined;
+  readonly verdicts: number;
+  readonly unknownVerdicts: number;
+}
+
+/** What the status reads of the peer group. */
+export interface PeerGroupStatusSource {
+  readonly instance: string;
+  readonly staleAfterMs: number;
+  readonly quorum: Pick<Quorum, 'rule' | 'vantages' | 'explain'>;
+  peers(): readonly PeerState[];
 }
 
 /**
@@ -170,17 +196,20 @@ export function recordStatus(input: StatusInput, zone: ZoneConfig, record: Recor
           const isDrained = drained(target, address);
           if (!probed) return { address, health: 'up', drained: isDrained, reason: 'no health check' };
           const subscription: SubscriptionView | undefined = input.health.subscriptionOf({ zone: zone.zone, record: record.name, target: index, address });
-          const state = subscription?.state;
-          if (state === undefined) return { address, health: 'unknown', drained: isDrained, reason: 'not probed yet' };
-          if (state.lastResult === undefined) {
-            return subscription!.pendingUntilProbed
-              ? { address, health: 'pending', drained: isDrained, reason: 'new address: served once a probe says it is up' }
-              : { address, health: 'unknown', drained: isDrained, reason: 'not probed yet: served meanwhile', since: iso(state.since) };
+          if (subscription === undefined) return { address, health: 'unknown', drained: isDrained, reason: 'not probed yet' };
+          const { state } = subscription;
+          const group = input.peers === undefined ? {} : peerVotes(input.peers, subscription);
+          if (state.lastResult === undefined && subscription.decided === 'unknown') {
+            return subscription.pendingUntilProbed
+              ? { address, health: 'pending', drained: isDrained, reason: 'new address: served once a probe says it is up', ...group }
+              : { address, health: 'unknown', drained: isDrained, reason: 'not probed yet: served meanwhile', since: iso(state.since), ...group };
           }
+          if (state.lastResult === undefined)
+            return { address, health: subscription.decided, drained: isDrained, reason: 'not probed here yet: decided by the peers', ...group };
           const failure = state.health === 'down' ? state.lastFailure : undefined;
           return {
             address,
-            health: state.health,
+            health: subscription.decided,
             drained: isDrained,
             latencyMs: latency(index, address),
             reason: state.lastResult === undefined ? 'not probed yet' : (failure ?? state.lastResult).reason,
@@ -190,11 +219,44 @@ export function recordStatus(input: StatusInput, zone: ZoneConfig, record: Recor
             consecutiveFailures: state.consecutiveFailures,
             lastResult: resultView(state.lastResult),
             lastFailure: resultView(state.lastFailure),
+            ...group,
           };
         }),
       })),
     };
   }
+}
+
+/** One address's vantage points in a peer group: this instance's own verdict, everyone's, and the quorum's reasons. */
+function peerVotes(peers: PeerGroupStatusSource, subscription: SubscriptionView): Pick<AddressStatus, 'here' | 'votes' | 'quorum'> {
+  const here = subscription.state.health;
+  const own = voteOf(here);
+  return {
+    here,
+    votes: peers.quorum
+      .vantages(subscription.verdictKey, own)
+      .map((v) => ({ instance: v.instance, verdict: v.up === undefined ? 'none' : v.up ? 'up' : 'down', fresh: v.fresh })),
+    quorum: peers.quorum.explain(subscription.verdictKey, own),
+  };
+}
+
+function peerGroupView(peers: PeerGroupStatusSource, now: number): PeerGroupView {
+  return {
+    instance: peers.instance,
+    quorum: describeQuorum(peers.quorum.rule),
+    staleAfterSeconds: peers.staleAfterMs / 1000,
+    peers: peers.peers().map((p) => ({
+      instance: p.instance,
+      url: p.url,
+      connected: p.connected,
+      fresh: p.fresh,
+      lastMessageAt: p.lastHeardAt === undefined ? null : iso(p.lastHeardAt),
+      lastMessageAgeSeconds: p.lastHeardAt === undefined ? null : Math.round((now - p.lastHeardAt) / 100) / 10,
+      clockSkewMs: p.skewMs === undefined ? null : Math.round(p.skewMs),
+      verdicts: p.verdicts,
+      unknownVerdicts: p.unknownVerdicts,
+    })),
+  };
 }
 
 /** Everything in /status but the zones: small whatever the number of records. */
@@ -225,6 +287,7 @@ function statusHead(input: StatusInput, now: number): Omit<StatusDocument, 'zone
     drains: input.drains?.list() ?? [],
     maintenance: input.maintenance?.() ?? [],
     transitions: (input.history?.transitions() ?? []).map((t) => ({ ...t, at: iso(t.at) })),
+    ...(input.peers === undefined ? {} : { peerGroup: peerGroupView(input.peers, now) }),
   };
 }
 
@@ -325,6 +388,40 @@ function siteNotes(resolved: readonly ResolvedTarget[], family: 4 | 6): string[]
   });
 }
 
+/** An address as /explain shows it: its state, and in a peer group the vantage points' verdicts. */
+function explainedAddress(a: AddressStatus): ExplainedAddress {
+  return {
+    address: a.address,
+    health: a.health,
+    drained: a.drained,
+    reason: a.reason,
+    ...(a.here === undefined ? {} : { here: a.here }),
+    ...(a.votes === undefined ? {} : { votes: a.votes }),
+    ...(a.quorum === undefined ? {} : { quorum: a.quorum }),
+  };
+}
+
+/**
+ * The peer group's part in an explanation: the rule, and every address where the quorum overrules what this
+ * vantage point sees, since that is where an operator looking at this instance alone would be surprised.
+ */
+function quorumNote(peers: PeerGroupStatusSource, targets: readonly { readonly addresses: readonly ExplainedAddress[] }[]): string | undefined {
+  // A record without a health check (or not probed yet) has no verdicts to vote on.
+  if (!targets.some((t) => t.addresses.some((a) => a.votes !== undefined))) return undefined;
+  const rule = `health decided by the peer group's quorum (${describeQuorum(peers.quorum.rule)})`;
+  const overruled = targets
+    .flatMap((t) => t.addresses)
+    .filter((a) => (a.here === 'up' || a.here === 'down') && (a.health === 'up' || a.health === 'down') && a.here !== a.health)
+    .map((a) => `${a.address} is ${a.health} though it is ${a.here ?? 'unknown'} here`);
+  const decision = overruled.length === 0 ? `${rule}, which agrees with this vantage point` : `${rule}: ${overruled.join(', ')}`;
+  // A peer that does not vote is why a quorum is smaller than the group: name it, and why.
+  const silent = peers
+    .peers()
+    .filter((p) => !p.fresh)
+    .map((p) => `${p.instance} (${p.lastHeardAt === undefined ? 'never heard from' : 'stale'}${p.connected ? '' : ', link down'})`);
+  return silent.length === 0 ? decision : `${decision}; not voting: ${silent.join(', ')}`;
+}
+
 /** Why `name` (type A or AAAA) gets the answer it gets now: `meridian explain` and GET /explain. */
 export function buildExplanation(input: StatusInput, queryName: string, type: 'A' | 'AAAA'): ExplainDocument | undefined {
   const family = type === 'AAAA' ? 6 : 4;
@@ -355,7 +452,7 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
       priority: index + 1,
       chosen: chosen.has(index),
       drained: resolved[index] !== undefined && targetDrained(resolved[index]),
-      addresses: (viewTargets[index]?.addresses ?? []).map((a) => ({ address: a.address, health: a.health, drained: a.drained, reason: a.reason })),
+      addresses: (viewTargets[index]?.addresses ?? []).map(explainedAddress),
     }));
     const answer = answerSets(selection);
     const picked = targets.filter((t) => t.chosen).map((t) => `target ${t.index} (${t.target})`);
@@ -373,6 +470,8 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
       const notes = siteNotes(resolved, family);
       if (notes.length > 0) summary += `; ${notes.join('; ')}`;
     }
+    const quorum = input.peers === undefined ? undefined : quorumNote(input.peers, targets);
+    if (quorum !== undefined) summary += `; ${quorum}`;
     const drainedTargets = targets.filter((t) => t.drained).map((t) => t.index);
     if (selection.drainsIgnored === true) summary += '; every target is drained, so the drains are set aside';
     else if (drainedTargets.length > 0) summary += `; drained and never served: target ${drainedTargets.join(', ')}`;

@@ -92,7 +92,9 @@ export class DrainActions {
       if (drain && recordsTouchedBy(this.#options.zones(), this.#options.endpoints, target).length === 0) {
         return { status: 404, body: { error: `no cluster or address named '${target}' in the zones served` } };
       }
-      const changed = drain ? await drains.drain(target, typeof reason === 'string' ? reason : undefined, new Date(clock.now())) : await drains.undrain(target);
+      const changed = drain
+        ? await drains.drain(target, typeof reason === 'string' ? reason : undefined, new Date(clock.now()))
+        : await drains.undrain(target, new Date(clock.now()));
       if (changed) {
         this.applyDrainChange(target);
         logger.warn(drain ? 'target drained' : 'target undrained', { target, ...(typeof reason === 'string' ? { reason } : {}) });

@@ -8,7 +8,7 @@ import type { RecordRef } from '../base/names.js';
 import { intervalTicker, nodeCronPort } from '../health/cron-ticker.js';
 import { DrainSet, type Drain } from '../health/drains.js';
 import { MaintenanceRunner, type CronPort } from '../health/maintenance.js';
-import { HealthMonitor, type HealthObserver } from '../health/monitor.js';
+import { HealthMonitor, type HealthMonitorOptions, type HealthObserver } from '../health/monitor.js';
 import { createProber } from '../health/probe.js';
 import { ProbePlanner } from '../health/probe-plan.js';
 import { ThreadedProbeScheduler } from '../health/probe-thread.js';
@@ -42,6 +42,8 @@ export interface HealthCheckingDeps {
   readonly onChange: (records: readonly RecordRef[]) => void;
   /** The drains of the maintenance windows open now, whenever that set changes. */
   readonly onWindowsChanged: (open: readonly Drain[]) => void;
+  /** In a peer group: the quorum that decides, where this instance's own verdicts go, and its name (on its drains). */
+  readonly peers?: Pick<HealthMonitorOptions, 'quorum' | 'onVerdicts'> & { readonly instance: string };
 }
 
 export interface HealthChecking {
@@ -60,7 +62,7 @@ export async function startHealthChecking(settings: HealthCheckingSettings, deps
   const scheduler: ProbeSchedulerPort = !inThisThread
     ? new ThreadedProbeScheduler({ logger, onLateness, ...maxConcurrent })
     : new ProbeScheduler({ prober: settings.prober ?? createProber(), clock, ticker: settings.ticker ?? intervalTicker(), onLateness, ...maxConcurrent });
-  const drains = new DrainSet(settings.stateFile);
+  const drains = new DrainSet(settings.stateFile, deps.peers?.instance);
   try {
     await drains.load();
   } catch (error) {
@@ -74,6 +76,7 @@ export async function startHealthChecking(settings: HealthCheckingSettings, deps
     evaluate: createWindowEvaluator(),
     onChange: deps.onWindowsChanged,
   });
-  const monitor = new HealthMonitor({ scheduler, clock, observer: deps.observer, onChange: deps.onChange });
+  const quorum = deps.peers === undefined ? {} : { quorum: deps.peers.quorum, onVerdicts: deps.peers.onVerdicts };
+  const monitor = new HealthMonitor({ scheduler, clock, observer: deps.observer, onChange: deps.onChange, ...quorum });
   return { scheduler, monitor, planner: new ProbePlanner(), drains, maintenance };
 }

@@ -2,7 +2,7 @@
 // an operator looks), and several observers (metrics, the log, the history) hear the monitor as one.
 
 import type { Logger } from '../base/logger.js';
-import type { HealthObserver } from '../health/monitor.js';
+import type { HealthObserver, TransitionCause } from '../health/monitor.js';
 import type { AddressRef } from '../base/names.js';
 import type { Health, ObservedResult } from '../health/state.js';
 
@@ -14,8 +14,8 @@ export function loggingObserver(logger: Logger): HealthObserver {
     onResult: (ref: AddressRef, result: ObservedResult) => {
       if (!result.ok) logger.debug('probe failed', { ...ref, reason: result.reason });
     },
-    onTransition: (ref: AddressRef, from: Health, to: Health, result: ObservedResult) => {
-      const fields = { ...ref, from, to, reason: result.reason, durationMs: Math.round(result.durationMs) };
+    onTransition: (ref: AddressRef, from: Health, to: Health, cause: TransitionCause) => {
+      const fields = { ...ref, from, to, reason: cause.reason, ...(cause.durationMs === undefined ? {} : { durationMs: Math.round(cause.durationMs) }) };
       if (to === 'down') logger.warn('target down', fields);
       else logger.info(to === 'up' && from === 'unknown' ? 'target up (first probe)' : 'target up', fields);
     },

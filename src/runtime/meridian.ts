@@ -22,6 +22,7 @@ import { ServedZones } from './served-zones.js';
 import { runningServer, StartupUndo } from './shutdown.js';
 import { statusSource } from './status-source.js';
 import { HeldZoneWatch } from './zone-watch.js';
+import { createPeerGroup } from './peer-group.js';
 
 export type { Meridian, MeridianOptions, ReloadOutcome } from './options.js';
 
@@ -35,7 +36,9 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     const onError = (cluster: string, resource: string) => metrics.clusterErrors.inc({ cluster, resource });
     const discovery = await ClusterDiscovery.create(options, { clock, logger, onChange: (cluster) => clusterChanges.changed(cluster), onError });
     const history = new HealthHistory(clock);
+    const peers = createPeerGroup(options, { clock, logger, registry: metrics.registry, probeDetail: () => metrics.targets.detail });
     const health = await startHealthChecking(options, {
+      ...(peers === undefined ? {} : { peers: { quorum: peers.quorum, onVerdicts: peers.onVerdicts, instance: peers.instance } }),
       clock,
       logger,
       observer: fanOut([metrics, loggingObserver(logger), history]),
@@ -43,7 +46,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       onChange: (records) => refreshes.add(records),
       onWindowsChanged: (open) => drainActions.windowsChanged(open, zones.serving),
     });
-    undo.add(() => [health.scheduler, health.maintenance, discovery].forEach((part) => part.stop()));
+    undo.add(() => [health.scheduler, health.maintenance, discovery, peers].forEach((part) => part?.stop()));
     const { endpoints } = discovery;
     const { monitor, maintenance, planner } = health;
     const targets = healthAnnotatedTargets(endpoints, monitor, health.drains);
@@ -71,6 +74,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
       probeCount: () => monitor.probeCount,
       logger,
     });
+    await peers?.start(monitor, { drains: health.drains, changed: (targets) => targets.forEach((target) => drainActions.applyDrainChange(target)) });
     await zones.readFirst();
     chooseProbeMetricsDetail(options, metrics, () => planner.desiredProbes(zones.zones, endpoints), logger);
     await zones.applyFirst();
@@ -78,7 +82,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     const dns = await startDnsServing(options, { pipeline, zones, metrics, logger });
     undo.add(() => dns.close());
     const readiness = serverReadiness({ zones, discovery, clusterChanges, monitor, dns });
-    const status = statusSource({ zones, readiness, health, discovery, history, targets, clock });
+    const status = statusSource({ zones, readiness, health, discovery, history, targets, clock, peers });
     const reload = (reason: string) => zones.reload(reason);
     const explain = (name: string, type: 'A' | 'AAAA') => buildExplanation(status(), name, type);
     const routes = adminRoutes({ reload, drain: drainActions.action(true), undrain: drainActions.action(false), explain });
@@ -87,7 +91,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     discovery.start();
     // Fired and forgotten: the reload has logged and counted a failure, so only the rejection is left to catch.
     watch.release((lastEventAt) => void zones.reload('file change', lastEventAt).catch(() => {}));
-    const background = [watch, health.scheduler, maintenance, discovery];
+    const background = [watch, health.scheduler, maintenance, discovery, ...(peers === undefined ? [] : [peers])];
     const parts = { readiness, logger, background, dns, admin };
     return runningServer(parts, { metrics, reload, status: () => buildStatus(status()), adminEndpoint: admin?.endpoint });
   });

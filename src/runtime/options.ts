@@ -9,6 +9,7 @@ import type { AdminApiSettings } from './admin-routes.js';
 import type { ClusterDiscoverySettings } from './cluster-discovery.js';
 import type { DnsServingSettings } from './dns-serving.js';
 import type { HealthCheckingSettings } from './health-checking.js';
+import type { PeerGroupSettings } from './peer-group.js';
 import type { MetricsSettings } from './server-metrics.js';
 import type { ServedZonesSettings } from './served-zones.js';
 import type { ZoneWatchSettings } from './zone-watch.js';
@@ -17,7 +18,15 @@ export type { ReloadOutcome } from '../observability/status.js';
 
 /** Every setting of the server: the union of what each part reads (each part declares its own). */
 export interface MeridianOptions
-  extends ServedZonesSettings, ZoneWatchSettings, ClusterDiscoverySettings, HealthCheckingSettings, DnsServingSettings, AdminApiSettings, MetricsSettings {
+  extends
+    ServedZonesSettings,
+    ZoneWatchSettings,
+    ClusterDiscoverySettings,
+    HealthCheckingSettings,
+    DnsServingSettings,
+    AdminApiSettings,
+    MetricsSettings,
+    PeerGroupSettings {
   readonly logger: Logger;
 }
 

@@ -3,7 +3,7 @@
 import type { Clock } from '../base/clock.js';
 import type { TargetSource } from '../answers/build.js';
 import type { HealthHistory } from '../observability/history.js';
-import type { StatusInput } from '../observability/status.js';
+import type { PeerGroupStatusSource, StatusInput } from '../observability/status.js';
 import type { ClusterDiscovery } from './cluster-discovery.js';
 import type { HealthChecking } from './health-checking.js';
 import type { ServerReadiness } from './readiness.js';
@@ -18,10 +18,11 @@ export interface StatusParts {
   /** What the answer table is built from, so that the status shows what the answers show. */
   readonly targets: TargetSource;
   readonly clock: Clock;
+  readonly peers: PeerGroupStatusSource | undefined;
 }
 
 export function statusSource(parts: StatusParts): () => StatusInput {
-  const { zones, readiness, health, discovery, history, targets, clock } = parts;
+  const { zones, readiness, health, discovery, history, targets, clock, peers } = parts;
   return () => ({
     zones: zones.zones,
     failedZoneFiles: zones.failedFiles,
@@ -36,5 +37,6 @@ export function statusSource(parts: StatusParts): () => StatusInput {
     targets,
     drains: health.drains,
     maintenance: () => health.maintenance.status(),
+    ...(peers === undefined ? {} : { peers }),
   });
 }

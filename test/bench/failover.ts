@@ -66,7 +66,8 @@ async function pollUntil(dns: DnsClient, expected: string, since: number): Promi
   }
 }
 
-function stats(samples: ReadonlyArray<number | null>): FailoverStats {
+/** Median and max of the trials that finished; the others count as timeouts. */
+export function failoverStats(samples: ReadonlyArray<number | null>): FailoverStats {
   const done = samples.filter((s): s is number => s !== null).sort((a, b) => a - b);
   const middle = done.length >> 1;
   const median = done.length === 0 ? null : done.length % 2 === 1 ? done[middle] : (done[middle - 1] + done[middle]) / 2;
@@ -153,7 +154,13 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
     await secondary?.close();
   }
   for (const s of subjects) {
-    rows.push({ server: s.server.label, settings: s.server.settings, kill: stats(s.kill), freeze: stats(s.freeze), restore: stats(s.restore) });
+    rows.push({
+      server: s.server.label,
+      settings: s.server.settings,
+      kill: failoverStats(s.kill),
+      freeze: failoverStats(s.freeze),
+      restore: failoverStats(s.restore),
+    });
   }
   const order = ['meridian', 'gdnsd', 'powerdns'];
   rows.sort((a, b) => order.indexOf(a.server) - order.indexOf(b.server));

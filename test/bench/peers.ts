@@ -48,6 +48,8 @@ export interface BenchServer {
   readonly label: string;
   readonly host: string;
   readonly port: number;
+  /** The server's process (taskset execs it), for its CPU time; undefined if the spawn failed. */
+  readonly pid: number | undefined;
   /** How it is configured, for the report. */
   readonly settings: string;
   /** Everything it printed (last 64 KiB), for error messages. */
@@ -90,7 +92,7 @@ export function killAllChildren(): void {
 }
 
 /** A fresh configuration directory, removed by the returned function (or by killAllChildren). */
-async function configDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function configDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   tempDirs.add(dir);
   return {
@@ -110,9 +112,9 @@ interface Spawned {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Spawns `command` pinned to SERVER_CPU, in a process group of its own, capturing its output. */
-function spawnPinned(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Spawned {
-  const child = spawn('taskset', ['-c', SERVER_CPU, command, ...args], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns `command` pinned to `cpu` (a taskset list, SERVER_CPU unless given), in a process group of its own, capturing its output. */
+function spawnPinned(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env, cpu = SERVER_CPU): Spawned {
+  const child = spawn('taskset', ['-c', cpu, command, ...args], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
   const keep = (chunk: Buffer) => {
@@ -209,6 +211,7 @@ function server(kind: ServerKind, label: string, host: string, settings: string,
     label,
     host,
     port: DNS_PORT,
+    pid: spawned.child.pid,
     settings,
     output: () => spawned.output(),
     alive: () => spawned.alive(),
@@ -240,8 +243,13 @@ export async function startCeiling(options: { host: string }): Promise<BenchServ
   return server('ceiling', 'node:dgram ceiling', options.host, 'one precomputed answer, ID patched, question echoed', spawned, async () => {});
 }
 
+/** The health check of every Meridian record here, in zone-file YAML (CHECK_SETTINGS.meridian). */
+export function meridianCheck(ingressPort: number): string {
+  return `{ protocol: http, port: ${ingressPort}, path: /healthz, host: ${HEALTH_HOST}, interval: 1s, timeout: 1s, fastInterval: 1s, rise: 1, fall: 1 }`;
+}
+
 export function meridianZone(options: { ingressPort: number; host: string }): string {
-  const check = `{ protocol: http, port: ${options.ingressPort}, path: /healthz, host: ${HEALTH_HOST}, interval: 1s, timeout: 1s, fastInterval: 1s, rise: 1, fall: 1 }`;
+  const check = meridianCheck(options.ingressPort);
   return `zone: ${ZONE}
 ttl: ${TTL}
 soa: { rname: hostmaster.${ZONE}, minimum: 5 }
@@ -266,22 +274,50 @@ export function imageNodeOptions(): string {
   return /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1] ?? '';
 }
 
+export interface MeridianStartOptions extends StartOptions {
+  readonly workers?: number;
+  /** The zone file's text (default: meridianZone()). */
+  readonly zone?: string;
+  /** The admin server's addr:port (default: --no-admin). */
+  readonly admin?: string;
+  /** More `serve` flags (the peer group's). */
+  readonly extraArgs?: readonly string[];
+  /** A taskset CPU list (default SERVER_CPU). */
+  readonly cpu?: string;
+  /** Row label (default "meridian", or "meridian --workers N"). */
+  readonly label?: string;
+}
+
 /**
  * `meridian serve` as an operator runs it (with the container image's Node options), logging only warnings
  * (per-query work only). With `workers`, passes
  * `--workers N`; throws WorkersUnsupported if this Meridian rejects the flag.
  */
-export async function startMeridian(options: StartOptions & { workers?: number }): Promise<BenchServer> {
+export async function startMeridian(options: MeridianStartOptions): Promise<BenchServer> {
   await assertPortFree(options.host, DNS_PORT);
   const { dir, cleanup } = await configDir('meridian-bench-');
   try {
-    await writeFile(path.join(dir, `${ZONE}.yaml`), meridianZone(options));
+    await writeFile(path.join(dir, `${ZONE}.yaml`), options.zone ?? meridianZone(options));
     const workerArgs = options.workers === undefined ? [] : ['--workers', String(options.workers)];
+    const adminArgs = options.admin === undefined ? ['--no-admin'] : ['--admin', options.admin];
     const spawned = spawnPinned(
       process.execPath,
-      [MERIDIAN_BIN, 'serve', '--zones', dir, '--listen', `${options.host}:${DNS_PORT}`, '--no-admin', '--log-level', 'warn', ...workerArgs],
+      [
+        MERIDIAN_BIN,
+        'serve',
+        '--zones',
+        dir,
+        '--listen',
+        `${options.host}:${DNS_PORT}`,
+        ...adminArgs,
+        '--log-level',
+        'warn',
+        ...workerArgs,
+        ...(options.extraArgs ?? []),
+      ],
       REPO_ROOT,
       { ...process.env, NODE_OPTIONS: imageNodeOptions() },
+      options.cpu,
     );
     try {
       await waitForAnswer(spawned, options.host, DNS_PORT, PRIMARY, 'meridian', options.startTimeoutMs ?? 20_000);
@@ -291,7 +327,7 @@ export async function startMeridian(options: StartOptions & { workers?: number }
       }
       throw error;
     }
-    const label = options.workers === undefined ? 'meridian' : `meridian --workers ${options.workers}`;
+    const label = options.label ?? (options.workers === undefined ? 'meridian' : `meridian --workers ${options.workers}`);
     return server(
       'meridian',
       label,

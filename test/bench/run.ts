@@ -1,6 +1,6 @@
 // The benchmark suite: `npm run bench` (scripts/bench.sh installs the peers, builds, and runs this).
 //
-//   node dist/test/bench/run.js [--only throughput|failover|scale]... [--duration SECONDS] [--workers N] [--trials N]
+//   node dist/test/bench/run.js [--only throughput|failover|group|scale]... [--duration SECONDS] [--workers N] [--trials N]
 //
 // Runs the sections in order, prints one table and writes it, with every raw number, as JSON to
 // test-output/bench/<timestamp>.json and test-output/bench/latest.json, so runs can be compared between commits.
@@ -14,11 +14,12 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runFailover, type FailoverResult, type FailoverStats } from './failover.js';
+import { ALONE_LABEL, busyBefore, GROUP_MEMBERS, GROUP_NAMES, runGroup, type GroupMeasurement, type GroupResult } from './group.js';
 import { CLIENT_CPU, CLIENTS, cpuIdlePercent } from './dnsperf.js';
 import { killAllChildren, PRIMARY, REPO_ROOT, SERVER_CPU } from './peers.js';
 import { QUIET_IDLE_PERCENT, QUIET_WAIT_MS, runThroughput, type ThroughputResult } from './throughput.js';
 
-const SECTIONS = ['throughput', 'failover', 'scale'] as const;
+const SECTIONS = ['throughput', 'failover', 'group', 'scale'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Settings {
@@ -30,7 +31,7 @@ interface Settings {
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`bench: ${message}\n`);
-  process.stderr.write('usage: npm run bench -- [--only throughput|failover|scale]... [--duration SECONDS] [--workers N] [--trials N]\n');
+  process.stderr.write('usage: npm run bench -- [--only throughput|failover|group|scale]... [--duration SECONDS] [--workers N] [--trials N]\n');
   process.exit(message ? 2 : 0);
 }
 
@@ -252,6 +253,89 @@ function failoverLines(result: FailoverResult): string[] {
   ];
 }
 
+function groupLines(result: GroupResult): string[] {
+  const members = GROUP_MEMBERS.map((m) => m.instance);
+  const labels = [...members, ALONE_LABEL];
+  const seconds = (n: number | null | undefined) => fixed(n, 3);
+  const cell = (s: FailoverStats | undefined) => {
+    if (!s) return 'n/a';
+    const core = s.median === null ? '—' : `${s.median.toFixed(3)} / ${s.max!.toFixed(3)}`;
+    return s.timeouts > 0 ? `${core} (${s.timeouts} > ${result.failover.deadlineSeconds} s)` : core;
+  };
+  const f = result.failover;
+  const lines = [
+    `GROUP  a peer group of three (${members.join(', ')}; quorum ${result.quorum}, stale after ${result.staleAfter}) on loopback, and one instance ${ALONE_LABEL} (no peers); health checks ${result.checkSettings}`,
+    `  failover: seconds from the outage to the first answer of ${GROUP_NAMES.failover} without the primary; all four probe the same ingress, each polled over UDP every ${f.pollIntervalMs} ms`,
+    ...columns(
+      ['trial', 'fault', ...labels, 'spread a-c'],
+      f.trials.map((t, i) => [String(i + 1), t.fault, ...labels.map((l) => seconds(t.dropSeconds[l])), seconds(t.spreadSeconds)]),
+    ),
+    `  median / max over the trials (restore: from the primary's return to every instance answering it again)`,
+    ...columns(
+      ['', ...labels, 'spread a-c'],
+      f.summary.map((s) => [
+        s.of === 'kill' ? 'killed' : s.of === 'freeze' ? 'frozen' : 'restore',
+        ...labels.map((l) => cell(s.perInstance[l])),
+        cell(s.spread),
+      ]),
+    ),
+    `  killed = the primary ingress stops listening (refused); frozen = it accepts and never answers. ${f.trialsPerFault} of each at a random phase; spread = latest minus earliest of ${members.join(', ')}.`,
+  ];
+  if (f.error) lines.push(`  ! failover stopped early: ${f.error}`);
+  if (busyBefore(f.idleBeforePercent)) lines.push(`  * the CPUs were busy before the failover trials (idle % per CPU): ${f.idleBeforePercent.join('/')}`);
+
+  const t = result.throughput;
+  const qps = (m: GroupMeasurement) => (m.result ? `${thousands(m.result.qps)}${busyBefore(m.idleBeforePercent) ? ' *' : ''}` : 'n/a');
+  lines.push(
+    `  throughput: dnsperf -l ${t.durationSeconds}, mixed queries, after a ${t.warmupSeconds} s warm-up, against instance a of the group and against the instance ${ALONE_LABEL}; the measured one pinned to CPU ${SERVER_CPU}, dnsperf and b, c to CPU ${CLIENT_CPU}`,
+    `  (${GROUP_NAMES.flap}'s primary killed and revived every ${t.flapEveryMs / 1000} s in both, so that verdict changes travel over the links during the run)`,
+    ...columns(
+      [
+        'trial',
+        'order',
+        `${ALONE_LABEL} qps`,
+        'per second',
+        'group qps',
+        'per second',
+        'group / alone',
+        'CPU µs/query alone/group',
+        'group / alone',
+        'core share alone/group',
+        'lost % alone/group',
+        'flips alone/group',
+        'links up after',
+      ],
+      t.trials.map((trial, i) => [
+        trial.disturbed ? `${i + 1} !` : String(i + 1),
+        trial.order.join(' then '),
+        qps(trial.alone),
+        perSecondRange(trial.alone.result?.qpsPerSecond ?? []),
+        qps(trial.group),
+        perSecondRange(trial.group.result?.qpsPerSecond ?? []),
+        trial.ratio === null ? 'n/a' : `${trial.ratio.toFixed(3)}x`,
+        `${fixed(trial.alone.cpuMicrosecondsPerQuery, 2)} / ${fixed(trial.group.cpuMicrosecondsPerQuery, 2)}`,
+        trial.cpuPerQueryRatio === null ? 'n/a' : `${trial.cpuPerQueryRatio.toFixed(3)}x`,
+        `${fixed(trial.alone.coreShare, 2)} / ${fixed(trial.group.coreShare, 2)}`,
+        `${fixed(trial.alone.result?.lostPercent, 2)} / ${fixed(trial.group.result?.lostPercent, 2)}`,
+        `${trial.alone.flapTransitions ?? '—'} / ${trial.group.flapTransitions ?? '—'}`,
+        trial.group.linksUpAfter === undefined ? '—' : trial.group.linksUpAfter ? 'yes' : 'NO',
+      ]),
+    ),
+    `  ! = disturbed: a run's core share was under ${t.undisturbedCoreShare} (its core or dnsperf's taken by another process); left out of the medians below (${t.undisturbedTrials} of ${t.trials.length} trials count)`,
+    `  median: ${ALONE_LABEL} ${t.medianAloneQps === null ? 'n/a' : thousands(t.medianAloneQps)} qps, group ${t.medianGroupQps === null ? 'n/a' : thousands(t.medianGroupQps)} qps; group / alone (median of the trials' ratios) ${fixed(t.medianRatio, 3)}x`,
+    `  CPU per query (user + system time of the measured process, all threads, per answered query): group / alone ${fixed(t.medianCpuPerQueryRatio, 3)}x (median of the trials'); core share = its CPU seconds / the run's seconds: a run well below the others did not have its core to itself`,
+    `  bound: the peer link may cost the query path at most ${Math.round((1 - t.bound) * 100)}% (group / alone >= ${t.bound}): ${t.boundMet === null ? 'not judged (no undisturbed trial)' : t.boundMet ? 'met' : 'NOT met'}`,
+  );
+  for (const trial of t.trials) {
+    for (const m of [trial.alone, trial.group]) if (m.error) lines.push(`  ! ${m.setup}: ${m.error}`);
+  }
+  if (t.error) lines.push(`  ! throughput failed: ${t.error}`);
+  if (t.trials.some((trial) => busyBefore(trial.alone.idleBeforePercent) || busyBefore(trial.group.idleBeforePercent))) {
+    lines.push(`  * other processes were still using the CPUs after waiting up to ${QUIET_WAIT_MS / 1000} s before this run; expect noise`);
+  }
+  return lines;
+}
+
 /**
  * Renders what runScale() returned: its `rows` (flat objects) as columns when it has them (the other fields are
  * the same numbers, kept for the JSON), anything else as key = value.
@@ -315,7 +399,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 const machine = await describeMachine();
-const results: { throughput?: ThroughputResult; failover?: FailoverResult; scale?: unknown } = {};
+const results: { throughput?: ThroughputResult; failover?: FailoverResult; group?: GroupResult; scale?: unknown } = {};
 const errors: Record<string, string> = {};
 const skipped: Record<string, string> = {};
 
@@ -330,6 +414,8 @@ for (const section of settings.only) {
       });
     } else if (section === 'failover') {
       results.failover = await runFailover({ trials: settings.trials, log });
+    } else if (section === 'group') {
+      results.group = await runGroup({ trials: settings.trials, seconds: settings.durationSeconds, log });
     } else {
       const runScale = await loadScale();
       if (runScale === undefined) skipped.scale = 'test/bench/scale.ts is not there yet';
@@ -357,6 +443,7 @@ const lines = [
 for (const section of settings.only) {
   if (section === 'throughput' && results.throughput) lines.push(...throughputLines(results.throughput));
   else if (section === 'failover' && results.failover) lines.push(...failoverLines(results.failover));
+  else if (section === 'group' && results.group) lines.push(...groupLines(results.group));
   else if (section === 'scale' && 'scale' in results) lines.push(...scaleLines(results.scale));
   else if (skipped[section]) lines.push(`${section.toUpperCase()}  skipped: ${skipped[section]}`);
   else lines.push(`${section.toUpperCase()}  FAILED: ${errors[section]?.split('\n')[0] ?? 'unknown error'}`);

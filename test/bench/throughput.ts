@@ -143,6 +143,20 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
   };
 }
 
+/**
+ * Waits up to QUIET_WAIT_MS for every CPU to be QUIET_IDLE_PERCENT idle (another process's build or test run to
+ * finish), then resolves with the last per-CPU idle percentages either way, so that a table can mark a
+ * measurement taken on a busy machine. Call it when none of the benchmark's own servers run.
+ */
+export async function waitForQuietCpus(): Promise<number[]> {
+  let idle = await cpuIdlePercent();
+  const waitStarted = performance.now();
+  while (idle.some((percent) => percent < QUIET_IDLE_PERCENT) && performance.now() - waitStarted < QUIET_WAIT_MS) {
+    idle = await cpuIdlePercent();
+  }
+  return idle;
+}
+
 async function measureServer(
   candidate: Candidate,
   ingressPort: number,
@@ -153,13 +167,8 @@ async function measureServer(
 ): Promise<ThroughputRow[]> {
   const failed = (error: string): ThroughputRow[] => candidate.mixes.map((mix) => ({ server: candidate.label, kind: candidate.kind, mix, error }));
   // The previous server is stopped and nothing of ours runs now: whatever keeps the CPUs busy belongs to someone
-  // else. Give it up to QUIET_WAIT_MS to finish (a build, a test run), then measure anyway and record how idle
-  // the CPUs were, so the table can mark the row.
-  let idleBeforePercent = await cpuIdlePercent();
-  const waitStarted = performance.now();
-  while (idleBeforePercent.some((idle) => idle < QUIET_IDLE_PERCENT) && performance.now() - waitStarted < QUIET_WAIT_MS) {
-    idleBeforePercent = await cpuIdlePercent();
-  }
+  // else.
+  const idleBeforePercent = await waitForQuietCpus();
   let server: BenchServer;
   try {
     options.log(`throughput: starting ${candidate.label}`);

@@ -72,7 +72,7 @@ export interface HttpIngress extends IngressControls {
 }
 
 export interface HttpIngressOptions {
-  /** A loopback address: 127.0.0.x or ::1. */
+  /** A loopback address (127.0.0.x or ::1), or an ingress address of a network-namespace lab (netns-lab.ts). */
   readonly host: string;
   /** 0 (default) for an ephemeral port. */
   readonly port?: number;

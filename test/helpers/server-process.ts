@@ -17,6 +17,8 @@ export interface ServerProcess {
   readonly child: ChildProcess;
   readonly host: string;
   readonly port: number;
+  /** Where the admin server listens (see StartOptions.adminHost). */
+  readonly adminHost: string;
   readonly adminPort: number | undefined;
   readonly logs: LogLine[];
   /** Resolves with the first log line (already seen or yet to come) matching `predicate`. */
@@ -35,6 +37,13 @@ export interface StartOptions {
   readonly startTimeoutMs?: number;
   /** Called with each log line as it arrives, from the first: lets a test act at a point of the start-up. */
   readonly onLog?: (line: LogLine) => void;
+  /**
+   * Run the server inside this network namespace (`ip netns exec NS node ...`, see test/helpers/netns-lab.ts).
+   * Then `host` should be the instance's address there: the test reaches the server at it from outside.
+   */
+  readonly netns?: string;
+  /** The admin server's address (port 0): `host` when `netns` is set, else 127.0.0.1. */
+  readonly adminHost?: string;
 }
 
 /** SIGTERM drains (see `meridian serve --drain-delay`); tests stop servers without the production delay. */
@@ -42,23 +51,26 @@ const DRAIN_FOR_TESTS = ['--drain-delay', '0s', '--drain-timeout', '2s'];
 
 export async function startServerProcess(options: StartOptions): Promise<ServerProcess> {
   const host = options.host ?? '127.0.0.1';
+  const adminHost = options.adminHost ?? (options.netns !== undefined ? host : '127.0.0.1');
+  const nodeArgs = [
+    ...(process.env.MERIDIAN_TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+    MERIDIAN_BIN,
+    'serve',
+    '--zones',
+    options.zonesDir,
+    '--listen',
+    `${host}:${options.port ?? 0}`,
+    '--admin',
+    `${adminHost}:0`,
+    '--log-level',
+    'debug',
+    ...DRAIN_FOR_TESTS,
+    ...(options.args ?? []),
+  ];
+  // `ip netns exec` execs the command itself, so the child's pid (and its signals) are still node's.
   const child = spawn(
-    process.execPath,
-    [
-      ...(process.env.MERIDIAN_TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-      MERIDIAN_BIN,
-      'serve',
-      '--zones',
-      options.zonesDir,
-      '--listen',
-      `${host}:${options.port ?? 0}`,
-      '--admin',
-      '127.0.0.1:0',
-      '--log-level',
-      'debug',
-      ...DRAIN_FOR_TESTS,
-      ...(options.args ?? []),
-    ],
+    options.netns !== undefined ? 'ip' : process.execPath,
+    options.netns !== undefined ? ['netns', 'exec', options.netns, process.execPath, ...nodeArgs] : nodeArgs,
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: LogLine[] = [];
@@ -127,6 +139,7 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
     child,
     host,
     port: listening.port as number,
+    adminHost,
     adminPort: admin?.port as number | undefined,
     logs,
     waitForLog,

@@ -30,6 +30,23 @@ records:
 ${BIG_TXT_STRINGS.map((s) => `      - "${s}"`).join('\n')}
 `;
 
+/**
+ * A zone with one failover record `shop`, primary then standby, probed over HTTP at interval 1 s / timeout 1 s
+ * with rise and fall 1: each flip takes about one probe. For the tests that time or compare failovers.
+ */
+export function failoverZoneYaml(options: { readonly primary: string; readonly standby: string; readonly port: number; readonly nameserver: string }): string {
+  return `zone: gslb.example.test
+ttl: 5
+soa: { rname: hostmaster.example.test, minimum: 5 }
+nameservers: { ns1.gslb.example.test: [${options.nameserver}] }
+records:
+  shop:
+    policy: failover
+    check: { protocol: http, port: ${options.port}, path: /healthz, interval: 1s, timeout: 1s, fastInterval: 1s, rise: 1, fall: 1 }
+    targets: [ { address: ${options.primary} }, { address: ${options.standby} } ]
+`;
+}
+
 export interface ZoneDir {
   readonly dir: string;
   write(file: string, text: string): Promise<string>;

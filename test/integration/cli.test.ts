@@ -130,6 +130,17 @@ describe('meridian serve, failing to start', () => {
     }
   });
 
+  it('refuses peers without a shared token, before it serves anything', async () => {
+    const zones = await makeZoneDir();
+    try {
+      const run = await meridian(['serve', '--zones', zones.dir, '--listen', '127.0.0.1:0', '--no-admin', '--peer', 'b=http://127.0.0.1:7853']);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /^meridian: MERIDIAN_PEER_TOKEN_REQUIRED: peers are configured but no --peer-token-file/);
+    } finally {
+      await zones.remove();
+    }
+  });
+
   it('rejects a malformed --listen value', async () => {
     const run = await meridian(['serve', '--listen', 'localhost']);
     assert.notEqual(run.code, 0);

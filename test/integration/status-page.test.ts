@@ -4,10 +4,16 @@
 // server-sent events, without a reload). The assertions read what a person sees: visible text and computed
 // colours. Every wait polls with a deadline. A full-page screenshot, taken while the primary is down, is saved to
 // test-output/status-page.png.
+//
+// Then the page of a peer group: two real servers, a and b, probing the same ingresses and sending each other
+// their verdicts (b serving one record more, as mid-rollout), and a third peer c that never answers. The page
+// of a must show its peers, each address's vote chips, and b turning stale when b stops.
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -47,7 +53,7 @@ ${Array.from({ length: 8 }, (_, i) => `      - { address: 198.51.100.${i + 1} }`
 
 /** The browser global the page functions below use (the project compiles without the DOM library). */
 interface BrowserGlobals {
-  getComputedStyle(element: unknown): { readonly backgroundColor: string; readonly fill: string };
+  getComputedStyle(element: unknown): { readonly backgroundColor: string; readonly fill: string; readonly color: string };
 }
 
 /** What a person sees of an element: its rendered text and the colour name of its computed background. */
@@ -280,6 +286,142 @@ describe('the status page, in a real browser', () => {
 
   it('loaded nothing from elsewhere, and raised no error', () => {
     assert.deepEqual(foreignRequests, [], 'no external assets');
+    assert.deepEqual(pageErrors, []);
+  });
+});
+
+/** A port free on 127.0.0.1 now: b's peer port must be known before a starts, since each names the other. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  assert.ok(address !== null && typeof address === 'object');
+  return address.port;
+}
+
+describe('the status page of a peer group, in a real browser', () => {
+  let browser: Browser | undefined;
+  let page: Page;
+  const servers: ServerProcess[] = [];
+  const ingresses: HttpIngress[] = [];
+  const zoneDirs: ZoneDir[] = [];
+  let secrets: string | undefined;
+  const pageErrors: string[] = [];
+
+  const peerRow = (instance: string) => page.locator(`[data-testid="peer"][data-instance="${instance}"]`);
+  const vote = (address: string, instance: string) =>
+    page.locator(
+      `[data-testid="record"][data-name="${RECORD}"] [data-testid="address-cell"][data-address="${address}"] [data-testid="vote"][data-instance="${instance}"]`,
+    );
+  const attributes = async (locator: Locator, names: readonly string[]) => {
+    if (!(await locator.isVisible())) return { visible: false };
+    const seen: Record<string, string | boolean | null> = { visible: true, text: await locator.innerText({ timeout: 1_000 }) };
+    for (const name of names) seen[name] = await locator.getAttribute(name, { timeout: 1_000 });
+    return seen;
+  };
+
+  before(async () => {
+    const primary = await startHttpIngress({ host: PRIMARY });
+    ingresses.push(primary, await startHttpIngress({ host: BACKUP, port: primary.port }));
+    secrets = await mkdtemp(path.join(tmpdir(), 'meridian-peer-token-'));
+    const tokenFile = path.join(secrets, 'token');
+    await writeFile(tokenFile, 'status-page-peer-token-0123456789\n', { mode: 0o600 });
+    // b serves one checked record more: its verdicts on it are about a probe a does not have.
+    const extra = `  extra:\n    policy: failover\n    check: { protocol: http, port: ${primary.port}, path: /extra, interval: 1s, timeout: 500ms, rise: 1, fall: 1 }\n    targets: [ { address: ${BACKUP} } ]\n`;
+    zoneDirs.push(await makeZoneDir({ 'zone.yaml': zoneYaml(primary.port) }), await makeZoneDir({ 'zone.yaml': zoneYaml(primary.port) + extra }));
+    const [bPeerPort, silentPort] = [await freePort(), await freePort()];
+    const group = (instance: string) => ['--instance', instance, '--peer-token-file', tokenFile, '--peer-stale-after', '1s'];
+    const a = await startServerProcess({
+      zonesDir: zoneDirs[0].dir,
+      args: [...group('a'), '--peer-listen', '127.0.0.1:0', '--peer', `b=http://127.0.0.1:${bPeerPort}`, '--peer', `c=http://127.0.0.1:${silentPort}`],
+    });
+    servers.push(a);
+    const listening = await a.waitForLog((line) => line.msg === 'peer link listening');
+    const b = await startServerProcess({
+      zonesDir: zoneDirs[1].dir,
+      args: [...group('b'), '--peer-listen', `127.0.0.1:${bPeerPort}`, '--peer', `a=http://127.0.0.1:${String(listening.port)}`],
+    });
+    servers.push(b);
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    const response = await page.goto(`http://127.0.0.1:${a.adminPort}/`);
+    assert.equal(response?.status(), 200);
+  });
+
+  after(async () => {
+    await browser?.close();
+    for (const server of servers) await server.stop();
+    for (const ingress of ingresses) await ingress.close();
+    for (const dir of zoneDirs) await dir.remove();
+    if (secrets !== undefined) await rm(secrets, { recursive: true, force: true });
+  });
+
+  it('shows this instance, the quorum rule and every peer: b connected and voting, c down and never heard', async () => {
+    const panel = page.locator('[data-testid="peer-group"]');
+    await eventually(
+      'the peer group panel',
+      async () => ((await panel.isVisible()) ? await panel.innerText({ timeout: 1_000 }) : ''),
+      (text) => text.includes('This instance: a'),
+    );
+    assert.match(await panel.innerText(), /Quorum: a strict majority; a peer silent for 1s no longer votes/);
+    const b = await eventually(
+      'b connected and fresh',
+      () => attributes(peerRow('b'), ['data-connected', 'data-fresh']),
+      (seen) => seen['data-connected'] === 'true' && seen['data-fresh'] === 'true',
+    );
+    assert.match(String(b.text), /connected/);
+    assert.match(String(b.text), /\d+s ago/, 'its last message, as an age');
+    assert.match(String(b.text), /[+−±]\d+ ms/, 'its clock skew');
+    const c = await attributes(peerRow('c'), ['data-connected', 'data-fresh']);
+    assert.equal(c['data-connected'], 'false');
+    assert.match(String(c.text), /down/);
+    assert.match(String(c.text), /stale: not voting/);
+    assert.match(String(c.text), /never/);
+  });
+
+  it('warns that b sends verdicts about probes a does not have', async () => {
+    const warning = peerRow('b').locator('[data-testid="peer-unknown"]');
+    const text = await eventually(
+      'the unknown-verdicts warning',
+      async () => ((await warning.isVisible()) ? await warning.innerText({ timeout: 1_000 }) : ''),
+      (seen) => seen !== '',
+    );
+    assert.match(text, /^\d+ about probes this instance does not have: serves other zone files\?$/);
+    assert.equal(colourName(await warning.evaluate((element) => (globalThis as unknown as BrowserGlobals).getComputedStyle(element).color)), 'red', 'in red');
+  });
+
+  it('shows each vantage point on each address: here and b, both up', async () => {
+    for (const address of [PRIMARY, BACKUP]) {
+      for (const instance of ['self', 'b']) {
+        const seen = await eventually(
+          `${instance}'s vote on ${address}`,
+          () => attributes(vote(address, instance), ['data-verdict', 'data-fresh']),
+          (s) => s['data-verdict'] === 'up' && s['data-fresh'] === 'true',
+        );
+        assert.equal(seen.text, `${instance === 'self' ? 'here' : instance} up`);
+      }
+    }
+    const title = await page
+      .locator(`[data-testid="record"][data-name="${RECORD}"] [data-testid="address-cell"][data-address="${PRIMARY}"] [data-testid="votes"]`)
+      .getAttribute('title');
+    assert.match(title ?? '', /^up by quorum \(a strict majority\): 0 of 2 vantage points see it down \(here: up, b: up\)$/);
+  });
+
+  it('shows b down and stale, and its vote faded, once b stops', async () => {
+    await servers[1].stop();
+    await eventually(
+      'b down and stale',
+      () => attributes(peerRow('b'), ['data-connected', 'data-fresh']),
+      (seen) => seen['data-connected'] === 'false' && seen['data-fresh'] === 'false',
+    );
+    await eventually(
+      "b's vote stale",
+      () => attributes(vote(PRIMARY, 'b'), ['data-fresh']),
+      (seen) => seen['data-fresh'] === 'false',
+    );
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -14,6 +14,8 @@ import {
   formatAge,
   formatAnswerSets,
   formatSeconds,
+  formatSkew,
+  formatVotes,
   paint,
   renderDrainResult,
   renderExplain,
@@ -22,7 +24,7 @@ import {
   stripAnsi,
   table,
 } from '../../src/cli/render.js';
-import type { BalancedExplanation, BalancedRecordStatus, ExplainDocument, StatusDocument } from '../../src/observability/status-document.js';
+import type { BalancedExplanation, BalancedRecordStatus, ExplainDocument, StatusDocument, VoteView } from '../../src/observability/status-document.js';
 
 const ESC = '\u001b[';
 const GENERATED = '2025-06-01T12:00:00.000Z';
@@ -347,6 +349,27 @@ describe('formatting helpers', () => {
     assert.ok(coloured[1].startsWith(`  ${ESC}31mx${ESC}39m       y`));
   });
 
+  const skews: Array<[number | null, string]> = [
+    [null, '-'],
+    [0, '±0 ms'],
+    [12.4, '+12 ms'],
+    [-3, '-3 ms'],
+    [9_999, '+9999 ms'],
+    [-192_000, '-3m12s'],
+  ];
+  for (const [ms, expected] of skews) it(`formatSkew(${ms}) = ${expected}`, () => assert.equal(formatSkew(ms), expected));
+
+  const vote = (instance: string, verdict: VoteView['verdict'], fresh = true): VoteView => ({ instance, verdict, fresh });
+  const votes: Array<[string, string, VoteView[], string]> = [
+    ['a majority down', 'down', [vote('self', 'down'), vote('b', 'down'), vote('c', 'up')], 'down (quorum 2/3: here down, b down, c up)'],
+    ['here overruled', 'up', [vote('self', 'down'), vote('b', 'up'), vote('c', 'up')], 'up (quorum 2/3: here down, b up, c up)'],
+    ['a tie, healthy', 'up', [vote('self', 'down'), vote('b', 'up')], 'up (quorum 1/2: here down, b up)'],
+    ['a stale peer, not counted', 'down', [vote('self', 'down'), vote('b', 'up', false)], 'down (quorum 1/1: here down, b up (stale))'],
+    ['a peer without a verdict', 'up', [vote('self', 'up'), vote('b', 'none')], 'up (quorum 1/1: here up, b no verdict)'],
+    ['no verdict anywhere', 'unknown', [vote('self', 'none'), vote('b', 'none')], 'unknown (no votes: here no verdict, b no verdict)'],
+  ];
+  for (const [what, health, list, expected] of votes) it(`formatVotes: ${what}`, () => assert.equal(formatVotes(health, list), expected));
+
   it('paint is the identity without colour', () => {
     assert.equal(paint(false, 'green', 'up'), 'up');
     assert.equal(paint(true, 'green', 'up'), `${ESC}32mup${ESC}39m`);
@@ -500,6 +523,92 @@ describe('renderStatus', () => {
     });
   }
 
+  const PEER_GROUP: NonNullable<StatusDocument['peerGroup']> = {
+    instance: 'a',
+    quorum: 'a strict majority',
+    staleAfterSeconds: 5,
+    peers: [
+      {
+        instance: 'b',
+        url: 'http://10.0.0.2:9101/',
+        connected: true,
+        fresh: true,
+        lastMessageAt: at(0.4),
+        lastMessageAgeSeconds: 0.4,
+        clockSkewMs: 12,
+        verdicts: 4,
+        unknownVerdicts: 0,
+      },
+      {
+        instance: 'c',
+        url: 'http://10.0.0.3:9101/',
+        connected: false,
+        fresh: false,
+        lastMessageAt: at(75),
+        lastMessageAgeSeconds: 75,
+        clockSkewMs: -3,
+        verdicts: 4,
+        unknownVerdicts: 2,
+      },
+      {
+        instance: 'd',
+        url: 'http://10.0.0.4:9101/',
+        connected: false,
+        fresh: false,
+        lastMessageAt: null,
+        lastMessageAgeSeconds: null,
+        clockSkewMs: null,
+        verdicts: 0,
+        unknownVerdicts: 0,
+      },
+    ],
+  };
+  const votedAddress = {
+    address: '192.0.2.9',
+    health: 'down',
+    drained: false,
+    reason: 'timeout',
+    here: 'down',
+    votes: [
+      { instance: 'self', verdict: 'down', fresh: true },
+      { instance: 'b', verdict: 'down', fresh: true },
+      { instance: 'c', verdict: 'up', fresh: false },
+    ],
+    quorum: 'down by quorum (a strict majority): 2 of 2 vantage points see it down (here: down, b: down, c: up (stale))',
+  } as const;
+  const peerCases: Array<[string, StatusDocument, RegExp]> = [
+    [
+      'the peer group, after the header: the rule, then each peer',
+      { ...EMPTY, peerGroup: PEER_GROUP },
+      /^as of .*\n\nPEER GROUP {2}instance a, quorum: a strict majority, a peer silent for 5s no longer votes\n {2}PEER +URL +LINK +VOTING +LAST MESSAGE +CLOCK SKEW +VERDICTS\n {2}b +http:\/\/10\.0\.0\.2:9101\/ +connected +fresh +0s ago +\+12 ms +4\n {2}c +http:\/\/10\.0\.0\.3:9101\/ +down +stale: not voting +1m15s ago +-3 ms +4 \(2 unknown\)\n {2}d +http:\/\/10\.0\.0\.4:9101\/ +down +stale: not voting +never +- +0\n/m,
+    ],
+    [
+      'a warning for a peer with verdicts about probes this one does not have',
+      { ...EMPTY, peerGroup: PEER_GROUP },
+      /^ {2}! c sends 2 verdicts about probes this instance does not have: serves other zone files\? \(ignored; mid-rollout, or a different check\)$/m,
+    ],
+    ['a peer group of one', { ...EMPTY, peerGroup: { ...PEER_GROUP, peers: [] } }, /^PEER GROUP .*\n {2}no peers: this instance decides alone$/m],
+    [
+      "an address's votes and the decision in its health",
+      withRecord({ targets: [{ index: 0, target: '192.0.2.9', weight: 1, drained: false, addresses: [votedAddress] }] }),
+      /^ {4}#0 192\.0\.2\.9 +1 +192\.0\.2\.9 +down \(quorum 2\/2: here down, b down, c up \(stale\)\) +- +timeout +- +-$/m,
+    ],
+  ];
+  for (const [what, document, pattern] of peerCases) {
+    it(`shows ${what}`, () => {
+      const plain = renderStatus(document, { color: false });
+      assert.match(plain.join('\n'), pattern);
+      assert.deepEqual(renderStatus(document, { color: true }).map(stripAnsi), plain, 'colour changes nothing but the codes');
+    });
+  }
+
+  it('without a peer group, shows no peer group and plain health', () => {
+    assert.doesNotMatch(text, /PEER|quorum|here /);
+    const coloured = renderStatus({ ...EMPTY, peerGroup: PEER_GROUP }, { color: true }).join('\n');
+    assert.ok(coloured.includes(`${ESC}31m!${ESC}39m c sends 2 verdicts`), 'the mismatch warning is red');
+    assert.ok(coloured.includes(`${ESC}33mstale: not voting${ESC}39m`), 'a stale peer is yellow');
+  });
+
   it('limits the transitions listed', () => {
     const lines = renderStatus(STATUS, { color: false, transitions: 1 }).join('\n');
     assert.match(lines, /RECENT TRANSITIONS \(latest 1 of 2\)/);
@@ -634,6 +743,70 @@ describe('renderExplain', () => {
         '  #1 192.0.2.20  1       192.0.2.20 down  -        chosen  refused',
         'rule: fail-open: no target is healthy, and whenAllDown: all answers every target (fail open)',
         'answer: 192.0.2.10 (75%) | 192.0.2.20 (25%)',
+      ],
+    },
+    {
+      what: 'in a peer group: which vantage point saw what, per address',
+      document: {
+        ...EXPLAIN_WEIGHTED_FAIL_OPEN,
+        targets: EXPLAIN_WEIGHTED_FAIL_OPEN.targets.map((t) => ({
+          ...t,
+          addresses: t.addresses.map((a) => ({
+            ...a,
+            here: a.address === '192.0.2.10' ? ('up' as const) : ('down' as const),
+            votes: [
+              { instance: 'self', verdict: a.address === '192.0.2.10' ? ('up' as const) : ('down' as const), fresh: true },
+              { instance: 'b', verdict: 'down' as const, fresh: true },
+              { instance: 'c', verdict: 'down' as const, fresh: true },
+            ],
+            quorum:
+              a.address === '192.0.2.10'
+                ? 'down by quorum (a strict majority): 2 of 3 vantage points see it down (here: up, b: down, c: down)'
+                : 'down by quorum (a strict majority): 3 of 3 vantage points see it down (here: down, b: down, c: down)',
+          })),
+        })),
+        summary:
+          "weighted: no target is healthy; whenAllDown: all, so every target answers; health decided by the peer group's quorum (a strict majority): 192.0.2.10 is down though it is up here",
+      },
+      expected: [
+        'app.gslb.example.test A  in zone gslb.example.test',
+        'record: balanced, policy weighted, when all down: all',
+        'targets:',
+        '  TARGET         WEIGHT  ADDRESSES        DRAINED  CHOSEN  REASON',
+        '  #0 192.0.2.10  3       192.0.2.10 down  -        chosen  timeout',
+        '  #1 192.0.2.20  1       192.0.2.20 down  -        chosen  refused',
+        'vantage points:',
+        '  192.0.2.10  down by quorum (a strict majority): 2 of 3 vantage points see it down (here: up, b: down, c: down)',
+        '  192.0.2.20  down by quorum (a strict majority): 3 of 3 vantage points see it down (here: down, b: down, c: down)',
+        'rule: fail-open: no target is healthy, and whenAllDown: all answers every target (fail open)',
+        'answer: 192.0.2.10 (75%) | 192.0.2.20 (25%)',
+        "why: weighted: no target is healthy; whenAllDown: all, so every target answers; health decided by the peer group's quorum (a strict majority): 192.0.2.10 is down though it is up here",
+      ],
+    },
+    {
+      what: 'in a peer group, from a server that sends votes without the sentence',
+      document: {
+        ...EXPLAIN_WEIGHTED_FAIL_OPEN,
+        targets: [
+          {
+            ...EXPLAIN_WEIGHTED_FAIL_OPEN.targets[0],
+            addresses: [
+              { address: '192.0.2.10', health: 'down', drained: false, reason: 'timeout', votes: [{ instance: 'self', verdict: 'down', fresh: true }] },
+            ],
+          },
+        ],
+      },
+      expected: [
+        'app.gslb.example.test A  in zone gslb.example.test',
+        'record: balanced, policy weighted, when all down: all',
+        'targets:',
+        '  TARGET         WEIGHT  ADDRESSES        DRAINED  CHOSEN  REASON',
+        '  #0 192.0.2.10  3       192.0.2.10 down  -        chosen  timeout',
+        'vantage points:',
+        '  192.0.2.10  down (quorum 1/1: here down)',
+        'rule: fail-open: no target is healthy, and whenAllDown: all answers every target (fail open)',
+        'answer: 192.0.2.10 (75%) | 192.0.2.20 (25%)',
+        'why: weighted: no target is healthy; whenAllDown: all, so every target answers',
       ],
     },
     {

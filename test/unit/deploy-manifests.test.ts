@@ -7,8 +7,9 @@
 //   dependency of this project), and the rendered objects are checked the same way. Without kubectl that part is
 //   skipped with a message.
 // - On top of the schemas, checks of intent that a schema cannot express: replicas, probes on the admin port, the
-//   security context, port 53 on UDP and TCP, the exact RBAC rules, the wiring between the objects, and zone
-//   files that are valid for the clusters the Deployment registers.
+//   security context, port 53 on UDP and TCP, the exact RBAC rules, the wiring between the objects, zone
+//   files that are valid for the clusters the Deployment registers, and a peer group (when configured) that the
+//   server's own settings reader accepts, with its files from Secrets and its port on a Service of its own.
 // - The dashboard parses, and every metric its queries use is documented in docs/metrics.md (or is one of
 //   prom-client's default process metrics).
 //
@@ -37,6 +38,8 @@ import { Registry } from 'prom-client';
 import { parseAllDocuments } from 'yaml';
 import { MeridianMetrics } from '../../src/observability/metrics.js';
 import { loadZoneDirectory } from '../../src/zone/load.js';
+import { peerGroupConfig } from '../../src/cli/peer-flags.js';
+import { parsePeerSpec } from '../../src/peers/settings.js';
 import { formatZoneIssue } from '../../src/zone/model.js';
 
 // Compiled tests run from dist/test/unit: the repository root is three levels up.
@@ -46,6 +49,7 @@ const OVERLAYS = ['deploy/kubernetes/overlays/example', 'deploy/kubernetes/overl
 const DASHBOARD = 'deploy/grafana/meridian-dashboard.json';
 
 const NAME_LABEL = 'app.kubernetes.io/name';
+const COMPONENT_LABEL = 'app.kubernetes.io/component';
 const APP = 'meridian';
 const DNS_CONTAINER_PORT = 5353;
 const ADMIN_PORT = 9153;
@@ -364,7 +368,8 @@ const CHECKS: readonly Check[] = [
       const deployment = meridianDeployment(m);
       const container = meridianContainer(deployment);
       assert.equal(portOf(flag(container, '--listen'), '--listen'), DNS_CONTAINER_PORT);
-      const service = one<IService>(m, 'v1', 'Service', (s) => s.spec?.type === 'LoadBalancer');
+      const service = one<IService>(m, 'v1', 'Service', (s) => s.metadata.labels?.[COMPONENT_LABEL] === 'dns');
+      assert.equal(service.spec?.type, 'LoadBalancer');
       assert.equal(service.spec?.externalTrafficPolicy, 'Local');
       assert.ok(selects(service.spec?.selector, podLabels(deployment)), 'the Service must select the Meridian pods');
       const exposed = (service.spec?.ports ?? []).map((p) => {
@@ -394,6 +399,51 @@ const CHECKS: readonly Check[] = [
         monitor.spec.endpoints.map((e) => [e.port, e.path]),
         [[port.name, '/metrics']],
       );
+    },
+  },
+  {
+    name: 'a peer group, when configured, is one the server accepts: named, over TLS, its files from Secrets, its port on a Service of its own',
+    run(m) {
+      const deployment = meridianDeployment(m);
+      const spec = podSpec(deployment);
+      const container = meridianContainer(deployment);
+      const env: Record<string, string | undefined> = {};
+      for (const entry of container.env ?? []) if (entry.name.startsWith('MERIDIAN_')) env[entry.name] = envOf(container, entry.name);
+      const files: string[] = [];
+      // The server's own reading of the settings: what it would refuse to start with fails here.
+      const config = peerGroupConfig({}, env, 'meridian-5d8f7c9b4-x7k2p', (file) => {
+        files.push(file);
+        return 'a-token-long-enough-for-the-server';
+      });
+      if (config === undefined) return; // a site alone (the base)
+      assert.ok(env.MERIDIAN_INSTANCE, `${m.source}: MERIDIAN_INSTANCE (the default, the host name, is the pod's name, which its peers cannot know)`);
+      const listed = (env.MERIDIAN_PEERS ?? '')
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map((entry) => parsePeerSpec(entry).name);
+      assert.ok(
+        listed.includes(config.instance),
+        `${m.source}: MERIDIAN_PEERS lists every instance, ${config.instance} too, so every site carries the same list`,
+      );
+      assert.ok(config.tls, `${m.source}: the peer link crosses networks: serve it over TLS`);
+      for (const peer of config.peers) assert.equal(peer.url.protocol, 'https:', `${m.source}: peer ${peer.name} over https`);
+      for (const file of files) {
+        const mount = volumeHolding(container, file);
+        const volume = spec.volumes?.find((v) => v.name === mount?.name);
+        assert.ok(volume?.secret, `${m.source}: ${file} must lie in a mounted Secret volume`);
+      }
+      const port = container.ports?.find((p) => p.containerPort === config.listen.port && (p.protocol ?? 'TCP') === 'TCP');
+      assert.ok(port?.name, `${m.source}: a named container port for the peer link (${config.listen.port})`);
+      const services = all<IService>(m, 'v1', 'Service').filter((s) =>
+        (s.spec?.ports ?? []).some((p) => resolvePort(container, p.targetPort ?? p.port, p.protocol ?? 'TCP')?.port === config.listen.port),
+      );
+      assert.deepEqual(
+        services.map((s) => s.metadata.labels?.[COMPONENT_LABEL]),
+        ['peer'],
+        `${m.source}: only the peer Service exposes the peer port`,
+      );
+      assert.ok(selects(services[0].spec?.selector, podLabels(deployment)), 'the peer Service must select the Meridian pods');
+      assert.ok((services[0].spec?.loadBalancerSourceRanges ?? []).length > 0, `${m.source}: the peer Service admits only the other sites`);
     },
   },
   {
@@ -482,6 +532,7 @@ const OVERLAY_CHECKS: Readonly<Record<(typeof OVERLAYS)[number], (m: Manifests) 
     assert.equal(envOf(container, 'MERIDIAN_IN_CLUSTER'), 'eu-west');
     assert.ok(registeredClusters(container).kubeconfigs.length > 0, 'remote clusters from the Secret');
     assert.equal(flag(container, '--zones'), '/zones');
+    assert.equal(envOf(container, 'MERIDIAN_INSTANCE'), 'eu-west', 'the instance of the peer group this site is');
   },
   'deploy/kubernetes/overlays/git-sync'(m) {
     const deployment = meridianDeployment(m);

@@ -34,7 +34,7 @@ describe('HealthHistory', () => {
   it('keeps the transitions of the last hour', async () => {
     const clock = new FakeClock();
     const history = new HealthHistory(clock);
-    history.onTransition(ref('10.0.0.1'), 'up', 'down', { ok: false, failure: 'refused', durationMs: 1, reason: 'connection refused', at: 0 });
+    history.onTransition(ref('10.0.0.1'), 'up', 'down', { reason: 'connection refused', durationMs: 1 });
     await clock.advance(TRANSITION_WINDOW_MS - 1);
     history.onTransition(ref('10.0.0.1'), 'down', 'up', result(1));
     assert.deepEqual(

@@ -10,9 +10,10 @@ import { DrainSet } from '../../src/health/drains.js';
 import type { SubscriptionView } from '../../src/health/monitor.js';
 import type { HealthState, ObservedResult } from '../../src/health/state.js';
 import type { ProbeSpec } from '../../src/health/types.js';
+import { MAJORITY, Quorum } from '../../src/health/quorum.js';
 import { HealthHistory } from '../../src/observability/history.js';
 import { createDocumentReader } from '../../src/observability/status-schema.js';
-import { buildExplanation, buildStatus, statusJsonChunks, type StatusInput } from '../../src/observability/status.js';
+import { buildExplanation, buildStatus, statusJsonChunks, type PeerState, type StatusInput } from '../../src/observability/status.js';
 import type { ZoneConfig } from '../../src/zone/model.js';
 import { FakeClock } from '../helpers/fake-time.js';
 import { checkConfig, childZone, fixtureZone, staticTargets, zoneOf } from '../helpers/fixture-zone.js';
@@ -101,6 +102,8 @@ function inputAt(clock: FakeClock): StatusInput {
               ref: { ...address, targetId: '' },
               spec: { ...probe, address: address.address },
               state: entry.state,
+              decided: entry.state.health,
+              verdictKey: `${probe.key} 2/3`,
               pendingUntilProbed: entry.pendingUntilProbed,
             };
       },
@@ -137,6 +140,43 @@ function inputAt(clock: FakeClock): StatusInput {
     maintenance: () => [
       { zone: fixtureZone.zone, file: 'fixture.yaml', target: '192.0.2.40', cron: '0 2 * * SUN', duration: '1h', active: true, next: null, activeUntil: 'x' },
     ],
+  };
+}
+
+/**
+ * The same input in a peer group of four: b and d see every address down and are fresh, c sees it up but went
+ * silent a minute ago (and sends verdicts about probes this instance does not have). So 192.0.2.1, up here, is
+ * down by quorum (here up, b down, d down), and c does not vote.
+ */
+function inPeerGroup(input: StatusInput): StatusInput {
+  const now = input.clock.now();
+  const heard = { b: now - 500, c: now - 60_000, d: now - 800 };
+  const quorum = new Quorum({
+    rule: MAJORITY,
+    staleAfterMs: 5_000,
+    now: () => input.clock.now(),
+    peers: {
+      votesOn: () => [
+        { instance: 'b', up: false, lastHeardAt: heard.b },
+        { instance: 'c', up: true, lastHeardAt: heard.c },
+        { instance: 'd', up: false, lastHeardAt: heard.d },
+      ],
+    },
+  });
+  const peers: PeerState[] = [
+    { instance: 'b', url: 'http://10.0.0.2:9101/', connected: true, lastHeardAt: heard.b, fresh: true, skewMs: 12.4, verdicts: 4, unknownVerdicts: 0 },
+    { instance: 'c', url: 'http://10.0.0.3:9101/', connected: false, lastHeardAt: heard.c, fresh: false, skewMs: -3, verdicts: 4, unknownVerdicts: 2 },
+    { instance: 'd', url: 'http://10.0.0.4:9101/', connected: true, lastHeardAt: heard.d, fresh: true, skewMs: undefined, verdicts: 4, unknownVerdicts: 0 },
+  ];
+  return {
+    ...input,
+    health: {
+      subscriptionOf: (address) => {
+        const view = input.health.subscriptionOf(address);
+        return view === undefined ? undefined : { ...view, decided: quorum.decide(view.verdictKey, view.state.health) };
+      },
+    },
+    peers: { instance: 'a', staleAfterMs: 5_000, quorum, peers: () => peers },
   };
 }
 
@@ -190,6 +230,99 @@ describe('the documents the server builds match their schemas', () => {
   });
 });
 
+describe('in a peer group, /status and /explain show every vantage point', () => {
+  const clock = new FakeClock(Date.parse('2026-01-01T00:00:00.000Z'));
+  const reader = createDocumentReader();
+  const addressesOf = (document: ReturnType<typeof reader.status>) =>
+    document.zones.flatMap((z) => z.records).flatMap((r) => (r.kind === 'balanced' ? r.targets.flatMap((t) => t.addresses) : []));
+
+  it('/status has the peer group, and every probed address its own verdict, the votes and the decision', () => {
+    const document = reader.status(overTheWire(buildStatus(inPeerGroup(inputAt(clock)))), 'test');
+    assert.deepEqual(document.peerGroup, {
+      instance: 'a',
+      quorum: 'a strict majority',
+      staleAfterSeconds: 5,
+      peers: [
+        {
+          instance: 'b',
+          url: 'http://10.0.0.2:9101/',
+          connected: true,
+          fresh: true,
+          lastMessageAt: '2025-12-31T23:59:59.500Z',
+          lastMessageAgeSeconds: 0.5,
+          clockSkewMs: 12,
+          verdicts: 4,
+          unknownVerdicts: 0,
+        },
+        {
+          instance: 'c',
+          url: 'http://10.0.0.3:9101/',
+          connected: false,
+          fresh: false,
+          lastMessageAt: '2025-12-31T23:59:00.000Z',
+          lastMessageAgeSeconds: 60,
+          clockSkewMs: -3,
+          verdicts: 4,
+          unknownVerdicts: 2,
+        },
+        {
+          instance: 'd',
+          url: 'http://10.0.0.4:9101/',
+          connected: true,
+          fresh: true,
+          lastMessageAt: '2025-12-31T23:59:59.200Z',
+          lastMessageAgeSeconds: 0.8,
+          clockSkewMs: null,
+          verdicts: 4,
+          unknownVerdicts: 0,
+        },
+      ],
+    });
+    const overruled = addressesOf(document).find((a) => a.address === '192.0.2.1');
+    assert.equal(overruled?.health, 'down', 'the quorum decides what is served');
+    assert.equal(overruled?.here, 'up');
+    assert.deepEqual(overruled?.votes, [
+      { instance: 'self', verdict: 'up', fresh: true },
+      { instance: 'b', verdict: 'down', fresh: true },
+      { instance: 'c', verdict: 'up', fresh: false },
+      { instance: 'd', verdict: 'down', fresh: true },
+    ]);
+    assert.equal(overruled?.quorum, 'down by quorum (a strict majority): 2 of 3 vantage points see it down (here: up, b: down, c: up (stale), d: down)');
+    assert.ok(
+      addressesOf(document)
+        .filter((a) => a.reason === 'no health check')
+        .every((a) => a.votes === undefined),
+      'an address without a check has nothing to vote on',
+    );
+  });
+
+  it('/explain gives each address its votes, and the summary the quorum, what it overrules and who does not vote', () => {
+    const document = reader.explain(overTheWire(buildExplanation(inPeerGroup(inputAt(clock)), CHECKED, 'A')), 'test');
+    assert.ok('targets' in document);
+    const first = document.targets[0].addresses.find((a) => a.address === '192.0.2.1');
+    assert.equal(first?.here, 'up');
+    assert.equal(first?.health, 'down');
+    assert.equal(first?.votes?.length, 4);
+    assert.match(first?.quorum ?? '', /^down by quorum \(a strict majority\): 2 of 3 vantage points see it down/);
+    assert.match(
+      document.summary,
+      /; health decided by the peer group's quorum \(a strict majority\): 192\.0\.2\.1 is down though it is up here; not voting: c \(stale, link down\)$/,
+    );
+  });
+
+  const cases: Array<[string, string, StatusInput, RegExp]> = [
+    ['a record without a health check', 'app', inPeerGroup(inputAt(clock)), /^(?!.*quorum)/],
+    ['a server without peers', CHECKED, inputAt(clock), /^(?!.*quorum)/],
+  ];
+  for (const [what, name, input, pattern] of cases) {
+    it(`/explain of ${what} says nothing of a quorum`, () => {
+      const document = reader.explain(overTheWire(buildExplanation(input, name, 'A')), 'test');
+      assert.match(document.summary, pattern);
+      if ('targets' in document) assert.ok(document.targets.every((t) => t.addresses.every((a) => a.votes === undefined && a.quorum === undefined)));
+    });
+  }
+});
+
 describe('a document of another shape is refused, naming what is wrong', () => {
   const clock = new FakeClock(Date.parse('2026-01-01T00:00:00.000Z'));
   const reader = createDocumentReader();
@@ -205,6 +338,35 @@ describe('a document of another shape is refused, naming what is wrong', () => {
       'a balanced record without targets',
       { ...valid, zones: [{ ...zones[0], records: [{ ...records[0], targets: undefined }] }] },
       /at \/zones\/0\/records\/0: must have required property 'targets'/,
+    ],
+    [
+      'a peer whose link state is text',
+      (() => {
+        const grouped = overTheWire(buildStatus(inPeerGroup(inputAt(clock)))) as { peerGroup: { peers: Array<Record<string, unknown>> } };
+        grouped.peerGroup.peers[1].connected = 'yes';
+        return grouped;
+      })(),
+      /at \/peerGroup\/peers\/1\/connected: must be boolean/,
+    ],
+    [
+      'a peer group without peers',
+      { ...valid, peerGroup: { instance: 'a', quorum: 'a strict majority', staleAfterSeconds: 5 } },
+      /at \/peerGroup: must have required property 'peers'/,
+    ],
+    [
+      'a vote of another kind',
+      (() => {
+        const grouped = overTheWire(buildStatus(inPeerGroup(inputAt(clock)))) as {
+          zones: Array<{ records: Array<{ targets?: Array<{ addresses: Array<{ votes?: Array<Record<string, unknown>> }> }> }> }>;
+        };
+        const index = grouped.zones.findIndex((z) => z.records.some((r) => r.targets?.some((t) => t.addresses.some((a) => a.votes !== undefined))));
+        const record = grouped.zones[index].records.findIndex((r) => r.targets?.some((t) => t.addresses.some((a) => a.votes !== undefined)));
+        const votes = grouped.zones[index].records[record].targets?.[0].addresses[0].votes;
+        assert.ok(votes !== undefined);
+        votes[1].verdict = 'maybe';
+        return grouped;
+      })(),
+      /at \/zones\/2\/records\/0\/targets\/0\/addresses\/0\/votes\/1\/verdict: must be equal to one of the allowed values/,
     ],
     [
       'an unknown health',
@@ -233,5 +395,13 @@ describe('a document of another shape is refused, naming what is wrong', () => {
 
   it('refuses an /explain document of another shape', () => {
     assert.throws(() => reader.explain({ name: 'x', kind: 'balanced', targets: [] }, 'test'), /answered \/explain with .*must have required property 'type'/);
+  });
+
+  it('refuses an /explain document whose vantage point is not text', () => {
+    const explained = overTheWire(buildExplanation(inPeerGroup(inputAt(clock)), CHECKED, 'A')) as {
+      targets: Array<{ addresses: Array<Record<string, unknown>> }>;
+    };
+    explained.targets[0].addresses[0].quorum = 3;
+    assert.throws(() => reader.explain(explained, 'test'), /at \/targets\/0\/addresses\/0\/quorum: must be string/);
   });
 });

@@ -1,10 +1,10 @@
 // The status page's script (index.html loads it as /assets/page.js): follows the live status feed at `/events`
 // (server-sent events, `event: status`, data = the /status JSON document) and redraws on each event.
 //
-// It shows readiness, the last reload, Kubernetes cluster sync, drains and maintenance windows, a timeline of
-// the last hour's transitions (SVG), and per zone and record the answer given now and a matrix of targets ×
-// addresses coloured by health, with the failure reason, the time since the last change and a probe-latency
-// sparkline.
+// It shows readiness, the last reload, the peer group (when there is one), Kubernetes cluster sync, drains and
+// maintenance windows, a timeline of the last hour's transitions (SVG), and per zone and record the answer given
+// now and a matrix of targets × addresses coloured by health, with the failure reason, the time since the last
+// change, each vantage point's verdict (in a peer group) and a probe-latency sparkline.
 //
 // Every string from the document reaches the page as a text node or an attribute value set through the DOM,
 // never as markup. The document is typed (status-document.ts, a type import: nothing of it reaches the browser)
@@ -19,11 +19,13 @@ import type {
   AddressStatus,
   CheckView,
   FailedFileView,
+  PeerGroupView,
   ProbeResultView,
   RecordAnswer,
   RecordStatus,
   StatusDocument,
   TargetStatus,
+  VoteView,
   ZoneStatus,
 } from '../status-document.js';
 
@@ -300,6 +302,60 @@ function renderClusters(d: StatusDocument): void {
   fill(document.querySelector('#clusters .body')!, body);
 }
 
+// A peer's clock minus this server's, as measured from its last message (includes the link's latency).
+function skewText(ms: number | null): string {
+  if (ms === null) return '';
+  const size = Math.abs(ms);
+  return `${ms > 0 ? '+' : ms < 0 ? '−' : '±'}${size < 10000 ? `${Math.round(size)} ms` : duration(size / 1000)}`;
+}
+
+// The peer group, only when peers are configured: each peer's link, whether it votes, and what it sends.
+function renderPeers(d: StatusDocument): void {
+  const group: PeerGroupView | undefined = d.peerGroup;
+  const section = byId('peers');
+  section.hidden = group === undefined;
+  if (group === undefined) return;
+  const head = h(
+    'p',
+    { class: 'muted', 'data-testid': 'peer-group' },
+    `This instance: `,
+    h('strong', { class: 'mono' }, group.instance),
+    `. Quorum: ${group.quorum}; a peer silent for ${duration(group.staleAfterSeconds)} no longer votes.`,
+  );
+  const body =
+    group.peers.length === 0
+      ? h('div', { class: 'muted' }, 'No peers: this instance decides alone.')
+      : table(
+          ['Peer', 'Link', 'Voting', 'Last message', 'Clock skew', 'Verdicts'],
+          group.peers.map((p) => {
+            const last = momentOf(p.lastMessageAt, p.lastMessageAgeSeconds);
+            return h(
+              'tr',
+              // As text: setAttrs leaves out a false attribute, and a test (or a style) reads both states.
+              { 'data-testid': 'peer', 'data-instance': p.instance, 'data-connected': String(p.connected), 'data-fresh': String(p.fresh) },
+              h('td', null, h('div', { class: 'mono' }, p.instance), h('div', { class: 'muted mono' }, p.url)),
+              h('td', null, p.connected ? badge('connected', 'ok') : badge('down', 'bad')),
+              h('td', null, p.fresh ? badge('fresh', 'ok') : badge('stale: not voting', 'warn')),
+              h('td', null, last === undefined ? h('span', { class: 'muted' }, 'never') : relative(last, 'ago', '', ' ago')),
+              h('td', { class: 'mono', title: 'its clock minus this one, from its last message (includes the link latency)' }, skewText(p.clockSkewMs)),
+              h(
+                'td',
+                null,
+                String(p.verdicts),
+                p.unknownVerdicts > 0
+                  ? h(
+                      'div',
+                      { class: 'err', 'data-testid': 'peer-unknown' },
+                      `${p.unknownVerdicts} about probes this instance does not have: serves other zone files?`,
+                    )
+                  : null,
+              ),
+            );
+          }),
+        );
+  fill(section.querySelector('.body')!, head, body);
+}
+
 function renderDrains(d: StatusDocument): void {
   const drains = d.drains;
   const body =
@@ -491,6 +547,30 @@ function resultText(label: string, r: ProbeResultView | undefined): string {
   return `${label}: ${r.reason}${isFinite(r.durationMs) ? ` in ${r.durationMs} ms` : ''}${at === undefined ? '' : ` at ${clock(at)}`}`;
 }
 
+// One chip per vantage point (this instance first), coloured by its verdict; a stale one is faded and does not vote.
+function voteChips(address: AddressStatus): HTMLDivElement | null {
+  const votes: readonly VoteView[] | undefined = address.votes;
+  if (votes === undefined) return null;
+  return h(
+    'div',
+    { class: 'votes', 'data-testid': 'votes', title: address.quorum ?? null },
+    votes.map((v) =>
+      h(
+        'span',
+        {
+          class: `vote ${v.verdict}${v.fresh ? '' : ' stale'}`,
+          'data-testid': 'vote',
+          'data-instance': v.instance,
+          'data-verdict': v.verdict,
+          'data-fresh': String(v.fresh),
+          title: v.fresh ? null : 'stale: not heard from lately, so it does not vote',
+        },
+        `${v.instance === 'self' ? 'here' : v.instance} ${v.verdict === 'none' ? '?' : v.verdict}`,
+      ),
+    ),
+  );
+}
+
 function addressCell(address: AddressStatus, target: TargetStatus): HTMLDivElement {
   const s = healthOf(address, target);
   const since = momentOf(address.since, address.sinceSeconds);
@@ -508,6 +588,7 @@ function addressCell(address: AddressStatus, target: TargetStatus): HTMLDivEleme
     h('div', null, h('span', { class: 'addr' }, address.address), h('span', { class: 'health' }, s.health + (s.drained ? ' · drained' : ''))),
     address.reason ? h('div', { class: 'reason', 'data-testid': 'reason' }, address.reason) : null,
     since === undefined ? null : h('div', { 'data-testid': 'since' }, relative(since, 'ago', `${s.health} for `, '')),
+    voteChips(address),
     sparkline(address.latencyMs),
   );
 }
@@ -721,7 +802,7 @@ function render(): void {
   receivedAt = Date.now();
   skewMs = generated === undefined ? 0 : receivedAt - generated;
   doc = d;
-  const steps = [renderHeader, renderClusters, renderDrains, renderTimeline, renderZones];
+  const steps = [renderHeader, renderPeers, renderClusters, renderDrains, renderTimeline, renderZones];
   const failures: string[] = [];
   for (const step of steps) {
     try {
