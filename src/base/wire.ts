@@ -56,3 +56,13 @@ export const FLAG2_RD = 0x01;
 export const FLAG3_CD = 0x10;
 /** The DO bit (RFC 3225) sits in the high byte of the OPT TTL's lower 16 bits. */
 export const OPT_DO_BIT = 0x8000;
+
+/** EDNS option code of EDNS Client Subnet (RFC 7871 §6). */
+export const OPTION_CODE_ECS = 8;
+/** ECS FAMILY values: IANA address family numbers (RFC 7871 §6). */
+export const EcsFamily = {
+  IPV4: 1,
+  IPV6: 2,
+} as const;
+/** An ECS option without its address: OPTION-CODE, OPTION-LENGTH, FAMILY, SOURCE and SCOPE PREFIX-LENGTH. */
+export const ECS_OPTION_FIXED_SIZE = 8;
