@@ -34,6 +34,8 @@ export const Rcode = {
 } as const;
 
 export const HEADER_SIZE = 12;
+/** The largest DNS message: what TCP's two-octet length prefix can frame (RFC 1035 §4.2.2). */
+export const MAX_MESSAGE_SIZE = 65_535;
 /** Classic DNS over UDP without EDNS (RFC 1035 §4.2.1). */
 export const CLASSIC_UDP_SIZE = 512;
 /** The payload size Meridian advertises and honours at most: the DNS Flag Day 2020 value, safe from fragmentation. */
@@ -45,6 +47,8 @@ export const OPT_RECORD_SIZE = 11;
  * answer carries an RRset whole and must fit in one DNS message (65,535 octets, the TCP length prefix). Sound
  * for any question that reaches the RRset: a 12-octet header, a question for the longest name (255 + 4), a CNAME
  * chain chased into it (at most 8, build.ts MAX_CHASE, each at most 255 + 10 + 255 uncompressed) and our OPT record.
+ * An echoed ECS option (up to 24 more octets) is not reserved here: the handler trims glue or truncates the few
+ * answers it would push past a message, rather than lower this bound for every zone.
  */
 export const MAX_RRSET_OCTETS = 65_535 - 12 - (255 + 4) - 8 * (255 + 10 + 255) - OPT_RECORD_SIZE;
 
@@ -56,3 +60,13 @@ export const FLAG2_RD = 0x01;
 export const FLAG3_CD = 0x10;
 /** The DO bit (RFC 3225) sits in the high byte of the OPT TTL's lower 16 bits. */
 export const OPT_DO_BIT = 0x8000;
+
+/** EDNS option code of EDNS Client Subnet (RFC 7871 §6). */
+export const OPTION_CODE_ECS = 8;
+/** ECS FAMILY values: IANA address family numbers (RFC 7871 §6). */
+export const EcsFamily = {
+  IPV4: 1,
+  IPV6: 2,
+} as const;
+/** An ECS option without its address: OPTION-CODE, OPTION-LENGTH, FAMILY, SOURCE and SCOPE PREFIX-LENGTH. */
+export const ECS_OPTION_FIXED_SIZE = 8;

@@ -5,14 +5,18 @@
 import { pickIndex, type AnswerSet, type AnswerTable, type ZoneEntry } from '../answers/table.js';
 import {
   CLASSIC_UDP_SIZE,
+  ECS_OPTION_FIXED_SIZE,
+  EcsFamily,
   FLAG2_AA,
   FLAG2_QR,
   FLAG2_RD,
   FLAG2_TC,
   FLAG3_CD,
   HEADER_SIZE,
+  MAX_MESSAGE_SIZE,
   OPT_DO_BIT,
   OPT_RECORD_SIZE,
+  OPTION_CODE_ECS,
   Rcode,
   RRClass,
   RRType,
@@ -61,6 +65,13 @@ export class QueryHandler {
   lastKind: ResponseKind = 'error';
   #lastRcode = 0;
   #lastZone = 0;
+  /**
+   * The SCOPE PREFIX-LENGTH the response being built echoes in its ECS option (RFC 7871 §7.2.1), when the query
+   * had one: how many leading bits of the client's address the answer depends on. Reset to 0 for each query,
+   * which says the answer is the same for every client. Whatever chooses an answer by client sets it (geo answers,
+   * issue 18, will set the prefix of the rule that decided); writeOpt keeps it within the family and 0 for a /0.
+   */
+  #scopePrefix = 0;
 
   constructor(tables: AnswerTableSource, options: QueryHandlerOptions = {}) {
     this.#tables = tables;
@@ -72,6 +83,7 @@ export class QueryHandler {
   handle(msg: Buffer, transport: Transport): Buffer | null {
     const query = this.#query;
     parseQuery(msg, query);
+    this.#scopePrefix = 0;
     switch (query.status) {
       case QueryStatus.DROP:
         return null;
@@ -148,12 +160,12 @@ export class QueryHandler {
     const query = this.#query;
     const questionEnd = query.questionEnd;
     const hasQuestion = questionEnd > 0;
-    const optSize = query.edns ? OPT_RECORD_SIZE : 0;
+    const optSize = optRecordSize(query);
     const bodyEnd = hasQuestion ? questionEnd : HEADER_SIZE;
     const out = Buffer.allocUnsafe(bodyEnd + optSize);
     writeHeader(out, msg, this.#lastRcode & 0x0f, FLAG2_AA | FLAG2_TC, hasQuestion ? 1 : 0, 0, 0, optSize > 0 ? 1 : 0);
     if (hasQuestion) msg.copy(out, HEADER_SIZE, HEADER_SIZE, questionEnd);
-    if (optSize > 0) writeOpt(out, bodyEnd, this.#lastRcode >> 4, query.dnssecOk);
+    if (optSize > 0) writeOpt(out, bodyEnd, this.#lastRcode >> 4, query, this.#scopePrefix);
     return out;
   }
 
@@ -161,12 +173,15 @@ export class QueryHandler {
     // Only weighted sets with several templates need a random draw.
     const index = set.cumulative.length === 0 ? 0 : pickIndex(set, this.#random());
     const template = set.templates[index];
-    const optSize = query.edns ? OPT_RECORD_SIZE : 0;
+    const optSize = optRecordSize(query);
     let length = template.length;
     let arcount = -1;
-    if (transport === 'udp' && length + optSize > udpLimit(query)) {
+    // Over TCP the bound is one message. The build leaves room beside every answer for our OPT record without
+    // options (wire.ts MAX_RRSET_OCTETS), not for an echoed ECS option, so the largest answers get the same cuts.
+    const sizeLimit = transport === 'udp' ? udpLimit(query) : MAX_MESSAGE_SIZE;
+    if (length + optSize > sizeLimit) {
       // Drop trailing additional RRsets (precomputed cuts) before giving up on the answer with TC.
-      const limit = udpLimit(query) - optSize;
+      const limit = sizeLimit - optSize;
       const cuts = set.cuts[index];
       let k = 0;
       while (k < cuts.length && cuts[k] > limit) k += 2;
@@ -184,7 +199,7 @@ export class QueryHandler {
     msg.copy(out, HEADER_SIZE, HEADER_SIZE, query.questionEnd);
     if (arcount >= 0) out.writeUInt16BE(arcount, 10);
     if (optSize > 0) {
-      writeOpt(out, length, 0, query.dnssecOk);
+      writeOpt(out, length, 0, query, this.#scopePrefix);
       out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
     }
     this.#observe(zone, query.qtype, set.rcode, transport);
@@ -193,7 +208,7 @@ export class QueryHandler {
 
   /** NXDOMAIN or NODATA: the question as asked, and the zone SOA whose owner points into that question. */
   #negative(msg: Buffer, query: ParsedQuery, zone: ZoneEntry, rcode: number, transport: Transport): Buffer {
-    const optSize = query.edns ? OPT_RECORD_SIZE : 0;
+    const optSize = optRecordSize(query);
     const questionEnd = query.questionEnd;
     const size = questionEnd + 2 + zone.soaTail.length + optSize;
     if (transport === 'udp' && size > udpLimit(query)) {
@@ -204,7 +219,7 @@ export class QueryHandler {
     msg.copy(out, HEADER_SIZE, HEADER_SIZE, questionEnd);
     out.writeUInt16BE(0xc000 | (HEADER_SIZE + query.qnameLength - zone.wireLength), questionEnd);
     zone.soaTail.copy(out, questionEnd + 2);
-    if (optSize > 0) writeOpt(out, questionEnd + 2 + zone.soaTail.length, 0, query.dnssecOk);
+    if (optSize > 0) writeOpt(out, questionEnd + 2 + zone.soaTail.length, 0, query, this.#scopePrefix);
     this.#observe(zone.id, query.qtype, rcode, transport);
     return out;
   }
@@ -213,12 +228,12 @@ export class QueryHandler {
   #bare(msg: Buffer, query: ParsedQuery, rcode: number, flags: number, transport: Transport, zone: number): Buffer {
     const questionEnd = query.questionEnd;
     const hasQuestion = questionEnd > 0;
-    const optSize = query.edns ? OPT_RECORD_SIZE : 0;
+    const optSize = optRecordSize(query);
     const bodyEnd = hasQuestion ? questionEnd : HEADER_SIZE;
     const out = Buffer.allocUnsafe(bodyEnd + optSize);
     writeHeader(out, msg, rcode & 0x0f, flags, hasQuestion ? 1 : 0, 0, 0, optSize > 0 ? 1 : 0);
     if (hasQuestion) msg.copy(out, HEADER_SIZE, HEADER_SIZE, questionEnd);
-    if (optSize > 0) writeOpt(out, bodyEnd, rcode >> 4, query.dnssecOk);
+    if (optSize > 0) writeOpt(out, bodyEnd, rcode >> 4, query, this.#scopePrefix);
     this.#observe(zone, query.qtype, rcode, transport);
     return out;
   }
@@ -249,13 +264,37 @@ function writeHeader(out: Buffer, msg: Buffer, rcode: number, flags: number, qd:
   out.writeUInt16BE(ar, 10);
 }
 
-/** Our OPT record: root owner, payload 1232, extended rcode and version 0, DO echoed (RFC 3225 §3), no options. */
-function writeOpt(out: Buffer, offset: number, extendedRcode: number, dnssecOk: boolean): void {
+/** Octets of the OPT record a response to `query` carries: none without EDNS, plus the ECS echo when asked. */
+function optRecordSize(query: ParsedQuery): number {
+  if (!query.edns) return 0;
+  return query.ecs ? OPT_RECORD_SIZE + ECS_OPTION_FIXED_SIZE + query.ecsAddressLength : OPT_RECORD_SIZE;
+}
+
+/**
+ * Our OPT record: root owner, payload 1232, extended rcode and version 0, DO echoed (RFC 3225 §3). Its one
+ * option is the ECS echo when the query had ECS (RFC 7871 §7.2.1): FAMILY, SOURCE PREFIX-LENGTH and ADDRESS as
+ * sent, with our scope. A source prefix of 0 gets scope 0 whatever the answer: the option names no network the
+ * answer could be meant for, and resolvers keep such answers for other /0 queries only (§7.3.1).
+ */
+function writeOpt(out: Buffer, offset: number, extendedRcode: number, query: ParsedQuery, scopePrefix: number): void {
   out[offset] = 0;
   out.writeUInt16BE(RRType.OPT, offset + 1);
   out.writeUInt16BE(SERVER_UDP_PAYLOAD, offset + 3);
   out[offset + 5] = extendedRcode;
   out[offset + 6] = 0;
-  out.writeUInt16BE(dnssecOk ? OPT_DO_BIT : 0, offset + 7);
-  out.writeUInt16BE(0, offset + 9);
+  out.writeUInt16BE(query.dnssecOk ? OPT_DO_BIT : 0, offset + 7);
+  if (!query.ecs) {
+    out.writeUInt16BE(0, offset + 9);
+    return;
+  }
+  const addressLength = query.ecsAddressLength;
+  const maxScope = query.ecsFamily === EcsFamily.IPV4 ? 32 : 128;
+  const scope = query.ecsSourcePrefix === 0 ? 0 : scopePrefix > maxScope ? maxScope : scopePrefix;
+  out.writeUInt16BE(ECS_OPTION_FIXED_SIZE + addressLength, offset + 9);
+  out.writeUInt16BE(OPTION_CODE_ECS, offset + 11);
+  out.writeUInt16BE(4 + addressLength, offset + 13);
+  out.writeUInt16BE(query.ecsFamily, offset + 15);
+  out[offset + 17] = query.ecsSourcePrefix;
+  out[offset + 18] = scope;
+  query.ecsAddress.copy(out, offset + 19, 0, addressLength);
 }

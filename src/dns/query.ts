@@ -2,9 +2,10 @@
 // the OPT record) and never allocates more than the lookup key. Everything it cannot interpret is classified
 // here, so the handler never meets an exception: a too-short message is dropped, anything else malformed is
 // FORMERR (RFC 1035 §4.1.1), an EDNS version above 0 is BADVERS whatever the opcode (RFC 6891 §6.1.3) and
-// another opcode is NOTIMP.
+// another opcode is NOTIMP. An EDNS Client Subnet option (RFC 7871) is read into the same scratch object; a
+// malformed one is FORMERR (§6, §7.2.1).
 
-import { CLASSIC_UDP_SIZE, HEADER_SIZE, OPT_DO_BIT, RRType } from '../base/wire.js';
+import { CLASSIC_UDP_SIZE, EcsFamily, HEADER_SIZE, OPT_DO_BIT, OPTION_CODE_ECS, RRType } from '../base/wire.js';
 
 export const QueryStatus = {
   OK: 0,
@@ -32,6 +33,33 @@ export interface ParsedQuery {
   udpPayload: number;
   ednsVersion: number;
   dnssecOk: boolean;
+  /**
+   * The query carried one well-formed EDNS Client Subnet option (RFC 7871 §6) in an OPT of version 0. Its
+   * response must carry the option back (§7.2.1). The ecs* fields below mean something only when this is true.
+   */
+  ecs: boolean;
+  /** ECS FAMILY: 1 for IPv4, 2 for IPv6 (EcsFamily). */
+  ecsFamily: number;
+  /** ECS SOURCE PREFIX-LENGTH: how many leading bits of ecsAddress the client gave. */
+  ecsSourcePrefix: number;
+  /**
+   * ECS SCOPE PREFIX-LENGTH as sent. RFC 7871 §6 makes it 0 in queries, but says nothing a server must do
+   * otherwise, so a nonzero value is kept here and otherwise ignored: the response carries our own scope.
+   */
+  ecsScopePrefix: number;
+  /**
+   * The ECS ADDRESS octets, zero-padded to 4 (IPv4) or 16 (IPv6). One 16-octet buffer per ParsedQuery, rewritten
+   * by each query with ECS: copy what must outlive the next parseQuery.
+   */
+  readonly ecsAddress: Buffer;
+  /** How many ADDRESS octets the option carried: ceil(ecsSourcePrefix / 8). The echo repeats exactly these. */
+  ecsAddressLength: number;
+  /**
+   * The option names the client's network (ecs with a source prefix above 0): answers chosen per client use
+   * ecsFamily, ecsAddress and ecsSourcePrefix. False, the client is the packet's source address: no option, or
+   * SOURCE PREFIX-LENGTH 0, by which the client asks that its address not be used (RFC 7871 §7.1.2).
+   */
+  clientFromEcs: boolean;
 }
 
 export function newParsedQuery(): ParsedQuery {
@@ -46,6 +74,13 @@ export function newParsedQuery(): ParsedQuery {
     udpPayload: CLASSIC_UDP_SIZE,
     ednsVersion: 0,
     dnssecOk: false,
+    ecs: false,
+    ecsFamily: 0,
+    ecsSourcePrefix: 0,
+    ecsScopePrefix: 0,
+    ecsAddress: Buffer.alloc(16),
+    ecsAddressLength: 0,
+    clientFromEcs: false,
   };
 }
 
@@ -62,6 +97,12 @@ export function parseQuery(msg: Buffer, out: ParsedQuery): void {
   out.udpPayload = CLASSIC_UDP_SIZE;
   out.ednsVersion = 0;
   out.dnssecOk = false;
+  out.ecs = false;
+  out.ecsFamily = 0;
+  out.ecsSourcePrefix = 0;
+  out.ecsScopePrefix = 0;
+  out.ecsAddressLength = 0;
+  out.clientFromEcs = false;
 
   const length = msg.length;
   if (length < HEADER_SIZE) {
@@ -210,20 +251,66 @@ function readRecords(msg: Buffer, start: number, out: ParsedQuery): QueryStatus 
       out.udpPayload = payload < CLASSIC_UDP_SIZE ? CLASSIC_UDP_SIZE : payload;
       out.ednsVersion = msg[offset + 5];
       out.dnssecOk = (((msg[offset + 6] << 8) | msg[offset + 7]) & OPT_DO_BIT) !== 0;
-      if (!optionsWellFormed(msg, rdataStart, rdataStart + rdlength)) return QueryStatus.FORMERR;
+      if (!readOptions(msg, rdataStart, rdataStart + rdlength, out)) return QueryStatus.FORMERR;
     }
     offset = rdataStart + rdlength;
   }
   return out.edns && out.ednsVersion > 0 ? QueryStatus.BADVERS : QueryStatus.OK;
 }
 
-/** OPT RDATA is a sequence of {code, length, data}; one that overruns RDATA is malformed (RFC 6891 §6.1.2). */
-function optionsWellFormed(msg: Buffer, start: number, end: number): boolean {
+/**
+ * OPT RDATA is a sequence of {code, length, data}; one that overruns RDATA is malformed (RFC 6891 §6.1.2). Of
+ * the options only ECS is interpreted, and only in version 0: another version may define options differently
+ * (the query is BADVERS then). Returns false for FORMERR.
+ */
+function readOptions(msg: Buffer, start: number, end: number, out: ParsedQuery): boolean {
+  const interpret = out.ednsVersion === 0;
   let offset = start;
   while (offset < end) {
     if (offset + 4 > end) return false;
+    const code = (msg[offset] << 8) | msg[offset + 1];
     const optionLength = (msg[offset + 2] << 8) | msg[offset + 3];
-    offset += 4 + optionLength;
+    const dataStart = offset + 4;
+    offset = dataStart + optionLength;
+    if (offset > end) return false;
+    if (code === OPTION_CODE_ECS && interpret) {
+      if (out.ecs) {
+        // RFC 7871 has no rule for a second ECS option. Which address and which echo would be a matter of
+        // order, and options mean the same in any order (RFC 6891 §6.1.2), so it is a wrongly formatted query.
+        out.ecs = false;
+        out.clientFromEcs = false;
+        return false;
+      }
+      if (!readClientSubnet(msg, dataStart, optionLength, out)) return false;
+    }
   }
-  return offset === end;
+  return true;
+}
+
+/**
+ * Reads an ECS option's data (RFC 7871 §6) into `out`; returns false, leaving `out.ecs` false, when it is
+ * malformed. §7.2.1 requires FORMERR for a wrongly formatted option such as an unknown FAMILY, and §6 asks
+ * for it when ADDRESS has too few or too many octets or nonzero bits beyond SOURCE PREFIX-LENGTH; a source
+ * prefix longer than the family's address cannot be read at all.
+ */
+function readClientSubnet(msg: Buffer, start: number, length: number, out: ParsedQuery): boolean {
+  if (length < 4) return false;
+  const family = (msg[start] << 8) | msg[start + 1];
+  const sourcePrefix = msg[start + 2];
+  const addressBits = family === EcsFamily.IPV4 ? 32 : family === EcsFamily.IPV6 ? 128 : 0;
+  if (addressBits === 0 || sourcePrefix > addressBits) return false;
+  const addressLength = length - 4;
+  if (addressLength !== (sourcePrefix + 7) >> 3) return false;
+  const addressStart = start + 4;
+  const spareBits = addressLength * 8 - sourcePrefix;
+  if (spareBits > 0 && (msg[addressStart + addressLength - 1] & ((1 << spareBits) - 1)) !== 0) return false;
+  msg.copy(out.ecsAddress, 0, addressStart, addressStart + addressLength);
+  out.ecsAddress.fill(0, addressLength);
+  out.ecs = true;
+  out.ecsFamily = family;
+  out.ecsSourcePrefix = sourcePrefix;
+  out.ecsScopePrefix = msg[start + 3];
+  out.ecsAddressLength = addressLength;
+  out.clientFromEcs = sourcePrefix > 0;
+  return true;
 }

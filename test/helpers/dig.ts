@@ -15,6 +15,8 @@ export interface DigAnswer {
   readonly additional: readonly string[];
   /** The OPT pseudo-section line (`version: 0, flags: do; udp: 1232`), when present. */
   readonly edns: string | undefined;
+  /** The EDNS Client Subnet option as printed, ADDRESS/SOURCE/SCOPE (`192.0.2.0/24/0`), when the reply has one. */
+  readonly clientSubnet: string | undefined;
   /** Transport of the final answer as dig reports it ('UDP' or 'TCP'). */
   readonly transport: string | undefined;
   /** dig printed ";; Truncated, retrying in TCP mode." */
@@ -42,6 +44,7 @@ export function parseDig(raw: string): DigAnswer {
   let status = '';
   let flags: string[] = [];
   let edns: string | undefined;
+  let clientSubnet: string | undefined;
   let transport: string | undefined;
   for (const line of lines) {
     const header = /->>HEADER<<- opcode: \w+[,;] status: (\w+)/.exec(line);
@@ -50,6 +53,9 @@ export function parseDig(raw: string): DigAnswer {
     if (flagLine) flags = flagLine[1].trim().split(/\s+/).filter(Boolean);
     const ednsLine = /^; EDNS: (.*)$/.exec(line);
     if (ednsLine) edns = ednsLine[1].trim();
+    // dig: "; CLIENT-SUBNET: 192.0.2.0/24/0"; kdig: ";; CLIENT-SUBNET: 192.0.2.0/24/0".
+    const subnetLine = /^;{1,2} CLIENT-SUBNET: (\S+)/.exec(line);
+    if (subnetLine) clientSubnet = subnetLine[1];
     // dig: ";; SERVER: 127.0.0.1#53(127.0.0.1) (TCP)"; kdig: ";; From 127.0.0.1@53(TCP) in 0.1 ms".
     const server = /^;; SERVER: .*\((UDP|TCP)\)\s*$/.exec(line) ?? /^;; From \S+\((UDP|TCP)\)/.exec(line);
     if (server) transport = server[1];
@@ -72,6 +78,7 @@ export function parseDig(raw: string): DigAnswer {
     authority: sections.AUTHORITY,
     additional: sections.ADDITIONAL,
     edns,
+    clientSubnet,
     transport,
     retriedOverTcp: raw.includes('Truncated, retrying in TCP mode'),
     raw,

@@ -3,6 +3,11 @@
 
 import { Packet } from 'dns2';
 
+// dns2 3.1.1 reads an IPv6 ECS address 16 bits at a time, so an odd number of address octets (a /56 has 7)
+// reads past the option and the whole message fails to decode. Without a decoder dns2 skips the option's body;
+// decodeResponse reads ECS itself (`ecs`), from the bytes.
+(Packet.Resource.EDNS.ECS as { decode?: unknown }).decode = undefined;
+
 export interface QuerySpec {
   readonly name: string;
   readonly type: number;
@@ -12,8 +17,8 @@ export interface QuerySpec {
   readonly cd?: boolean;
   readonly qr?: boolean;
   readonly opcode?: number;
-  /** Add an OPT record. */
-  readonly edns?: { readonly udp?: number; readonly version?: number; readonly do?: boolean };
+  /** Add an OPT record, with `options` (whole {code, length, data} options, e.g. ecsOption()) as its RDATA. */
+  readonly edns?: { readonly udp?: number; readonly version?: number; readonly do?: boolean; readonly options?: Buffer };
 }
 
 /** Encodes the name exactly as given (keeping its case), unlike most encoders. */
@@ -39,7 +44,7 @@ export function buildQuery(spec: QuerySpec): Buffer {
   question.writeUInt16BE(spec.type, 0);
   question.writeUInt16BE(spec.qclass ?? 1, 2);
   const parts = [header, encodeName(spec.name), question];
-  if (spec.edns) parts.push(optRecord(spec.edns.udp ?? 1232, spec.edns.version ?? 0, spec.edns.do ?? false));
+  if (spec.edns) parts.push(optRecord(spec.edns.udp ?? 1232, spec.edns.version ?? 0, spec.edns.do ?? false, spec.edns.options));
   return Buffer.concat(parts);
 }
 
@@ -56,6 +61,34 @@ export function optRecord(udp: number, version: number, dnssecOk: boolean, rdata
   return opt;
 }
 
+/**
+ * An EDNS Client Subnet option (RFC 7871 §6), exactly as given: `address` is the ADDRESS octets sent, so a
+ * malformed option (wrong length, bits past the prefix, any family) is as easy to build as a correct one.
+ */
+export function ecsOption(family: number, sourcePrefix: number, scopePrefix: number, address: readonly number[]): Buffer {
+  const option = Buffer.alloc(8 + address.length);
+  option.writeUInt16BE(8, 0);
+  option.writeUInt16BE(4 + address.length, 2);
+  option.writeUInt16BE(family, 4);
+  option[6] = sourcePrefix;
+  option[7] = scopePrefix;
+  Buffer.from(address).copy(option, 8);
+  return option;
+}
+
+/** The ECS option of a response, read from its bytes. */
+export interface DecodedEcs {
+  readonly family: number;
+  readonly sourcePrefix: number;
+  readonly scopePrefix: number;
+  /** The ADDRESS octets as sent, zero-padded to the family's width and written as an address (192.0.2.0, 2001:db8::). */
+  readonly address: string;
+  /** How many ADDRESS octets the option carried. */
+  readonly addressOctets: number;
+  /** RDLENGTH of the OPT record that carries it. */
+  readonly optRdlength: number;
+}
+
 export interface DecodedResponse {
   readonly id: number;
   /** Full rcode, including the EDNS extended bits. */
@@ -69,6 +102,8 @@ export interface DecodedResponse {
   /** Without the OPT record, which is reported in `opt`. */
   readonly additional: string[];
   readonly opt: { readonly udp: number; readonly version: number; readonly do: boolean; readonly extendedRcode: number } | undefined;
+  /** The OPT record's ECS option, when it has one. */
+  readonly ecs: DecodedEcs | undefined;
 }
 
 const TYPE_NAMES: Record<number, string> = {
@@ -174,5 +209,44 @@ export function decodeResponse(bytes: Buffer): DecodedResponse {
     authority: packet.authorities.map(present),
     additional: packet.additionals.filter((r) => r.type !== 41).map(present),
     opt: opt === undefined ? undefined : { udp: opt.class, version: opt.version ?? 0, do: !!opt.doFlag, extendedRcode: opt.extendedRcode ?? 0 },
+    ecs: opt === undefined ? undefined : readEcs(bytes),
   };
+}
+
+/** Skips a possibly compressed name; the message has already decoded, so it is well formed. */
+function skipName(bytes: Buffer, start: number): number {
+  let offset = start;
+  while (bytes[offset] !== 0) {
+    if ((bytes[offset] & 0xc0) === 0xc0) return offset + 2;
+    offset += bytes[offset] + 1;
+  }
+  return offset + 1;
+}
+
+/** Finds the OPT record and reads its ECS option, if any. */
+function readEcs(bytes: Buffer): DecodedEcs | undefined {
+  let offset = 12;
+  for (let i = 0; i < bytes.readUInt16BE(4); i++) offset = skipName(bytes, offset) + 4;
+  const records = bytes.readUInt16BE(6) + bytes.readUInt16BE(8) + bytes.readUInt16BE(10);
+  for (let i = 0; i < records; i++) {
+    offset = skipName(bytes, offset);
+    const type = bytes.readUInt16BE(offset);
+    const rdlength = bytes.readUInt16BE(offset + 8);
+    const rdata = offset + 10;
+    offset = rdata + rdlength;
+    if (type !== 41) continue;
+    for (let option = rdata; option < rdata + rdlength; option += 4 + bytes.readUInt16BE(option + 2)) {
+      if (bytes.readUInt16BE(option) !== 8) continue;
+      const family = bytes.readUInt16BE(option + 4);
+      const addressOctets = bytes.readUInt16BE(option + 2) - 4;
+      const padded = Buffer.alloc(family === 2 ? 16 : 4);
+      bytes.copy(padded, 0, option + 8, option + 8 + addressOctets);
+      const address =
+        family === 2
+          ? new URL(`http://[${Array.from({ length: 8 }, (_, k) => padded.readUInt16BE(2 * k).toString(16)).join(':')}]`).hostname.slice(1, -1)
+          : [...padded].join('.');
+      return { family, sourcePrefix: bytes[option + 6], scopePrefix: bytes[option + 7], address, addressOctets, optRdlength: rdlength };
+    }
+  }
+  return undefined;
 }
