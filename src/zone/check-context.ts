@@ -10,6 +10,11 @@ import { isPlainMap } from './plain-data.js';
 export interface ValidationOptions {
   /** Cluster names registered with the server; when given, a target naming another cluster is an error. */
   readonly knownClusters?: ReadonlySet<string>;
+  /**
+   * Whether the server has a GeoIP database (--geoip-db) to place clients by country and continent; without one,
+   * a client rule with countries or continents is an error. Default false.
+   */
+  readonly hasGeoipDatabase?: boolean;
 }
 
 /** One file's checks: what they read, and where their findings go. */

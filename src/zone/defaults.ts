@@ -1,6 +1,6 @@
 // What a zone file may leave out, and the value it then gets.
 
-import type { WhenAllDown } from './model.js';
+import type { StickyPrefix, WhenAllDown } from './model.js';
 
 export const DEFAULTS = {
   zoneTtl: 30,
@@ -8,6 +8,8 @@ export const DEFAULTS = {
   answers: 1,
   weight: 1,
   whenAllDown: 'all' as WhenAllDown,
+  /** The client subnet a sticky record keeps on one target: /24 and /56, as response rate limiting groups clients. */
+  stickyPrefix: { ipv4: 24, ipv6: 56 } as StickyPrefix,
   check: {
     httpPort: 80,
     httpsPort: 443,

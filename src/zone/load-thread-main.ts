@@ -22,7 +22,10 @@ const RECORDS_PER_MESSAGE = 500;
 lowerOwnThreadPriority(LOADER_THREAD_NICE);
 
 const request = workerData as LoadRequest;
-const result = await loadZoneDirectory(request.dir, request.knownClusters === undefined ? {} : { knownClusters: new Set(request.knownClusters) });
+const result = await loadZoneDirectory(request.dir, {
+  ...(request.knownClusters === undefined ? {} : { knownClusters: new Set(request.knownClusters) }),
+  ...(request.hasGeoipDatabase === undefined ? {} : { hasGeoipDatabase: request.hasGeoipDatabase }),
+});
 const post = (message: LoadMessage) => parentPort!.postMessage(message);
 {
   // The zones that loaded are sent whether or not other files failed: a failed file does not stop the others.

@@ -23,6 +23,7 @@ export interface ServedZone {
 export interface LoadRequest {
   readonly dir: string;
   readonly knownClusters?: readonly string[];
+  readonly hasGeoipDatabase?: boolean;
   /** By zone name. */
   readonly served?: Readonly<Record<string, ServedZone>>;
 }
@@ -46,7 +47,12 @@ export async function loadZoneDirectoryOffThread(dir: string, options: Validatio
     if (zone.fingerprint !== undefined && zone.recordPrints !== undefined)
       servedInfo[zone.zone] = { file: zone.file, fingerprint: zone.fingerprint, recordPrints: zone.recordPrints };
   }
-  const request: LoadRequest = { dir, ...(options.knownClusters === undefined ? {} : { knownClusters: [...options.knownClusters] }), served: servedInfo };
+  const request: LoadRequest = {
+    dir,
+    ...(options.knownClusters === undefined ? {} : { knownClusters: [...options.knownClusters] }),
+    ...(options.hasGeoipDatabase === undefined ? {} : { hasGeoipDatabase: options.hasGeoipDatabase }),
+    served: servedInfo,
+  };
   const worker = startThreadBelow(LOADER_THREAD_NICE, () => new Worker(new URL('./load-thread-main.js', import.meta.url), { workerData: request }));
   try {
     return await new Promise<ZoneLoadResult>((resolve, reject) => {

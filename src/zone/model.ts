@@ -4,7 +4,7 @@
 // Names are lowercase, fully qualified and written without the trailing dot ("app.gslb.example.com").
 // Durations are milliseconds.
 
-export type Policy = 'weighted' | 'failover';
+export type Policy = 'weighted' | 'failover' | 'geo';
 export type WhenAllDown = 'all' | 'none';
 export type ProbeProtocol = 'http' | 'https' | 'tcp' | 'none';
 
@@ -38,6 +38,8 @@ export interface StaticTarget {
   readonly kind: 'static';
   readonly addresses: readonly string[];
   readonly weight: number;
+  /** The region a geo record answers it for (see GeoConfig); present only when the file gives one. */
+  readonly region?: string;
 }
 
 /**
@@ -51,6 +53,8 @@ export interface ClusterTarget {
   readonly cluster: string;
   readonly select: ClusterSelector;
   readonly weight: number;
+  /** The region a geo record answers it for (see GeoConfig); present only when the file gives one. */
+  readonly region?: string;
 }
 
 export type TargetConfig = StaticTarget | ClusterTarget;
@@ -71,8 +75,13 @@ export interface BalancedRecord {
   readonly name: string;
   readonly policy: Policy;
   readonly ttl: number;
-  /** How many distinct targets a weighted answer may hold (default 1). Always 1 for failover. */
+  /** How many distinct targets a weighted answer (or a geo answer, within its region) may hold (default 1). Always 1 for failover. */
   readonly answers: number;
+  /**
+   * Weighted and geo records only: the same client subnet (GeoConfig.stickyPrefix, or DEFAULTS.stickyPrefix in a
+   * zone without geo) keeps the same target while it is healthy. Present (true) only when the file says `sticky: true`.
+   */
+  readonly sticky?: boolean;
   readonly check?: CheckConfig;
   readonly whenAllDown: WhenAllDown;
   readonly targets: readonly TargetConfig[];
@@ -175,6 +184,62 @@ export interface MaintenanceWindow {
   readonly line?: number;
 }
 
+/** The continent codes of GeoIP databases (MaxMind's GeoIP2 and GeoLite2 `continent.code`). */
+export const CONTINENTS = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'] as const;
+export type Continent = (typeof CONTINENTS)[number];
+
+/** One subnet of a client rule, normalised: the network's bytes with the host bits clear. */
+export interface GeoSubnet {
+  /**
+   * 4 or 6. An IPv4-mapped IPv6 subnet (::ffff:10.0.0.0/104) is stored as the IPv4 subnet it covers
+   * (10.0.0.0/8), since IPv4 clients are matched as IPv4.
+   */
+  readonly family: 4 | 6;
+  /** 4 bytes for family 4, 16 for family 6 (a plain array: it survives JSON and structured clone alike). */
+  readonly bytes: readonly number[];
+  /** 0..32 or 0..128. */
+  readonly prefix: number;
+  /** As written in the file, for messages and `explain`. */
+  readonly text: string;
+}
+
+/**
+ * One rule of the client map: the clients it covers, by exactly one of subnets, countries or continents (`match`
+ * says which; the other two lists are empty), and the regions they prefer, nearest first.
+ */
+export interface GeoClientRule {
+  readonly match: 'subnets' | 'countries' | 'continents';
+  readonly subnets: readonly GeoSubnet[];
+  /** ISO 3166-1 alpha-2 codes, uppercased (as GeoIP databases give `country.iso_code`). */
+  readonly countries: readonly string[];
+  readonly continents: readonly Continent[];
+  /** Region names, nearest first; not empty, no duplicates, each the region of some target of the zone. */
+  readonly prefer: readonly string[];
+  /** Line of the rule in the zone file (1-based), for messages and `explain`; not part of the serial. */
+  readonly line?: number;
+}
+
+/** Prefix lengths that group clients for sticky records: one subnet of this size keeps one target. */
+export interface StickyPrefix {
+  /** 1..32; default 24. */
+  readonly ipv4: number;
+  /** 1..128; default 56. */
+  readonly ipv6: number;
+}
+
+/**
+ * The zone's client map (`geo:`), read by its geo records: a client's preference walk is the `prefer` list of the
+ * rule that covers it, then the remaining regions of `default` in order; a client no rule covers walks `default`.
+ */
+export interface GeoConfig {
+  /** In file order; empty when the file gives no rules. */
+  readonly clients: readonly GeoClientRule[];
+  /** Region names; not empty, no duplicates, each the region of some target of the zone. */
+  readonly default: readonly string[];
+  /** For the zone's sticky records (weighted ones too); the defaults when the file sets none. */
+  readonly stickyPrefix: StickyPrefix;
+}
+
 export interface ZoneConfig {
   /** Path of the file the zone was read from. */
   readonly file: string;
@@ -187,6 +252,8 @@ export interface ZoneConfig {
   readonly records: readonly RecordConfig[];
   /** In file order; empty when the file declares none. No two windows are identical. */
   readonly maintenance: readonly MaintenanceWindow[];
+  /** The client map; present only when the file has `geo:` (a zone with geo records always does). */
+  readonly geo?: GeoConfig;
   /**
    * A hash of the whole normalised zone, serial included, set by the loader. Equal fingerprints mean equal
    * zones, so a reload can keep the answers it already has; zones built by hand may leave it out.

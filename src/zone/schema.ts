@@ -21,6 +21,13 @@ export const CAA_TAG_PATTERN = '^[A-Za-z0-9]{1,15}$';
 
 /** A Kubernetes-style cluster name: one DNS label. */
 export const CLUSTER_NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+/**
+ * A region name: one DNS label of lowercase letters, digits and '-', at most 63 characters (written out here, not
+ * with maxLength, so its message differs from a cluster name's; see PATTERN_PHRASES in structure.ts).
+ */
+export const REGION_NAME_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
+/** Two ASCII letters, in either case: an ISO 3166-1 alpha-2 country code, or a continent code. */
+export const TWO_LETTER_CODE_PATTERN = '^[A-Za-z]{2}$';
 /** One HTTP status code ("204") or an inclusive range ("200-399"). */
 export const STATUS_RANGE_PATTERN = '^[1-5][0-9][0-9](-[1-5][0-9][0-9])?$';
 /** An absolute request path without whitespace. */
@@ -197,10 +204,20 @@ const targetSchema = {
       examples: ['gateways/public'],
     },
     weight: {
-      description: 'Relative share of answers (weighted records only; a number greater than 0). Default 1. ' + 'Has no meaning in a failover record.',
+      description:
+        'Relative share of answers (weighted records, and geo records within a region; a number greater than 0). Default 1. ' +
+        'Has no meaning in a failover record.',
       type: 'number',
       exclusiveMinimum: 0,
       default: 1,
+    },
+    region: {
+      description:
+        'The region this target serves, named in geo.clients[].prefer and geo.default: a DNS label of lowercase letters, ' +
+        "digits and '-' (at most 63). Required on every target of a geo record.",
+      type: 'string',
+      pattern: REGION_NAME_PATTERN,
+      examples: ['eu-west', 'us-east'],
     },
   },
 } as const;
@@ -216,12 +233,23 @@ const recordSchema = {
     policy: {
       description:
         'Makes this a balanced record. weighted: answers are drawn from the healthy targets by weight; ' +
-        'failover: the targets are in priority order and the first healthy one answers.',
-      enum: ['weighted', 'failover'],
+        'failover: the targets are in priority order and the first healthy one answers; ' +
+        "geo: each client is answered from the nearest region (by the zone's geo client map) that has a healthy target, " +
+        'drawn by weight within it.',
+      enum: ['weighted', 'failover', 'geo'],
+    },
+    sticky: {
+      description:
+        'Weighted and geo records only: the same client subnet (geo.stickyPrefix, default /24 and /56) gets the same ' +
+        'target while that target is healthy; when it fails only its clients move. Default false.',
+      type: 'boolean',
+      default: false,
     },
     ttl: ttlSchema('TTL of the answers in seconds (0..2147483647). Default: the zone ttl.'),
     answers: {
-      description: 'Weighted records only: how many distinct healthy targets one answer may hold, drawn by weight. Default 1.',
+      description:
+        'Weighted and geo records only: how many distinct healthy targets one answer may hold, drawn by weight ' +
+        '(for geo, within the region that answers). Default 1.',
       type: 'integer',
       minimum: 1,
       default: 1,
@@ -372,6 +400,83 @@ const maintenanceWindowSchema = {
   },
 } as const;
 
+function regionListSchema(description: string) {
+  return {
+    description,
+    type: 'array',
+    minItems: 1,
+    items: { description: 'A region name, as given by the region of targets.', type: 'string', pattern: REGION_NAME_PATTERN },
+    examples: [['eu-west', 'us-east']],
+  } as const;
+}
+
+function codeListSchema(description: string, item: string, examples: readonly string[]) {
+  return {
+    description,
+    type: 'array',
+    minItems: 1,
+    items: { description: item, type: 'string', pattern: TWO_LETTER_CODE_PATTERN, examples },
+  } as const;
+}
+
+const geoClientRuleSchema = {
+  title: 'Client rule',
+  description:
+    'Which clients this rule covers (exactly one of subnets, countries or continents) and the regions they prefer, ' +
+    'nearest first. Subnets match by longest prefix; countries and continents need a GeoIP database (--geoip-db).',
+  type: 'object',
+  additionalProperties: false,
+  required: ['prefer'],
+  properties: {
+    subnets: {
+      description:
+        'Client networks in CIDR notation (10.1.0.0/16, "2001:db8:1::/48"; quote IPv6 subnets). Host bits must be clear; ' +
+        'the same subnet may not be in two rules.',
+      type: 'array',
+      minItems: 1,
+      items: { description: 'An IPv4 or IPv6 network, ADDRESS/PREFIX.', type: 'string', examples: ['10.1.0.0/16', '2001:db8:1::/48'] },
+    },
+    countries: codeListSchema(
+      'Countries of the client address by the GeoIP database: ISO 3166-1 alpha-2 codes (GB, not UK).',
+      'An ISO 3166-1 alpha-2 country code.',
+      ['DE', 'FR', 'US'],
+    ),
+    continents: codeListSchema('Continents of the client address by the GeoIP database.', 'A continent code: AF, AN, AS, EU, NA, OC or SA.', [
+      'EU',
+      'NA',
+      'AS',
+    ]),
+    prefer: regionListSchema('Regions for these clients, nearest first; the remaining regions of geo.default follow. Not empty, no duplicates.'),
+  },
+} as const;
+
+const geoSchema = {
+  title: 'Geo client map',
+  description:
+    'Which regions each client prefers, for the records with policy geo. A client walks the prefer list of the rule ' +
+    'that covers it, then the remaining regions of default; a client no rule covers walks default.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['default'],
+  properties: {
+    clients: {
+      description: 'The client rules, in file order. Subnets match by longest prefix; countries and continents by the GeoIP database.',
+      type: 'array',
+      items: geoClientRuleSchema,
+    },
+    default: regionListSchema("Every region in order of preference for clients no rule covers, and the walk after a rule's prefer list."),
+    stickyPrefix: {
+      description: 'The client subnet that sticky records keep on one target (weighted records too). Default /24 for IPv4, /56 for IPv6.',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        ipv4: { description: 'IPv4 prefix length (1..32). Default 24.', type: 'integer', minimum: 1, maximum: 32, default: 24 },
+        ipv6: { description: 'IPv6 prefix length (1..128). Default 56.', type: 'integer', minimum: 1, maximum: 128, default: 56 },
+      },
+    },
+  },
+} as const;
+
 export const zonePolicySchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'urn:meridian:zone-policy:v1',
@@ -445,6 +550,7 @@ export const zonePolicySchema = {
       type: 'array',
       items: maintenanceWindowSchema,
     },
+    geo: geoSchema,
   },
 } as const;
 

@@ -7,6 +7,7 @@
 import { isSubdomainOf, resolveRecordName } from '../base/names.js';
 import { labelFor, report, warn, firstSeen, type CheckContext } from './check-context.js';
 import { DEFAULTS } from './defaults.js';
+import { checkGeo, regionsInUse } from './geo.js';
 import { checkHealthCheck } from './health-check.js';
 import { childPointer } from './json-pointer.js';
 import { checkMaintenance } from './maintenance-windows.js';
@@ -28,7 +29,8 @@ export interface DeclaredZone {
 const TARGET_KINDS = ['address', 'addresses', 'cluster'] as const;
 const OBJECT_SELECTORS = ['ingress', 'service', 'gateway'] as const;
 const STATIC_KEYS = ['a', 'aaaa', 'txt', 'mx', 'srv', 'caa'] as const;
-const BALANCED_ONLY_KEYS = ['answers', 'check', 'whenAllDown', 'targets'] as const;
+const BALANCED_ONLY_KEYS = ['answers', 'check', 'whenAllDown', 'sticky', 'targets'] as const;
+const POLICIES: readonly Policy[] = ['weighted', 'failover', 'geo'];
 
 interface NameOwner {
   readonly name: string;
@@ -44,10 +46,11 @@ export function checkZone(ctx: CheckContext, data: unknown): { zone?: ZoneConfig
 
   const nameservers = checkNameservers(ctx, data.nameservers, zoneName);
   const soa = checkSoa(ctx, data.soa, nameservers.list[0]?.name);
-  const records = checkRecords(ctx, data.records, zoneName, ttl);
+  const records = checkRecords(ctx, data.records, zoneName, ttl, has(data, 'geo'));
   checkDuplicateNames(ctx, [...nameservers.owners, ...records.owners]);
   checkCnameLoops(ctx, records.cnames);
   const maintenance = checkMaintenance(ctx, data.maintenance, data.records);
+  const geo = checkGeo(ctx, data.geo, regionsInUse(data.records));
 
   if (ctx.issues.length > 0 || zoneName === undefined || soa === undefined) return { declared };
   const withoutSerial: ZoneConfig = {
@@ -58,6 +61,7 @@ export function checkZone(ctx: CheckContext, data: unknown): { zone?: ZoneConfig
     nameservers: nameservers.list,
     records: records.list,
     maintenance,
+    ...(geo === undefined ? {} : { geo }),
   };
   const { serial, fingerprint } = serialAndFingerprint(withoutSerial, soa.serial);
   return { zone: { ...withoutSerial, soa: { ...withoutSerial.soa, serial }, fingerprint }, declared };
@@ -122,7 +126,7 @@ interface CheckedRecords {
   readonly cnames: Array<{ readonly record: CnameRecord; readonly pointer: string }>;
 }
 
-function checkRecords(ctx: CheckContext, value: unknown, zone: string | undefined, zoneTtl: number): CheckedRecords {
+function checkRecords(ctx: CheckContext, value: unknown, zone: string | undefined, zoneTtl: number, zoneHasGeo: boolean): CheckedRecords {
   const checked: CheckedRecords = { list: [], owners: [], cnames: [] };
   if (!isPlainMap(value)) return checked;
   for (const key of ctx.index.keysOf('/records')) {
@@ -135,7 +139,7 @@ function checkRecords(ctx: CheckContext, value: unknown, zone: string | undefine
     }
     if (name !== undefined) checked.owners.push({ name, pointer });
     // Check the body even when the name is bad, so every problem shows at once.
-    const record = checkRecord(ctx, pointer, value[key], name ?? key, zone, zoneTtl);
+    const record = checkRecord(ctx, pointer, value[key], name ?? key, zone, zoneTtl, zoneHasGeo);
     if (record === undefined || name === undefined) continue;
     checked.list.push(record);
     if (record.kind === 'cname') checked.cnames.push({ record, pointer: childPointer(pointer, 'cname') });
@@ -179,7 +183,15 @@ function checkCnameLoops(ctx: CheckContext, cnames: CheckedRecords['cnames']): v
   }
 }
 
-function checkRecord(ctx: CheckContext, pointer: string, value: unknown, name: string, zone: string | undefined, zoneTtl: number): RecordConfig | undefined {
+function checkRecord(
+  ctx: CheckContext,
+  pointer: string,
+  value: unknown,
+  name: string,
+  zone: string | undefined,
+  zoneTtl: number,
+  zoneHasGeo: boolean,
+): RecordConfig | undefined {
   if (!isPlainMap(value)) return undefined; // reported by the schema
   const ttl = isInteger(value.ttl, 0, MAX_TTL) ? value.ttl : zoneTtl;
   const present = (keys: readonly string[]) => keys.filter((key) => has(value, key));
@@ -213,12 +225,12 @@ function checkRecord(ctx: CheckContext, pointer: string, value: unknown, name: s
     for (const key of present(STATIC_KEYS)) {
       report(ctx, childPointer(pointer, key), 'key', `'${key}' cannot stand beside 'policy': a balanced record answers with the addresses of its targets`);
     }
-    return checkBalancedRecord(ctx, pointer, value, name, ttl);
+    return checkBalancedRecord(ctx, pointer, value, name, ttl, zoneHasGeo);
   }
 
   const balancedOnly = present(BALANCED_ONLY_KEYS);
   for (const key of balancedOnly) {
-    report(ctx, childPointer(pointer, key), 'key', `'${key}' belongs in a record with a policy (weighted or failover)`);
+    report(ctx, childPointer(pointer, key), 'key', `'${key}' belongs in a record with a policy (weighted, failover or geo)`);
   }
   const staticKeys = present(STATIC_KEYS);
   if (staticKeys.length > 0) return checkStaticRecord(ctx, pointer, value, name, zone, ttl);
@@ -228,10 +240,21 @@ function checkRecord(ctx: CheckContext, pointer: string, value: unknown, name: s
   return undefined;
 }
 
-function checkBalancedRecord(ctx: CheckContext, pointer: string, value: PlainMap, name: string, ttl: number): BalancedRecord | undefined {
-  const policy = value.policy === 'weighted' || value.policy === 'failover' ? value.policy : undefined;
+function checkBalancedRecord(ctx: CheckContext, pointer: string, value: PlainMap, name: string, ttl: number, zoneHasGeo: boolean): BalancedRecord | undefined {
+  const policy = POLICIES.find((known) => known === value.policy);
   if (policy === 'failover' && has(value, 'answers')) {
     report(ctx, childPointer(pointer, 'answers'), 'key', 'answers has no meaning in a failover record (the first healthy target answers)');
+  }
+  if (policy === 'failover' && has(value, 'sticky')) {
+    report(
+      ctx,
+      childPointer(pointer, 'sticky'),
+      'key',
+      'sticky has no meaning in a failover record (the first healthy target answers; sticky is for weighted and geo)',
+    );
+  }
+  if (policy === 'geo' && !zoneHasGeo) {
+    report(ctx, childPointer(pointer, 'policy'), 'value', "policy geo needs the zone's client map: add a top-level geo: with default (and clients)");
   }
   if (!has(value, 'targets')) report(ctx, pointer, 'value', `missing required key 'targets' in ${labelFor(ctx.root, pointer)}`);
   const targets: TargetConfig[] = [];
@@ -241,6 +264,10 @@ function checkBalancedRecord(ctx: CheckContext, pointer: string, value: PlainMap
       const itemPointer = childPointer(childPointer(pointer, 'targets'), String(i));
       const target = checkTarget(ctx, itemPointer, item, policy);
       if (target === undefined) return;
+      if (policy === 'geo' && target.region === undefined) {
+        report(ctx, itemPointer, 'value', 'a target of a geo record needs a region (the region named in geo.clients[].prefer and geo.default)');
+        return;
+      }
       // The identity names the target's metric series, so it must be unique within the record.
       const identity = targetIdentity(target);
       const line = earlierLine(identity, itemPointer);
@@ -258,7 +285,9 @@ function checkBalancedRecord(ctx: CheckContext, pointer: string, value: PlainMap
     name,
     policy,
     ttl,
-    answers: policy === 'weighted' && isInteger(value.answers, 1, Number.MAX_SAFE_INTEGER) ? value.answers : DEFAULTS.answers,
+    answers: policy !== 'failover' && isInteger(value.answers, 1, Number.MAX_SAFE_INTEGER) ? value.answers : DEFAULTS.answers,
+    // Present only when set, so that records without it keep the serial they had before it existed.
+    ...(policy !== 'failover' && value.sticky === true ? { sticky: true } : {}),
     ...(check === undefined ? {} : { check }),
     whenAllDown: value.whenAllDown === 'none' ? 'none' : DEFAULTS.whenAllDown,
     targets,
@@ -277,14 +306,16 @@ function checkTarget(ctx: CheckContext, pointer: string, value: unknown, policy:
     report(ctx, childPointer(pointer, 'weight'), 'key', 'weight has no meaning in a failover record');
   }
   const weight = typeof value.weight === 'number' && value.weight > 0 && Number.isFinite(value.weight) ? value.weight : DEFAULTS.weight;
+  // Present only when written (the schema checks its form), so that targets without one keep their serial.
+  const region = typeof value.region === 'string' ? { region: value.region } : {};
   let target: TargetConfig | undefined;
   if (has(value, 'address')) {
     const address = checkAddress(ctx, childPointer(pointer, 'address'), value.address, 'any');
-    if (address !== undefined) target = { kind: 'static', addresses: [address], weight };
+    if (address !== undefined) target = { kind: 'static', addresses: [address], weight, ...region };
   }
   if (has(value, 'addresses')) {
     const addresses = checkAddressList(ctx, childPointer(pointer, 'addresses'), value.addresses, 'any');
-    if (addresses !== undefined && addresses.length > 0) target = { kind: 'static', addresses, weight };
+    if (addresses !== undefined && addresses.length > 0) target = { kind: 'static', addresses, weight, ...region };
   }
   const selectors = OBJECT_SELECTORS.filter((key) => has(value, key));
   if (selectors.length > 0 && !has(value, 'cluster')) {
@@ -302,10 +333,10 @@ function checkTarget(ctx: CheckContext, pointer: string, value: unknown, policy:
     const selectorKey = selectors[0];
     const ref = selectorKey === undefined ? undefined : value[selectorKey];
     if (selectorKey === undefined) {
-      target = { kind: 'cluster', cluster: value.cluster, select: { by: 'host' }, weight };
+      target = { kind: 'cluster', cluster: value.cluster, select: { by: 'host' }, weight, ...region };
     } else if (typeof ref === 'string' && ref.includes('/')) {
       const [namespace, name] = ref.split('/') as [string, string];
-      target = { kind: 'cluster', cluster: value.cluster, select: { by: selectorKey, namespace, name }, weight };
+      target = { kind: 'cluster', cluster: value.cluster, select: { by: selectorKey, namespace, name }, weight, ...region };
     }
   }
   return kinds.length === 1 && selectors.length <= 1 ? target : undefined;

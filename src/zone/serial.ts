@@ -33,7 +33,7 @@ function serialOf(canonical: string): number {
 
 /** The normalised zone as canonical JSON, without what does not describe it (see deriveSerial). */
 function canonicalZone(zone: ZoneConfig): string {
-  const { file: _file, soa, records, maintenance, fingerprint: _fingerprint, ...rest } = zone;
+  const { file: _file, soa, records, maintenance, geo, fingerprint: _fingerprint, ...rest } = zone;
   const { serial: _serial, ...soaWithoutSerial } = soa;
   const recordsWithoutPaths = records.map((record) =>
     record.kind === 'balanced' && record.check !== undefined
@@ -43,8 +43,11 @@ function canonicalZone(zone: ZoneConfig): string {
   // Where a window is written does not describe the zone. An empty list is left out, so a zone without windows
   // keeps the serial it had before windows existed.
   const windows = (maintenance ?? []).map(({ line: _line, ...window }) => window);
+  // Nor where a client rule is written; a zone without geo leaves the key out (canonicalJson drops undefined).
+  const clientMap = geo === undefined ? undefined : { ...geo, clients: geo.clients.map(({ line: _line, ...rule }) => rule) };
   return canonicalJson({
     ...rest,
+    geo: clientMap,
     soa: soaWithoutSerial,
     records: recordsWithoutPaths,
     ...(windows.length === 0 ? {} : { maintenance: windows }),

@@ -7,7 +7,16 @@ import { describeValue, labelFor, report, type CheckContext } from './check-cont
 import { DURATION_PATTERN } from './duration.js';
 import { childPointer, type PointerPart } from './json-pointer.js';
 import { isPlainMap } from './plain-data.js';
-import { CAA_TAG_PATTERN, CLUSTER_NAME_PATTERN, HTTP_PATH_PATTERN, OBJECT_REF_PATTERN, STATUS_RANGE_PATTERN, zonePolicySchema } from './schema.js';
+import {
+  CAA_TAG_PATTERN,
+  CLUSTER_NAME_PATTERN,
+  HTTP_PATH_PATTERN,
+  OBJECT_REF_PATTERN,
+  REGION_NAME_PATTERN,
+  STATUS_RANGE_PATTERN,
+  TWO_LETTER_CODE_PATTERN,
+  zonePolicySchema,
+} from './schema.js';
 
 /**
  * The zone policy schema compiled by ajv. Compiling takes 15 to 50 ms, so a load compiles it once and shares it
@@ -37,6 +46,8 @@ const PATTERN_PHRASES: Record<string, string> = {
   [HTTP_PATH_PATTERN]: "must start with '/' and hold no spaces",
   [OBJECT_REF_PATTERN]: 'must be NAMESPACE/NAME of a Kubernetes object',
   [CAA_TAG_PATTERN]: 'must be 1 to 15 ASCII letters and digits (RFC 8659 §4.1)',
+  [REGION_NAME_PATTERN]: "must be a region name: a DNS label of lowercase letters, digits and '-', at most 63 characters",
+  [TWO_LETTER_CODE_PATTERN]: 'must be a two-letter code (a country such as DE, or a continent such as EU)',
 };
 
 /** Reports every way `data` departs from the zone policy schema. */

@@ -17,8 +17,8 @@ import { isPlainMap } from './plain-data.js';
 import { rangeStart } from './yaml-positions.js';
 
 /**
- * The plain data of `source` (without a byte order mark) and an index that knows only the maintenance windows'
- * positions (their lines are part of the ZoneConfig); undefined when the file must take the positioned reading:
+ * The plain data of `source` (without a byte order mark) and an index that knows only the positions of the
+ * maintenance windows and geo client rules (their lines are part of the ZoneConfig); undefined when the file must take the positioned reading:
  * a YAML error, windows that cannot be placed simply, or integer-like keys where file order matters.
  */
 export function readPlainYaml(source: string): { data: unknown; index: PositionIndex } | undefined {
@@ -28,8 +28,9 @@ export function readPlainYaml(source: string): { data: unknown; index: PositionI
   } catch {
     return undefined;
   }
-  // The lines of the maintenance windows are part of the ZoneConfig: find them, or take the positioned path.
-  const positions = maintenancePositions(source, data);
+  // The lines of the maintenance windows and client rules are part of the ZoneConfig: find them, or take the
+  // positioned path.
+  const positions = itemPositions(source, data);
   if (positions === undefined) return undefined;
   // Integer-like keys would be reordered by a plain object; the positioned path keeps file order for them.
   const index = new PlainDataIndex(data, positions);
@@ -37,7 +38,7 @@ export function readPlainYaml(source: string): { data: unknown; index: PositionI
   return { data, index };
 }
 
-/** Keys in the order a plain object keeps them; no positions but those of the maintenance windows. */
+/** Keys in the order a plain object keeps them; no positions but those of the maintenance windows and client rules. */
 class PlainDataIndex implements PositionIndex {
   readonly #data: unknown;
   readonly #positions: ReadonlyMap<string, { line: number; column: number }>;
@@ -65,12 +66,6 @@ class PlainDataIndex implements PositionIndex {
   }
 }
 
-/**
- * The positions of the maintenance windows (a window's line is part of the ZoneConfig), for the fast path, which
- * knows no positions otherwise: the top-level `maintenance:` block is cut out of the text and parsed alone with
- * positions, which costs little however many records the file holds. Undefined, to take the positioned path, when
- * the block cannot be found that simply or its parse differs from the whole file's in any way.
- */
 /** The block's data; undefined when it cannot be read alone (an alias to an anchor outside the block throws). */
 function blockData(doc: ReturnType<typeof parseDocument>): unknown {
   try {
@@ -80,26 +75,51 @@ function blockData(doc: ReturnType<typeof parseDocument>): unknown {
   }
 }
 
-function maintenancePositions(source: string, data: unknown): Map<string, { line: number; column: number }> | undefined {
+/**
+ * The positions of the items whose lines are part of the ZoneConfig, for the fast path, which knows no positions
+ * otherwise: the maintenance windows and the geo client rules.
+ */
+function itemPositions(source: string, data: unknown): Map<string, { line: number; column: number }> | undefined {
   const positions = new Map<string, { line: number; column: number }>();
-  const windows = isPlainMap(data) ? data.maintenance : undefined;
-  if (!Array.isArray(windows) || windows.length === 0) return positions;
-  const key = /^maintenance[ \t]*:/m.exec(source);
-  if (key === null) return undefined;
-  const rest = source.slice(key.index);
+  const geo = isPlainMap(data) ? data.geo : undefined;
+  const lists = [
+    { key: 'maintenance', path: ['maintenance'], value: isPlainMap(data) ? data.maintenance : undefined },
+    { key: 'geo', path: ['geo', 'clients'], value: isPlainMap(geo) ? geo.clients : undefined },
+  ];
+  for (const { key, path, value } of lists) {
+    if (!Array.isArray(value) || value.length === 0) continue;
+    const found = blockItemPositions(source, key, path, isPlainMap(data) ? data[key] : undefined);
+    if (found === undefined) return undefined;
+    for (const [pointer, position] of found) positions.set(pointer, position);
+  }
+  return positions;
+}
+
+/**
+ * The positions of the items of the list at `path` inside the top-level `key`: the key's block is cut out of the
+ * text and parsed alone with positions, which costs little however many records the file holds. Undefined, to
+ * take the positioned path, when the block cannot be found that simply or its parse differs from the whole
+ * file's in any way.
+ */
+function blockItemPositions(source: string, key: string, path: readonly string[], whole: unknown): Map<string, { line: number; column: number }> | undefined {
+  const positions = new Map<string, { line: number; column: number }>();
+  const keyMatch = new RegExp(`^${key}[ \\t]*:`, 'm').exec(source);
+  if (keyMatch === null) return undefined;
+  const rest = source.slice(keyMatch.index);
   const end = /\n[^\s#-]/.exec(rest); // the next top-level key
   const block = end === null ? rest : rest.slice(0, end.index + 1);
   const lineCounter = new LineCounter();
   const doc = parseDocument(block, { lineCounter, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) return undefined;
-  const sequence = doc.get('maintenance', true);
-  if (!isSeq(sequence) || !isDeepStrictEqual(blockData(doc), { maintenance: windows })) return undefined;
-  const keyLine = source.slice(0, key.index).split('\n').length;
+  const sequence = doc.getIn(path, true);
+  if (!isSeq(sequence) || !isDeepStrictEqual(blockData(doc), { [key]: whole })) return undefined;
+  const keyLine = source.slice(0, keyMatch.index).split('\n').length;
+  const pointer = path.reduce((parent, segment) => childPointer(parent, segment), '');
   for (const [i, item] of sequence.items.entries()) {
     const offset = rangeStart(item);
     if (offset === undefined) return undefined;
     const { line, col } = lineCounter.linePos(offset);
-    positions.set(childPointer('/maintenance', String(i)), { line: keyLine + line - 1, column: col });
+    positions.set(childPointer(pointer, String(i)), { line: keyLine + line - 1, column: col });
   }
   return positions;
 }

@@ -106,4 +106,27 @@ describe('loadZoneDirectoryOffThread', () => {
     );
     assert.deepEqual(result.zones, [served[0]], 'the unchanged zone is the one served');
   });
+
+  it('takes the GeoIP flag into the thread, and brings the client map back', async () => {
+    const geoZone = `zone: geo.example.test
+soa: { rname: hostmaster.example.test }
+nameservers: { ns1.geo.example.test: [127.0.0.1] }
+records:
+  app:
+    policy: geo
+    targets: [{ address: 192.0.2.1, region: eu-west }, { address: 192.0.2.2, region: us-east }]
+geo:
+  clients: [{ countries: [DE], prefer: [eu-west] }, { subnets: [10.1.0.0/16], prefer: [us-east] }]
+  default: [us-east, eu-west]
+`;
+    const dir = await makeZoneDir({ 'geo.example.test.yaml': geoZone });
+    dirs.push(dir);
+    const without = await loadZoneDirectoryOffThread(dir.dir);
+    assert.deepEqual(without.issues.map(formatZoneIssue), [
+      `${dir.dir}/geo.example.test.yaml:9:15: countries need a GeoIP database: start with --geoip-db FILE.mmdb`,
+    ]);
+    const zones = zonesOf(await loadZoneDirectoryOffThread(dir.dir, { hasGeoipDatabase: true }));
+    assert.deepEqual(zones[0].geo, zonesOf(await loadZoneDirectory(dir.dir, { hasGeoipDatabase: true }))[0].geo);
+    assert.deepEqual(zones[0].geo?.clients[1].subnets, [{ family: 4, bytes: [10, 1, 0, 0], prefix: 16, text: '10.1.0.0/16' }]);
+  });
 });

@@ -27,7 +27,7 @@ interface InvalidCase {
   readonly readFile?: ReadTextFile;
 }
 
-const RECORD_KEYS = 'a, aaaa, answers, caa, check, cname, mx, policy, srv, targets, ttl, txt, whenAllDown';
+const RECORD_KEYS = 'a, aaaa, answers, caa, check, cname, mx, policy, srv, sticky, targets, ttl, txt, whenAllDown';
 const CHECK_KEYS = 'body, expect, fall, fastInterval, headers, host, interval, path, port, protocol, rise, timeout, tls';
 const DURATION = 'must be a duration such as 500ms, 5s, 1m or 1h30m';
 
@@ -38,7 +38,7 @@ const invalidCases: readonly InvalidCase[] = [
   {
     name: 'unknown top-level key',
     lines: [...HEAD, '  app: { a: [192.0.2.1] }', 'colour: blue'],
-    expected: [[6, 'colour', "unknown key 'colour' (allowed: maintenance, nameservers, records, soa, ttl, zone)"]],
+    expected: [[6, 'colour', "unknown key 'colour' (allowed: geo, maintenance, nameservers, records, soa, ttl, zone)"]],
   },
   {
     name: 'unknown record key',
@@ -48,7 +48,7 @@ const invalidCases: readonly InvalidCase[] = [
   {
     name: 'unknown target key',
     lines: [...HEAD, '  app:', '    policy: weighted', '    targets:', '      - { address: 192.0.2.10, weigth: 3 }'],
-    expected: [[8, 'weigth', "unknown key 'weigth' (allowed: address, addresses, cluster, gateway, ingress, service, weight)"]],
+    expected: [[8, 'weigth', "unknown key 'weigth' (allowed: address, addresses, cluster, gateway, ingress, region, service, weight)"]],
   },
   {
     name: 'unknown check and tls keys',
@@ -450,7 +450,7 @@ const invalidCases: readonly InvalidCase[] = [
     name: 'values outside their enums',
     lines: [...HEAD, '  app:', '    policy: roundrobin', '    whenAllDown: some', '    targets: [{ address: 192.0.2.1 }]', '    check: { protocol: udp }'],
     expected: [
-      [6, 'roundrobin', "policy must be weighted or failover (got 'roundrobin')"],
+      [6, 'roundrobin', "policy must be weighted, failover or geo (got 'roundrobin')"],
       [7, 'some', "whenAllDown must be all or none (got 'some')"],
       [9, 'udp', "check.protocol must be http, https, tcp or none (got 'udp')"],
     ],
@@ -467,7 +467,7 @@ const invalidCases: readonly InvalidCase[] = [
     expected: [
       [5, '{', 'a static record needs at least one a, aaaa, txt, mx, srv or caa value'],
       [6, '{', 'the record holds no data: give it a policy and targets, a cname, or a, aaaa, txt, mx, srv or caa values'],
-      [7, 'targets', "'targets' belongs in a record with a policy (weighted or failover)"],
+      [7, 'targets', "'targets' belongs in a record with a policy (weighted, failover or geo)"],
       [8, 'a: [', "'a' cannot stand beside 'policy': a balanced record answers with the addresses of its targets"],
     ],
   },
