@@ -5,10 +5,15 @@
 
 import type { RecordRef } from '../base/names.js';
 import { HEADER_SIZE, MAX_RRSET_OCTETS, Rcode, RRType } from '../base/wire.js';
-import type { BalancedRecord, StaticRecord, ZoneConfig } from '../zone/model.js';
+import { targetIdentity, type BalancedRecord, type StaticRecord, type ZoneConfig } from '../zone/model.js';
+import { DEFAULTS } from '../zone/defaults.js';
 import { wireLength } from '../base/names.js';
-import { selectAnswers, type ResolvedTarget } from './select.js';
-import { AnswerTable, type AnswerSet, type NameEntry, type ZoneEntry } from './table.js';
+import { selectAnswers, type ResolvedTarget, type Selection } from './select.js';
+import { NO_RULE, type GeoIpLookup } from './client-classifier.js';
+import { geoMapOf, walkFor, type GeoMap } from './geo-map.js';
+import { selectGeo } from './geo-select.js';
+import { AnswerTable, type AnswerSet, type NameEntry, type StickyAnswers, type ZoneEntry } from './table.js';
+import { stickyChoice } from './sticky.js';
 import { encodeResponseTemplate, encodeSoaTail, nameToKey, type ResourceRecord, type ResponseContent } from './wire.js';
 import { runInSlices } from '../base/slices.js';
 import { Errors } from '../base/errors.js';
@@ -30,12 +35,25 @@ type CnameRecord = ResourceRecord & { readonly type: typeof RRType.CNAME };
 /** What a name holds before encoding: contents per qtype, or a CNAME. */
 interface NameData {
   readonly types: Map<number, readonly Content[]>;
+  /** A geo record's contents per walk of its zone's map (undefined: NODATA for that walk); `types` has the default walk's. */
+  geo?: Map<number, GeoContents>;
+  /** A sticky record's bucket → content index, per type (for `types`; geo walks carry their own). */
+  sticky?: Map<number, StickyAnswers>;
   cname?: CnameRecord;
+}
+
+interface GeoContents {
+  readonly map: GeoMap;
+  readonly byWalk: ReadonlyArray<readonly Content[] | undefined>;
+  /** Per walk, for a sticky geo record. */
+  readonly stickyByWalk?: ReadonlyArray<StickyAnswers | undefined>;
 }
 
 interface ZoneState {
   /** Replaced by an in-place update (see #updateSteps). */
   config: ZoneConfig;
+  /** The zone's client map, for its geo records; made again when `config` is replaced. */
+  geo: GeoMap | undefined;
   readonly entry: ZoneEntry;
   readonly data: Map<string, NameData>;
   readonly balanced: Map<string, BalancedRecord>;
@@ -62,15 +80,18 @@ export class AnswerTableBuilder {
   #zones = new Map<string, ZoneState>();
   #table: AnswerTable = AnswerTable.empty();
   readonly #reuseUnchangedZones: boolean;
+  readonly #geoip: GeoIpLookup | undefined;
 
   /**
    * With `reuseUnchangedZones`, a build keeps the current answers of every zone whose fingerprint is unchanged
    * instead of encoding them again: they are already up to date, since health, drain and endpoint changes
    * refresh them in place. Off when the caller needs every record resolved again (to send DNS workers).
    */
-  constructor(targets: TargetSource, options: { readonly reuseUnchangedZones?: boolean } = {}) {
+  /** `geoip`: the server's GeoIP database, for the zones' country and continent rules. */
+  constructor(targets: TargetSource, options: { readonly reuseUnchangedZones?: boolean; readonly geoip?: GeoIpLookup } = {}) {
     this.#targets = targets;
     this.#reuseUnchangedZones = options.reuseUnchangedZones ?? false;
+    this.#geoip = options.geoip;
   }
 
   /**
@@ -140,6 +161,7 @@ export class AnswerTableBuilder {
       }
       const state: ZoneState = {
         config: zone,
+        geo: geoMapOfZone(zone, this.#geoip),
         entry: zoneEntry(zone, this.#zoneId(zone.zone)),
         data: new Map(),
         balanced: new Map(zone.records.filter((r): r is BalancedRecord => r.kind === 'balanced').map((r) => [r.name, r])),
@@ -189,6 +211,7 @@ export class AnswerTableBuilder {
    */
   *#updateZoneSteps(state: ZoneState, zone: ZoneConfig, changed: readonly string[], updates: Map<string, NameEntry>): Generator<void, () => void> {
     state.config = zone;
+    state.geo = geoMapOfZone(zone, this.#geoip);
     state.data.get(zone.zone)?.types.set(RRType.SOA, single([{ name: zone.zone, type: RRType.SOA, ttl: zone.ttl, soa: zone.soa }]));
     const again = new Set<string>([zone.zone]);
     const wanted = new Set(changed);
@@ -197,7 +220,7 @@ export class AnswerTableBuilder {
       if (++count % 64 === 0) yield;
       if (record.kind !== 'balanced' || !wanted.has(record.name)) continue;
       state.balanced.set(record.name, record);
-      state.data.set(record.name, { types: balancedTypes(zone, record, this.#targets) });
+      state.data.set(record.name, balancedData(state, record, this.#targets));
       again.add(record.name);
       for (const owner of state.dependents.get(record.name) ?? []) again.add(owner);
     }
@@ -236,7 +259,7 @@ export class AnswerTableBuilder {
       const state = this.#zones.get(ref.zone);
       const record = state?.balanced.get(ref.name);
       if (state === undefined || record === undefined) continue;
-      state.data.set(record.name, { types: balancedTypes(state.config, record, this.#targets) });
+      state.data.set(record.name, balancedData(state, record, this.#targets));
       updates.set(nameToKey(record.name), encodeName(state, record.name));
       for (const owner of state.dependents.get(record.name) ?? []) updates.set(nameToKey(owner), encodeName(state, owner));
     }
@@ -316,25 +339,66 @@ function addressRecords(name: string, ttl: number, addresses: readonly string[])
 }
 
 /** A and AAAA contents of a balanced record, as its policy picks them from its targets' current health. */
-function balancedTypes(zone: ZoneConfig, record: BalancedRecord, targets: TargetSource): Map<number, readonly Content[]> {
+function balancedData(state: ZoneState, record: BalancedRecord, targets: TargetSource): NameData {
   const types = new Map<number, readonly Content[]>();
-  const resolved = targets.resolve(zone, record);
-  for (const [type, family] of [
-    [RRType.A, 4],
-    [RRType.AAAA, 6],
-  ] as const) {
-    const selection = selectAnswers(record, resolved, family);
-    if (selection.variants.length === 0) continue;
-    types.set(
-      type,
-      selection.variants.map((variant) => ({
-        probability: variant.probability,
-        answer: addressRecords(record.name, record.ttl, variant.addresses),
-        additional: [],
-      })),
-    );
+  const resolved = targets.resolve(state.config, record);
+  const contentsOf = (selection: Selection): Content[] =>
+    selection.variants.map((variant) => ({
+      probability: variant.probability,
+      answer: addressRecords(record.name, record.ttl, variant.addresses),
+      additional: [],
+    }));
+  const prefixes = state.config.geo?.stickyPrefix ?? DEFAULTS.stickyPrefix;
+  /** A sticky record's contents: one per distinct bucket winner, with the bucket map; undefined when not sticky. */
+  const stickyOf = (selection: Selection): { contents: Content[]; sticky: StickyAnswers } | undefined => {
+    if (record.sticky !== true || selection.eligible === undefined || selection.eligible.length === 0) return undefined;
+    const candidates = selection.eligible.map((c) => ({ ...c, identity: targetIdentity(record.targets[c.index]) }));
+    const choice = stickyChoice(candidates, record.answers);
+    const contents = choice.choices.map((c) => ({
+      probability: c.share,
+      answer: addressRecords(record.name, record.ttl, [...new Set(c.candidates.flatMap((i) => candidates[i].addresses))]),
+      additional: [],
+    }));
+    return { contents, sticky: { buckets: choice.buckets, ipv4Prefix: prefixes.ipv4, ipv6Prefix: prefixes.ipv6 } };
+  };
+  const map = record.policy === 'geo' ? state.geo : undefined;
+  if (map === undefined) {
+    const sticky = new Map<number, StickyAnswers>();
+    for (const [type, family] of ADDRESS_FAMILIES) {
+      const selection = selectAnswers(record, resolved, family);
+      if (selection.variants.length === 0) continue;
+      const held = stickyOf(selection);
+      types.set(type, held?.contents ?? contentsOf(selection));
+      if (held !== undefined) sticky.set(type, held.sticky);
+    }
+    return sticky.size === 0 ? { types } : { types, sticky };
   }
-  return types;
+  // Geo: the answers of every distinct walk of the zone's map, built now, so the query path only picks one.
+  const geo = new Map<number, GeoContents>();
+  const regions = record.targets.map((target) => target.region);
+  const defaultWalk = walkFor(map, NO_RULE);
+  for (const [type, family] of ADDRESS_FAMILIES) {
+    const held = map.walks.map((walk) => {
+      const selection = selectGeo(record, resolved, regions, walk, family);
+      if (selection.variants.length === 0) return undefined;
+      return stickyOf(selection) ?? { contents: contentsOf(selection), sticky: undefined };
+    });
+    const byWalk = held.map((h) => h?.contents);
+    if (byWalk.every((contents) => contents === undefined)) continue;
+    geo.set(type, { map, byWalk, ...(record.sticky === true ? { stickyByWalk: held.map((h) => h?.sticky) } : {}) });
+    types.set(type, byWalk[defaultWalk] ?? byWalk.find((contents) => contents !== undefined)!);
+  }
+  return { types, geo };
+}
+
+const ADDRESS_FAMILIES = [
+  [RRType.A, 4],
+  [RRType.AAAA, 6],
+] as const;
+
+/** The zone's client map, when it has one. */
+function geoMapOfZone(zone: ZoneConfig, geoip: GeoIpLookup | undefined): GeoMap | undefined {
+  return zone.geo === undefined ? undefined : geoMapOf(zone.geo, geoip);
 }
 
 /** Every name of the zone with what it holds, including glue names and empty non-terminals. */
@@ -385,9 +449,13 @@ function* collectZoneData(state: ZoneState, targets: TargetSource): Generator<vo
       case 'cname':
         entry.cname = { name: record.name, type: RRType.CNAME, ttl: record.ttl, target: record.target };
         break;
-      case 'balanced':
-        for (const [type, contents] of balancedTypes(zone, record, targets)) entry.types.set(type, contents);
+      case 'balanced': {
+        const balanced = balancedData(state, record, targets);
+        for (const [type, contents] of balanced.types) entry.types.set(type, contents);
+        if (balanced.geo !== undefined) entry.geo = balanced.geo;
+        if (balanced.sticky !== undefined) entry.sticky = balanced.sticky;
         break;
+      }
     }
   }
 
@@ -505,11 +573,34 @@ function toAnswerSet(qname: string, qtype: number, rcode: number, contents: read
   return { rcode, templates, cumulative, cuts };
 }
 
+/**
+ * A geo record's set: one set per walk (shared where two walks answer alike is left to the walks being
+ * distinct already), and the default walk's templates as the set's own, for readers that do not look at clients.
+ */
+function toGeoAnswerSet(name: string, type: number, geo: GeoContents, shape: (contents: readonly Content[]) => readonly Content[]): AnswerSet {
+  const sets = geo.byWalk.map((contents, walk) => {
+    if (contents === undefined) return undefined;
+    return withSticky(toAnswerSet(name, type, Rcode.NOERROR, shape(contents)), geo.stickyByWalk?.[walk]);
+  });
+  const own = sets[walkFor(geo.map, NO_RULE)] ?? sets.find((set) => set !== undefined)!;
+  return { ...own, geo: { map: geo.map, sets } };
+}
+
+function withSticky(set: AnswerSet, sticky: StickyAnswers | undefined): AnswerSet {
+  return sticky === undefined ? set : { ...set, sticky };
+}
+
 function encodeName(state: ZoneState, name: string): NameEntry {
   const entry = state.data.get(name)!;
   if (entry.cname !== undefined) return encodeCnameOwner(state, name, entry.cname);
   const types = new Map<number, AnswerSet>();
-  for (const [type, contents] of entry.types) types.set(type, toAnswerSet(name, type, Rcode.NOERROR, contents));
+  for (const [type, contents] of entry.types) {
+    const geo = entry.geo?.get(type);
+    types.set(
+      type,
+      geo === undefined ? withSticky(toAnswerSet(name, type, Rcode.NOERROR, contents), entry.sticky?.get(type)) : toGeoAnswerSet(name, type, geo, (c) => c),
+    );
+  }
   const anyType = ANY_PREFERENCE.find((type) => types.has(type));
   if (anyType !== undefined) types.set(RRType.ANY, types.get(anyType)!);
   return { zone: state.entry, types, otherwise: undefined };
@@ -553,9 +644,14 @@ function encodeCnameOwner(state: ZoneState, name: string, cname: CnameRecord): N
   if (final === undefined) {
     return { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NXDOMAIN, single(chain), [soa]) };
   }
+  const chase = (contents: readonly Content[]) =>
+    contents.map((c) => ({ probability: c.probability, answer: [...chain, ...c.answer], additional: c.additional }));
   for (const [type, contents] of final.types) {
-    const chased = contents.map((c) => ({ probability: c.probability, answer: [...chain, ...c.answer], additional: c.additional }));
-    types.set(type, toAnswerSet(name, type, Rcode.NOERROR, chased));
+    const geo = final.geo?.get(type);
+    types.set(
+      type,
+      geo === undefined ? withSticky(toAnswerSet(name, type, Rcode.NOERROR, chase(contents)), final.sticky?.get(type)) : toGeoAnswerSet(name, type, geo, chase),
+    );
   }
   return { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain), [soa]) };
 }

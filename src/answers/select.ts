@@ -64,6 +64,8 @@ export interface Selection {
   readonly variants: readonly Variant[];
   /** The draws were too many (MAX_VARIANTS): the variants are a random sample of them, not all. */
   readonly sampled?: boolean;
+  /** The targets the variants are drawn from, with their weights and addresses: what a sticky record ranks instead. */
+  readonly eligible?: readonly Candidate[];
 }
 
 export interface SelectionPolicy {
@@ -75,7 +77,8 @@ export interface SelectionPolicy {
 /** Above this many distinct ordered draws, `answers: N` keeps a sample of them instead of all. */
 export const MAX_VARIANTS = 256;
 
-interface Candidate {
+/** A target that can answer a family: its index in the record, weight, and servable addresses of the family. */
+export interface Candidate {
   readonly index: number;
   readonly weight: number;
   readonly addresses: readonly string[];
@@ -133,9 +136,9 @@ function choose(policy: SelectionPolicy, all: readonly Candidate[], healthy: rea
     return { rule, variants: [{ probability: 1, targets: [first.index], addresses: first.addresses }] };
   }
   const draws = Math.min(policy.answers, eligible.length);
-  if (draws === 1) return { rule, variants: singleDraws(eligible) };
-  if (orderedDrawCount(eligible.length, draws) > MAX_VARIANTS) return { rule, variants: sampledDraws(eligible, draws, random), sampled: true };
-  return { rule, variants: multiDraws(eligible, draws) };
+  if (draws === 1) return { rule, variants: singleDraws(eligible), eligible };
+  if (orderedDrawCount(eligible.length, draws) > MAX_VARIANTS) return { rule, variants: sampledDraws(eligible, draws, random), sampled: true, eligible };
+  return { rule, variants: multiDraws(eligible, draws), eligible };
 }
 
 function singleDraws(eligible: readonly Candidate[]): Variant[] {

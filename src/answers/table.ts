@@ -4,6 +4,8 @@
 // the query path is synchronous too, so no query can run in the middle of it and see half an update, and
 // copying an index of 20,000 names for every change would cost milliseconds for nothing.
 
+import type { GeoMap } from './geo-map.js';
+
 /** The possible responses for one (name, qtype), with how likely each is. */
 export interface AnswerSet {
   readonly rcode: number;
@@ -18,6 +20,31 @@ export interface AnswerSet {
    * §9). Empty for a template without additional records.
    */
   readonly cuts: readonly Int32Array[];
+  /**
+   * A geo record's answers (issue 18): the handler classifies the client and answers with its walk's set
+   * (undefined: NODATA for that walk). The fields above are then the default list's answers (for readers that
+   * do not look at clients).
+   */
+  readonly geo?: GeoAnswers;
+  /**
+   * A sticky record's answers (issue 18): the template is the one the client's subnet bucket has (sticky.ts),
+   * not a random draw; `cumulative` still holds the shares, for readers.
+   */
+  readonly sticky?: StickyAnswers;
+}
+
+export interface StickyAnswers {
+  /** Bucket (sticky.ts bucketOf) → template index. */
+  readonly buckets: Uint16Array;
+  /** The client subnet that is hashed, per family (the zone's geo.stickyPrefix). */
+  readonly ipv4Prefix: number;
+  readonly ipv6Prefix: number;
+}
+
+export interface GeoAnswers {
+  readonly map: GeoMap;
+  /** By walk (GeoMap.walks); undefined where that walk answers NODATA. */
+  readonly sets: ReadonlyArray<AnswerSet | undefined>;
 }
 
 export interface ZoneEntry {

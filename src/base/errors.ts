@@ -83,5 +83,6 @@ export const Errors = {
   peerFile: defineError('MERIDIAN_PEER_FILE', (what: string, file: string, reason: string) => `cannot use the ${what} file ${file}: ${reason}`),
   badPeerSetting: defineError('MERIDIAN_BAD_PEER_SETTING', (flag: string, value: string, expected: string) => `${flag} '${value}': ${expected}`),
   peerTlsIncomplete: defineError('MERIDIAN_PEER_TLS', () => '--peer-tls-cert and --peer-tls-key go together: give both, or neither'),
+  geoipDatabase: defineError('MERIDIAN_GEOIP_DB', (file: string, reason: string) => `cannot use the GeoIP database ${file}: ${reason}`),
   clusterConfig: defineError('MERIDIAN_CLUSTER_CONFIG', (name: string, reason: string) => `cannot load the configuration of cluster '${name}': ${reason}`),
 } as const;
