@@ -2,7 +2,10 @@
 // record encoding happen here; everything that depends on configuration or health was encoded when the
 // answer table was built.
 
-import { pickIndex, type AnswerSet, type AnswerTable, type ZoneEntry } from '../answers/table.js';
+import { pickIndex, type AnswerSet, type AnswerTable, type GeoAnswers, type StickyAnswers, type ZoneEntry } from '../answers/table.js';
+import { bucketOf, SourceAddresses } from '../answers/sticky.js';
+import { NO_RULE, ruleOf, scopeOf } from '../answers/client-classifier.js';
+import { walkFor } from '../answers/geo-map.js';
 import {
   CLASSIC_UDP_SIZE,
   ECS_OPTION_FIXED_SIZE,
@@ -72,6 +75,10 @@ export class QueryHandler {
    * issue 18, will set the prefix of the rule that decided); writeOpt keeps it within the family and 0 for a /0.
    */
   #scopePrefix = 0;
+  /** The packet source of the query being handled, for sticky answers (see handle). */
+  #source: string | undefined;
+  readonly #sources = new SourceAddresses();
+  readonly #stickyScratch = new Uint8Array(17);
 
   constructor(tables: AnswerTableSource, options: QueryHandlerOptions = {}) {
     this.#tables = tables;
@@ -79,11 +86,15 @@ export class QueryHandler {
     this.#observer = options.observer;
   }
 
-  /** The response to send, or null to send nothing. Never throws for any input. */
-  handle(msg: Buffer, transport: Transport): Buffer | null {
+  /**
+   * The response to send, or null to send nothing. Never throws for any input. `source` is the packet's source
+   * address as the socket gives it: the client of a geo answer when the query carries no ECS address.
+   */
+  handle(msg: Buffer, transport: Transport, source?: string): Buffer | null {
     const query = this.#query;
     parseQuery(msg, query);
     this.#scopePrefix = 0;
+    this.#source = source;
     switch (query.status) {
       case QueryStatus.DROP:
         return null;
@@ -112,8 +123,9 @@ export class QueryHandler {
     }
     const entry = table.name(query.key);
     if (entry !== undefined) {
-      const set = entry.types.get(query.qtype) ?? entry.otherwise;
+      let set = entry.types.get(query.qtype) ?? entry.otherwise;
       this.#lastZone = entry.zone.id;
+      if (set?.geo !== undefined) set = this.#forClient(set.geo, query, source);
       if (set !== undefined) {
         this.lastKind = 'answer';
         return this.#fromTemplate(msg, query, set, transport, entry.zone.id);
@@ -128,6 +140,44 @@ export class QueryHandler {
       return this.#negative(msg, query, zone, Rcode.NXDOMAIN, transport);
     }
     return this.#bare(msg, query, Rcode.REFUSED, 0, transport, 0);
+  }
+
+  /**
+   * A geo answer's set for this client: by the ECS address when the query names the client's network, else by
+   * the packet source. Sets the ECS scope to the bits that decided (an answer for the source address is not
+   * about the ECS network: scope 0). Undefined: the client's walk answers NODATA.
+   */
+  #forClient(geo: GeoAnswers, query: ParsedQuery, source: string | undefined): AnswerSet | undefined {
+    const classifier = geo.map.classifier;
+    let packed: number;
+    if (query.clientFromEcs) {
+      packed = classifier.matchBytes(query.ecsFamily === EcsFamily.IPV6 ? 6 : 4, query.ecsAddress);
+      this.#scopePrefix = scopeOf(packed);
+    } else {
+      packed = source === undefined ? NO_RULE * 256 : classifier.matchSource(source);
+    }
+    return geo.sets[walkFor(geo.map, ruleOf(packed))];
+  }
+
+  /**
+   * A sticky set's template for this client: its subnet (ECS address, else the packet source) hashed to a bucket.
+   * With ECS, the answer holds for that subnet: the scope is at least the hashed prefix.
+   */
+  #stickyIndex(sticky: StickyAnswers, query: ParsedQuery): number {
+    let family: 4 | 6;
+    let bytes: ArrayLike<number>;
+    if (query.clientFromEcs) {
+      family = query.ecsFamily === EcsFamily.IPV6 ? 6 : 4;
+      bytes = query.ecsAddress;
+    } else {
+      const source = this.#source === undefined ? undefined : this.#sources.of(this.#source);
+      if (source === undefined) return 0;
+      family = source.family;
+      bytes = source.bytes;
+    }
+    const prefix = family === 4 ? sticky.ipv4Prefix : sticky.ipv6Prefix;
+    if (query.clientFromEcs && prefix > this.#scopePrefix) this.#scopePrefix = prefix;
+    return sticky.buckets[bucketOf(family, bytes, prefix, this.#stickyScratch)];
   }
 
   #observe(zoneId: number, qtype: number, rcode: number, transport: Transport): void {
@@ -170,8 +220,8 @@ export class QueryHandler {
   }
 
   #fromTemplate(msg: Buffer, query: ParsedQuery, set: AnswerSet, transport: Transport, zone: number): Buffer {
-    // Only weighted sets with several templates need a random draw.
-    const index = set.cumulative.length === 0 ? 0 : pickIndex(set, this.#random());
+    // A sticky set answers by the client's bucket; otherwise only weighted sets with several templates draw.
+    const index = set.sticky !== undefined ? this.#stickyIndex(set.sticky, query) : set.cumulative.length === 0 ? 0 : pickIndex(set, this.#random());
     const template = set.templates[index];
     const optSize = optRecordSize(query);
     let length = template.length;

@@ -196,7 +196,7 @@ function serveConnection(
 
 /** Throws when the query cannot be answered (never expected); the caller then drops the connection rather than answer out of order. */
 function respond(socket: net.Socket, handler: QueryHandler, message: Buffer): void {
-  const response = handler.handle(message, 'tcp');
+  const response = handler.handle(message, 'tcp', socket.remoteAddress);
   if (response === null) return;
   // Validation (zone/static-records.ts) and the build (answers/build.ts) bound every answer; this catches whatever
   // would still not fit the length prefix.

@@ -37,7 +37,7 @@ export function listenUdp(
         // Nothing here is meant to throw; if anything ever does (handler, rate limiter, send), one datagram is
         // lost, not the server: an exception escaping an event handler would end the process.
         try {
-          let response = handler.handle(msg, 'udp');
+          let response = handler.handle(msg, 'udp', peer.address);
           if (response === null) return;
           // Rate limiting applies to UDP only: over TCP the source address cannot be spoofed.
           if (rrl !== undefined) {
