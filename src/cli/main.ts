@@ -36,6 +36,7 @@ function collectEndpoint(value: string, previous: ListenEndpoint[] | undefined):
 }
 
 interface ServeFlags extends PeerFlags {
+  geoipDb?: string;
   zones: string;
   listen?: ListenEndpoint[];
   admin: ListenEndpoint | false;
@@ -202,6 +203,10 @@ export function buildProgram(): Command {
       'fail fast: any zone policy problem, warnings included, stops the start and rejects a reload whole (by default a failed file does not stop the other zones)',
     )
     .option('--workers <n>', 'DNS worker processes sharing the listen ports; probing and watching stay in one process', positiveInteger, 1)
+    .option(
+      '--geoip-db <file>',
+      'GeoIP database (.mmdb, GeoIP2/GeoLite2 Country or City) for client rules by country or continent; reloaded when it changes (also MERIDIAN_GEOIP_DB)',
+    )
     .option('--instance <name>', "this instance's name in its peer group, a DNS label (default: the host name; also MERIDIAN_INSTANCE)")
     .option('--peer <name=url>', 'another instance of the peer group, http:// or https://, repeatable; oneself is ignored (also MERIDIAN_PEERS)', collectString)
     .option('--peer-listen <addr:port>', "where this instance accepts its peers' connections (also MERIDIAN_PEER_LISTEN)")
@@ -243,6 +248,7 @@ export function buildProgram(): Command {
           ...(rrl === undefined ? {} : { rrl }),
           ...(adminToken === undefined ? {} : { adminToken }),
           ...(peerGroup === undefined ? {} : { peerGroup }),
+          ...((flags.geoipDb ?? process.env.MERIDIAN_GEOIP_DB) ? { geoipDb: flags.geoipDb ?? process.env.MERIDIAN_GEOIP_DB! } : {}),
           ...((flags.stateFile ?? process.env.MERIDIAN_STATE_FILE) ? { stateFile: flags.stateFile ?? process.env.MERIDIAN_STATE_FILE! } : {}),
           workerLogLevel: level,
           strict: flags.strict === true,
@@ -304,8 +310,9 @@ export function buildProgram(): Command {
     .description('check zone policy files; prints every problem as file:line:column, and exits non-zero on an error (or, with --strict, a warning)')
     .argument('<path...>', 'zone files or directories of them')
     .option('--clusters <names>', 'comma-separated names of the registered clusters: a target naming another is an error')
+    .option('--geoip-db <file>', 'the GeoIP database (.mmdb) the server will read: client rules by country or continent need one')
     .option('--strict', 'treat warnings as errors')
-    .action(async (paths: string[], flags: { clusters?: string; strict?: boolean }) => {
+    .action(async (paths: string[], flags: { clusters?: string; geoipDb?: string; strict?: boolean }) => {
       const knownClusters =
         flags.clusters === undefined
           ? undefined
@@ -315,7 +322,8 @@ export function buildProgram(): Command {
                 .map((n) => n.trim())
                 .filter(Boolean),
             );
-      const result = await loadZonePaths(paths, knownClusters === undefined ? {} : { knownClusters });
+      // Only whether there is a database matters to validation; the server reads the file itself.
+      const result = await loadZonePaths(paths, { ...(knownClusters === undefined ? {} : { knownClusters }), hasGeoipDatabase: flags.geoipDb !== undefined });
       const strict = flags.strict === true;
       for (const issue of result.issues) process.stderr.write(`${formatZoneIssue(issue)}\n`);
       const problems = blockingIssues(result.issues, strict).length;

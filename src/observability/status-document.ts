@@ -123,7 +123,7 @@ export interface CheckView {
 export interface BalancedRecordStatus {
   readonly name: string;
   readonly kind: 'balanced';
-  readonly policy: 'weighted' | 'failover';
+  readonly policy: 'weighted' | 'failover' | 'geo';
   readonly whenAllDown: 'all' | 'none';
   /** Left out when the server does not know its answers (only in tests). */
   readonly answer?: RecordAnswer;
@@ -256,7 +256,7 @@ export interface BalancedExplanation {
   readonly type: 'A' | 'AAAA';
   readonly zone: string;
   readonly kind: 'balanced';
-  readonly policy: 'weighted' | 'failover';
+  readonly policy: 'weighted' | 'failover' | 'geo';
   readonly whenAllDown: 'all' | 'none';
   readonly rule: AnswerRule;
   readonly ruleText: string;

@@ -59,7 +59,7 @@ const strings = { type: 'array', items: string } as const;
 const health = { type: 'string', enum: ['up', 'down', 'unknown', 'pending'] } as const;
 const probedHealth = { type: 'string', enum: ['up', 'down', 'unknown'] } as const;
 const rule = { type: 'string', enum: ['healthy', 'fail-open', 'all-down', 'others-healthy', 'no-addresses'] } as const;
-const policy = { type: 'string', enum: ['weighted', 'failover'] } as const;
+const policy = { type: 'string', enum: ['weighted', 'failover', 'geo'] } as const;
 const whenAllDown = { type: 'string', enum: ['all', 'none'] } as const;
 const family = { type: 'string', enum: ['A', 'AAAA'] } as const;
 /** A required field that may be null (JSONSchemaType keeps `nullable` for fields that may be left out). */

@@ -3,6 +3,7 @@
 // resolution of a record's targets is kept, so the workers can be sent exactly the inputs this process used:
 // the full set after a build, the changed records after a partial rebuild.
 
+import type { GeoIpLookup } from '../answers/client-classifier.js';
 import { roundMs } from '../base/clock.js';
 import type { Logger } from '../base/logger.js';
 import { recordKey, type RecordRef } from '../base/names.js';
@@ -39,7 +40,7 @@ export class AnswerPipeline implements AnswerTableSource, BuildGate {
   #replicas: AnswerReplicas | undefined;
 
   /** `replicated`: DNS workers will be attached (setReplicas), so every resolution is recorded for them. */
-  constructor(options: { targets: TargetSource; replicated: boolean; metrics: RebuildMetrics }) {
+  constructor(options: { targets: TargetSource; replicated: boolean; metrics: RebuildMetrics; geoip?: GeoIpLookup }) {
     const { targets, replicated } = options;
     const recording: TargetSource = !replicated
       ? targets
@@ -52,7 +53,7 @@ export class AnswerPipeline implements AnswerTableSource, BuildGate {
             return resolved;
           },
         };
-    this.#builder = new AnswerTableBuilder(recording, { reuseUnchangedZones: !replicated });
+    this.#builder = new AnswerTableBuilder(recording, { reuseUnchangedZones: !replicated, ...(options.geoip === undefined ? {} : { geoip: options.geoip }) });
     this.#metrics = options.metrics;
     this.#metrics.nameZones((id) => this.#builder.zoneNames()[id] ?? '');
   }

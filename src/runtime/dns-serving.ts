@@ -24,6 +24,8 @@ export interface DnsServingSettings {
   readonly tcpLimits?: TcpLimits;
   /** Response rate limiting for UDP answers (BIND-style); off when omitted. */
   readonly rrl?: RrlConfig;
+  /** The GeoIP database (--geoip-db) geo answers place clients with; DNS workers open it too. */
+  readonly geoipDb?: string;
 }
 
 export interface DnsServingDeps {
@@ -50,7 +52,16 @@ export async function startDnsServing(settings: DnsServingSettings, deps: DnsSer
   const tcpLimits = settings.tcpLimits === undefined ? {} : { tcpLimits: settings.tcpLimits };
   if (workers > 1) {
     const rrl = settings.rrl === undefined ? {} : { rrl: settings.rrl };
-    const pool = await WorkerPool.start({ count: workers, endpoints: listen, logLevel: settings.workerLogLevel ?? 'info', logger, ...tcpLimits, ...rrl });
+    const geoipDb = settings.geoipDb === undefined ? {} : { geoipDb: settings.geoipDb };
+    const pool = await WorkerPool.start({
+      count: workers,
+      endpoints: listen,
+      logLevel: settings.workerLogLevel ?? 'info',
+      logger,
+      ...tcpLimits,
+      ...rrl,
+      ...geoipDb,
+    });
     pipeline.setReplicas(pool, deps.zones.zones, deps.zones.servfailZones);
     metrics.addQueryCounts(() => pool.queryCounts());
     metrics.observeRrl(() => pool.rrlCounts());

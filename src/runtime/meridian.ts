@@ -23,6 +23,7 @@ import { runningServer, StartupUndo } from './shutdown.js';
 import { statusSource } from './status-source.js';
 import { HeldZoneWatch } from './zone-watch.js';
 import { createPeerGroup } from './peer-group.js';
+import { GeoIpFile } from '../answers/geoip-file.js';
 
 export type { Meridian, MeridianOptions, ReloadOutcome } from './options.js';
 
@@ -50,7 +51,9 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     const { endpoints } = discovery;
     const { monitor, maintenance, planner } = health;
     const targets = healthAnnotatedTargets(endpoints, monitor, health.drains);
-    const pipeline = new AnswerPipeline({ targets, replicated: (options.workers ?? 1) > 1, metrics });
+    const geoip = options.geoipDb === undefined ? undefined : await GeoIpFile.open(options.geoipDb, logger);
+    undo.add(() => geoip?.stop());
+    const pipeline = new AnswerPipeline({ targets, replicated: (options.workers ?? 1) > 1, metrics, ...(geoip === undefined ? {} : { geoip }) });
     const refreshes = new RefreshBatcher({ rebuild: healthRefresher(pipeline, logger), gate: pipeline });
     const applyClusterChange = clusterChangeApplier({ pipeline, monitor, planner, endpoints, zones: () => zones.zones, logger });
     const clusterChanges = new ClusterChangeBatcher({ clock, gate: pipeline, apply: applyClusterChange });
@@ -68,7 +71,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     const watch = new HeldZoneWatch(options, logger);
     undo.add(() => watch.stop());
     const zones = new ServedZones(options, {
-      validation: { knownClusters: discovery.names },
+      validation: { knownClusters: discovery.names, hasGeoipDatabase: geoip !== undefined },
       apply: zoneApplier({ pipeline, maintenance, monitor, planner, endpoints, refreshes }),
       countReload: (result) => metrics.zoneReloads.inc({ result }),
       probeCount: () => monitor.probeCount,
@@ -91,7 +94,8 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     discovery.start();
     // Fired and forgotten: the reload has logged and counted a failure, so only the rejection is left to catch.
     watch.release((lastEventAt) => void zones.reload('file change', lastEventAt).catch(() => {}));
-    const background = [watch, health.scheduler, maintenance, discovery, ...(peers === undefined ? [] : [peers])];
+    geoip?.watch();
+    const background = [watch, health.scheduler, maintenance, discovery, ...[peers, geoip].filter((part) => part !== undefined)];
     const parts = { readiness, logger, background, dns, admin };
     return runningServer(parts, { metrics, reload, status: () => buildStatus(status()), adminEndpoint: admin?.endpoint });
   });

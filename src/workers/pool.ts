@@ -22,6 +22,8 @@ export interface WorkerPoolOptions {
   readonly endpoints: readonly ListenEndpoint[];
   readonly tcpLimits?: TcpLimits;
   readonly rrl?: RrlConfig;
+  /** The GeoIP database file each worker opens for geo answers. */
+  readonly geoipDb?: string;
   readonly logLevel: LogLevel;
   readonly logger: Logger;
 }
@@ -124,6 +126,7 @@ export class WorkerPool {
       logLevel: this.#options.logLevel,
       ...(this.#options.tcpLimits ? { tcpLimits: this.#options.tcpLimits } : {}),
       ...(this.#options.rrl ? { rrl: this.#options.rrl } : {}),
+      ...(this.#options.geoipDb === undefined ? {} : { geoipDb: this.#options.geoipDb }),
     };
     const child = fork(WORKER_MAIN, [], {
       env: { ...process.env, [WORKER_SETTINGS_ENV]: JSON.stringify(settings) },

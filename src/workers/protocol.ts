@@ -18,6 +18,8 @@ export interface WorkerSettings {
   readonly logLevel: LogLevel;
   /** Response rate limiting, applied by each worker to the queries it receives; off when absent. */
   readonly rrl?: RrlConfig;
+  /** The GeoIP database file, which each worker reads itself (a reader does not cross processes). */
+  readonly geoipDb?: string;
 }
 
 export const WORKER_SETTINGS_ENV = 'MERIDIAN_WORKER_SETTINGS';

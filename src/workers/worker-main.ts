@@ -3,6 +3,7 @@
 
 import type { TargetSource } from '../answers/build.js';
 import { AnswerTableBuilder } from '../answers/build.js';
+import { GeoIpFile } from '../answers/geoip-file.js';
 import type { ResolvedTarget } from '../answers/select.js';
 import { AnswerTable } from '../answers/table.js';
 import { QueryHandler } from '../dns/handler.js';
@@ -28,7 +29,9 @@ async function main(): Promise<void> {
 
   const targets = new Map<string, readonly ResolvedTarget[]>();
   const source: TargetSource = { resolve: (zone, record) => targets.get(recordKey(zone.zone, record.name)) ?? [] };
-  const builder = new AnswerTableBuilder(source);
+  const geoip = settings.geoipDb === undefined ? undefined : await GeoIpFile.open(settings.geoipDb, logger);
+  geoip?.watch();
+  const builder = new AnswerTableBuilder(source, geoip === undefined ? {} : { geoip });
   const tables = { current: AnswerTable.empty() };
   const counts = new QueryCounts();
   const handler = new QueryHandler(tables, { observer: counts });
