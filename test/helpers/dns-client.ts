@@ -4,22 +4,23 @@ import dgram from 'node:dgram';
 import { buildQuery, decodeResponse, type DecodedResponse } from './dns-message.js';
 
 export interface DnsClient {
-  query(name: string, type?: number, timeoutMs?: number): Promise<DecodedResponse>;
+  query(name: string, type?: number, timeoutMs?: number, edns?: Parameters<typeof buildQuery>[0]['edns']): Promise<DecodedResponse>;
   /** The addresses in the answer, sorted, joined by commas ('' for none). */
   addresses(name: string, type?: number): Promise<string>;
   close(): void;
 }
 
-export async function dnsClient(server: { host: string; port: number }): Promise<DnsClient> {
+/** `from`: the local address to send from (a 127.0.0.x address stands for a client in another subnet). */
+export async function dnsClient(server: { host: string; port: number }, from?: string): Promise<DnsClient> {
   const socket = dgram.createSocket(server.host.includes(':') ? 'udp6' : 'udp4');
-  await new Promise<void>((resolve) => socket.bind(0, resolve));
+  await new Promise<void>((resolve) => socket.bind(0, from, resolve));
   const waiting = new Map<number, (response: DecodedResponse) => void>();
   socket.on('message', (msg) => {
     const response = decodeResponse(msg);
     waiting.get(response.id)?.(response);
   });
   let nextId = 1;
-  const query = (name: string, type = 1, timeoutMs = 2000) =>
+  const query = (name: string, type = 1, timeoutMs = 2000, edns?: Parameters<typeof buildQuery>[0]['edns']) =>
     new Promise<DecodedResponse>((resolve, reject) => {
       const id = nextId++ & 0xffff;
       const timer = setTimeout(() => {
@@ -31,7 +32,7 @@ export async function dnsClient(server: { host: string; port: number }): Promise
         waiting.delete(id);
         resolve(response);
       });
-      socket.send(buildQuery({ name, type, id }), server.port, server.host);
+      socket.send(buildQuery({ name, type, id, ...(edns === undefined ? {} : { edns }) }), server.port, server.host);
     });
   return {
     query,

@@ -90,6 +90,11 @@ export interface UnboundOptions {
   readonly controlPort: number;
   /** Zones to resolve through the given authoritative servers (the "root" of the test world). */
   readonly stubs: ReadonlyArray<{ readonly name: string; readonly addresses: readonly string[] }>;
+  /**
+   * Run the `subnetcache` module (EDNS Client Subnet, RFC 7871): Unbound sends each client's network, cut to
+   * `maxIpv4` bits (default 24), to the authorities at `sendTo`, and caches their answers per the scope they return.
+   */
+  readonly clientSubnet?: { readonly sendTo: readonly string[]; readonly maxIpv4?: number };
 }
 
 export interface Unbound extends Daemon {
@@ -117,7 +122,15 @@ export async function startUnbound(options: UnboundOptions): Promise<Unbound> {
     // The test world lives on loopback; by default Unbound refuses to send queries there.
     '    do-not-query-localhost: no',
     // No DNSSEC in the test world, and no caching tricks that would blur what is being tested.
-    '    module-config: "iterator"',
+    `    module-config: "${options.clientSubnet === undefined ? '' : 'subnetcache '}iterator"`,
+    ...(options.clientSubnet === undefined
+      ? []
+      : [
+          ...options.clientSubnet.sendTo.map((address) => `    send-client-subnet: ${address}`),
+          `    max-client-subnet-ipv4: ${options.clientSubnet.maxIpv4 ?? 24}`,
+          // The subnet counters (num.query.subnet, num.query.subnet_cache) are among the extended statistics.
+          '    extended-statistics: yes',
+        ]),
     '    prefetch: no',
     '    serve-expired: no',
     '    cache-min-ttl: 0',
@@ -139,4 +152,13 @@ export async function startUnbound(options: UnboundOptions): Promise<Unbound> {
   const control = async (...args: string[]) => (await run('unbound-control', ['-c', configPath, ...args], { timeout: 10_000 })).stdout;
   const daemon = await startDaemon('unbound', ['-d', '-c', configPath], dir, async () => (await control('status')).includes('is running'));
   return { ...daemon, control };
+}
+
+/** The modules this Unbound build links (`unbound -V`, "Linked modules:"); empty when unbound is not installed. */
+export async function unboundModules(): Promise<readonly string[]> {
+  const version = await run('unbound', ['-V']).then(
+    (result) => result.stdout,
+    () => '',
+  );
+  return /^Linked modules: (.*)$/m.exec(version)?.[1].split(' ') ?? [];
 }
