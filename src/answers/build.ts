@@ -12,7 +12,7 @@ import { selectAnswers, type ResolvedTarget, type Selection } from './select.js'
 import { NO_RULE, type GeoIpLookup } from './client-classifier.js';
 import { geoMapOf, walkFor, type GeoMap } from './geo-map.js';
 import { selectGeo } from './geo-select.js';
-import { AnswerTable, type AnswerSet, type NameEntry, type StickyAnswers, type ZoneEntry } from './table.js';
+import { AnswerTable, type AnswerSet, type NameEntry, type RegionLabels, type StickyAnswers, type ZoneEntry } from './table.js';
 import { stickyChoice } from './sticky.js';
 import { encodeResponseTemplate, encodeSoaTail, nameToKey, type ResourceRecord, type ResponseContent } from './wire.js';
 import { runInSlices } from '../base/slices.js';
@@ -47,6 +47,28 @@ interface GeoContents {
   readonly byWalk: ReadonlyArray<readonly Content[] | undefined>;
   /** Per walk, for a sticky geo record. */
   readonly stickyByWalk?: ReadonlyArray<StickyAnswers | undefined>;
+  /** Per walk, the region answer slot of the region whose addresses answer (see RegionSlots). */
+  readonly regionSlotByWalk: ReadonlyArray<number | undefined>;
+}
+
+/**
+ * Small integers naming (zone, record, region), stable for the life of the process like zone ids, so that the
+ * query path counts a geo answer with one increment in a typed array and the labels are made at scrape time.
+ */
+class RegionSlots {
+  readonly #slots = new Map<string, number>();
+  readonly labels: RegionLabels[] = [];
+
+  slotOf(zone: string, record: string, region: string): number {
+    const key = `${zone}\n${record}\n${region}`;
+    let slot = this.#slots.get(key);
+    if (slot === undefined) {
+      slot = this.labels.length;
+      this.#slots.set(key, slot);
+      this.labels.push({ zone, record, region });
+    }
+    return slot;
+  }
 }
 
 interface ZoneState {
@@ -55,6 +77,8 @@ interface ZoneState {
   /** The zone's client map, for its geo records; made again when `config` is replaced. */
   geo: GeoMap | undefined;
   readonly entry: ZoneEntry;
+  /** The builder's region answer slots (shared by every zone). */
+  readonly regionSlots: RegionSlots;
   readonly data: Map<string, NameData>;
   readonly balanced: Map<string, BalancedRecord>;
   /**
@@ -77,6 +101,7 @@ export class AnswerTableBuilder {
   /** Zone name → id, stable across rebuilds; index 0 stands for "no zone". */
   readonly #zoneIds = new Map<string, number>();
   readonly #zoneNames: string[] = [''];
+  readonly #regionSlots = new RegionSlots();
   #zones = new Map<string, ZoneState>();
   #table: AnswerTable = AnswerTable.empty();
   readonly #reuseUnchangedZones: boolean;
@@ -163,6 +188,7 @@ export class AnswerTableBuilder {
         config: zone,
         geo: geoMapOfZone(zone, this.#geoip),
         entry: zoneEntry(zone, this.#zoneId(zone.zone)),
+        regionSlots: this.#regionSlots,
         data: new Map(),
         balanced: new Map(zone.records.filter((r): r is BalancedRecord => r.kind === 'balanced').map((r) => [r.name, r])),
         children,
@@ -237,6 +263,11 @@ export class AnswerTableBuilder {
   /** The zone names by id (index 0 is the empty name, for queries outside every zone). */
   zoneNames(): readonly string[] {
     return this.#zoneNames;
+  }
+
+  /** What each region answer slot (AnswerSet.regionSlot) counts. */
+  regionLabels(): readonly RegionLabels[] {
+    return this.#regionSlots.labels;
   }
 
   #zoneId(name: string): number {
@@ -381,11 +412,14 @@ function balancedData(state: ZoneState, record: BalancedRecord, targets: TargetS
     const held = map.walks.map((walk) => {
       const selection = selectGeo(record, resolved, regions, walk, family);
       if (selection.variants.length === 0) return undefined;
-      return stickyOf(selection) ?? { contents: contentsOf(selection), sticky: undefined };
+      // Fail open too is counted under the region whose addresses went out (selectGeo names it).
+      const regionSlot = selection.region === undefined ? undefined : state.regionSlots.slotOf(state.config.zone, record.name, selection.region);
+      return { ...(stickyOf(selection) ?? { contents: contentsOf(selection), sticky: undefined }), regionSlot };
     });
     const byWalk = held.map((h) => h?.contents);
     if (byWalk.every((contents) => contents === undefined)) continue;
-    geo.set(type, { map, byWalk, ...(record.sticky === true ? { stickyByWalk: held.map((h) => h?.sticky) } : {}) });
+    const regionSlotByWalk = held.map((h) => h?.regionSlot);
+    geo.set(type, { map, byWalk, regionSlotByWalk, ...(record.sticky === true ? { stickyByWalk: held.map((h) => h?.sticky) } : {}) });
     types.set(type, byWalk[defaultWalk] ?? byWalk.find((contents) => contents !== undefined)!);
   }
   return { types, geo };
@@ -580,7 +614,9 @@ function toAnswerSet(qname: string, qtype: number, rcode: number, contents: read
 function toGeoAnswerSet(name: string, type: number, geo: GeoContents, shape: (contents: readonly Content[]) => readonly Content[]): AnswerSet {
   const sets = geo.byWalk.map((contents, walk) => {
     if (contents === undefined) return undefined;
-    return withSticky(toAnswerSet(name, type, Rcode.NOERROR, shape(contents)), geo.stickyByWalk?.[walk]);
+    const set = withSticky(toAnswerSet(name, type, Rcode.NOERROR, shape(contents)), geo.stickyByWalk?.[walk]);
+    const regionSlot = geo.regionSlotByWalk[walk];
+    return regionSlot === undefined ? set : { ...set, regionSlot };
   });
   const own = sets[walkFor(geo.map, NO_RULE)] ?? sets.find((set) => set !== undefined)!;
   return { ...own, geo: { map: geo.map, sets } };

@@ -31,6 +31,18 @@ export interface AnswerSet {
    * not a random draw; `cumulative` still holds the shares, for readers.
    */
   readonly sticky?: StickyAnswers;
+  /**
+   * A geo walk's set: the slot of the (zone, record, region) whose addresses it answers with, for counting
+   * answers per region (AnswerTableBuilder.regionLabels names the slots). Absent outside geo records.
+   */
+  readonly regionSlot?: number;
+}
+
+/** What a region answer slot counts: one geo record's answers from one region. */
+export interface RegionLabels {
+  readonly zone: string;
+  readonly record: string;
+  readonly region: string;
 }
 
 export interface StickyAnswers {

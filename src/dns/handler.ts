@@ -36,6 +36,8 @@ export type Transport = 'udp' | 'tcp';
  */
 export interface QueryObserver {
   onQuery(zoneId: number, qtype: number, rcode: number, transport: number): void;
+  /** A geo answer went out with one region's addresses: `slot` is its AnswerSet.regionSlot. */
+  onRegionAnswer?(slot: number): void;
 }
 
 /** Told when handling one packet or connection threw and only that was dropped (see udp.ts, tcp.ts). Must not throw. */
@@ -156,7 +158,9 @@ export class QueryHandler {
     } else {
       packed = source === undefined ? NO_RULE * 256 : classifier.matchSource(source);
     }
-    return geo.sets[walkFor(geo.map, ruleOf(packed))];
+    const set = geo.sets[walkFor(geo.map, ruleOf(packed))];
+    if (set?.regionSlot !== undefined) this.#observer?.onRegionAnswer?.(set.regionSlot);
+    return set;
   }
 
   /**

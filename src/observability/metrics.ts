@@ -6,6 +6,7 @@ import type { HandlerErrorObserver, QueryObserver, Transport } from '../dns/hand
 import type { RrlCount } from '../dns/rrl.js';
 import type { HealthObserver } from '../health/monitor.js';
 import type { TrackedRef } from '../health/probe-plan.js';
+import type { RegionLabels } from '../answers/table.js';
 import type { Health, ObservedResult } from '../health/state.js';
 import { registerResidentHeap } from './process-heap.js';
 import { HEALTH_TRANSITIONS, PROBE_DURATION, PROBE_RESULTS, TARGET_HEALTH, TargetMetrics, type ProbeMetricsDetail } from './target-metrics.js';
@@ -48,9 +49,31 @@ const rcodeSlot = (rcode: number) => (rcode <= 5 ? rcode : rcode === 16 ? 6 : 7)
 const TRANSPORT_LABELS = ['udp', 'tcp'];
 const SLOTS_PER_ZONE = QTYPE_SLOT_LABELS.length * RCODE_SLOT_LABELS.length * TRANSPORT_LABELS.length;
 
-/** Query counts by zone id, qtype, rcode and transport: an increment in a typed array per query. */
+/**
+ * Query counts by zone id, qtype, rcode and transport, and geo answers by region answer slot (AnswerSet's
+ * regionSlot): an increment in a typed array per query.
+ */
 export class QueryCounts implements QueryObserver {
   #counts = new Float64Array(SLOTS_PER_ZONE * 4);
+  #regions = new Float64Array(16);
+
+  onRegionAnswer(slot: number): void {
+    if (slot >= this.#regions.length) {
+      const bigger = new Float64Array(Math.max(slot + 1, this.#regions.length * 2));
+      bigger.set(this.#regions);
+      this.#regions = bigger;
+    }
+    this.#regions[slot]++;
+  }
+
+  /** Every non-zero region answer count with its labels (slots without labels are skipped). */
+  *regionEntries(labelsOf: (slot: number) => RegionLabels | undefined): Generator<[RegionLabels, number]> {
+    const regions = this.#regions;
+    for (let slot = 0; slot < regions.length; slot++) {
+      const labels = regions[slot] === 0 ? undefined : labelsOf(slot);
+      if (labels !== undefined) yield [labels, regions[slot]];
+    }
+  }
 
   onQuery(zoneId: number, qtype: number, rcode: number, transport: number): void {
     const index = zoneId * SLOTS_PER_ZONE + (QTYPE_SLOT[qtype] * RCODE_SLOT_LABELS.length + rcodeSlot(rcode)) * 2 + transport;
@@ -93,9 +116,16 @@ export interface QueryCountEntry {
   readonly value: number;
 }
 
+/** One region answer counter series, as a DNS worker reports it. */
+export interface RegionAnswerEntry {
+  readonly labels: RegionLabels;
+  readonly value: number;
+}
+
 export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerErrorObserver {
   readonly registry: Registry;
   readonly dnsQueries: Counter<'zone' | 'qtype' | 'rcode' | 'transport'>;
+  readonly geoAnswers: Counter<'zone' | 'record' | 'region'>;
   readonly dnsHandlerErrors: Counter<'transport'>;
   /** Per-address health, transitions and probe results: kept outside prom-client (see target-metrics.ts). */
   readonly targets: TargetMetrics;
@@ -119,6 +149,8 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
   #zoneLoadFailures: () => Iterable<{ readonly file: string; readonly zone?: string; readonly serving: string }> = () => [];
   /** Counts from other processes (DNS workers), added to this process's own at scrape time. */
   #externalQueryCounts: () => Iterable<QueryCountEntry> = () => [];
+  #regionLabels: (slot: number) => RegionLabels | undefined = () => undefined;
+  #externalRegionCounts: () => Iterable<RegionAnswerEntry> = () => [];
 
   constructor(registry: Registry, options: { probeDetail?: ProbeMetricsDetail } = {}) {
     this.registry = registry;
@@ -136,6 +168,18 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
         this.dnsQueries.reset();
         for (const [labels, value] of queryCounts.entries(zoneName)) this.dnsQueries.inc(labels, value);
         for (const { labels, value } of this.#externalQueryCounts()) this.dnsQueries.inc({ ...labels }, value);
+      },
+    });
+    const regionLabels = (slot: number) => this.#regionLabels(slot);
+    this.geoAnswers = new Counter({
+      name: 'meridian_geo_answers_total',
+      help: 'Answers of geo records by the region whose addresses went out (failing open included), by zone and record.',
+      labelNames: ['zone', 'record', 'region'],
+      registers: [registry],
+      collect: () => {
+        this.geoAnswers.reset();
+        for (const [labels, value] of queryCounts.regionEntries(regionLabels)) this.geoAnswers.inc({ ...labels }, value);
+        for (const { labels, value } of this.#externalRegionCounts()) this.geoAnswers.inc({ ...labels }, value);
       },
     });
     this.dnsHandlerErrors = new Counter({
@@ -260,6 +304,16 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
     this.#externalQueryCounts = source;
   }
 
+  /** Adds the region answer counts of DNS worker processes to meridian_geo_answers_total. */
+  addRegionCounts(source: () => Iterable<RegionAnswerEntry>): void {
+    this.#externalRegionCounts = source;
+  }
+
+  /** How region answer slots (AnswerSet.regionSlot) map to labels, for meridian_geo_answers_total. */
+  nameRegions(labelsOf: (slot: number) => RegionLabels | undefined): void {
+    this.#regionLabels = labelsOf;
+  }
+
   /** The zones served now, read at scrape time for meridian_zone_serial. */
   reportZoneSerials(zones: () => Iterable<{ readonly name: string; readonly serial: number }>): void {
     this.#zoneSerials = zones;
@@ -277,6 +331,10 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
 
   onQuery(zoneId: number, qtype: number, rcode: number, transport: number): void {
     this.#queryCounts.onQuery(zoneId, qtype, rcode, transport);
+  }
+
+  onRegionAnswer(slot: number): void {
+    this.#queryCounts.onRegionAnswer(slot);
   }
 
   onHandlerError(transport: Transport): void {

@@ -27,7 +27,7 @@ export interface AnswerReplicas {
   sendTargets(targets: ReadonlyMap<string, readonly ResolvedTarget[]>): void;
 }
 
-type RebuildMetrics = Pick<MeridianMetrics, 'answerRebuild' | 'nameZones'>;
+type RebuildMetrics = Pick<MeridianMetrics, 'answerRebuild' | 'nameZones' | 'nameRegions'>;
 
 /** Holds the table the query path reads; replacing `current` is the atomic swap. */
 export class AnswerPipeline implements AnswerTableSource, BuildGate {
@@ -56,6 +56,7 @@ export class AnswerPipeline implements AnswerTableSource, BuildGate {
     this.#builder = new AnswerTableBuilder(recording, { reuseUnchangedZones: !replicated, ...(options.geoip === undefined ? {} : { geoip: options.geoip }) });
     this.#metrics = options.metrics;
     this.#metrics.nameZones((id) => this.#builder.zoneNames()[id] ?? '');
+    this.#metrics.nameRegions((slot) => this.#builder.regionLabels()[slot]);
   }
 
   get building(): boolean {

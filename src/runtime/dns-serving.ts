@@ -64,6 +64,7 @@ export async function startDnsServing(settings: DnsServingSettings, deps: DnsSer
     });
     pipeline.setReplicas(pool, deps.zones.zones, deps.zones.servfailZones);
     metrics.addQueryCounts(() => pool.queryCounts());
+    metrics.addRegionCounts(() => pool.regionCounts());
     metrics.observeRrl(() => pool.rrlCounts());
     logger.info('listening', { workers, endpoints: listen, transports: ['udp', 'tcp'], port: listen[0].port, address: listen[0].host });
     return { endpoints: listen, ready: () => pool.ready(), drain: (timeoutMs) => pool.stop(timeoutMs), close: () => pool.stop() };

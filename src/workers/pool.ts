@@ -12,7 +12,7 @@ import type { Logger, LogLevel } from '../base/logger.js';
 import type { ZoneConfig } from '../zone/model.js';
 import { guardAddresses, type AddressGuard } from './port-guard.js';
 import { CHUNK, WORKER_SETTINGS_ENV, type FromWorker, type ToWorker, type WorkerSettings } from './protocol.js';
-import { type QueryCountEntry } from '../observability/metrics.js';
+import { type QueryCountEntry, type RegionAnswerEntry } from '../observability/metrics.js';
 
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
@@ -33,6 +33,7 @@ interface Worker {
   child: ChildProcess;
   listening: boolean;
   counts: readonly QueryCountEntry[];
+  regions: readonly RegionAnswerEntry[];
   rrl: readonly RrlCount[];
   restarts: number;
 }
@@ -96,6 +97,11 @@ export class WorkerPool {
     for (const worker of this.#workers) yield* worker.counts;
   }
 
+  /** Every worker's latest cumulative geo answer counts by region, like queryCounts. */
+  *regionCounts(): Generator<RegionAnswerEntry> {
+    for (const worker of this.#workers) yield* worker.regions;
+  }
+
   /** Stops every worker; with `drainMs`, each lets its TCP connections finish for up to that long first. */
   async stop(drainMs = 0): Promise<void> {
     this.#stopping = true;
@@ -134,7 +140,7 @@ export class WorkerPool {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
-    const worker: Worker = { index, child, listening: false, counts: [], rrl: [], restarts };
+    const worker: Worker = { index, child, listening: false, counts: [], regions: [], rrl: [], restarts };
     this.#workers[index] = worker;
     if (this.#zones !== undefined) for (const message of zoneMessages(this.#zones.zones, this.#zones.failedZones, this.#zones.targets)) child.send(message);
 
@@ -153,6 +159,7 @@ export class WorkerPool {
             break;
           case 'counts':
             worker.counts = message.counts;
+            worker.regions = message.regions;
             worker.rrl = message.rrl;
             break;
         }

@@ -2,7 +2,7 @@
 // (`meridian serve --workers N`). The primary decides every answer input; a worker only builds the table from
 // what it is sent and serves it, so probing and Kubernetes watching happen once, whatever N is.
 
-import type { QueryCountEntry } from '../observability/metrics.js';
+import type { QueryCountEntry, RegionAnswerEntry } from '../observability/metrics.js';
 import type { ResolvedTarget } from '../answers/select.js';
 import type { ListenEndpoint } from '../dns/endpoint.js';
 import type { RrlConfig, RrlCount } from '../dns/rrl.js';
@@ -50,4 +50,4 @@ export type FromWorker =
   /** The worker could not start (a port taken, say). */
   | { readonly type: 'failed'; readonly message: string }
   /** Cumulative query counts, sent every second, for the primary's /metrics. */
-  | { readonly type: 'counts'; readonly counts: readonly QueryCountEntry[]; readonly rrl: readonly RrlCount[] };
+  | { readonly type: 'counts'; readonly counts: readonly QueryCountEntry[]; readonly regions: readonly RegionAnswerEntry[]; readonly rrl: readonly RrlCount[] };

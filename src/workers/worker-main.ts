@@ -15,7 +15,7 @@ import type { ZoneConfig } from '../zone/model.js';
 import { serialQueue } from './serial-queue.js';
 import { WORKER_SETTINGS_ENV, type FromWorker, type ToWorker, type WorkerSettings } from './protocol.js';
 import { recordKey } from '../base/names.js';
-import { type QueryCountEntry } from '../observability/metrics.js';
+import { type QueryCountEntry, type RegionAnswerEntry } from '../observability/metrics.js';
 
 const COUNTS_EVERY_MS = 1_000;
 
@@ -119,7 +119,10 @@ async function main(): Promise<void> {
     const names = builder.zoneNames();
     const entries: QueryCountEntry[] = [];
     for (const [labels, value] of counts.entries((id) => names[id] ?? '')) entries.push({ labels, value });
-    send({ type: 'counts', counts: entries, rrl: rrl?.stats.counts() ?? [] });
+    const regionLabels = builder.regionLabels();
+    const regions: RegionAnswerEntry[] = [];
+    for (const [labels, value] of counts.regionEntries((slot) => regionLabels[slot])) regions.push({ labels, value });
+    send({ type: 'counts', counts: entries, regions, rrl: rrl?.stats.counts() ?? [] });
   };
   setInterval(report, COUNTS_EVERY_MS).unref();
 }

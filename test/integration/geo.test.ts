@@ -81,6 +81,19 @@ describe('geo answers by client', () => {
   ];
   for (const [name, source, expected] of bySource) it(name, async () => assert.equal(await answerFrom(source), expected));
 
+  it('counts each answer under the region whose addresses went out, a CNAME chase under the geo record', async () => {
+    const regionCount = async (region: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${server.adminPort}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`meridian_geo_answers_total{zone="gslb.example.test",record="${NAME}",region="${region}"}`));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const [euBefore, usBefore] = [await regionCount('eu-west'), await regionCount('us-east')];
+    for (let i = 0; i < 5; i++) assert.equal(await answerFrom('127.0.1.5'), EU);
+    for (let i = 0; i < 3; i++) assert.equal(await answerFrom('127.0.2.9'), US);
+    assert.equal(await answerFrom('127.0.2.9', 'www.gslb.example.test'), `${US},${NAME}.`);
+    assert.deepEqual([(await regionCount('eu-west')) - euBefore, (await regionCount('us-east')) - usBefore], [5, 4]);
+  });
+
   it('a CNAME into the geo record answers by client too', async () => {
     // The answer is the CNAME and then the target's address (the helper sorts the last fields).
     assert.equal(await answerFrom('127.0.1.5', 'www.gslb.example.test'), `${EU},${NAME}.`);

@@ -33,11 +33,17 @@ describe('meridian serve --workers 2', () => {
       'zone.yaml': `zone: ${ZONE}
 soa: { rname: hostmaster.example.test }
 nameservers: { ns1.${ZONE}: [127.0.0.1] }
+geo:
+  clients: [ { subnets: [127.0.0.0/8], prefer: [local] } ]
+  default: [local, far]
 records:
   shop:
     policy: failover
     check: { protocol: http, port: ${first.port}, path: /healthz, interval: 1s, timeout: 1s, fall: 1, rise: 1 }
     targets: [ { address: 127.0.0.71 }, { address: 127.0.0.72 } ]
+  near:
+    policy: geo
+    targets: [ { address: 192.0.2.71, region: local }, { address: 192.0.2.72, region: far } ]
 `,
     });
     server = await startServerProcess({ zonesDir: zones.dir, port: await freePort(), args: ['--workers', '2'] });
@@ -108,6 +114,20 @@ records:
         return Number(line?.split(' ').at(-1) ?? 0) > 0;
       },
       true,
+      5_000,
+    );
+  });
+
+  it('counts every worker’s geo answers by region in the primary’s /metrics', async () => {
+    // 16 clients on as many source ports, spread by the kernel over both workers: the sum must reach 16.
+    assert.deepEqual(new Set(await Promise.all(clients.map((c) => c.addresses(`near.${ZONE}`)))), new Set(['192.0.2.71']));
+    await waitForValue(
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${server.adminPort}/metrics`)).text();
+        const line = text.split('\n').find((l) => l.startsWith(`meridian_geo_answers_total{zone="${ZONE}",record="near.${ZONE}",region="local"}`));
+        return Number(line?.split(' ').at(-1) ?? 0);
+      },
+      16,
       5_000,
     );
   });
