@@ -108,9 +108,7 @@ export function rrlSettings(
     .filter((v) => v !== '' && v !== 'none');
   try {
     return validateRrlConfig({
-      ...(rate === undefined
-        ? {}
-        : { responsesPerSecond: rate, nodataPerSecond: rate, nxdomainsPerSecond: rate, referralsPerSecond: rate, errorsPerSecond: rate }),
+      ...(rate === undefined ? {} : { responsesPerSecond: rate, nodataPerSecond: rate, nxdomainsPerSecond: rate, errorsPerSecond: rate }),
       ...(flags.rrlNodataRate === undefined ? {} : { nodataPerSecond: flags.rrlNodataRate }),
       ...(flags.rrlNxdomainRate === undefined ? {} : { nxdomainsPerSecond: flags.rrlNxdomainRate }),
       ...(flags.rrlErrorRate === undefined ? {} : { errorsPerSecond: flags.rrlErrorRate }),

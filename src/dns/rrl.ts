@@ -27,13 +27,14 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { Errors } from '../base/errors.js';
 
-export type ResponseKind = 'answer' | 'nodata' | 'nxdomain' | 'referral' | 'error';
+// No 'referral': Meridian serves every zone it answers for, and delegates nothing below them (a served child
+// zone is answered from here), so it never sends a referral to limit.
+export type ResponseKind = 'answer' | 'nodata' | 'nxdomain' | 'error';
 
 export interface RrlConfig {
   responsesPerSecond: number;
   nodataPerSecond: number;
   nxdomainsPerSecond: number;
-  referralsPerSecond: number;
   errorsPerSecond: number;
   windowSeconds: number;
   slip: number;
@@ -53,7 +54,6 @@ export const DEFAULT_RRL: RrlConfig = Object.freeze({
   responsesPerSecond: 20,
   nodataPerSecond: 20,
   nxdomainsPerSecond: 20,
-  referralsPerSecond: 20,
   errorsPerSecond: 20,
   windowSeconds: 15,
   slip: 2,
@@ -72,9 +72,9 @@ export const RRL_DROP = 1;
 export const RRL_SLIP = 2;
 
 /** Kinds in index order; stats arrays are indexed the same way. */
-export const RRL_KINDS: readonly ResponseKind[] = Object.freeze(['answer', 'nodata', 'nxdomain', 'referral', 'error']);
-const KIND_INDEX: Readonly<Record<ResponseKind, number>> = { answer: 0, nodata: 1, nxdomain: 2, referral: 3, error: 4 };
-const ERROR_INDEX = 4;
+export const RRL_KINDS: readonly ResponseKind[] = Object.freeze(['answer', 'nodata', 'nxdomain', 'error']);
+const KIND_INDEX: Readonly<Record<ResponseKind, number>> = { answer: 0, nodata: 1, nxdomain: 2, error: 3 };
+const ERROR_INDEX = KIND_INDEX.error;
 
 const RESPONSE_KEY_MASK = 0x3ffff; // 18 bits
 // IPv4 key layout: prefix (32 bits) * 2^21 + kind (3 bits) * 2^18 + responseKey (18 bits) < 2^53.
@@ -266,7 +266,7 @@ function parseExempt(list: readonly string[]): ParsedExempt {
 // ---------------------------------------------------------------------------------------------------
 // Configuration
 
-/** responsesPerSecond, nodataPerSecond, nxdomainsPerSecond, referralsPerSecond, errorsPerSecond. */
+/** responsesPerSecond, nodataPerSecond, nxdomainsPerSecond, errorsPerSecond. */
 type RateField = Extract<keyof RrlConfig, `${string}PerSecond`>;
 
 /** Array.isArray without widening the elements to any (the entries are checked one by one after it). */
@@ -290,7 +290,6 @@ export function validateRrlConfig(config: Partial<RrlConfig>): RrlConfig {
     responsesPerSecond: rate('responsesPerSecond'),
     nodataPerSecond: rate('nodataPerSecond'),
     nxdomainsPerSecond: rate('nxdomainsPerSecond'),
-    referralsPerSecond: rate('referralsPerSecond'),
     errorsPerSecond: rate('errorsPerSecond'),
     windowSeconds: requireInteger('windowSeconds', pick('windowSeconds'), 1, MAX_WINDOW_SECONDS),
     slip: requireInteger('slip', pick('slip'), 0, MAX_SLIP),
@@ -319,9 +318,9 @@ export interface RrlCount {
 }
 
 export class RrlStats {
-  readonly limited = new Float64Array(5);
-  readonly dropped = new Float64Array(5);
-  readonly slipped = new Float64Array(5);
+  readonly limited = new Float64Array(RRL_KINDS.length);
+  readonly dropped = new Float64Array(RRL_KINDS.length);
+  readonly slipped = new Float64Array(RRL_KINDS.length);
   readonly #table: Map<number | string, number>;
 
   constructor(table: Map<number | string, number>) {
@@ -393,7 +392,7 @@ export class ResponseRateLimiter {
     this.config = validateRrlConfig(config);
     this.#now = now;
     const c = this.config;
-    this.#rates = Float64Array.of(c.responsesPerSecond, c.nodataPerSecond, c.nxdomainsPerSecond, c.referralsPerSecond, c.errorsPerSecond);
+    this.#rates = Float64Array.of(c.responsesPerSecond, c.nodataPerSecond, c.nxdomainsPerSecond, c.errorsPerSecond);
     this.#floors = this.#rates.map((rate) => -rate * c.windowSeconds);
     this.#slip = c.slip;
     this.#logOnly = c.logOnly;

@@ -51,10 +51,10 @@ describe('RRL: bursts at one instant', () => {
   }
 
   it('each kind uses its own rate; rate 0 creates no account', () => {
-    const { rrl } = limiter({ responsesPerSecond: 1, nodataPerSecond: 2, nxdomainsPerSecond: 3, referralsPerSecond: 4, errorsPerSecond: 0, slip: 0 });
+    const { rrl } = limiter({ responsesPerSecond: 1, nodataPerSecond: 2, nxdomainsPerSecond: 3, errorsPerSecond: 0, slip: 0 });
     const sent = (kind: ResponseKind) => burst(rrl, 10, ['192.0.2.1', 4, kind, 7]).split('S').length - 1;
-    assert.deepEqual((['answer', 'nodata', 'nxdomain', 'referral', 'error'] as const).map(sent), [1, 2, 3, 4, 10]);
-    assert.equal(rrl.stats.entries, 4);
+    assert.deepEqual((['answer', 'nodata', 'nxdomain', 'error'] as const).map(sent), [1, 2, 3, 10]);
+    assert.equal(rrl.stats.entries, 3);
   });
 });
 
@@ -216,13 +216,13 @@ describe('RRL: stats', () => {
     assert.equal(burst(rrl, 4, ['192.0.2.1', 4, 'error', 0]), 'SDTD');
     assert.equal(rrl.stats.entries, 2);
     const counts = rrl.stats.counts();
-    assert.equal(counts.length, 10);
+    assert.equal(counts.length, 8);
     const value = (kind: ResponseKind, action: 'dropped' | 'slipped') => counts.find((r) => r.kind === kind && r.action === action)?.value;
     assert.deepEqual(
       [value('answer', 'dropped'), value('answer', 'slipped'), value('error', 'dropped'), value('error', 'slipped'), value('nxdomain', 'dropped')],
       [2, 2, 2, 1, 0],
     );
-    assert.deepEqual([...rrl.stats.limited], [4, 0, 0, 0, 3]);
+    assert.deepEqual([...rrl.stats.limited], [4, 0, 0, 3]);
   });
 
   it('logOnly counts what enforcing would have done', () => {
@@ -302,7 +302,7 @@ describe('validateRrlConfig', () => {
     [{ responsesPerSecond: -1 }, /rrl\.responsesPerSecond/],
     [{ nodataPerSecond: -1 }, /rrl\.nodataPerSecond/],
     [{ nxdomainsPerSecond: 1.5 }, /rrl\.nxdomainsPerSecond/],
-    [{ referralsPerSecond: Number.NaN }, /rrl\.referralsPerSecond/],
+    [{ errorsPerSecond: Number.NaN }, /rrl\.errorsPerSecond/],
     [{ errorsPerSecond: -20 }, /rrl\.errorsPerSecond/],
     [{ slip: 1.5 }, /rrl\.slip/],
     [{ slip: -1 }, /rrl\.slip/],
