@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run bench [-- --only throughput|failover|group|scale] [--duration SECONDS] [--workers N] [--trials N]
+# npm run bench [-- --only throughput|geo|failover|group|scale] [--duration SECONDS] [--workers N] [--trials N]
 #
 # Installs what the benchmark needs from Debian (dnsperf, gdnsd, pdns-server, pdns-backend-bind), makes sure
 # the packages' own services are not left running, builds, and runs test/bench/run.ts on the project's Node.

@@ -74,6 +74,8 @@ interface RunOptions {
   /** The CPU dnsperf is pinned to (default CLIENT_CPU). */
   readonly cpu?: string;
   readonly verbose?: boolean;
+  /** EDNS options to send with every query, as dnsperf's -E takes them ("code:hex"); they imply -e (EDNS0). */
+  readonly ednsOptions?: readonly string[];
   /** Called with each stdout line (verbose runs print one per query). */
   readonly onLine?: (line: string) => void;
 }
@@ -106,6 +108,7 @@ async function runDnsperf(options: RunOptions): Promise<string> {
   if (options.rate !== undefined) args.push('-Q', String(options.rate));
   if (options.outstanding !== undefined) args.push('-q', String(options.outstanding));
   if (options.verbose) args.push('-v');
+  if (options.ednsOptions !== undefined) args.push('-e', ...options.ednsOptions.flatMap((option) => ['-E', option]));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'meridian-dnsperf-out-'));
   const outFile = path.join(dir, 'stdout.txt');
   try {

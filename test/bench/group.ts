@@ -417,7 +417,7 @@ function flap(ingress: HttpIngress, everyMs: number): { stop(): Promise<void> } 
 }
 
 /** User + system CPU seconds of a process so far, all threads (Linux /proc; clock ticks of 1/100 s). */
-async function cpuSecondsOf(pid: number | undefined): Promise<number | undefined> {
+export async function cpuSecondsOf(pid: number | undefined): Promise<number | undefined> {
   if (pid === undefined) return undefined;
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');

@@ -1,6 +1,6 @@
 // The benchmark suite: `npm run bench` (scripts/bench.sh installs the peers, builds, and runs this).
 //
-//   node dist/test/bench/run.js [--only throughput|failover|group|scale]... [--duration SECONDS] [--workers N] [--trials N]
+//   node dist/test/bench/run.js [--only throughput|geo|failover|group|scale]... [--duration SECONDS] [--workers N] [--trials N]
 //
 // Runs the sections in order, prints one table and writes it, with every raw number, as JSON to
 // test-output/bench/<timestamp>.json and test-output/bench/latest.json, so runs can be compared between commits.
@@ -14,12 +14,13 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runFailover, type FailoverResult, type FailoverStats } from './failover.js';
+import { runGeo, type GeoResult } from './geo.js';
 import { ALONE_LABEL, busyBefore, GROUP_MEMBERS, GROUP_NAMES, runGroup, type GroupMeasurement, type GroupResult } from './group.js';
 import { CLIENT_CPU, CLIENTS, cpuIdlePercent } from './dnsperf.js';
 import { killAllChildren, PRIMARY, REPO_ROOT, SERVER_CPU } from './peers.js';
 import { QUIET_IDLE_PERCENT, QUIET_WAIT_MS, runThroughput, type ThroughputResult } from './throughput.js';
 
-const SECTIONS = ['throughput', 'failover', 'group', 'scale'] as const;
+const SECTIONS = ['throughput', 'geo', 'failover', 'group', 'scale'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Settings {
@@ -31,7 +32,7 @@ interface Settings {
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`bench: ${message}\n`);
-  process.stderr.write('usage: npm run bench -- [--only throughput|failover|group|scale]... [--duration SECONDS] [--workers N] [--trials N]\n');
+  process.stderr.write('usage: npm run bench -- [--only throughput|geo|failover|group|scale]... [--duration SECONDS] [--workers N] [--trials N]\n');
   process.exit(message ? 2 : 0);
 }
 
@@ -226,6 +227,32 @@ function throughputLines(result: ThroughputResult): string[] {
   ];
 }
 
+function geoLines(result: GeoResult): string[] {
+  const summary = columns(
+    ['queries', 'qps', 'CPU µs/query', '× weighted (qps)', '× weighted (CPU)'],
+    result.summary.map((s) => [
+      s.variant,
+      s.qps === null ? 'n/a' : thousands(s.qps),
+      fixed(s.cpuMicrosecondsPerQuery, 2),
+      s.ratio === null ? 'n/a' : `${s.ratio.toFixed(3)}x`,
+      s.cpuRatio === null ? 'n/a' : `${s.cpuRatio.toFixed(3)}x`,
+    ]),
+  );
+  const geo = result.summary.find((s) => s.variant === 'geo + ECS');
+  const lines = [
+    `GEO  one meridian on CPU ${SERVER_CPU}, dnsperf on CPU ${CLIENT_CPU}; ${result.rounds} interleaved rounds of dnsperf -l ${result.durationSeconds} per kind of query (medians); a client map of ${result.subnetRules} subnet rules, ECS client ${result.ecsClient}`,
+    ...summary,
+    `  × weighted: this row's qps / the plain weighted row's (CPU: its CPU per query / this row's), same process, same run`,
+    `  goal (issue 18): geo + ECS >= ${result.goal}x of weighted: ${result.goalMet === null ? 'not judged' : result.goalMet ? 'met' : 'NOT met'} (${geo?.ratio === null || geo?.ratio === undefined ? 'n/a' : `${geo.ratio.toFixed(3)}x`})`,
+    `  answers before the runs (dig): ${result.check.join('; ')}`,
+    `  per run: ${result.runs.map((r) => `${r.variant} #${r.round} ${r.result ? thousands(r.result.qps) : `failed (${r.error ?? ''})`}`).join(', ')}`,
+  ];
+  if (result.idleBeforePercent.some((idle) => idle < QUIET_IDLE_PERCENT)) {
+    lines.push(`  * other processes were using the CPUs before the runs (idle % per CPU): ${result.idleBeforePercent.join('/')}; expect noise`);
+  }
+  return lines;
+}
+
 function failoverLines(result: FailoverResult): string[] {
   const cell = (s: FailoverStats | undefined) => {
     if (!s) return 'n/a';
@@ -399,7 +426,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 const machine = await describeMachine();
-const results: { throughput?: ThroughputResult; failover?: FailoverResult; group?: GroupResult; scale?: unknown } = {};
+const results: { throughput?: ThroughputResult; geo?: GeoResult; failover?: FailoverResult; group?: GroupResult; scale?: unknown } = {};
 const errors: Record<string, string> = {};
 const skipped: Record<string, string> = {};
 
@@ -412,6 +439,8 @@ for (const section of settings.only) {
         ...(settings.workers === undefined ? {} : { workers: settings.workers }),
         log,
       });
+    } else if (section === 'geo') {
+      results.geo = await runGeo({ seconds: settings.durationSeconds, log });
     } else if (section === 'failover') {
       results.failover = await runFailover({ trials: settings.trials, log });
     } else if (section === 'group') {
@@ -442,6 +471,7 @@ const lines = [
 ];
 for (const section of settings.only) {
   if (section === 'throughput' && results.throughput) lines.push(...throughputLines(results.throughput));
+  else if (section === 'geo' && results.geo) lines.push(...geoLines(results.geo));
   else if (section === 'failover' && results.failover) lines.push(...failoverLines(results.failover));
   else if (section === 'group' && results.group) lines.push(...groupLines(results.group));
   else if (section === 'scale' && 'scale' in results) lines.push(...scaleLines(results.scale));
