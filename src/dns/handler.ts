@@ -350,5 +350,6 @@ function writeOpt(out: Buffer, offset: number, extendedRcode: number, query: Par
   out.writeUInt16BE(query.ecsFamily, offset + 15);
   out[offset + 17] = query.ecsSourcePrefix;
   out[offset + 18] = scope;
-  query.ecsAddress.copy(out, offset + 19, 0, addressLength);
+  const address = query.ecsAddress;
+  for (let i = 0; i < addressLength; i++) out[offset + 19 + i] = address[i];
 }

@@ -304,8 +304,10 @@ function readClientSubnet(msg: Buffer, start: number, length: number, out: Parse
   const addressStart = start + 4;
   const spareBits = addressLength * 8 - sourcePrefix;
   if (spareBits > 0 && (msg[addressStart + addressLength - 1] & ((1 << spareBits) - 1)) !== 0) return false;
-  msg.copy(out.ecsAddress, 0, addressStart, addressStart + addressLength);
-  out.ecsAddress.fill(0, addressLength);
+  // Byte loops, not copy() and fill(): for at most 16 octets they cost a fraction of a native call.
+  const address = out.ecsAddress;
+  for (let i = 0; i < addressLength; i++) address[i] = msg[addressStart + i];
+  for (let i = addressLength; i < 16; i++) address[i] = 0;
   out.ecs = true;
   out.ecsFamily = family;
   out.ecsSourcePrefix = sourcePrefix;
