@@ -20,6 +20,21 @@ export function preferenceWalk(prefer: readonly string[], defaults: readonly str
   return walk;
 }
 
+/**
+ * One region's state for a family, as the walk judges it: `up` when a target of the region has a healthy
+ * address in rotation (the walk stops there), `drained` when it would but every such target is drained or in
+ * a maintenance window, `none` when the region has no address of the family, `down` otherwise.
+ */
+export type RegionState = 'up' | 'down' | 'drained' | 'none';
+
+export function regionState(targets: readonly ResolvedTarget[], regions: readonly (string | undefined)[], region: string, family: 4 | 6): RegionState {
+  const own = targets.filter((_, i) => regions[i] === region);
+  const selection = selectAnswers({ policy: 'weighted', answers: 1, whenAllDown: 'none' }, own, family, () => 0);
+  if (selection.rule === 'no-addresses') return 'none';
+  if (selection.rule === 'healthy') return selection.drainsIgnored === true ? 'drained' : 'up';
+  return 'down';
+}
+
 export function selectGeo(
   policy: Pick<SelectionPolicy, 'answers' | 'whenAllDown'>,
   targets: readonly ResolvedTarget[],

@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { AdminClientError, DEFAULT_ADMIN_URL, adminRequest, errorMessage, getJson, postDrain, resolveAdminUrl, resolveToken } from './admin-client.js';
 import { renderDrainResult, renderExplain, renderStatus } from './render.js';
 import { EXPLAINED_TYPES, explainedType } from '../observability/status.js';
+import { parseClient } from '../observability/geo-status.js';
 import { createDocumentReader } from '../observability/status-schema.js';
 
 /** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
@@ -95,8 +96,9 @@ export function registerOperatorCommands(program: Command): void {
     .argument('<name>', 'a name in a zone served, full (shop.gslb.example.com) or relative to its zone (shop)')
     .argument('[type]', 'A or AAAA', 'A')
     .addOption(adminOption())
+    .option('--client <address>', 'explain for one client: an IP address, or a network as dig +subnet gives it (geo and sticky records answer by client)')
     .option('--json', 'print the /explain JSON document as the server gave it')
-    .action((name: string, type: string, flags: AdminFlags & { json?: boolean }) =>
+    .action((name: string, type: string, flags: AdminFlags & { json?: boolean; client?: string }) =>
       run(async () => {
         // Refused here too, so an older server cannot silently explain A for MX.
         if (explainedType(type) === undefined)
@@ -104,8 +106,10 @@ export function registerOperatorCommands(program: Command): void {
             `explain covers ${EXPLAINED_TYPES.join(' and ')}, the types health and policy decide; ${type.toUpperCase()} is static data: dig it`,
             400,
           );
+        if (flags.client !== undefined && parseClient(flags.client) === undefined)
+          throw new AdminClientError(`--client must be an IP address or a network (192.0.2.1, 2001:db8::/56), not ${JSON.stringify(flags.client)}`, 400);
         const admin = resolveAdminUrl(flags.admin);
-        const query = new URLSearchParams({ name, type: type.toUpperCase() });
+        const query = new URLSearchParams({ name, type: type.toUpperCase(), ...(flags.client === undefined ? {} : { client: flags.client }) });
         const response = await adminRequest(admin, `/explain?${query.toString()}`);
         if (response.status === 404) {
           if (typeof response.body === 'string')
@@ -119,8 +123,12 @@ export function registerOperatorCommands(program: Command): void {
             response.status,
           );
         }
+        const explanation = createDocumentReader().explain(response.body, admin);
+        // An older server ignores ?client= and explains for everyone: saying so beats a silently wrong answer.
+        if (flags.client !== undefined && explanation.kind === 'balanced' && !('client' in explanation))
+          throw new AdminClientError(`the admin server at ${admin} does not explain per client (--client): is it an older meridian?`, 501);
         if (flags.json === true) print([JSON.stringify(response.body, null, 2)]);
-        else print(renderExplain(createDocumentReader().explain(response.body, admin), { color: useColor(process.stdout), now: Date.now() }));
+        else print(renderExplain(explanation, { color: useColor(process.stdout), now: Date.now() }));
       }),
     );
 }

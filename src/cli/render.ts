@@ -14,6 +14,10 @@ import type {
   RecordAnswer,
   StatusDocument,
   VoteView,
+  ClientExplanation,
+  RegionHealth,
+  RegionStatus,
+  WalkAnswer,
 } from '../observability/status-document.js';
 
 export interface RenderOptions {
@@ -344,6 +348,35 @@ function recordAnswer(answer: RecordAnswer | undefined, color: boolean): string 
   return `${served}  [${paint(color, ruleStyle(answer.rule), answer.rule)}${drains}${sampled}]`;
 }
 
+/** A walk's answer for one family: `eu-west 192.0.2.1 (skipped us-east)`, or `-` for NODATA. */
+function walkCell(answer: WalkAnswer, color: boolean): string {
+  const sets = formatAnswerSets(answer.answer, STATUS_ANSWER_SETS);
+  if (sets === '') return answer.rule === 'no-addresses' ? '-' : paint(color, 'red', 'NODATA');
+  const region = answer.region === undefined ? '' : `${paint(color, answer.rule === 'healthy' ? 'green' : 'red', answer.region)} `;
+  const skipped = answer.skipped.length === 0 ? '' : paint(color, 'dim', ` (skipped ${answer.skipped.join(', ')})`);
+  const rule = answer.rule === 'healthy' ? '' : ` [${paint(color, ruleStyle(answer.rule), answer.rule)}]`;
+  return `${region}${sets}${skipped}${rule}`;
+}
+
+function regionHealthText(health: RegionHealth, color: boolean): string {
+  return paint(color, health === 'up' ? 'green' : health === 'down' ? 'red' : health === 'drained' ? 'magenta' : 'dim', health);
+}
+
+/** A geo record's regions and each walk's answer; a sticky record's subnet sizes. */
+function geoLines(record: BalancedRecordStatus, color: boolean): string[] {
+  const lines: string[] = [];
+  if (record.geo !== undefined) {
+    const hasV6 = record.geo.regions.some((r) => r.AAAA !== 'none');
+    const region = (r: RegionStatus) => `${r.region} ${regionHealthText(r.A, color)}${hasV6 ? `/${regionHealthText(r.AAAA, color)}` : ''}`;
+    lines.push(`    regions${hasV6 ? ' (A/AAAA)' : ''}: ${record.geo.regions.map(region).join(', ')}`);
+    const rows = record.geo.walks.map((w) => [w.clients.join(', '), w.walk.join(' > '), walkCell(w.A, color), walkCell(w.AAAA, color)]);
+    lines.push('    answer per walk:', ...table(['CLIENTS', 'WALK', 'A', 'AAAA'], rows, color, '      '));
+  }
+  if (record.sticky !== undefined)
+    lines.push(`    sticky: each /${record.sticky.ipv4Prefix} (IPv4) and /${record.sticky.ipv6Prefix} (IPv6) keeps its target while it is healthy`);
+  return lines;
+}
+
 function latencyCell(address: AddressStatus): string {
   const samples = address.latencyMs ?? [];
   const last = samples.at(-1) ?? address.lastResult?.durationMs;
@@ -356,12 +389,13 @@ function balancedRecord(record: BalancedRecordStatus, options: RenderOptions, no
   const c = options.color;
   const lines = [
     `  ${paint(c, 'cyan', text(record.name))}  ${record.policy}, when all down: ${record.whenAllDown}, ${checkSummary(record.check)}`,
-    `    answer: ${recordAnswer(record.answer, c)}`,
+    `    answer${record.geo === undefined ? '' : ' (clients no rule covers)'}: ${recordAnswer(record.answer, c)}`,
+    ...geoLines(record, c),
   ];
   const failover = record.policy === 'failover';
   const rows: string[][] = [];
   for (const target of record.targets) {
-    const label = `#${target.index} ${text(target.target)}${target.cluster === undefined ? '' : ` (cluster ${target.cluster})`}`;
+    const label = `#${target.index} ${text(target.target)}${target.cluster === undefined ? '' : ` (cluster ${target.cluster})`}${target.region === undefined ? '' : ` [${target.region}]`}`;
     // A failover target's priority is its place in the list.
     const rank = String(failover ? target.index + 1 : target.weight);
     if (target.addresses.length === 0)
@@ -451,7 +485,7 @@ export function renderExplain(doc: ExplainDocument, options: RenderOptions): str
             .join(', ');
     const reasons = [...new Set(target.addresses.map((a) => a.reason).filter((r) => r !== ''))].join('; ');
     return [
-      `#${target.index} ${text(target.target)}`,
+      `#${target.index} ${text(target.target)}${target.region === undefined ? '' : ` [${target.region}]`}`,
       String(failover ? target.priority : target.weight),
       state,
       target.drained ? paint(c, 'magenta', 'drained') : '-',
@@ -470,11 +504,40 @@ export function renderExplain(doc: ExplainDocument, options: RenderOptions): str
       lines.push(`  ${padded}  ${a.quorum ?? formatVotes(a.health, a.votes ?? [], c)}`);
     }
   }
+  if (doc.regions !== undefined) {
+    const hasV6 = doc.regions.some((r) => r.AAAA !== 'none');
+    lines.push(
+      `regions${hasV6 ? ' (A/AAAA)' : ''}: ${doc.regions.map((r) => `${r.region} ${regionHealthText(r.A, c)}${hasV6 ? `/${regionHealthText(r.AAAA, c)}` : ''}`).join(', ')}`,
+    );
+  }
+  lines.push(...clientLines(doc.client, c));
   lines.push(`rule: ${paint(c, ruleStyle(doc.rule), describeRule(doc.rule, doc.drainsIgnored, doc.ruleText))}`);
   const answer = formatAnswerSets(doc.answer, EXPLAIN_ANSWER_SETS);
   lines.push(`answer: ${answer === '' ? paint(c, 'red', 'no addresses (NODATA)') : paint(c, 'bold', answer)}`);
   if (doc.sampled) lines.push(`  ${paint(c, 'dim', 'sampled: too many orders to list them all, so the answers are a random sample and the shares estimates')}`);
   if (doc.summary !== doc.ruleText) lines.push(`why: ${doc.summary}`);
+  return lines;
+}
+
+/** One client's part of an explanation: the rule that placed it, its walk, the skipped regions, its sticky pick, the scope. */
+function clientLines(client: ClientExplanation | undefined, color: boolean): string[] {
+  if (client === undefined) return [];
+  const lines = [`client: ${paint(color, 'bold', client.address)}`];
+  const match = client.match;
+  if (match !== undefined) {
+    const geoip = [match.country, match.continent].filter((code) => code !== undefined).join(', ');
+    lines.push(
+      `  matched: ${match.text}${match.subnet === undefined ? '' : ` (by ${match.subnet})`}${geoip === '' ? '' : paint(color, 'dim', ` [GeoIP: ${geoip}]`)}`,
+    );
+  }
+  if (client.walk !== undefined) lines.push(`  walk: ${client.walk.join(' > ')}`);
+  for (const skipped of client.skipped ?? []) lines.push(`  skipped ${skipped.region}: ${skipped.why}`);
+  if (client.region !== undefined) lines.push(`  region: ${paint(color, 'green', client.region)}`);
+  if (client.sticky !== undefined)
+    lines.push(
+      `  sticky: ${client.sticky.subnet} hashes to bucket ${client.sticky.bucket}: target ${client.sticky.targets.join(', ')} (${client.sticky.addresses.join(', ')})`,
+    );
+  lines.push(`  ECS scope: /${client.scope}${client.scope === 0 ? " (the answer is every client's)" : ` (the answer holds for ${client.network})`}`);
   return lines;
 }
 

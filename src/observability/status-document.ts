@@ -103,6 +103,8 @@ export interface TargetStatus {
   /** Its addresses, or its cluster and followed object. */
   readonly target: string;
   readonly cluster?: string;
+  /** The region a geo record answers it for, when the file gives one. */
+  readonly region?: string;
   readonly weight: number;
   readonly drained: boolean;
   readonly addresses: readonly AddressStatus[];
@@ -119,14 +121,64 @@ export interface CheckView {
   readonly fall: number;
 }
 
+/**
+ * A region's state for one family, as a geo record's walk judges it: `up` (a target has a healthy address in
+ * rotation: the walk stops here), `down`, `drained` (healthy, but every such target is drained or in a
+ * maintenance window: skipped like a down one), or `none` (no address of the family).
+ */
+export type RegionHealth = 'up' | 'down' | 'drained' | 'none';
+
+/** One region of a geo record: the indexes of its targets and its state per family. */
+export interface RegionStatus {
+  readonly region: string;
+  readonly targets: readonly number[];
+  readonly A: RegionHealth;
+  readonly AAAA: RegionHealth;
+}
+
+/** What one preference walk answers now, for one family. */
+export interface WalkAnswer {
+  /** The region whose addresses answer (fail open included); absent for NODATA. */
+  readonly region?: string;
+  /** Regions before it in the walk, passed over for having no healthy target in rotation. */
+  readonly skipped: readonly string[];
+  readonly rule: AnswerRule;
+  readonly answer: readonly AnswerSet[];
+}
+
+/** One distinct walk of the zone's client map: the clients that take it, the regions in order, the answers. */
+export interface WalkStatus {
+  /** Each rule as `geo.clients[0] (subnets 10.1.0.0/16)`, and `default` for clients no rule covers. */
+  readonly clients: readonly string[];
+  readonly walk: readonly string[];
+  readonly A: WalkAnswer;
+  readonly AAAA: WalkAnswer;
+}
+
+/** A geo record's regions and its answer per walk (its `answer` is the default walk's). */
+export interface GeoRecordStatus {
+  readonly regions: readonly RegionStatus[];
+  readonly walks: readonly WalkStatus[];
+}
+
+/** A sticky record: one client subnet of these sizes keeps one target while it is healthy. */
+export interface StickyView {
+  readonly ipv4Prefix: number;
+  readonly ipv6Prefix: number;
+}
+
 /** A record that health and policy decide. */
 export interface BalancedRecordStatus {
   readonly name: string;
   readonly kind: 'balanced';
   readonly policy: 'weighted' | 'failover' | 'geo';
   readonly whenAllDown: 'all' | 'none';
-  /** Left out when the server does not know its answers (only in tests). */
+  /** Left out when the server does not know its answers (only in tests). For a geo record, the default walk's. */
   readonly answer?: RecordAnswer;
+  /** Geo records (with the answers known): regions and the answer of every walk. */
+  readonly geo?: GeoRecordStatus;
+  /** Sticky records only. */
+  readonly sticky?: StickyView;
   /** null: no health check, every address counts as up. */
   readonly check: CheckView | null;
   readonly targets: readonly TargetStatus[];
@@ -241,6 +293,8 @@ export interface ExplainedTarget {
   readonly weight: number;
   /** Its rank in failover: index + 1. */
   readonly priority: number;
+  /** Its region, for a geo record. */
+  readonly region?: string;
   /** Part of some possible answer. */
   readonly chosen: boolean;
   readonly drained: boolean;
@@ -249,6 +303,56 @@ export interface ExplainedTarget {
 
 /** One address of an explained target: its state, and in a peer group what each vantage point sees (as in /status). */
 export type ExplainedAddress = Pick<AddressStatus, 'address' | 'health' | 'drained' | 'reason' | 'here' | 'votes' | 'quorum'>;
+
+/** A region a client's walk passed over, and why. */
+export interface SkippedRegion {
+  readonly region: string;
+  readonly why: string;
+}
+
+/** The target(s) a sticky record gives a client's subnet. */
+export interface StickyPick {
+  /** The client's subnet, hashed: `192.0.2.0/24`. */
+  readonly subnet: string;
+  readonly prefix: number;
+  /** Its bucket among STICKY_BUCKETS (src/answers/sticky.ts). */
+  readonly bucket: number;
+  /** Indexes of the targets the bucket picks now, best first. */
+  readonly targets: readonly number[];
+  readonly addresses: readonly string[];
+}
+
+/** How a geo record's client map placed a client. */
+export interface ClientMatch {
+  /** A subnet rule (longest prefix), a country or continent rule (GeoIP database), or no rule (the default list). */
+  readonly by: 'subnet' | 'country' | 'continent' | 'default';
+  /** The rule's index in geo.clients; null for the default list. */
+  readonly rule: number | null;
+  /** The rule in words, with its line in the zone file. */
+  readonly text: string;
+  /** The subnet of the rule that holds the client. */
+  readonly subnet?: string;
+  /** What the GeoIP database says of the client, when the server has one. */
+  readonly country?: string;
+  readonly continent?: string;
+}
+
+/** GET /explain?client=: one client's view of a balanced record. */
+export interface ClientExplanation {
+  /** As asked: an address, or a network as dig's +subnet gives it. */
+  readonly address: string;
+  /** The SCOPE PREFIX-LENGTH an ECS answer for this client carries: 0 when the answer is every client's. */
+  readonly scope: number;
+  /** The network the answer holds for: the client's address cut to the scope. */
+  readonly network: string;
+  /** Geo records: the rule, the walk, the region that answers and the regions skipped before it. */
+  readonly match?: ClientMatch;
+  readonly walk?: readonly string[];
+  readonly region?: string;
+  readonly skipped?: readonly SkippedRegion[];
+  /** Sticky records. */
+  readonly sticky?: StickyPick;
+}
 
 /** GET /explain?name=&type= for a balanced record: the answer, the rule that picked it, and why. */
 export interface BalancedExplanation {
@@ -264,6 +368,10 @@ export interface BalancedExplanation {
   readonly sampled: boolean;
   readonly answer: readonly AnswerSet[];
   readonly targets: readonly ExplainedTarget[];
+  /** Geo records: every region's state. */
+  readonly regions?: readonly RegionStatus[];
+  /** For one client (?client=); without it a geo record is explained for the default walk's clients. */
+  readonly client?: ClientExplanation;
   readonly summary: string;
 }
 

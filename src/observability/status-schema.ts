@@ -34,6 +34,15 @@ import type {
   VoteView,
   PeerGroupView,
   PeerView,
+  RegionStatus,
+  WalkAnswer,
+  WalkStatus,
+  GeoRecordStatus,
+  StickyView,
+  ClientExplanation,
+  ClientMatch,
+  SkippedRegion,
+  StickyPick,
 } from './status-document.js';
 
 // JSONSchemaType types readonly arrays as plain ones; the documents' arrays are readonly only to their readers.
@@ -83,6 +92,38 @@ const recordAnswer: Schema<RecordAnswer> = {
   required: requiredOf<RecordAnswer>({ rule: true, drainsIgnored: true, sampled: true, A: true, AAAA: true }),
 };
 
+const regionHealth = { type: 'string', enum: ['up', 'down', 'drained', 'none'] } as const;
+
+const regionStatus: Schema<RegionStatus> = {
+  type: 'object',
+  properties: { region: string, targets: { type: 'array', items: integer }, A: regionHealth, AAAA: regionHealth },
+  required: requiredOf<RegionStatus>({ region: true, targets: true, A: true, AAAA: true }),
+};
+
+const walkAnswer: Schema<WalkAnswer> = {
+  type: 'object',
+  properties: { region: optionalString, skipped: strings, rule, answer: { type: 'array', items: answerSet } },
+  required: requiredOf<WalkAnswer>({ skipped: true, rule: true, answer: true }),
+};
+
+const walkStatus: Schema<WalkStatus> = {
+  type: 'object',
+  properties: { clients: strings, walk: strings, A: walkAnswer, AAAA: walkAnswer },
+  required: requiredOf<WalkStatus>({ clients: true, walk: true, A: true, AAAA: true }),
+};
+
+const geoRecord: Schema<GeoRecordStatus> = {
+  type: 'object',
+  properties: { regions: { type: 'array', items: regionStatus }, walks: { type: 'array', items: walkStatus } },
+  required: requiredOf<GeoRecordStatus>({ regions: true, walks: true }),
+};
+
+const stickyView: Schema<StickyView> = {
+  type: 'object',
+  properties: { ipv4Prefix: integer, ipv6Prefix: integer },
+  required: requiredOf<StickyView>({ ipv4Prefix: true, ipv6Prefix: true }),
+};
+
 const probeResult: Schema<ProbeResultView> = {
   type: 'object',
   properties: { ok: boolean, reason: string, failure: optionalString, status: { type: 'integer', nullable: true }, durationMs: number, at: string },
@@ -125,7 +166,15 @@ const address: Schema<AddressStatus> = {
 
 const target: Schema<TargetStatus> = {
   type: 'object',
-  properties: { index: integer, target: string, cluster: optionalString, weight: number, drained: boolean, addresses: { type: 'array', items: address } },
+  properties: {
+    index: integer,
+    target: string,
+    cluster: optionalString,
+    region: optionalString,
+    weight: number,
+    drained: boolean,
+    addresses: { type: 'array', items: address },
+  },
   required: requiredOf<TargetStatus>({ index: true, target: true, weight: true, drained: true, addresses: true }),
 };
 
@@ -143,6 +192,8 @@ const balancedRecord: Schema<BalancedRecordStatus> = {
     policy,
     whenAllDown,
     answer: { ...recordAnswer, nullable: true },
+    geo: { ...geoRecord, nullable: true },
+    sticky: { ...stickyView, nullable: true },
     check: orNull(check),
     targets: { type: 'array', items: target },
   },
@@ -320,6 +371,7 @@ const explainedTarget: Schema<ExplainedTarget> = {
     target: string,
     weight: number,
     priority: integer,
+    region: optionalString,
     chosen: boolean,
     drained: boolean,
     addresses: {
@@ -332,6 +384,44 @@ const explainedTarget: Schema<ExplainedTarget> = {
     },
   },
   required: requiredOf<ExplainedTarget>({ index: true, target: true, weight: true, priority: true, chosen: true, drained: true, addresses: true }),
+};
+
+const clientMatch: Schema<ClientMatch> = {
+  type: 'object',
+  properties: {
+    by: { type: 'string', enum: ['subnet', 'country', 'continent', 'default'] },
+    rule: orNull(integer),
+    text: string,
+    subnet: optionalString,
+    country: optionalString,
+    continent: optionalString,
+  },
+  required: requiredOf<ClientMatch>({ by: true, rule: true, text: true }),
+};
+
+const stickyPick: Schema<StickyPick> = {
+  type: 'object',
+  properties: { subnet: string, prefix: integer, bucket: integer, targets: { type: 'array', items: integer }, addresses: strings },
+  required: requiredOf<StickyPick>({ subnet: true, prefix: true, bucket: true, targets: true, addresses: true }),
+};
+
+const clientExplanation: Schema<ClientExplanation> = {
+  type: 'object',
+  properties: {
+    address: string,
+    scope: integer,
+    network: string,
+    match: { ...clientMatch, nullable: true },
+    walk: { ...strings, nullable: true },
+    region: optionalString,
+    skipped: {
+      type: 'array',
+      nullable: true,
+      items: { type: 'object', properties: { region: string, why: string }, required: requiredOf<SkippedRegion>({ region: true, why: true }) },
+    },
+    sticky: { ...stickyPick, nullable: true },
+  },
+  required: requiredOf<ClientExplanation>({ address: true, scope: true, network: true }),
 };
 
 const balancedExplanation: Schema<BalancedExplanation> = {
@@ -349,6 +439,8 @@ const balancedExplanation: Schema<BalancedExplanation> = {
     sampled: boolean,
     answer: { type: 'array', items: answerSet },
     targets: { type: 'array', items: explainedTarget },
+    regions: { type: 'array', items: regionStatus, nullable: true },
+    client: { ...clientExplanation, nullable: true },
     summary: string,
   },
   required: requiredOf<BalancedExplanation>({

@@ -11,12 +11,17 @@ import type { TargetSource } from '../answers/build.js';
 import { answeredAsOne, selectAnswers, targetDrained, type ResolvedTarget, type Selection } from '../answers/select.js';
 import type { Drain } from '../health/drains.js';
 import type { MaintenanceWindowStatus } from '../health/maintenance.js';
-import { formatZoneIssue, type BalancedRecord, type RecordConfig, type TargetConfig, type ZoneConfig } from '../zone/model.js';
+import { formatZoneIssue, type BalancedRecord, type GeoConfig, type RecordConfig, type TargetConfig, type ZoneConfig } from '../zone/model.js';
+import type { GeoIpLookup } from '../answers/client-classifier.js';
+import { defaultGeoSelection, explainClient, geoRecordStatus, regionStatuses, skippedRegions, type ClientAddress } from './geo-status.js';
+import type { GeoSelection } from '../answers/geo-select.js';
 import type { ZoneFileFailure } from '../zone/serving.js';
+import { DEFAULTS } from '../zone/defaults.js';
 import type { HealthHistory } from './history.js';
 import type {
   AddressStatus,
   AnswerSet,
+  ClientExplanation,
   ExplainDocument,
   ExplainedAddress,
   FailedFileView,
@@ -24,6 +29,7 @@ import type {
   ProbeResultView,
   RecordAnswer,
   RecordStatus,
+  SkippedRegion,
   StatusDocument,
 } from './status-document.js';
 
@@ -56,6 +62,8 @@ export interface StatusInput {
   readonly maintenance?: () => readonly MaintenanceWindowStatus[];
   /** The peer group, when peers are configured. */
   readonly peers?: PeerGroupStatusSource;
+  /** The server's GeoIP database (--geoip-db), to explain which country or continent rule a client falls under. */
+  readonly geoip?: GeoIpLookup;
 }
 
 /** One peer as the peer group knows it (runtime/peer-group.ts). */
@@ -127,9 +135,18 @@ function seededRandom(key: string): () => number {
   };
 }
 
-export function selectionsOf(record: BalancedRecord, resolved: readonly ResolvedTarget[]): [Selection, Selection] {
-  const policy = { policy: record.policy, answers: record.answers, whenAllDown: record.whenAllDown };
+/**
+ * What a record answers now, per family. A geo record (given its zone's client map) answers by client: this is
+ * what clients no rule covers get, the default walk, as the answer table's plain entry holds.
+ */
+export function selectionsOf(record: BalancedRecord, resolved: readonly ResolvedTarget[], geo?: GeoConfig): [Selection, Selection] {
   // Not a constant: a constant source draws the same sample 256 times, showing one answer where there are many.
+  if (record.policy === 'geo' && geo !== undefined)
+    return [
+      defaultGeoSelection(record, resolved, geo, 4, seededRandom(`${record.name}/4`)),
+      defaultGeoSelection(record, resolved, geo, 6, seededRandom(`${record.name}/6`)),
+    ];
+  const policy = { policy: record.policy, answers: record.answers, whenAllDown: record.whenAllDown };
   return [selectAnswers(policy, resolved, 4, seededRandom(`${record.name}/4`)), selectAnswers(policy, resolved, 6, seededRandom(`${record.name}/6`))];
 }
 
@@ -162,7 +179,13 @@ export function recordStatus(input: StatusInput, zone: ZoneConfig, record: Recor
     const check = record.check;
     const probed = check !== undefined && check.protocol !== 'none';
     const addresses = input.endpoints.endpoints(zone, record).map((list) => list.map((endpoint) => endpoint.address));
-    const answer = input.targets === undefined ? undefined : answerView(...selectionsOf(record, input.targets.resolve(zone, record)));
+    const resolved = input.targets?.resolve(zone, record);
+    const answer = resolved === undefined ? undefined : answerView(...selectionsOf(record, resolved, zone.geo));
+    const geo =
+      resolved === undefined || record.policy !== 'geo' || zone.geo === undefined
+        ? undefined
+        : geoRecordStatus(record, resolved, zone.geo, seededRandom, answerSets);
+    const prefixes = zone.geo?.stickyPrefix ?? DEFAULTS.stickyPrefix;
     const drained = (target: TargetConfig, address: string) => input.drains?.isDrained(zone.zone, target, address) ?? false;
     // A static target is one site: any drained address drains all of it (see answeredAsOne).
     const targetDrainedHere = (target: TargetConfig, list: readonly string[]) =>
@@ -174,6 +197,8 @@ export function recordStatus(input: StatusInput, zone: ZoneConfig, record: Recor
       policy: record.policy,
       whenAllDown: record.whenAllDown,
       ...(answer === undefined ? {} : { answer }),
+      ...(geo === undefined ? {} : { geo }),
+      ...(record.sticky === true ? { sticky: { ipv4Prefix: prefixes.ipv4, ipv6Prefix: prefixes.ipv6 } } : {}),
       check: probed
         ? {
             protocol: check.protocol,
@@ -190,6 +215,7 @@ export function recordStatus(input: StatusInput, zone: ZoneConfig, record: Recor
         index,
         target: targetLabel(target),
         ...(target.kind === 'cluster' ? { cluster: target.cluster } : {}),
+        ...(target.region === undefined ? {} : { region: target.region }),
         weight: target.weight,
         drained: targetDrainedHere(target, addresses[index] ?? []),
         addresses: (addresses[index] ?? []).map((address): AddressStatus => {
@@ -422,8 +448,8 @@ function quorumNote(peers: PeerGroupStatusSource, targets: readonly { readonly a
   return silent.length === 0 ? decision : `${decision}; not voting: ${silent.join(', ')}`;
 }
 
-/** Why `name` (type A or AAAA) gets the answer it gets now: `meridian explain` and GET /explain. */
-export function buildExplanation(input: StatusInput, queryName: string, type: 'A' | 'AAAA'): ExplainDocument | undefined {
+/** Why `name` (type A or AAAA) gets the answer it gets now, for `client` when given: `meridian explain` and GET /explain. */
+export function buildExplanation(input: StatusInput, queryName: string, type: 'A' | 'AAAA', client?: ClientAddress): ExplainDocument | undefined {
   const family = type === 'AAAA' ? 6 : 4;
   const found = findRecord(input, queryName);
   if (found !== undefined) {
@@ -441,23 +467,40 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
     if (record.kind === 'cname') return { ...base, answer: [record.target], summary: `CNAME to ${record.target}: explain that name for its addresses` };
     if (record.kind !== 'balanced' || input.targets === undefined) return { ...base, summary: `a ${record.kind} record` };
     const resolved = input.targets.resolve(zone, record);
-    const selection = selectionsOf(record, resolved)[family === 6 ? 1 : 0];
-    const chosen = new Set(selection.variants.flatMap((v) => v.targets));
     const view = recordStatus(input, zone, record);
     const viewTargets = view.kind === 'balanced' ? view.targets : [];
+    // Why each address is down, for the regions a walk skipped.
+    const reasons = new Map(viewTargets.flatMap((t) => t.addresses.filter((a) => a.health === 'down').map((a) => [a.address, a.reason] as const)));
+    const forClient =
+      client === undefined ? undefined : explainClient(zone, record, resolved, client, family, input.geoip, seededRandom(`${record.name}/${family}`), reasons);
+    const selection = forClient?.selection ?? selectionsOf(record, resolved, zone.geo)[family === 6 ? 1 : 0];
+    const sticky = forClient?.client.sticky;
+    const isGeo = record.policy === 'geo' && zone.geo !== undefined;
+    // A sticky client gets its bucket's pick, not a draw.
+    const chosen = new Set(sticky?.targets ?? selection.variants.flatMap((v) => v.targets));
     const targets = record.targets.map((target, index) => ({
       index,
       target: targetLabel(target),
       weight: target.weight,
       priority: index + 1,
+      ...(target.region === undefined ? {} : { region: target.region }),
       chosen: chosen.has(index),
       drained: resolved[index] !== undefined && targetDrained(resolved[index]),
       addresses: (viewTargets[index]?.addresses ?? []).map(explainedAddress),
     }));
-    const answer = answerSets(selection);
+    const answer = sticky === undefined || selection.variants.length === 0 ? answerSets(selection) : [{ addresses: sticky.addresses, probability: 1 }];
     const picked = targets.filter((t) => t.chosen).map((t) => `target ${t.index} (${t.target})`);
     let summary: string;
-    if (selection.rule === 'healthy' && record.policy === 'failover') summary = `failover: ${picked[0]} is the first healthy target by priority, so it answers`;
+    if (isGeo)
+      summary = geoSummary(
+        selection as GeoSelection,
+        forClient?.client,
+        skippedRegions(record, resolved, (selection as GeoSelection).skipped, family, reasons),
+        picked,
+        family,
+      );
+    else if (selection.rule === 'healthy' && record.policy === 'failover')
+      summary = `failover: ${picked[0]} is the first healthy target by priority, so it answers`;
     else if (selection.rule === 'healthy')
       summary = `weighted: ${picked.join(', ')} ${picked.length === 1 ? 'is' : 'are'} healthy and answer by weight (${targets
         .filter((t) => t.chosen)
@@ -475,6 +518,13 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
     const drainedTargets = targets.filter((t) => t.drained).map((t) => t.index);
     if (selection.drainsIgnored === true) summary += '; every target is drained, so the drains are set aside';
     else if (drainedTargets.length > 0) summary += `; drained and never served: target ${drainedTargets.join(', ')}`;
+    if (sticky !== undefined)
+      summary += `; sticky: ${sticky.subnet} hashes to bucket ${sticky.bucket}, held by target ${sticky.targets.join(', ')} while ${sticky.targets.length === 1 ? 'it is' : 'they are'} healthy`;
+    if (forClient !== undefined)
+      summary +=
+        forClient.client.scope === 0
+          ? '; the answer is the same for every client (ECS scope 0)'
+          : `; an ECS answer for this client carries scope /${forClient.client.scope}: it holds for ${forClient.client.network}`;
     return {
       ...base,
       kind: record.kind,
@@ -486,8 +536,27 @@ export function buildExplanation(input: StatusInput, queryName: string, type: 'A
       sampled: selection.sampled === true,
       answer,
       targets,
+      ...(isGeo ? { regions: regionStatuses(record, resolved, zone.geo) } : {}),
+      ...(forClient === undefined ? {} : { client: forClient.client }),
       summary,
     };
   }
   return undefined;
+}
+
+/** A geo record's summary: whose walk, the region that answers, and why nearer regions were passed over. */
+function geoSummary(
+  selection: GeoSelection,
+  client: ClientExplanation | undefined,
+  skipped: readonly SkippedRegion[],
+  picked: readonly string[],
+  family: 4 | 6,
+): string {
+  const who = client?.match === undefined ? 'clients no rule covers (the default list)' : `client ${client.address}, under ${client.match.text}`;
+  const walk = client?.walk === undefined ? '' : `, walks ${client.walk.join(' > ')}`;
+  const passed = skipped.length === 0 ? '' : `; skipped: ${skipped.map((s) => s.why).join('; ')}`;
+  if (selection.rule === 'healthy')
+    return `geo: ${who}${walk}: ${selection.region} is the first region with a healthy ${family === 6 ? 'AAAA' : 'A'} target, and ${picked.join(', ')} answer${picked.length === 1 ? 's' : ''} by weight${passed}`;
+  const rule = RULE_TEXT[selection.rule] ?? selection.rule;
+  return `geo: ${who}${walk}: no region has a healthy target in rotation; ${rule}${selection.region === undefined ? '' : ` (from ${selection.region}, the nearest region with addresses)`}${passed}`;
 }

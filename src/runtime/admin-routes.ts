@@ -5,13 +5,14 @@ import type { ListenEndpoint } from '../dns/endpoint.js';
 import { startAdminServer, type AdminAction, type AdminServer, type AdminServerOptions } from '../observability/admin.js';
 import { STATUS_PAGE_DIRECTORY } from '../observability/status-page.js';
 import { EXPLAINED_TYPES, explainedType, type ReloadOutcome } from '../observability/status.js';
+import { parseClient, type ClientAddress } from '../observability/geo-status.js';
 
 export interface AdminRoutesOptions {
   readonly reload: (reason: string) => Promise<ReloadOutcome>;
   readonly drain: AdminAction;
   readonly undrain: AdminAction;
-  /** Why `name` is answered as it is for `type`; undefined when no zone served has that record. */
-  readonly explain: (name: string, type: (typeof EXPLAINED_TYPES)[number]) => unknown;
+  /** Why `name` is answered as it is for `type` (for `client` when given); undefined when no zone served has that record. */
+  readonly explain: (name: string, type: (typeof EXPLAINED_TYPES)[number], client?: ClientAddress) => unknown;
 }
 
 export type AdminRoutes = Required<Pick<AdminServerOptions, 'actions' | 'queries'>>;
@@ -29,7 +30,7 @@ export function adminRoutes(options: AdminRoutesOptions): AdminRoutes {
     queries: {
       '/explain': (query) => {
         const name = query.get('name');
-        if (name === null || name === '') return { status: 400, body: { error: 'name is required: /explain?name=NAME[&type=A|AAAA]' } };
+        if (name === null || name === '') return { status: 400, body: { error: 'name is required: /explain?name=NAME[&type=A|AAAA][&client=ADDRESS]' } };
         const type = explainedType(query.get('type') ?? 'A');
         if (type === undefined) {
           return {
@@ -37,7 +38,11 @@ export function adminRoutes(options: AdminRoutesOptions): AdminRoutes {
             body: { error: `explain covers ${EXPLAINED_TYPES.join(' and ')}, the types health and policy decide; other types are static data: dig them` },
           };
         }
-        const explanation = options.explain(name, type);
+        const clientText = query.get('client');
+        const client = clientText === null || clientText === '' ? undefined : parseClient(clientText);
+        if (clientText !== null && clientText !== '' && client === undefined)
+          return { status: 400, body: { error: `client must be an IP address or a network (192.0.2.1, 2001:db8::/56), not ${JSON.stringify(clientText)}` } };
+        const explanation = options.explain(name, type, client);
         return explanation === undefined ? { status: 404, body: { error: `no record named ${name} in any zone served` } } : { status: 200, body: explanation };
       },
     },

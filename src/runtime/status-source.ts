@@ -1,6 +1,7 @@
 // What /status, /events and /explain are built from: the running server's parts, read at the moment of asking.
 
 import type { Clock } from '../base/clock.js';
+import type { GeoIpLookup } from '../answers/client-classifier.js';
 import type { TargetSource } from '../answers/build.js';
 import type { HealthHistory } from '../observability/history.js';
 import type { PeerGroupStatusSource, StatusInput } from '../observability/status.js';
@@ -19,10 +20,12 @@ export interface StatusParts {
   readonly targets: TargetSource;
   readonly clock: Clock;
   readonly peers: PeerGroupStatusSource | undefined;
+  /** The GeoIP database (--geoip-db), so that explain can say which country rule a client falls under. */
+  readonly geoip: GeoIpLookup | undefined;
 }
 
 export function statusSource(parts: StatusParts): () => StatusInput {
-  const { zones, readiness, health, discovery, history, targets, clock, peers } = parts;
+  const { zones, readiness, health, discovery, history, targets, clock, peers, geoip } = parts;
   return () => ({
     zones: zones.zones,
     failedZoneFiles: zones.failedFiles,
@@ -38,5 +41,6 @@ export function statusSource(parts: StatusParts): () => StatusInput {
     drains: health.drains,
     maintenance: () => health.maintenance.status(),
     ...(peers === undefined ? {} : { peers }),
+    ...(geoip === undefined ? {} : { geoip }),
   });
 }

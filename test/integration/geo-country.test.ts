@@ -13,6 +13,7 @@ import { ecsOption } from '../helpers/dns-message.js';
 import { countryDatabase, type MmdbNetwork } from '../helpers/mmdb-writer.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
+import type { BalancedExplanation } from '../../src/observability/status-document.js';
 
 const NAME = 'shop.gslb.example.test';
 const [EU, US, AP] = ['192.0.2.71', '192.0.2.72', '192.0.2.73'];
@@ -85,6 +86,20 @@ describe('geo rules by country and continent, from a GeoIP database', () => {
       [EU],
     );
     assert.equal(response.ecs?.scopePrefix, 24);
+  });
+
+  it('explain --client names the country or continent rule and what the database says of the client', async () => {
+    const explain = async (client: string) =>
+      ((await (await fetch(`http://127.0.0.1:${server.adminPort}/explain?name=${NAME}&client=${client}`)).json()) as BalancedExplanation).client;
+    const de = await explain('127.0.4.9');
+    assert.deepEqual(
+      [de?.match?.by, de?.match?.rule, de?.match?.country, de?.match?.continent, de?.region, de?.scope],
+      ['country', 0, 'DE', 'EU', 'eu-west', 24],
+    );
+    const ca = await explain('127.0.5.9');
+    assert.deepEqual([ca?.match?.by, ca?.match?.rule, ca?.match?.country, ca?.region], ['continent', 1, 'CA', 'us-east']);
+    const jp = await explain('127.0.6.9');
+    assert.deepEqual([jp?.match?.by, jp?.match?.rule, jp?.match?.country, jp?.region], ['default', null, 'JP', 'ap-south']);
   });
 
   it('a changed database is used without a restart; one that cannot be read is refused and the last good one stays', async () => {

@@ -8,7 +8,10 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { dnsClient, waitForValue, type DnsClient } from '../helpers/dns-client.js';
 import { ecsOption } from '../helpers/dns-message.js';
 import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { MERIDIAN_BIN, REPO_ROOT, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import type { BalancedExplanation, BalancedRecordStatus, StatusDocument } from '../../src/observability/status-document.js';
 import { makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
 
 const NAME = 'shop.gslb.example.test';
@@ -59,6 +62,13 @@ describe('geo answers by client', () => {
   const withEcs = async (family: number, prefix: number, address: number[]) => {
     const response = await (await from('127.0.0.1')).query(NAME, 1, 2_000, { options: ecsOption(family, prefix, 0, address) });
     return { answer: response.answer.map((a) => a.split(' ').at(-1)).join(','), ecs: response.ecs };
+  };
+
+  const admin = () => `http://127.0.0.1:${server.adminPort}`;
+  const explainFor = async (client: string) => {
+    const response = await fetch(`${admin()}/explain?name=${NAME}&client=${encodeURIComponent(client)}`);
+    assert.equal(response.status, 200);
+    return (await response.json()) as BalancedExplanation;
   };
 
   before(async () => {
@@ -116,12 +126,48 @@ describe('geo answers by client', () => {
     assert.equal(anonymous.ecs?.scopePrefix, 0);
   });
 
+  it('explain --client says which rule placed a client, its walk, region and scope; /status lists every walk', async (t: TestContext) => {
+    const why = await explainFor('127.0.1.5');
+    assert.equal(why.client?.match?.rule, 0);
+    assert.equal(why.client?.match?.subnet, '127.0.1.0/24');
+    assert.deepEqual(why.client?.walk, ['eu-west', 'us-east']);
+    assert.equal(why.client?.region, 'eu-west');
+    assert.equal(why.client?.scope, 24);
+    assert.deepEqual(why.answer, [{ addresses: [EU], probability: 1 }]);
+    const bad = await fetch(`${admin()}/explain?name=${NAME}&client=nonsense`);
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /client must be an IP address or a network/);
+
+    const status = (await (await fetch(`${admin()}/status`)).json()) as StatusDocument;
+    const record = status.zones[0].records.find((r) => r.name === NAME) as BalancedRecordStatus;
+    assert.deepEqual(
+      record.geo?.walks.map((w) => `${w.walk.join('>')}: ${w.A.region}`),
+      ['eu-west>us-east: eu-west', 'us-east>eu-west: us-east'],
+    );
+    assert.deepEqual(record.answer?.A, [{ addresses: [US], probability: 1 }], "the default walk's answer");
+
+    // The operator command, as an operator runs it.
+    const run = await promisify(execFile)(process.execPath, [MERIDIAN_BIN, 'explain', 'shop', '--client', '127.0.2.9', '--admin', admin()], { cwd: REPO_ROOT });
+    t.diagnostic(run.stdout);
+    assert.match(run.stdout, /matched: geo\.clients\[1\] \(line \d+\): subnets 127\.0\.2\.0\/24, 2001:db8:2::\/48 -> us-east, eu-west/);
+    assert.match(run.stdout, /region: us-east/);
+    assert.match(run.stdout, /ECS scope: \/24 \(the answer holds for 127\.0\.2\.0\/24\)/);
+  });
+
   it("killing the nearest region's ingress moves its clients to the next region, and back after recovery", async (t: TestContext) => {
     await ingresses[0].kill();
     try {
       const moved = await waitForValue(() => answerFrom('127.0.1.5'), US, DEADLINE_MS);
       t.diagnostic(`eu-west clients moved to us-east after ${Math.round(moved)} ms`);
       assert.equal(await answerFrom('127.0.2.9'), US, 'us-east clients stay');
+      const why = await explainFor('127.0.1.5');
+      assert.equal(why.client?.region, 'us-east');
+      assert.deepEqual(
+        why.client?.skipped?.map((s) => s.region),
+        ['eu-west'],
+      );
+      assert.match(why.client?.skipped?.[0]?.why ?? '', new RegExp(`no healthy A target in eu-west: ${EU.replaceAll('.', '\\.')} down \\(`));
+      t.diagnostic(`explain: ${why.summary}`);
     } finally {
       await ingresses[0].revive();
     }

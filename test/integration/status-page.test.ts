@@ -26,19 +26,33 @@ const ZONE = 'gslb.example.test';
 const RECORD = `shop.${ZONE}`;
 const PRIMARY = '127.0.0.91';
 const BACKUP = '127.0.0.92';
+/** The geo record's two regions, each its own ingress. */
+const EU = '127.0.0.93';
+const US = '127.0.0.94';
 /** Probing every 1 s with fall 1 and rise 1, a flip takes about a second; slow machines get room. */
 const DEADLINE_MS = 15_000;
 const SCREENSHOT = path.join(REPO_ROOT, 'test-output', 'status-page.png');
 const BROKEN_FILE = 'broken.yaml';
 const BROKEN_ZONE = 'zone: broken.example.test\nsoa: { rname: hostmaster.example.test }\nnameservers: { ns1.broken.example.test: [127.0.0.1] }\nrecrods: {}\n';
 
-function zoneYaml(port: number): string {
+/** The zone; with `geo`, also a client map and a geo record over the EU and US ingresses. */
+function zoneYaml(port: number, geo = false): string {
+  const map = `geo:
+  clients:
+    - { subnets: [10.2.0.0/16], prefer: [us-east, eu-west] }
+  default: [eu-west, us-east]
+`;
+  const record = `  near:
+    policy: geo
+    check: { protocol: http, port: ${port}, path: /healthz, interval: 1s, timeout: 500ms, fastInterval: 1s, rise: 1, fall: 1 }
+    targets: [ { address: ${EU}, region: eu-west }, { address: ${US}, region: us-east } ]
+`;
   return `zone: ${ZONE}
 ttl: 5
 soa: { rname: hostmaster.example.test, minimum: 5 }
 nameservers: { ns1.${ZONE}: [127.0.0.1] }
-records:
-  shop:
+${geo ? map : ''}records:
+${geo ? record : ''}  shop:
     policy: failover
     check: { protocol: http, port: ${port}, path: /healthz, interval: 1s, timeout: 500ms, fastInterval: 1s, rise: 1, fall: 1 }
     targets: [ { address: ${PRIMARY} }, { address: ${BACKUP} } ]
@@ -139,8 +153,9 @@ describe('the status page, in a real browser', () => {
     }
     const primary = await startHttpIngress({ host: PRIMARY });
     ingresses.push(primary, await startHttpIngress({ host: BACKUP, port: primary.port }));
+    ingresses.push(await startHttpIngress({ host: EU, port: primary.port }), await startHttpIngress({ host: US, port: primary.port }));
     // And a second team's file with a typo: it must not stop this zone, and the page must show it.
-    zones = await makeZoneDir({ 'zone.yaml': zoneYaml(primary.port), [BROKEN_FILE]: BROKEN_ZONE });
+    zones = await makeZoneDir({ 'zone.yaml': zoneYaml(primary.port, true), [BROKEN_FILE]: BROKEN_ZONE });
     server = await startServerProcess({ zonesDir: zones.dir });
     assert.ok(server.adminPort, 'the server logs its admin port');
     url = `http://127.0.0.1:${server.adminPort}/`;
@@ -231,6 +246,37 @@ describe('the status page, in a real browser', () => {
     assert.match(answer, /healthy/);
     assert.equal(await page.evaluate('window.meridianTestMarker'), 'same document', 'the page updated without a reload');
     assert.equal(navigations, 1, 'one navigation: the first load');
+  });
+
+  it("shows a geo record's regions with their health and each walk's answer, and follows a region going down", async () => {
+    const near = page.locator(`[data-testid="record"][data-name="near.${ZONE}"]`);
+    const regions = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          (await near.locator('[data-testid="region"]').all()).map(async (badge) => [
+            await badge.getAttribute('data-region'),
+            `${await badge.getAttribute('data-health')} ${colourName(await badge.evaluate((element) => (globalThis as unknown as BrowserGlobals).getComputedStyle(element).backgroundColor))}`,
+          ]),
+        ),
+      ) as Record<string, string>;
+    const walks = async () => (await near.locator('[data-testid="walk"]').allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim());
+    await eventually('both regions up, in green', regions, (seen) => seen['eu-west'] === 'up green' && seen['us-east'] === 'up green');
+    assert.deepEqual(await walks(), [`geo.clients[0] (subnets 10.2.0.0/16) us-east > eu-west us-east ${US} -`, `default eu-west > us-east eu-west ${EU} -`]);
+    assert.match(await near.locator('[data-testid="record-answer"]').innerText(), /answering clients no rule covers/);
+    assert.deepEqual(await near.locator('[data-testid="target-region"]').allInnerTexts(), ['region eu-west', 'region us-east']);
+
+    ingresses[2].setBehaviour({ kind: 'status', status: 503 });
+    try {
+      await eventually('eu-west down, in red', regions, (seen) => seen['eu-west'] === 'down red' && seen['us-east'] === 'up green');
+      await eventually(
+        'the default walk answers from us-east, skipping eu-west',
+        walks,
+        (seen) => seen[1] === `default eu-west > us-east us-east ${US} skipped eu-west -`,
+      );
+    } finally {
+      ingresses[2].setBehaviour({ kind: 'ok' });
+    }
+    await eventually('eu-west up again', regions, (seen) => seen['eu-west'] === 'up green');
   });
 
   it('draws the transition on the timeline, red, with its reason in the marker title', async () => {

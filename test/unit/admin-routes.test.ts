@@ -13,7 +13,7 @@ const unusedAction: AdminAction = () => Promise.reject(new Error('not called in 
 
 function routesWith(options: { outcome?: ReloadOutcome; explain?: (name: string, type: ExplainedType) => unknown } = {}) {
   const reloads: string[] = [];
-  const explained: Array<{ name: string; type: ExplainedType }> = [];
+  const explained: Array<{ name: string; type: ExplainedType; client?: string }> = [];
   const routes: AdminRoutes = adminRoutes({
     reload: (reason) => {
       reloads.push(reason);
@@ -21,8 +21,9 @@ function routesWith(options: { outcome?: ReloadOutcome; explain?: (name: string,
     },
     drain: unusedAction,
     undrain: unusedAction,
-    explain: (name, type) => {
-      explained.push({ name, type });
+    explain: (name, type, client) => {
+      // The client as the route parsed it: family, network and prefix.
+      explained.push({ name, type, ...(client === undefined ? {} : { client: `${client.family} ${[...client.bytes].join('.')}/${client.prefix}` }) });
       return (options.explain ?? (() => ({ name, type })))(name, type);
     },
   });
@@ -65,8 +66,8 @@ describe('adminRoutes /reload', () => {
 
 describe('adminRoutes /explain', () => {
   const TYPES_ERROR = 'explain covers A and AAAA, the types health and policy decide; other types are static data: dig them';
-  const NAME_ERROR = 'name is required: /explain?name=NAME[&type=A|AAAA]';
-  const cases: ReadonlyArray<{ query: string; status: number; body: unknown; explained?: { name: string; type: ExplainedType } }> = [
+  const NAME_ERROR = 'name is required: /explain?name=NAME[&type=A|AAAA][&client=ADDRESS]';
+  const cases: ReadonlyArray<{ query: string; status: number; body: unknown; explained?: { name: string; type: ExplainedType; client?: string } }> = [
     { query: '', status: 400, body: { error: NAME_ERROR } },
     { query: 'name=', status: 400, body: { error: NAME_ERROR } },
     { query: 'type=A', status: 400, body: { error: NAME_ERROR } },
@@ -75,6 +76,14 @@ describe('adminRoutes /explain', () => {
     { query: 'name=app', status: 200, body: { name: 'app', type: 'A' }, explained: { name: 'app', type: 'A' } },
     { query: 'name=app&type=aaaa', status: 200, body: { name: 'app', type: 'AAAA' }, explained: { name: 'app', type: 'AAAA' } },
     { query: 'name=app&type=a', status: 200, body: { name: 'app', type: 'A' }, explained: { name: 'app', type: 'A' } },
+    { query: 'name=app&client=10.1.2.3', status: 200, body: { name: 'app', type: 'A' }, explained: { name: 'app', type: 'A', client: '4 10.1.2.3/32' } },
+    { query: 'name=app&client=10.1.2.0%2F24', status: 200, body: { name: 'app', type: 'A' }, explained: { name: 'app', type: 'A', client: '4 10.1.2.0/24' } },
+    { query: 'name=app&client=', status: 200, body: { name: 'app', type: 'A' }, explained: { name: 'app', type: 'A' } },
+    {
+      query: 'name=app&client=10.1.2',
+      status: 400,
+      body: { error: 'client must be an IP address or a network (192.0.2.1, 2001:db8::/56), not "10.1.2"' },
+    },
     {
       query: 'name=missing.gslb.example.com',
       status: 404,

@@ -933,3 +933,121 @@ describe('colour and admin settings of the operator commands', () => {
     }
   });
 });
+
+describe('geo and sticky records', () => {
+  const geoRecord: BalancedRecordStatus = {
+    name: 'near.gslb.example.test',
+    kind: 'balanced',
+    policy: 'geo',
+    whenAllDown: 'all',
+    answer: { rule: 'healthy', drainsIgnored: false, sampled: false, A: [{ addresses: ['192.0.2.2'], probability: 1 }], AAAA: [] },
+    geo: {
+      regions: [
+        { region: 'us-east', targets: [1], A: 'up', AAAA: 'none' },
+        { region: 'eu-west', targets: [0], A: 'down', AAAA: 'none' },
+      ],
+      walks: [
+        {
+          clients: ['geo.clients[0] (subnets 10.1.0.0/16)'],
+          walk: ['eu-west', 'us-east'],
+          A: { region: 'us-east', skipped: ['eu-west'], rule: 'healthy', answer: [{ addresses: ['192.0.2.2'], probability: 1 }] },
+          AAAA: { skipped: ['eu-west', 'us-east'], rule: 'no-addresses', answer: [] },
+        },
+        {
+          clients: ['default'],
+          walk: ['us-east', 'eu-west'],
+          A: { region: 'us-east', skipped: [], rule: 'healthy', answer: [{ addresses: ['192.0.2.2'], probability: 1 }] },
+          AAAA: { skipped: ['us-east', 'eu-west'], rule: 'no-addresses', answer: [] },
+        },
+      ],
+    },
+    sticky: { ipv4Prefix: 24, ipv6Prefix: 56 },
+    check: null,
+    targets: [
+      {
+        index: 0,
+        target: '192.0.2.1',
+        region: 'eu-west',
+        weight: 1,
+        drained: false,
+        addresses: [{ address: '192.0.2.1', health: 'down', drained: false, reason: 'refused' }],
+      },
+      {
+        index: 1,
+        target: '192.0.2.2',
+        region: 'us-east',
+        weight: 1,
+        drained: false,
+        addresses: [{ address: '192.0.2.2', health: 'up', drained: false, reason: 'status 200' }],
+      },
+    ],
+  };
+  const status: StatusDocument = { ...STATUS, zones: [{ ...STATUS.zones[0], records: [geoRecord] }] };
+
+  it('/status: the regions with their health, the answer per walk, the sticky subnet sizes, each target’s region', () => {
+    const plain = renderStatus(status, { color: false, transitions: 0 });
+    const text = plain.join('\n');
+    assert.match(text, /^ {4}answer \(clients no rule covers\): A 192\.0\.2\.2 {2}\[healthy\]$/m);
+    assert.match(text, /^ {4}regions: us-east up, eu-west down$/m);
+    assert.match(text, /^ {6}CLIENTS +WALK +A +AAAA$/m);
+    assert.match(text, /^ {6}geo\.clients\[0\] \(subnets 10\.1\.0\.0\/16\) {2}eu-west > us-east {2}us-east 192\.0\.2\.2 \(skipped eu-west\) {2}-$/m);
+    assert.match(text, /^ {6}default +us-east > eu-west {2}us-east 192\.0\.2\.2 +-$/m);
+    assert.match(text, /^ {4}sticky: each \/24 \(IPv4\) and \/56 \(IPv6\) keeps its target while it is healthy$/m);
+    assert.match(text, /^ {4}#0 192\.0\.2\.1 \[eu-west\] +1 +192\.0\.2\.1 +down/m);
+    assert.deepEqual(renderStatus(status, { color: true, transitions: 0 }).map(stripAnsi), plain, 'colour changes nothing but the codes');
+  });
+
+  it('explain --client: the rule, walk, skipped regions, sticky pick and scope', () => {
+    const document: BalancedExplanation = {
+      name: 'near.gslb.example.test',
+      type: 'A',
+      zone: 'gslb.example.test',
+      kind: 'balanced',
+      policy: 'geo',
+      whenAllDown: 'all',
+      rule: 'healthy',
+      ruleText: 'chosen among the targets with a healthy address',
+      drainsIgnored: false,
+      sampled: false,
+      answer: [{ addresses: ['192.0.2.2'], probability: 1 }],
+      targets: geoRecord.targets.map((target) => ({ ...target, priority: target.index + 1, chosen: target.index === 1 })),
+      regions: geoRecord.geo!.regions,
+      client: {
+        address: '10.1.7.9',
+        scope: 24,
+        network: '10.1.7.0/24',
+        match: {
+          by: 'subnet',
+          rule: 0,
+          text: 'geo.clients[0] (line 9): subnets 10.1.0.0/16 -> eu-west, us-east',
+          subnet: '10.1.0.0/16',
+          country: 'DE',
+          continent: 'EU',
+        },
+        walk: ['eu-west', 'us-east'],
+        region: 'us-east',
+        skipped: [{ region: 'eu-west', why: 'no healthy A target in eu-west: 192.0.2.1 down (refused)' }],
+        sticky: { subnet: '10.1.7.0/24', prefix: 24, bucket: 1234, targets: [1], addresses: ['192.0.2.2'] },
+      },
+      summary: 'geo: ...',
+    };
+    const plain = renderExplain(document, { color: false });
+    assert.deepEqual(plain.slice(0, 13), [
+      'near.gslb.example.test A  in zone gslb.example.test',
+      'record: balanced, policy geo, when all down: all',
+      'targets:',
+      '  TARGET                  WEIGHT  ADDRESSES       DRAINED  CHOSEN  REASON',
+      '  #0 192.0.2.1 [eu-west]  1       192.0.2.1 down  -        -       refused',
+      '  #1 192.0.2.2 [us-east]  1       192.0.2.2 up    -        chosen  status 200',
+      'regions: us-east up, eu-west down',
+      'client: 10.1.7.9',
+      '  matched: geo.clients[0] (line 9): subnets 10.1.0.0/16 -> eu-west, us-east (by 10.1.0.0/16) [GeoIP: DE, EU]',
+      '  walk: eu-west > us-east',
+      '  skipped eu-west: no healthy A target in eu-west: 192.0.2.1 down (refused)',
+      '  region: us-east',
+      '  sticky: 10.1.7.0/24 hashes to bucket 1234: target 1 (192.0.2.2)',
+    ]);
+    assert.equal(plain[13], '  ECS scope: /24 (the answer holds for 10.1.7.0/24)');
+    assert.deepEqual(renderExplain(document, { color: true }).map(stripAnsi), plain);
+  });
+});

@@ -17,6 +17,9 @@
 import type {
   AddressHealth,
   AddressStatus,
+  BalancedRecordStatus,
+  RegionHealth,
+  WalkAnswer,
   CheckView,
   FailedFileView,
   PeerGroupView,
@@ -593,14 +596,11 @@ function addressCell(address: AddressStatus, target: TargetStatus): HTMLDivEleme
   );
 }
 
-function answerView(answer: RecordAnswer | undefined): HTMLDivElement {
+function answerView(answer: RecordAnswer | undefined, label = 'answering'): HTMLDivElement {
   const rule = answer?.rule ?? 'unknown';
   const kind =
     rule === 'healthy' ? 'ok' : rule === 'fail-open' || rule === 'others-healthy' ? 'warn' : rule === 'all-down' || rule === 'no-addresses' ? 'bad' : '';
-  const parts: Child[] = [
-    h('span', { class: 'muted' }, 'answering'),
-    badge(rule, kind, { 'data-testid': 'answer-rule', title: 'the rule that picked the answer' }),
-  ];
+  const parts: Child[] = [h('span', { class: 'muted' }, label), badge(rule, kind, { 'data-testid': 'answer-rule', title: 'the rule that picked the answer' })];
   let any = false;
   for (const type of ['A', 'AAAA'] as const) {
     const sets = (answer?.[type] ?? []).filter((set) => set.addresses.length > 0);
@@ -619,6 +619,66 @@ function answerView(answer: RecordAnswer | undefined): HTMLDivElement {
   if (!any) parts.push(h('span', { class: 'err' }, answer === undefined ? 'answer not reported' : 'no addresses'));
   if (answer?.drainsIgnored === true) parts.push(h('span', { class: 'muted' }, '(drains ignored: every target is drained)'));
   return h('div', { class: 'answer', 'data-testid': 'record-answer' }, parts);
+}
+
+const REGION_KIND: Readonly<Record<RegionHealth, string>> = { up: 'ok', down: 'bad', drained: 'purple', none: 'plain' };
+
+/** A walk's answer for one family: the region, its addresses, the regions skipped before it. */
+function walkAnswerCell(answer: WalkAnswer): HTMLTableCellElement {
+  const sets = answer.answer.filter((set) => set.addresses.length > 0);
+  if (sets.length === 0) return h('td', { class: 'muted' }, answer.rule === 'no-addresses' ? '-' : 'NODATA');
+  return h(
+    'td',
+    null,
+    answer.region === undefined ? null : badge(answer.region, answer.rule === 'healthy' ? 'ok' : 'warn'),
+    ' ',
+    h('span', { class: 'mono' }, sets.map((set) => set.addresses.join(', ')).join(' | ')),
+    answer.skipped.length > 0 ? h('span', { class: 'muted' }, ` skipped ${answer.skipped.join(', ')}`) : null,
+    answer.rule === 'healthy' ? null : h('span', { class: 'muted' }, ` (${answer.rule})`),
+  );
+}
+
+/** A geo record's regions with their health, and what each walk of the client map answers; a sticky record's subnet sizes. */
+function geoView(record: BalancedRecordStatus): HTMLDivElement | null {
+  const parts: Child[] = [];
+  if (record.geo !== undefined) {
+    const hasV6 = record.geo.regions.some((r) => r.AAAA !== 'none');
+    parts.push(
+      h(
+        'div',
+        { class: 'answer', 'data-testid': 'regions' },
+        h('span', { class: 'muted' }, 'regions'),
+        record.geo.regions.map((r) =>
+          badge(hasV6 ? `${r.region} ${r.A}/${r.AAAA}` : `${r.region} ${r.A}`, REGION_KIND[r.A === 'none' ? r.AAAA : r.A], {
+            'data-testid': 'region',
+            'data-region': r.region,
+            'data-health': r.A === 'none' ? r.AAAA : r.A,
+            title: `targets ${r.targets.map((t) => `#${t}`).join(', ')}: A ${r.A}, AAAA ${r.AAAA}`,
+          }),
+        ),
+      ),
+    );
+    const rows = record.geo.walks.map((w) =>
+      h(
+        'tr',
+        { 'data-testid': 'walk' },
+        h('td', null, w.clients.join(', ')),
+        h('td', { class: 'mono' }, w.walk.join(' > ')),
+        walkAnswerCell(w.A),
+        walkAnswerCell(w.AAAA),
+      ),
+    );
+    parts.push(h('div', { class: 'walks' }, table(['clients', 'walk', 'A', 'AAAA'], rows)));
+  }
+  if (record.sticky !== undefined)
+    parts.push(
+      h(
+        'div',
+        { class: 'muted', 'data-testid': 'sticky' },
+        `sticky: each /${record.sticky.ipv4Prefix} (IPv4) and /${record.sticky.ipv6Prefix} (IPv6) keeps its target while it is healthy`,
+      ),
+    );
+  return parts.length === 0 ? null : h('div', { class: 'geo', 'data-testid': 'geo' }, parts);
 }
 
 function checkText(check: CheckView | null): string {
@@ -647,6 +707,7 @@ function recordView(record: RecordStatus): HTMLDivElement {
         { class: 'target', 'data-testid': 'target' },
         h('div', { class: 'label' }, `#${index} ${target.target}`),
         target.cluster ? h('div', { class: 'muted' }, `cluster ${target.cluster}`) : null,
+        target.region ? h('div', { class: 'muted', 'data-testid': 'target-region' }, `region ${target.region}`) : null,
         h('div', { class: 'muted' }, record.policy === 'failover' ? `priority ${index + 1}` : `weight ${target.weight}`),
         target.drained ? badge('drained', 'purple') : null,
       ),
@@ -667,7 +728,8 @@ function recordView(record: RecordStatus): HTMLDivElement {
       h('span', { class: 'muted' }, `when all down: ${record.whenAllDown}`),
       h('span', { class: 'muted' }, checkText(record.check)),
     ),
-    answerView(record.answer),
+    answerView(record.answer, record.geo === undefined ? 'answering' : 'answering clients no rule covers'),
+    geoView(record),
     matrix,
   );
 }
