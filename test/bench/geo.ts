@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';
 import { throughputRun, writeQueryFile, type DnsperfSummary, type QueryFile } from './dnsperf.js';
 import { cpuSecondsOf } from './group.js';
-import { meridianCheck, PRIMARY, SECONDARY, startMeridian, TTL, ZONE } from './peers.js';
+import { meridianZone, PRIMARY, SECONDARY, startMeridian, ZONE } from './peers.js';
 import { waitForQuietCpus } from './throughput.js';
 
 const run = promisify(execFile);
@@ -86,35 +86,25 @@ export function geoBenchZone(options: { ingressPort: number; host: string }): { 
     rules.push(`    - { subnets: [10.${x}.0.0/16], prefer: [${near}, ${far}] }`);
     rules.push(`    - { subnets: [10.${x}.7.0/24], prefer: [${far}, ${near}] }`);
   }
-  const check = meridianCheck(options.ingressPort);
   const targets = [...EU.map((a) => `{ address: ${a}, region: eu-west }`), ...US.map((a) => `{ address: ${a}, region: us-east }`)].join(', ');
-  const zone = `zone: ${ZONE}
-ttl: ${TTL}
-soa: { rname: hostmaster.${ZONE}, minimum: 5 }
-nameservers: { ns1.${ZONE}: [${options.host}] }
-geo:
+  const zone = meridianZone({
+    ...options,
+    head: `geo:
   clients:
 ${rules.join('\n')}
   default: [us-east, eu-west]
-records:
-  app:
-    policy: weighted
-    check: ${check}
-    targets: [ { address: ${PRIMARY}, weight: 3 }, { address: ${SECONDARY}, weight: 1 } ]
-  web:
-    policy: failover
-    check: ${check}
-    targets: [ { address: ${PRIMARY} }, { address: ${SECONDARY} } ]
-  # Unchecked (every target healthy): the query path is the same whatever the probes say, and the benchmark
-  # must send nothing beyond loopback.
-  near:
+`,
+    // Unchecked (every target healthy): the query path is the same whatever the probes say, and the benchmark
+    // must send nothing beyond loopback.
+    records: `  near:
     policy: geo
     targets: [ ${targets} ]
   stick:
     policy: geo
     sticky: true
     targets: [ ${targets} ]
-`;
+`,
+  });
   return { zone, subnetRules: rules.length };
 }
 

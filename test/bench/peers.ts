@@ -248,13 +248,17 @@ export function meridianCheck(ingressPort: number): string {
   return `{ protocol: http, port: ${ingressPort}, path: /healthz, host: ${HEALTH_HOST}, interval: 1s, timeout: 1s, fastInterval: 1s, rise: 1, fall: 1 }`;
 }
 
-export function meridianZone(options: { ingressPort: number; host: string }): string {
+/**
+ * The benchmark zone: the checked weighted `app` and failover `web`. A section can add top-level keys before
+ * `records:` (`head`, e.g. a geo client map) and records after these two (`records`, indented as records are).
+ */
+export function meridianZone(options: { ingressPort: number; host: string; head?: string; records?: string }): string {
   const check = meridianCheck(options.ingressPort);
   return `zone: ${ZONE}
 ttl: ${TTL}
 soa: { rname: hostmaster.${ZONE}, minimum: 5 }
 nameservers: { ns1.${ZONE}: [${options.host}] }
-records:
+${options.head ?? ''}records:
   app:
     policy: weighted
     check: ${check}
@@ -263,7 +267,7 @@ records:
     policy: failover
     check: ${check}
     targets: [ { address: ${PRIMARY} }, { address: ${SECONDARY} } ]
-`;
+${options.records ?? ''}`;
 }
 
 export class WorkersUnsupported extends Error {}
