@@ -10,6 +10,8 @@ export const DEFAULTS = {
   whenAllDown: 'all' as WhenAllDown,
   /** The client subnet a sticky record keeps on one target: /24 and /56, as response rate limiting groups clients. */
   stickyPrefix: { ipv4: 24, ipv6: 56 } as StickyPrefix,
+  /** Signatures valid 14 days, made again 7 days before they expire (what BIND's dnssec-policy defaults to). */
+  dnssec: { validityMs: 14 * 86_400_000, refreshMs: 7 * 86_400_000 },
   check: {
     httpPort: 80,
     httpsPort: 443,

@@ -240,6 +240,16 @@ export interface GeoConfig {
   readonly stickyPrefix: StickyPrefix;
 }
 
+/** The zone's `dnssec:` map: the zone is signed with the keys of the server's key directory (--dnssec-keys). */
+export interface DnssecPolicy {
+  /** Authenticated denial of existence: NSEC records (RFC 4034), built when the zone loads. */
+  readonly denial: 'nsec';
+  /** How long a signature is valid from the moment it is made (default 14 days). */
+  readonly validityMs: number;
+  /** How long before it expires a signature is made again (default 7 days). */
+  readonly refreshMs: number;
+}
+
 export interface ZoneConfig {
   /** Path of the file the zone was read from. */
   readonly file: string;
@@ -254,6 +264,8 @@ export interface ZoneConfig {
   readonly maintenance: readonly MaintenanceWindow[];
   /** The client map; present only when the file has `geo:` (a zone with geo records always does). */
   readonly geo?: GeoConfig;
+  /** Present when the zone is signed (the file has `dnssec:`). */
+  readonly dnssec?: DnssecPolicy;
   /**
    * A hash of the whole normalised zone, serial included, set by the loader. Equal fingerprints mean equal
    * zones, so a reload can keep the answers it already has; zones built by hand may leave it out.

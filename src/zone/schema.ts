@@ -477,6 +477,26 @@ const geoSchema = {
   },
 } as const;
 
+const dnssecSchema = {
+  title: 'DNSSEC',
+  description:
+    'Sign the zone with the keys of the server key directory (serve --dnssec-keys DIR; see docs/dnssec.md). ' +
+    '`dnssec: {}` signs with the defaults. A zone that asks for signing and has no usable key is an error for that ' +
+    'zone: it is never served unsigned by surprise.',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    denial: {
+      description: 'Authenticated denial of existence: nsec (RFC 4034), built when the zone loads. Default nsec.',
+      type: 'string',
+      enum: ['nsec'],
+      default: 'nsec',
+    },
+    validity: durationSchema('How long a signature is valid from the moment it is made (at least 1h). Default 14 days (336h).', '336h'),
+    refresh: durationSchema('How long before it expires a signature is made again; shorter than validity. Default 7 days (168h).', '168h'),
+  },
+} as const;
+
 export const zonePolicySchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'urn:meridian:zone-policy:v1',
@@ -551,6 +571,7 @@ export const zonePolicySchema = {
       items: maintenanceWindowSchema,
     },
     geo: geoSchema,
+    dnssec: dnssecSchema,
   },
 } as const;
 

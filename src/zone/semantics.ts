@@ -8,6 +8,7 @@ import { isSubdomainOf, resolveRecordName } from '../base/names.js';
 import { labelFor, report, warn, firstSeen, type CheckContext } from './check-context.js';
 import { DEFAULTS } from './defaults.js';
 import { checkGeo, regionsInUse } from './geo.js';
+import { checkDnssec } from './dnssec-policy.js';
 import { checkHealthCheck } from './health-check.js';
 import { childPointer } from './json-pointer.js';
 import { checkMaintenance } from './maintenance-windows.js';
@@ -51,6 +52,7 @@ export function checkZone(ctx: CheckContext, data: unknown): { zone?: ZoneConfig
   checkCnameLoops(ctx, records.cnames);
   const maintenance = checkMaintenance(ctx, data.maintenance, data.records);
   const geo = checkGeo(ctx, data.geo, regionsInUse(data.records));
+  const dnssec = checkDnssec(ctx, data.dnssec);
 
   if (ctx.issues.length > 0 || zoneName === undefined || soa === undefined) return { declared };
   const withoutSerial: ZoneConfig = {
@@ -62,6 +64,7 @@ export function checkZone(ctx: CheckContext, data: unknown): { zone?: ZoneConfig
     records: records.list,
     maintenance,
     ...(geo === undefined ? {} : { geo }),
+    ...(dnssec === undefined ? {} : { dnssec }),
   };
   const { serial, fingerprint } = serialAndFingerprint(withoutSerial, soa.serial);
   return { zone: { ...withoutSerial, soa: { ...withoutSerial.soa, serial }, fingerprint }, declared };

@@ -218,7 +218,7 @@ describe('zone maintenance windows: invalid files', () => {
 
   it('lists maintenance among the allowed top-level keys', () => {
     assert.deepEqual(problems([...HEAD, 'maintenace: []']), [
-      `${FILE}:12:1: unknown key 'maintenace' (allowed: geo, maintenance, nameservers, records, soa, ttl, zone)`,
+      `${FILE}:12:1: unknown key 'maintenace' (allowed: dnssec, geo, maintenance, nameservers, records, soa, ttl, zone)`,
     ]);
   });
 });

@@ -38,7 +38,7 @@ const invalidCases: readonly InvalidCase[] = [
   {
     name: 'unknown top-level key',
     lines: [...HEAD, '  app: { a: [192.0.2.1] }', 'colour: blue'],
-    expected: [[6, 'colour', "unknown key 'colour' (allowed: geo, maintenance, nameservers, records, soa, ttl, zone)"]],
+    expected: [[6, 'colour', "unknown key 'colour' (allowed: dnssec, geo, maintenance, nameservers, records, soa, ttl, zone)"]],
   },
   {
     name: 'unknown record key',

@@ -1,0 +1,51 @@
+// The zone's `dnssec:` map (issue 19): `dnssec: {}` signs with the defaults; validity and refresh are durations,
+// the refresh shorter than the validity, the validity at least an hour; the denial method is nsec. Problems are
+// file:line:column like every other.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatExpected, parseValid, ZONE_HEAD, zoneProblems, type Expected } from '../helpers/zone-text.js';
+
+const head = [...ZONE_HEAD.slice(0, 3)];
+const records = ['records:', '  www: { a: [192.0.2.1] }'];
+
+describe('dnssec: in a zone file', () => {
+  const valid: Array<[name: string, lines: string[], expected: unknown]> = [
+    ['no dnssec: not signed', [], undefined],
+    ['dnssec: {} signs with the defaults', ['dnssec: {}'], { denial: 'nsec', validityMs: 14 * 86_400_000, refreshMs: 7 * 86_400_000 }],
+    [
+      'validity and refresh',
+      ['dnssec: { denial: nsec, validity: 48h, refresh: 12h }'],
+      { denial: 'nsec', validityMs: 48 * 3_600_000, refreshMs: 12 * 3_600_000 },
+    ],
+  ];
+  for (const [name, lines, expected] of valid)
+    it(name, () => {
+      assert.deepEqual(parseValid([...head, ...lines, ...records]).dnssec, expected);
+    });
+
+  const invalid: Array<[name: string, lines: string[], expected: Expected[]]> = [
+    ['a validity under an hour', ['dnssec: { validity: 30m }'], [[4, '30m', 'dnssec.validity must be at least 1h']]],
+    [
+      'a refresh as long as the validity',
+      ['dnssec: { validity: 24h, refresh: 24h }'],
+      [[4, '24h }', 'dnssec.refresh must be shorter than dnssec.validity: signatures are made again that long before they expire']],
+    ],
+    [
+      'a refresh longer than the default validity',
+      ['dnssec: { refresh: 400h }'],
+      [[4, '400h', 'dnssec.refresh must be shorter than dnssec.validity: signatures are made again that long before they expire']],
+    ],
+    ['another denial method', ['dnssec: { denial: nsec5 }'], [[4, 'nsec5', "dnssec.denial must be nsec (got 'nsec5')"]]],
+    ['an unknown key', ['dnssec: { algorithm: 13 }'], [[4, 'algorithm', "unknown key 'algorithm' (allowed: denial, refresh, validity)"]]],
+    ['not a map', ['dnssec: yes'], [[4, 'yes', "dnssec must be a map (got 'yes')"]]],
+  ];
+  for (const [name, lines, expected] of invalid)
+    it(name, () => {
+      const all = [...head, ...lines, ...records];
+      assert.deepEqual(
+        zoneProblems(all),
+        expected.map((e) => formatExpected(all, e)),
+      );
+    });
+});
