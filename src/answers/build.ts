@@ -14,9 +14,33 @@ import { geoMapOf, walkFor, type GeoMap } from './geo-map.js';
 import { selectGeo } from './geo-select.js';
 import { AnswerTable, type AnswerSet, type NameEntry, type RegionLabels, type StickyAnswers, type ZoneEntry } from './table.js';
 import { stickyChoice } from './sticky.js';
-import { encodeResponseTemplate, encodeSoaTail, nameToKey, type ResourceRecord, type ResponseContent } from './wire.js';
+import { canonicalRdata, encodeResponseTemplate, encodeSoaTail, encodeStandalone, nameToKey, type ResourceRecord, type ResponseContent } from './wire.js';
+import { canonicalSortKey, nsecRdata } from '../dnssec/nsec.js';
+import type { NsecChain, RecordBlock, ZoneDnssec } from './table.js';
 import { runInSlices } from '../base/slices.js';
 import { Errors } from '../base/errors.js';
+
+/**
+ * What signs a zone's RRsets (issue 19; src/dnssec/zone-signer.ts's ZoneSigner): RRSIG RDATAs over one RRset in
+ * canonical form, and the DNSKEYs a zone publishes. A zone is signed when its file asks for it (`dnssec:`) and
+ * this has signing keys for it.
+ */
+export interface RRsetSigning {
+  sign(zone: string, owner: string, type: number, ttl: number, rdatas: readonly Buffer[], timing: { validityMs: number; refreshMs: number }): readonly Buffer[];
+  keysOf(zone: string): { readonly dnskeys: readonly Buffer[]; readonly signing: readonly unknown[] } | undefined;
+}
+
+/** A signed zone's signing state while it is built. */
+interface ZoneSigning {
+  readonly zone: string;
+  readonly signer: RRsetSigning;
+  readonly timing: { validityMs: number; refreshMs: number };
+  readonly dnskeys: readonly Buffer[];
+  /** NSEC owners in canonical order, and each one's place. */
+  readonly owners: readonly string[];
+  readonly indexOf: ReadonlyMap<string, number>;
+  readonly dnssec: ZoneDnssec;
+}
 
 /** Where a balanced record's targets come from, with their current health (discovery + health checks). */
 export interface TargetSource {
@@ -88,6 +112,8 @@ interface ZoneState {
   readonly children: readonly string[];
   /** Name → CNAME owners whose answers include that name's records. */
   readonly dependents: Map<string, Set<string>>;
+  /** Set once the zone's names are collected, when the zone is signed. */
+  signing?: ZoneSigning;
 }
 
 /** Follow at most this many CNAMEs inside a zone when adding the target's records to an answer. */
@@ -106,6 +132,7 @@ export class AnswerTableBuilder {
   #table: AnswerTable = AnswerTable.empty();
   readonly #reuseUnchangedZones: boolean;
   readonly #geoip: GeoIpLookup | undefined;
+  readonly #signer: RRsetSigning | undefined;
 
   /**
    * With `reuseUnchangedZones`, a build keeps the current answers of every zone whose fingerprint is unchanged
@@ -113,10 +140,12 @@ export class AnswerTableBuilder {
    * refresh them in place. Off when the caller needs every record resolved again (to send DNS workers).
    */
   /** `geoip`: the server's GeoIP database, for the zones' country and continent rules. */
-  constructor(targets: TargetSource, options: { readonly reuseUnchangedZones?: boolean; readonly geoip?: GeoIpLookup } = {}) {
+  /** `signer`: the keys of the zones that ask to be signed (--dnssec-keys). */
+  constructor(targets: TargetSource, options: { readonly reuseUnchangedZones?: boolean; readonly geoip?: GeoIpLookup; readonly signer?: RRsetSigning } = {}) {
     this.#targets = targets;
     this.#reuseUnchangedZones = options.reuseUnchangedZones ?? false;
     this.#geoip = options.geoip;
+    this.#signer = options.signer;
   }
 
   /**
@@ -195,6 +224,8 @@ export class AnswerTableBuilder {
         dependents: new Map(),
       };
       yield* collectZoneData(state, this.#targets);
+      state.signing = zoneSigning(state, this.#signer);
+      if (state.signing !== undefined) (state as { entry: ZoneEntry }).entry = { ...state.entry, dnssec: state.signing.dnssec };
       states.set(zone.zone, state);
       zoneEntries.set(nameToKey(zone.zone), state.entry);
       let count = 0;
@@ -257,7 +288,11 @@ export class AnswerTableBuilder {
     }
     // Negative answers read the serial and SOA from the zone entry per query: change them with the entries.
     const soaTail = encodeSoaTail(zone.soa, negativeTtl(zone));
-    return () => Object.assign(state.entry as { serial: number; soaTail: Buffer }, { serial: zone.soa.serial, soaTail });
+    const soaSignatures = state.signing === undefined ? undefined : soaSignaturesOf(state.signing, zone);
+    return () => {
+      Object.assign(state.entry as { serial: number; soaTail: Buffer }, { serial: zone.soa.serial, soaTail });
+      if (soaSignatures !== undefined && state.signing !== undefined) state.signing.dnssec.soaSignatures = soaSignatures;
+    };
   }
 
   /** The zone names by id (index 0 is the empty name, for queries outside every zone). */
@@ -319,6 +354,76 @@ function servedChildren(zones: readonly ZoneConfig[]): Map<string, string[]> {
   return children;
 }
 
+/**
+ * The signing state of a zone whose file asks for signing and whose keys the signer has: the DNSKEY RRset at the
+ * apex, and the NSEC chain's order, which is fixed for the life of this state (health changes a name's types,
+ * never which names exist). Proofs are filled as names are encoded.
+ */
+function zoneSigning(state: ZoneState, signer: RRsetSigning | undefined): ZoneSigning | undefined {
+  const zone = state.config;
+  const keys = zone.dnssec === undefined ? undefined : signer?.keysOf(zone.zone);
+  if (zone.dnssec === undefined || signer === undefined || keys === undefined || keys.signing.length === 0) return undefined;
+  const dnskeyTtl = zone.ttl;
+  state.data.get(zone.zone)?.types.set(RRType.DNSKEY, single(keys.dnskeys.map((rdata) => ({ name: zone.zone, type: RRType.DNSKEY, ttl: dnskeyTtl, rdata }))));
+  // Owners: every name that holds data or is a record's name (a balanced record whose targets are all gone still
+  // exists); empty non-terminals have no NSEC (RFC 4035 §2.3).
+  const owners = [...state.data.entries()]
+    .filter(([name, data]) => data.types.size > 0 || data.cname !== undefined || state.balanced.has(name))
+    .map(([name]) => ({ name, sortKey: canonicalSortKey(nameToKey(name)) }))
+    .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+  const chain: NsecChain = { sortKeys: owners.map((o) => o.sortKey), proofs: new Array<RecordBlock | undefined>(owners.length) };
+  const signing: ZoneSigning = {
+    zone: zone.zone,
+    signer,
+    timing: { validityMs: zone.dnssec.validityMs, refreshMs: zone.dnssec.refreshMs },
+    dnskeys: keys.dnskeys,
+    owners: owners.map((o) => o.name),
+    indexOf: new Map(owners.map((o, i) => [o.name, i])),
+    dnssec: { chain, soaSignatures: { bytes: Buffer.alloc(0), count: 0 } },
+  };
+  signing.dnssec.soaSignatures = soaSignaturesOf(signing, zone);
+  return signing;
+}
+
+/** The SOA's RRSIGs as negative answers carry them, written whole. */
+function soaSignaturesOf(signing: ZoneSigning, zone: ZoneConfig): RecordBlock {
+  const soa: ResourceRecord = { name: zone.zone, type: RRType.SOA, ttl: negativeTtl(zone), soa: zone.soa };
+  const signatures = signRecords(signing, [soa]).slice(1);
+  return { bytes: encodeStandalone(signatures), count: signatures.length };
+}
+
+/** Each RRset of `records` (runs of one owner and type) followed by its RRSIGs. */
+function signRecords(signing: ZoneSigning, records: readonly ResourceRecord[]): ResourceRecord[] {
+  const out: ResourceRecord[] = [];
+  for (let i = 0; i < records.length;) {
+    let end = i + 1;
+    while (end < records.length && records[end].name === records[i].name && records[end].type === records[i].type) end++;
+    const rrset = records.slice(i, end);
+    const { name, type, ttl } = rrset[0];
+    out.push(...rrset);
+    for (const rdata of signing.signer.sign(signing.zone, name, type, ttl, rrset.map(canonicalRdata), signing.timing))
+      out.push({ name, type: RRType.RRSIG, ttl, rdata });
+    i = end;
+  }
+  return out;
+}
+
+/**
+ * A name's NSEC record (its types, then RRSIG and NSEC: RFC 4034 §4.1.2) with its signatures, written whole
+ * into the chain for negative answers; and the NSEC RRset itself, for NSEC queries. Undefined for an empty
+ * non-terminal.
+ */
+function encodeNsec(signing: ZoneSigning, name: string, types: Iterable<number>, ttl: number): ResourceRecord | undefined {
+  const index = signing.indexOf.get(name);
+  if (index === undefined) return undefined;
+  const next = signing.owners[(index + 1) % signing.owners.length];
+  const present = [...new Set([...types].filter((t) => t !== RRType.ANY)), RRType.RRSIG, RRType.NSEC].sort((a, b) => a - b);
+  const nsec: ResourceRecord = { name, type: RRType.NSEC, ttl, rdata: nsecRdata(next, [...new Set(present)]) };
+  const signed = signRecords(signing, [nsec]);
+  signing.dnssec.chain.proofs[index] = { bytes: encodeStandalone(signed), count: signed.length };
+  return nsec;
+}
+
 function negativeTtl(zone: ZoneConfig): number {
   return Math.min(zone.ttl, zone.soa.minimum);
 }
@@ -332,6 +437,8 @@ function* balancedChanges(before: ZoneConfig, after: ZoneConfig): Generator<void
   const { serial: _s2, ...soaAfter } = after.soa;
   if (before.zone !== after.zone || before.ttl !== after.ttl || before.records.length !== after.records.length) return undefined;
   if (JSON.stringify(soaBefore) !== JSON.stringify(soaAfter) || JSON.stringify(before.nameservers) !== JSON.stringify(after.nameservers)) return undefined;
+  // Signing or its timing changed: every answer is signed again.
+  if (JSON.stringify(before.dnssec) !== JSON.stringify(after.dnssec)) return undefined;
   const changed: string[] = [];
   for (let i = 0; i < after.records.length; i++) {
     if (i % 256 === 255) yield;
@@ -591,11 +698,26 @@ function additionalCuts(qname: string, qtype: number, content: ResponseContent, 
   return Int32Array.from(cuts);
 }
 
-function toAnswerSet(qname: string, qtype: number, rcode: number, contents: readonly Content[], authority: readonly ResourceRecord[] = []): AnswerSet {
+function toAnswerSet(
+  qname: string,
+  qtype: number,
+  rcode: number,
+  contents: readonly Content[],
+  authority: readonly ResourceRecord[] = [],
+  signing?: ZoneSigning,
+): AnswerSet {
   const responses = contents.map((c): ResponseContent => ({ rcode, answer: c.answer, authority, additional: c.additional }));
   const templates = responses.map((r) => encodeResponseTemplate(qname, qtype, r));
   const cuts = responses.map((r, i) => additionalCuts(qname, qtype, r, templates[i]));
-  if (contents.length === 1) return { rcode, templates, cumulative: new Float64Array(0), cuts };
+  // Signed: every RRset with its RRSIGs; additional data is optional (RFC 2181 §9), and left to the resolver.
+  const signed =
+    signing === undefined
+      ? undefined
+      : responses.map((r) =>
+          encodeResponseTemplate(qname, qtype, { rcode, answer: signRecords(signing, r.answer), authority: signRecords(signing, r.authority), additional: [] }),
+        );
+  const withSigned = <T extends AnswerSet>(set: T): T => (signed === undefined ? set : { ...set, signed });
+  if (contents.length === 1) return withSigned({ rcode, templates, cumulative: new Float64Array(0), cuts });
   const cumulative = new Float64Array(contents.length);
   let sum = 0;
   contents.forEach((c, i) => {
@@ -604,17 +726,23 @@ function toAnswerSet(qname: string, qtype: number, rcode: number, contents: read
   });
   // Guard against rounding: the last entry must catch every point below 1.
   cumulative[contents.length - 1] = 1;
-  return { rcode, templates, cumulative, cuts };
+  return withSigned({ rcode, templates, cumulative, cuts });
 }
 
 /**
  * A geo record's set: one set per walk (shared where two walks answer alike is left to the walks being
  * distinct already), and the default walk's templates as the set's own, for readers that do not look at clients.
  */
-function toGeoAnswerSet(name: string, type: number, geo: GeoContents, shape: (contents: readonly Content[]) => readonly Content[]): AnswerSet {
+function toGeoAnswerSet(
+  name: string,
+  type: number,
+  geo: GeoContents,
+  shape: (contents: readonly Content[]) => readonly Content[],
+  signing: ZoneSigning | undefined,
+): AnswerSet {
   const sets = geo.byWalk.map((contents, walk) => {
     if (contents === undefined) return undefined;
-    const set = withSticky(toAnswerSet(name, type, Rcode.NOERROR, shape(contents)), geo.stickyByWalk?.[walk]);
+    const set = withSticky(toAnswerSet(name, type, Rcode.NOERROR, shape(contents), [], signing), geo.stickyByWalk?.[walk]);
     const regionSlot = geo.regionSlotByWalk[walk];
     return regionSlot === undefined ? set : { ...set, regionSlot };
   });
@@ -629,17 +757,31 @@ function withSticky(set: AnswerSet, sticky: StickyAnswers | undefined): AnswerSe
 function encodeName(state: ZoneState, name: string): NameEntry {
   const entry = state.data.get(name)!;
   if (entry.cname !== undefined) return encodeCnameOwner(state, name, entry.cname);
+  const signing = state.signing;
   const types = new Map<number, AnswerSet>();
   for (const [type, contents] of entry.types) {
     const geo = entry.geo?.get(type);
     types.set(
       type,
-      geo === undefined ? withSticky(toAnswerSet(name, type, Rcode.NOERROR, contents), entry.sticky?.get(type)) : toGeoAnswerSet(name, type, geo, (c) => c),
+      geo === undefined
+        ? withSticky(toAnswerSet(name, type, Rcode.NOERROR, contents, [], signing), entry.sticky?.get(type))
+        : toGeoAnswerSet(name, type, geo, (c) => c, signing),
     );
   }
   const anyType = ANY_PREFERENCE.find((type) => types.has(type));
   if (anyType !== undefined) types.set(RRType.ANY, types.get(anyType)!);
-  return { zone: state.entry, types, otherwise: undefined };
+  return withNsec(state, name, { zone: state.entry, types, otherwise: undefined }, entry.types.keys());
+}
+
+/** In a signed zone: the name's NSEC, answered to NSEC queries and kept in the chain for negative answers. */
+function withNsec(state: ZoneState, name: string, entry: NameEntry, types: Iterable<number>): NameEntry {
+  const signing = state.signing;
+  if (signing === undefined) return entry;
+  const nsec = encodeNsec(signing, name, types, negativeTtl(state.config));
+  if (nsec === undefined) return entry;
+  const own = new Map(entry.types);
+  own.set(RRType.NSEC, toAnswerSet(name, RRType.NSEC, Rcode.NOERROR, single([nsec]), [], signing));
+  return { ...entry, types: own, nsecIndex: signing.indexOf.get(name)! };
 }
 
 /**
@@ -650,8 +792,9 @@ function encodeName(state: ZoneState, name: string): NameEntry {
  */
 function encodeCnameOwner(state: ZoneState, name: string, cname: CnameRecord): NameEntry {
   const zone = state.config;
+  const signing = state.signing;
   const types = new Map<number, AnswerSet>();
-  const own = toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single([cname]));
+  const own = toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single([cname]), [], signing);
   types.set(RRType.CNAME, own);
   types.set(RRType.ANY, own);
 
@@ -674,11 +817,15 @@ function encodeCnameOwner(state: ZoneState, name: string, cname: CnameRecord): N
   const inZone =
     (target === zone.zone || target.endsWith(`.${zone.zone}`)) && !state.children.some((child) => target === child || target.endsWith(`.${child}`));
   if (!inZone || final?.cname !== undefined) {
-    return { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain)) };
+    return withNsec(state, name, { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain), [], signing) }, [
+      RRType.CNAME,
+    ]);
   }
   const soa: ResourceRecord = { name: zone.zone, type: RRType.SOA, ttl: negativeTtl(zone), soa: zone.soa };
   if (final === undefined) {
-    return { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NXDOMAIN, single(chain), [soa]) };
+    return withNsec(state, name, { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NXDOMAIN, single(chain), [soa], signing) }, [
+      RRType.CNAME,
+    ]);
   }
   const chase = (contents: readonly Content[]) =>
     contents.map((c) => ({ probability: c.probability, answer: [...chain, ...c.answer], additional: c.additional }));
@@ -686,10 +833,14 @@ function encodeCnameOwner(state: ZoneState, name: string, cname: CnameRecord): N
     const geo = final.geo?.get(type);
     types.set(
       type,
-      geo === undefined ? withSticky(toAnswerSet(name, type, Rcode.NOERROR, chase(contents)), final.sticky?.get(type)) : toGeoAnswerSet(name, type, geo, chase),
+      geo === undefined
+        ? withSticky(toAnswerSet(name, type, Rcode.NOERROR, chase(contents), [], signing), final.sticky?.get(type))
+        : toGeoAnswerSet(name, type, geo, chase, signing),
     );
   }
-  return { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain), [soa]) };
+  return withNsec(state, name, { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain), [soa], signing) }, [
+    RRType.CNAME,
+  ]);
 }
 
 function dependOn(state: ZoneState, target: string, owner: string): void {

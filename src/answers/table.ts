@@ -5,6 +5,7 @@
 // copying an index of 20,000 names for every change would cost milliseconds for nothing.
 
 import type { GeoMap } from './geo-map.js';
+import { canonicalSortKey, coveringIndex } from '../dnssec/nsec.js';
 
 /** The possible responses for one (name, qtype), with how likely each is. */
 export interface AnswerSet {
@@ -36,6 +37,34 @@ export interface AnswerSet {
    * answers per region (AnswerTableBuilder.regionLabels names the slots). Absent outside geo records.
    */
   readonly regionSlot?: number;
+  /**
+   * In a signed zone (issue 19): per template, the same response with every RRset followed by its RRSIGs and
+   * no additional section, for queries with DO set (RFC 4035 §3.1). Signed when the set was built.
+   */
+  readonly signed?: readonly Buffer[];
+}
+
+/** Records written whole (no compression pointers), to be spliced into any message, and how many they are. */
+export interface RecordBlock {
+  readonly bytes: Buffer;
+  readonly count: number;
+}
+
+/**
+ * A signed zone's NSEC chain (RFC 4034 §4): its owners in canonical order, each with its NSEC record and
+ * signatures. Proofs are replaced in place when an owner's types change (a health change can empty a family).
+ */
+export interface NsecChain {
+  /** canonicalSortKey of each owner (src/dnssec/nsec.ts), ascending. */
+  readonly sortKeys: readonly string[];
+  readonly proofs: Array<RecordBlock | undefined>;
+}
+
+/** What the query path adds to a signed zone's negative answers when DO is set. */
+export interface ZoneDnssec {
+  readonly chain: NsecChain;
+  /** The SOA's RRSIGs, after the SOA of a negative answer; replaced with the serial. */
+  soaSignatures: RecordBlock;
 }
 
 /** What a region answer slot counts: one geo record's answers from one region. */
@@ -69,6 +98,8 @@ export interface ZoneEntry {
   readonly serial: number;
   /** The SOA record of negative answers without its owner name (see encodeSoaTail). */
   readonly soaTail: Buffer;
+  /** Present when the zone is signed. */
+  readonly dnssec?: ZoneDnssec;
 }
 
 export interface NameEntry {
@@ -76,6 +107,8 @@ export interface NameEntry {
   readonly types: ReadonlyMap<number, AnswerSet>;
   /** Answers every qtype that has no set of its own (a CNAME owner chases them); absent means NODATA. */
   readonly otherwise: AnswerSet | undefined;
+  /** In a signed zone, the index of this name's NSEC in the chain; absent for an empty non-terminal. */
+  readonly nsecIndex?: number;
 }
 
 export class AnswerTable {
@@ -146,6 +179,23 @@ export class AnswerTable {
 
   zones(): IterableIterator<ZoneEntry> {
     return this.#zones.values();
+  }
+
+  /**
+   * The NSEC records that deny `key` in a signed zone (RFC 4035 §3.1.3): for NXDOMAIN the one covering the name
+   * and the one covering the wildcard at its closest encloser (the longest ancestor that exists, empty
+   * non-terminals included), the same record once; for NODATA the name's own NSEC, or for an empty non-terminal
+   * the one covering it. Indexes into the zone's chain.
+   */
+  denialProofs(zone: ZoneEntry, key: string, entry: NameEntry | undefined): number[] {
+    const chain = zone.dnssec!.chain;
+    if (entry !== undefined) return [entry.nsecIndex ?? coveringIndex(chain.sortKeys, canonicalSortKey(key))];
+    const cover = coveringIndex(chain.sortKeys, canonicalSortKey(key));
+    let encloser = key;
+    do encloser = encloser.slice(encloser.charCodeAt(0) + 1);
+    while (encloser.length > zone.wireLength && !this.#names.has(encloser));
+    const wildcard = coveringIndex(chain.sortKeys, canonicalSortKey(`\x01*${encloser}`));
+    return wildcard === cover ? [cover] : [cover, wildcard];
   }
 }
 

@@ -26,7 +26,16 @@ export type ResourceRecord =
       readonly target: string;
     }
   | { readonly name: string; readonly type: typeof RRType.CAA; readonly ttl: number; readonly flags: number; readonly tag: string; readonly value: string }
-  | { readonly name: string; readonly type: typeof RRType.SOA; readonly ttl: number; readonly soa: SoaConfig };
+  | { readonly name: string; readonly type: typeof RRType.SOA; readonly ttl: number; readonly soa: SoaConfig }
+  /** DNSSEC records, whose RDATA is made elsewhere (src/dnssec) and written as is: no name in it is compressed. */
+  | { readonly name: string; readonly type: RawType; readonly ttl: number; readonly rdata: Buffer };
+
+/** The types written from ready-made RDATA. */
+export type RawType = typeof RRType.RRSIG | typeof RRType.NSEC | typeof RRType.DNSKEY | typeof RRType.DS | typeof RRType.CDS | typeof RRType.CDNSKEY;
+
+function isRaw(record: ResourceRecord): record is Extract<ResourceRecord, { readonly rdata: Buffer }> {
+  return 'rdata' in record;
+}
 
 export interface ResponseContent {
   readonly rcode: number;
@@ -44,7 +53,7 @@ export function txtCharacterStrings(text: string): Buffer[] {
   return pieces;
 }
 
-type Dns2Record = Exclude<ResourceRecord, { readonly type: typeof RRType.SRV }>;
+type Dns2Record = Exclude<ResourceRecord, { readonly type: typeof RRType.SRV } | { readonly rdata: Buffer }>;
 
 function toDns2(record: Dns2Record): Record<string, unknown> {
   const base = { name: record.name, type: record.type, class: RRClass.IN, ttl: record.ttl };
@@ -98,7 +107,8 @@ export function encodeResponseTemplate(qname: string, qtype: number, content: Re
   }).toBuffer(writer);
   Packet.Question.encode({ name: qname, type: qtype, class: RRClass.IN } as unknown as Question, writer);
   for (const record of [...content.answer, ...content.authority, ...content.additional]) {
-    if (record.type === RRType.SRV) encodeSrv(record, writer);
+    if (isRaw(record)) encodeRaw(record, writer);
+    else if (record.type === RRType.SRV) encodeSrv(record, writer);
     else Packet.Resource.encode(toDns2(record) as unknown as Resource, writer);
   }
   const bytes = writer.toBuffer();
@@ -123,6 +133,41 @@ function encodeSrv(record: Extract<ResourceRecord, { readonly type: typeof RRTyp
   writer.write(record.weight, 16);
   writer.write(record.port, 16);
   for (const octet of target) writer.write(octet, 8);
+}
+
+/** A record with ready-made RDATA: the owner compressed as usual, the RDATA as it is. */
+function encodeRaw(record: Extract<ResourceRecord, { readonly rdata: Buffer }>, writer: Writer): void {
+  Packet.Name.encode(record.name, writer);
+  writer.write(record.type, 16);
+  writer.write(RRClass.IN, 16);
+  writer.write(record.ttl, 32);
+  writer.write(record.rdata.length, 16);
+  for (const octet of record.rdata) writer.write(octet, 8);
+}
+
+/**
+ * Records written whole, owners and all names uncompressed: bytes that can be spliced anywhere in a message
+ * (the NSEC proofs and SOA signatures of negative answers, added per query).
+ */
+export function encodeStandalone(records: readonly ResourceRecord[]): Buffer {
+  const writer = new Packet.Writer();
+  for (const record of records) {
+    if (isRaw(record)) encodeRaw(record, writer);
+    else if (record.type === RRType.SRV) encodeSrv(record, writer);
+    else Packet.Resource.encode(toDns2(record) as unknown as Resource, writer);
+  }
+  return writer.toBuffer();
+}
+
+/**
+ * A record's RDATA in canonical form (RFC 4034 §6.2): uncompressed, the names in it lowercase. What is signed.
+ * Zone names are lowercase already (the loader normalises them); the text of TXT and CAA keeps its case.
+ */
+export function canonicalRdata(record: ResourceRecord): Buffer {
+  if (isRaw(record)) return record.rdata;
+  const whole = encodeStandalone([{ ...record, name: '' }]);
+  // The root owner (1 octet), then TYPE, CLASS, TTL (8) and RDLENGTH (2).
+  return whole.subarray(11);
 }
 
 /**

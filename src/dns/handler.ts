@@ -2,7 +2,7 @@
 // record encoding happen here; everything that depends on configuration or health was encoded when the
 // answer table was built.
 
-import { pickIndex, type AnswerSet, type AnswerTable, type GeoAnswers, type StickyAnswers, type ZoneEntry } from '../answers/table.js';
+import { pickIndex, type AnswerSet, type AnswerTable, type GeoAnswers, type NameEntry, type StickyAnswers, type ZoneEntry } from '../answers/table.js';
 import { bucketOf, SourceAddresses } from '../answers/sticky.js';
 import { NO_RULE, ruleOf, scopeOf } from '../answers/client-classifier.js';
 import { walkFor } from '../answers/geo-map.js';
@@ -57,6 +57,7 @@ export interface QueryHandlerOptions {
 }
 
 const OPCODE_BITS = 0x78;
+const NO_CUTS = new Int32Array(0);
 
 export class QueryHandler {
   readonly #tables: AnswerTableSource;
@@ -133,7 +134,7 @@ export class QueryHandler {
         return this.#fromTemplate(msg, query, set, transport, entry.zone.id);
       }
       this.lastKind = 'nodata';
-      return this.#negative(msg, query, entry.zone, Rcode.NOERROR, transport);
+      return this.#negative(msg, query, entry.zone, Rcode.NOERROR, transport, entry);
     }
     const zone = table.zoneFor(query.key);
     if (zone !== undefined) {
@@ -226,7 +227,9 @@ export class QueryHandler {
   #fromTemplate(msg: Buffer, query: ParsedQuery, set: AnswerSet, transport: Transport, zone: number): Buffer {
     // A sticky set answers by the client's bucket; otherwise only weighted sets with several templates draw.
     const index = set.sticky !== undefined ? this.#stickyIndex(set.sticky, query) : set.cumulative.length === 0 ? 0 : pickIndex(set, this.#random());
-    const template = set.templates[index];
+    // With DO, a signed zone's response carries the signatures (RFC 4035 §3.1.1); it has no additional section.
+    const signed = query.dnssecOk ? set.signed : undefined;
+    const template = (signed ?? set.templates)[index];
     const optSize = optRecordSize(query);
     let length = template.length;
     let arcount = -1;
@@ -236,7 +239,7 @@ export class QueryHandler {
     if (length + optSize > sizeLimit) {
       // Drop trailing additional RRsets (precomputed cuts) before giving up on the answer with TC.
       const limit = sizeLimit - optSize;
-      const cuts = set.cuts[index];
+      const cuts = signed === undefined ? set.cuts[index] : NO_CUTS;
       let k = 0;
       while (k < cuts.length && cuts[k] > limit) k += 2;
       if (k === cuts.length) return this.#bare(msg, query, set.rcode, FLAG2_AA | FLAG2_TC, transport, zone);
@@ -260,20 +263,44 @@ export class QueryHandler {
     return out;
   }
 
-  /** NXDOMAIN or NODATA: the question as asked, and the zone SOA whose owner points into that question. */
-  #negative(msg: Buffer, query: ParsedQuery, zone: ZoneEntry, rcode: number, transport: Transport): Buffer {
+  /**
+   * NXDOMAIN or NODATA: the question as asked, and the zone SOA whose owner points into that question. In a
+   * signed zone with DO set, the SOA's signatures and the NSEC records that deny the name follow (RFC 4035
+   * §3.1.3), all precomputed: which of them is a lookup in the zone's chain.
+   */
+  #negative(msg: Buffer, query: ParsedQuery, zone: ZoneEntry, rcode: number, transport: Transport, entry?: NameEntry): Buffer {
     const optSize = optRecordSize(query);
     const questionEnd = query.questionEnd;
-    const size = questionEnd + 2 + zone.soaTail.length + optSize;
+    const dnssec = query.dnssecOk ? zone.dnssec : undefined;
+    let proofOctets = 0;
+    let proofCount = 0;
+    let proofs: number[] | undefined;
+    if (dnssec !== undefined) {
+      proofs = this.#tables.current.denialProofs(zone, query.key, entry);
+      proofOctets = dnssec.soaSignatures.bytes.length;
+      proofCount = dnssec.soaSignatures.count;
+      for (const index of proofs) {
+        const block = dnssec.chain.proofs[index];
+        if (block === undefined) continue;
+        proofOctets += block.bytes.length;
+        proofCount += block.count;
+      }
+    }
+    const size = questionEnd + 2 + zone.soaTail.length + proofOctets + optSize;
     if (transport === 'udp' && size > udpLimit(query)) {
       return this.#bare(msg, query, rcode, FLAG2_AA | FLAG2_TC, transport, zone.id);
     }
     const out = Buffer.allocUnsafe(size);
-    writeHeader(out, msg, rcode, FLAG2_AA, 1, 0, 1, optSize > 0 ? 1 : 0);
+    writeHeader(out, msg, rcode, FLAG2_AA, 1, 0, 1 + proofCount, optSize > 0 ? 1 : 0);
     msg.copy(out, HEADER_SIZE, HEADER_SIZE, questionEnd);
     out.writeUInt16BE(0xc000 | (HEADER_SIZE + query.qnameLength - zone.wireLength), questionEnd);
     zone.soaTail.copy(out, questionEnd + 2);
-    if (optSize > 0) writeOpt(out, questionEnd + 2 + zone.soaTail.length, 0, query, this.#scopePrefix);
+    let offset = questionEnd + 2 + zone.soaTail.length;
+    if (dnssec !== undefined && proofs !== undefined) {
+      offset += dnssec.soaSignatures.bytes.copy(out, offset);
+      for (const index of proofs) offset += dnssec.chain.proofs[index]?.bytes.copy(out, offset) ?? 0;
+    }
+    if (optSize > 0) writeOpt(out, offset, 0, query, this.#scopePrefix);
     this.#observe(zone.id, query.qtype, rcode, transport);
     return out;
   }

@@ -1,0 +1,218 @@
+// Signed answers from the answer table (issue 19): with DO set, every authoritative RRset of a response comes
+// with an RRSIG that verifies against the zone's DNSKEY; NODATA and NXDOMAIN carry the SOA's signature and the
+// NSEC records that prove them (RFC 4035 §3.1.3), checked here by their spans; DO clear gets the bytes an unsigned
+// zone gives; and signatures are reused when an answer comes back.
+
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { AnswerTableBuilder, type TargetSource } from '../../src/answers/build.js';
+import type { ResolvedTarget } from '../../src/answers/select.js';
+import { QueryHandler } from '../../src/dns/handler.js';
+import { compareCanonical } from '../../src/dnssec/nsec.js';
+import { verifyRRset, type SigningKey } from '../../src/dnssec/sign.js';
+import { ZoneSigner } from '../../src/dnssec/zone-signer.js';
+import type { AddressHealth } from '../../src/health/state.js';
+import type { ZoneConfig } from '../../src/zone/model.js';
+import { buildQuery } from '../helpers/dns-message.js';
+import { readMessage, readNsec, readRrsig, type WireRecord } from '../helpers/dnssec-wire.js';
+import { fixtureZone } from '../helpers/fixture-zone.js';
+
+const T = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28, RRSIG: 46, NSEC: 47, DNSKEY: 48 };
+const ZONE = 'gslb.example.com';
+const signedZone: ZoneConfig = { ...fixtureZone, dnssec: { denial: 'nsec', validityMs: 14 * 86_400_000, refreshMs: 7 * 86_400_000 } };
+const NOW = Date.UTC(2026, 11, 4, 12, 0, 0);
+
+/** A P-256 key as a DNSKEY (flags 257, protocol 3, algorithm 13, X || Y) and its signing half. */
+function p256Key(keyTag: number) {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = publicKey.export({ format: 'jwk' });
+  const dnskey = Buffer.concat([Buffer.from([0x01, 0x01, 3, 13]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+  return { dnskey, signing: { algorithm: 13 as const, keyTag, privateKey } };
+}
+function ed25519Key(keyTag: number) {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const dnskey = Buffer.concat([Buffer.from([0x01, 0x01, 3, 15]), Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url')]);
+  return { dnskey, signing: { algorithm: 15 as const, keyTag, privateKey } };
+}
+
+const targetsWith = (health: Record<string, AddressHealth> = {}): TargetSource => ({
+  resolve: (_zone, record) =>
+    record.targets.map((target): ResolvedTarget => ({
+      weight: target.weight,
+      unit: true,
+      addresses: (target.kind === 'static' ? target.addresses : []).map((address) => ({
+        address,
+        family: address.includes(':') ? 6 : 4,
+        health: health[address] ?? 'up',
+      })),
+    })),
+});
+
+function setup(keys: ReadonlyArray<{ dnskey: Buffer; signing: SigningKey }> = [p256Key(1111)], health: Record<string, AddressHealth> = {}) {
+  const signer = new ZoneSigner(new Map([[ZONE, { dnskeys: keys.map((k) => k.dnskey), signing: keys.map((k) => k.signing) }]]), () => NOW);
+  const builder = new AnswerTableBuilder(targetsWith(health), { signer });
+  const table = builder.build([signedZone]);
+  const handler = new QueryHandler({ current: table }, { random: () => 0 });
+  const ask = (name: string, type: number, dnssecOk = true) =>
+    readMessage(
+      handler.handle(buildQuery({ name, type, edns: { udp: 4096, options: Buffer.alloc(0), ...(dnssecOk ? { do: true } : {}) } }), 'tcp', '127.0.0.1')!,
+    );
+  return { signer, builder, table, handler, ask, keys };
+}
+
+/** Every RRset of the section that is not an RRSIG has one RRSIG per key, each verifying; none is left unsigned. */
+function assertSigned(records: readonly WireRecord[], dnskeys: readonly Buffer[]): void {
+  const rrsets = new Map<string, WireRecord[]>();
+  for (const r of records) if (r.type !== T.RRSIG) rrsets.set(`${r.owner}/${r.type}`, [...(rrsets.get(`${r.owner}/${r.type}`) ?? []), r]);
+  assert.ok(rrsets.size > 0, 'something to check');
+  for (const [key, rrset] of rrsets) {
+    const sigs = records.filter((r) => r.type === T.RRSIG && r.owner === rrset[0].owner && readRrsig(r.rdata).typeCovered === rrset[0].type);
+    assert.equal(sigs.length, dnskeys.length, `${key}: one RRSIG per key`);
+    for (const sig of sigs) {
+      const fields = readRrsig(sig.rdata);
+      assert.equal(fields.signer, ZONE);
+      assert.equal(fields.originalTtl, rrset[0].ttl);
+      assert.ok(fields.inception < NOW / 1000 && fields.expiration > NOW / 1000, 'valid now');
+      const ok = dnskeys.some((k) =>
+        verifyRRset(
+          rrset[0].owner,
+          rrset[0].type,
+          rrset[0].ttl,
+          rrset.map((r) => r.rdata),
+          sig.rdata,
+          k,
+        ),
+      );
+      assert.ok(ok, `${key}: the RRSIG verifies`);
+    }
+  }
+}
+
+/** owner < name < next in canonical order, wrapping at the end of the chain. */
+function covers(nsec: WireRecord, name: string): boolean {
+  const { next } = readNsec(nsec.rdata);
+  const afterOwner = compareCanonical(nsec.owner, name) < 0;
+  const beforeNext = compareCanonical(name, next) < 0;
+  return compareCanonical(nsec.owner, next) < 0 ? afterOwner && beforeNext : afterOwner || beforeNext;
+}
+
+describe('signed answers (DO=1)', () => {
+  const { ask, keys } = setup();
+  const dnskeys = keys.map((k) => k.dnskey);
+  const positive: Array<[name: string, type: number, types: number[]]> = [
+    ['static.gslb.example.com', T.A, [T.A]],
+    ['app.gslb.example.com', T.A, [T.A]],
+    ['app.gslb.example.com', T.AAAA, [T.AAAA]],
+    ['www.gslb.example.com', T.A, [T.CNAME, T.A]],
+    ['gslb.example.com', T.SOA, [T.SOA]],
+    ['gslb.example.com', T.NS, [T.NS]],
+    ['gslb.example.com', T.DNSKEY, [T.DNSKEY]],
+    ['info.gslb.example.com', T.TXT, [T.TXT]],
+    ['static.gslb.example.com', T.NSEC, [T.NSEC]],
+  ];
+  for (const [name, type, types] of positive)
+    it(`${name} ${type}: ${types.join('+')} with verifying RRSIGs, no additional section`, () => {
+      const response = ask(name, type);
+      assert.equal(response.rcode, 0);
+      assert.deepEqual([...new Set(response.answer.filter((r) => r.type !== T.RRSIG).map((r) => r.type))], types);
+      assertSigned(response.answer, dnskeys);
+      assert.deepEqual(response.additional, []);
+    });
+
+  it('NODATA: the SOA and the NSEC of the name, both signed; the NSEC lacks the type asked', () => {
+    const response = ask('static.gslb.example.com', T.MX);
+    assert.equal(response.rcode, 0);
+    assert.deepEqual(response.answer, []);
+    assertSigned(response.authority, dnskeys);
+    const nsec = response.authority.filter((r) => r.type === T.NSEC);
+    assert.deepEqual(
+      nsec.map((r) => r.owner),
+      ['static.gslb.example.com'],
+    );
+    assert.deepEqual(readNsec(nsec[0].rdata).types, [T.A, T.AAAA, T.RRSIG, T.NSEC]);
+  });
+
+  it('NODATA at an empty non-terminal: the NSEC that covers it, its next name below it', () => {
+    const response = ask('eu.gslb.example.com', T.A);
+    assert.equal(response.rcode, 0);
+    const nsec = response.authority.filter((r) => r.type === T.NSEC);
+    assert.equal(nsec.length, 1);
+    assert.ok(covers(nsec[0], 'eu.gslb.example.com'));
+    assert.equal(readNsec(nsec[0].rdata).next, 'api.eu.gslb.example.com');
+    assertSigned(response.authority, dnskeys);
+  });
+
+  const missing = ['nope.gslb.example.com', 'x.static.gslb.example.com', 'zzz.gslb.example.com', 'a.b.c.api.eu.gslb.example.com', '0.gslb.example.com'];
+  for (const name of missing)
+    it(`NXDOMAIN ${name}: NSECs covering the name and the wildcard at its closest encloser, signed`, () => {
+      const response = ask(name, T.A);
+      assert.equal(response.rcode, 3);
+      assertSigned(response.authority, dnskeys);
+      const nsecs = response.authority.filter((r) => r.type === T.NSEC);
+      assert.ok(
+        nsecs.some((r) => covers(r, name)),
+        'the name is covered',
+      );
+      const labels = name.split('.');
+      // The closest encloser: the longest ancestor that exists (static, api.eu's ENT eu, or the apex).
+      const existing = new Set(['gslb.example.com', 'static.gslb.example.com', 'api.eu.gslb.example.com', 'eu.gslb.example.com']);
+      const encloser = labels.map((_, i) => labels.slice(i).join('.')).find((n) => existing.has(n))!;
+      assert.ok(
+        nsecs.some((r) => covers(r, `*.${encloser}`)),
+        `the wildcard *.${encloser} is covered`,
+      );
+      assert.ok(nsecs.length <= 2);
+    });
+});
+
+describe('DO=0 and the unsigned zone', () => {
+  const unsigned = new QueryHandler({ current: new AnswerTableBuilder(targetsWith()).build([fixtureZone]) }, { random: () => 0 });
+  const { handler } = setup();
+  const queries: Array<[string, number]> = [
+    ['static.gslb.example.com', T.A],
+    ['www.gslb.example.com', T.A],
+    ['nope.gslb.example.com', T.A],
+    ['static.gslb.example.com', T.MX],
+    ['gslb.example.com', T.NS],
+  ];
+  for (const [name, type] of queries)
+    it(`${name} ${type}: byte for byte what the unsigned zone answers`, () => {
+      for (const edns of [undefined, { udp: 1232, options: Buffer.alloc(0) }]) {
+        const query = buildQuery({ name, type, ...(edns === undefined ? {} : { edns }) });
+        assert.deepEqual(handler.handle(query, 'udp', '127.0.0.1'), unsigned.handle(query, 'udp', '127.0.0.1'));
+      }
+    });
+});
+
+describe('signatures', () => {
+  it('an Ed25519 key and a P-256 key both sign every RRset', () => {
+    const { ask, keys } = setup([p256Key(1), ed25519Key(2)]);
+    assertSigned(
+      ask('static.gslb.example.com', T.A).answer,
+      keys.map((k) => k.dnskey),
+    );
+    assertSigned(
+      ask('nope.gslb.example.com', T.A).authority,
+      keys.map((k) => k.dnskey),
+    );
+  });
+
+  it('are reused when an answer comes back: a flip down and up signs only the new answer', () => {
+    const health: Record<string, AddressHealth> = {};
+    const { signer, builder } = setup([p256Key(1)], health);
+    const before = signer.signaturesMade;
+    health['192.0.2.30'] = 'down';
+    builder.refresh([{ zone: ZONE, name: 'shop.gslb.example.com' }]);
+    const afterDown = signer.signaturesMade;
+    assert.ok(afterDown > before, 'the new answer is signed');
+    delete health['192.0.2.30'];
+    builder.refresh([{ zone: ZONE, name: 'shop.gslb.example.com' }]);
+    assert.equal(signer.signaturesMade, afterDown, 'the old answer reuses its signature');
+  });
+
+  it('a zone that asks for signing without keys is built unsigned only when no signer has keys for it (the server refuses it before)', () => {
+    const table = new AnswerTableBuilder(targetsWith(), { signer: new ZoneSigner(new Map()) }).build([signedZone]);
+    assert.equal([...table.zones()][0].dnssec, undefined);
+  });
+});
