@@ -91,6 +91,11 @@ export function keyBasename(zone: string, algorithm: number, keyTag: number): st
   return `K${zone}.+${String(algorithm).padStart(3, '0')}+${String(keyTag).padStart(5, '0')}`;
 }
 
+/** RFC 4034 §2.1: flags | protocol 3 | algorithm | public key. */
+function buildDnskeyRdata(flags: number, algorithm: DnssecAlgorithm, publicKey: Buffer): Buffer {
+  return Buffer.concat([Buffer.of(flags >> 8, flags & 0xff, DNSKEY_PROTOCOL, algorithm), publicKey]);
+}
+
 /** RFC 4034 Appendix B: the one's-complement-like sum of the DNSKEY RDATA as 16-bit words. */
 export function keyTagOf(dnskeyRdata: Buffer): number {
   let sum = 0;
@@ -348,7 +353,7 @@ export function parseKeyPair(keyText: string, privateText: string | undefined, f
     fail(`the DNSKEY flags are ${record.flags}; Meridian uses 256 (a zone-signing key) or 257 (a key-signing key)`);
   }
   const algorithm = record.algorithm;
-  if (!isSupported(algorithm)) fail(`algorithm ${algorithmLabel(algorithm)} is not algorithm; Meridian signs with 13 (ECDSAP256SHA256) or 15 (ED25519)`);
+  if (!isSupported(algorithm)) fail(`algorithm ${algorithmLabel(algorithm)} is not supported; Meridian signs with 13 (ECDSAP256SHA256) or 15 (ED25519)`);
   const publicKey = decodeBase64(record.publicKeyText);
   if (publicKey === undefined) fail('the DNSKEY public key is not valid base64');
   if (publicKey.length !== PUBLIC_KEY_OCTETS[algorithm]) {
@@ -359,11 +364,7 @@ export function parseKeyPair(keyText: string, privateText: string | undefined, f
   } catch {
     fail(`the DNSKEY public key is not a valid ${algorithmLabel(algorithm)} key`);
   }
-  const header = Buffer.alloc(4);
-  header.writeUInt16BE(record.flags, 0);
-  header[2] = DNSKEY_PROTOCOL;
-  header[3] = algorithm;
-  const dnskeyRdata = Buffer.concat([header, publicKey]);
+  const dnskeyRdata = buildDnskeyRdata(record.flags, algorithm, publicKey);
   const keyTag = keyTagOf(dnskeyRdata);
   if (name.algorithm !== algorithm || name.keyTag !== keyTag) {
     fail(`the file name says algorithm ${name.algorithm} and key tag ${name.keyTag}, the key is algorithm ${algorithm} with key tag ${keyTag}`);
@@ -375,7 +376,7 @@ export function parseKeyPair(keyText: string, privateText: string | undefined, f
   const published = within(now, timing.publish, timing.delete);
   return {
     zone,
-    algorithm: algorithm,
+    algorithm,
     flags: record.flags,
     keyTag,
     dnskeyRdata,
@@ -405,11 +406,7 @@ export function generateKeyPair(
   const fromJwk = (value: string | undefined) => Buffer.from(value ?? '', 'base64url');
   const publicKey = number === 13 ? Buffer.concat([fromJwk(jwk.x), fromJwk(jwk.y)]) : fromJwk(jwk.x);
   const flags = options.ksk ? KSK_FLAGS : ZONE_KEY_FLAGS;
-  const header = Buffer.alloc(4);
-  header.writeUInt16BE(flags, 0);
-  header[2] = DNSKEY_PROTOCOL;
-  header[3] = number;
-  const dnskeyRdata = Buffer.concat([header, publicKey]);
+  const dnskeyRdata = buildDnskeyRdata(flags, number, publicKey);
   const keyTag = keyTagOf(dnskeyRdata);
   const basename = keyBasename(owner, number, keyTag);
   const created = formatTimestamp(options.now);
