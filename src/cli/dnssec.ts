@@ -37,7 +37,7 @@ async function writeNewFile(file: string, text: string, mode: number): Promise<v
 }
 
 /** The key files, .private first: a .key without its .private would be published with nothing to sign. */
-async function writeKeyFiles(dir: string, basename: string, keyText: string, privateText: string): Promise<void> {
+export async function writeKeyFiles(dir: string, basename: string, keyText: string, privateText: string): Promise<void> {
   const privateFile = path.join(dir, `${basename}.private`);
   // 0600: the private key is for the signer only (dnssec-keygen does the same). The umask can only take bits away.
   await writeNewFile(privateFile, privateText, 0o600);
