@@ -3,6 +3,8 @@
 const LAYERS = [
   ['base', '^src/base/'],
   ['zone', '^src/zone/'],
+  // DNSSEC keys (issue 19): read from BIND key files; below everything that signs or serves with them.
+  ['dnssec', '^src/dnssec/'],
   ['discovery', '^src/discovery/'],
   ['health', '^src/health/'],
   // The peer link (issue 17): shares this instance's verdicts and hears its peers'; reads health's probe keys.

@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests use: dnsutils (dig), knot-dnsutils (kdig), openssl (test certificates), and for the
 # delegation end-to-end test knot (the parent zone's server) and unbound (the resolver); chromium (/usr/bin/chromium)
 # for the status page's browser test, driven by playwright-core; iproute2 (`ip`) for the network-namespace lab
-# of the multi-instance tests (test/helpers/netns-lab.ts).
-packages=(dnsutils knot-dnsutils openssl knot unbound chromium iproute2)
+# of the multi-instance tests (test/helpers/netns-lab.ts); bind9-utils (dnssec-keygen, dnssec-dsfromkey,
+# dnssec-signzone) and ldnsutils (ldns-keygen, ldns-key2ds), so the DNSSEC key tests check Meridian's key files
+# and DS records against the tools operators make and check them with.
+packages=(dnsutils knot-dnsutils openssl knot unbound chromium iproute2 bind9-utils ldnsutils)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

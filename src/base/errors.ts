@@ -85,4 +85,12 @@ export const Errors = {
   peerTlsIncomplete: defineError('MERIDIAN_PEER_TLS', () => '--peer-tls-cert and --peer-tls-key go together: give both, or neither'),
   geoipDatabase: defineError('MERIDIAN_GEOIP_DB', (file: string, reason: string) => `cannot use the GeoIP database ${file}: ${reason}`),
   clusterConfig: defineError('MERIDIAN_CLUSTER_CONFIG', (name: string, reason: string) => `cannot load the configuration of cluster '${name}': ${reason}`),
+  /** A DNSSEC key pair that cannot be used; the reason never quotes the private key. */
+  dnssecKey: defineError('MERIDIAN_DNSSEC_KEY', (file: string, reason: string) => `cannot use the DNSSEC key ${file}: ${reason}`),
+  dnssecZone: defineError('MERIDIAN_DNSSEC_ZONE', (zone: string, reason: string) => `'${zone}' is not a zone name for a DNSSEC key: ${reason}`),
+  dnssecKeyWrite: defineError('MERIDIAN_DNSSEC_KEY_WRITE', (file: string, reason: string) => `cannot write the DNSSEC key ${file}: ${reason}`),
+  dnssecKeyDirectory: defineError(
+    'MERIDIAN_DNSSEC_KEY_DIRECTORY',
+    (zone: string, dir: string, problems: string) => `the DNSSEC keys of ${zone} in ${dir} are not usable:\n${problems}`,
+  ),
 } as const;

@@ -6,6 +6,7 @@ import { AUTO_PER_ADDRESS_LIMIT, type ProbeMetricsSetting } from '../observabili
 import { lowerV8HelperPriority, V8_HELPER_NICE } from '../base/thread-priority.js';
 import { runDemo } from './demo.js';
 import { registerOperatorCommands } from './operator.js';
+import { registerDnssecCommands } from './dnssec.js';
 import { discoverySettings } from '../discovery/kubernetes/registration.js';
 import { parseDuration } from '../zone/duration.js';
 import { parseListenEndpoint, type ListenEndpoint } from '../dns/endpoint.js';
@@ -339,6 +340,7 @@ export function buildProgram(): Command {
     });
 
   registerOperatorCommands(program);
+  registerDnssecCommands(program);
   return program;
 }
 
