@@ -236,7 +236,10 @@ interface PrivateFields {
   readonly timing: KeyTiming;
 }
 
-/** A .private file: `Name: value` lines (Private-key-format v1.2 from ldns, v1.3 from BIND 9.7 and later). */
+/**
+ * A .private file: `Name: value` lines (Private-key-format v1.2 from ldns, v1.3 from BIND 9.7 and later). No message
+ * quotes anything of it: in a damaged file, any line may hold the key.
+ */
 function parsePrivateFields(text: string, fail: (reason: string) => never): PrivateFields {
   const fields = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
@@ -245,11 +248,11 @@ function parsePrivateFields(text: string, fail: (reason: string) => never): Priv
   }
   const format = fields.get('Private-key-format');
   if (format === undefined) fail('the .private file has no Private-key-format line: is it a BIND private key file?');
-  if (!/^v1\.\d+$/.test(format)) fail(`the .private file is Private-key-format '${format}'; Meridian reads v1.2 and v1.3`);
+  if (!/^v1\.\d+$/.test(format)) fail('the .private file is not Private-key-format v1.2 or v1.3, the formats Meridian reads');
   const algorithmText = fields.get('Algorithm');
   if (algorithmText === undefined) fail('the .private file has no Algorithm line');
   const algorithm = /^(\d{1,3})\b/.exec(algorithmText);
-  if (algorithm === null) fail(`the .private file's Algorithm '${algorithmText}' does not start with the algorithm number`);
+  if (algorithm === null) fail("the .private file's Algorithm line does not start with the algorithm number");
   const privateKeyText = fields.get('PrivateKey');
   if (privateKeyText === undefined) fail('the .private file has no PrivateKey line');
   const privateKey = decodeBase64(privateKeyText);
@@ -259,7 +262,7 @@ function parsePrivateFields(text: string, fail: (reason: string) => never): Priv
     const value = fields.get(name);
     if (value === undefined) continue;
     const time = parseTimestamp(value);
-    if (time === undefined) fail(`the .private file's ${name} time '${value}' is not YYYYMMDDHHMMSS`);
+    if (time === undefined) fail(`the .private file's ${name} time is not YYYYMMDDHHMMSS`);
     timing[field] = time;
   }
   return { algorithm: Number(algorithm[1]), privateKey, timing };

@@ -219,14 +219,20 @@ describe('parseKeyPair refuses a wrong key pair with a coded error that names th
       name: 'an unknown private key format',
       keyText: ED25519_KEY_1,
       privateText: ED25519_PRIVATE_1.replace('v1.2', 'v2.0'),
-      reason: /Private-key-format 'v2\.0'; Meridian reads v1\.2 and v1\.3/,
+      reason: /not Private-key-format v1\.2 or v1\.3/,
+    },
+    {
+      name: 'the private key pasted into another field',
+      keyText: ED25519_KEY_1,
+      privateText: `Private-key-format: ${RFC_8080_ED25519_1.privateKey}\nAlgorithm: 15 (ED25519)\nPrivateKey: ${RFC_8080_ED25519_1.privateKey}\n`,
+      reason: /not Private-key-format v1\.2 or v1\.3/,
     },
     { name: 'no Algorithm line', keyText: ED25519_KEY_1, privateText: ED25519_PRIVATE_1.replace(/Algorithm.*\n/, ''), reason: /no Algorithm line/ },
     {
       name: 'a timing value that is not a time',
       keyText: ED25519_KEY_1,
       privateText: `${ED25519_PRIVATE_1}Activate: 20250231000000\n`,
-      reason: /Activate time '20250231000000' is not YYYYMMDDHHMMSS/,
+      reason: /Activate time is not YYYYMMDDHHMMSS/,
     },
     {
       name: 'a P-256 scalar out of range',
