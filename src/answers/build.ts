@@ -26,14 +26,40 @@ import { Errors } from '../base/errors.js';
  * this has signing keys for it.
  */
 export interface RRsetSigning {
-  sign(zone: string, owner: string, type: number, ttl: number, rdatas: readonly Buffer[], timing: { validityMs: number; refreshMs: number }): readonly Buffer[];
-  keysOf(zone: string): { readonly dnskeys: readonly Buffer[]; readonly signing: readonly unknown[] } | undefined;
+  keysOf(zone: string): SigningKeys | undefined;
+  sign(keys: SigningKeys, zone: string, owner: string, type: number, ttl: number, rdatas: readonly Buffer[], timing: SignatureTiming): readonly Buffer[];
+  /** Whether signatures expiring at `expiration` (seconds since the epoch) are due to be made again. */
+  needsRefresh(expiration: number, timing: SignatureTiming): boolean;
+}
+
+export interface SigningKeys {
+  readonly dnskeys: readonly Buffer[];
+  readonly signing: readonly unknown[];
+  /** Equal fingerprints are the same keys (ZoneKeySet.fingerprint). */
+  readonly fingerprint: string;
+}
+
+interface SignatureTiming {
+  readonly validityMs: number;
+  readonly refreshMs: number;
+}
+
+/** What the builder knows of a signed zone's signatures: for /status and the expiry metric. */
+export interface ZoneSignatures {
+  readonly zone: string;
+  readonly keys: SigningKeys;
+  /** The earliest expiration among the signatures the zone's answers carry, seconds since the epoch. */
+  readonly earliestExpiration: number | undefined;
 }
 
 /** A signed zone's signing state while it is built. */
 interface ZoneSigning {
   readonly zone: string;
   readonly signer: RRsetSigning;
+  /** The keys the zone was built with: its DNSKEY RRset and every signature agree on them until it is built again. */
+  readonly keys: SigningKeys;
+  /** Seconds since the epoch; the earliest expiration of any signature handed out for the zone. */
+  earliestExpiration: number | undefined;
   readonly timing: { validityMs: number; refreshMs: number };
   readonly dnskeys: readonly Buffer[];
   /** NSEC owners in canonical order, and each one's place. */
@@ -194,7 +220,14 @@ export class AnswerTableBuilder {
       const children = childrenOf.get(zone.zone) ?? [];
       // A zone whose served child zones changed answers its CNAMEs into them differently: encode it again.
       const sameChildren = previous !== undefined && previous.children.join(' ') === children.join(' ');
-      if (this.#reuseUnchangedZones && previous !== undefined && sameChildren && zone.fingerprint !== undefined && previous.config.fingerprint !== undefined) {
+      if (
+        this.#reuseUnchangedZones &&
+        previous !== undefined &&
+        sameChildren &&
+        this.#signingCurrent(previous, zone) &&
+        zone.fingerprint !== undefined &&
+        previous.config.fingerprint !== undefined
+      ) {
         // Unchanged: keep every entry. Only balanced records changed: keep the rest, encode those again.
         const changed = previous.config.fingerprint === zone.fingerprint ? [] : yield* balancedChanges(previous.config, zone);
         if (changed !== undefined) {
@@ -251,6 +284,7 @@ export class AnswerTableBuilder {
     for (const zone of zones) {
       const previous = this.#zones.get(zone.zone);
       if (previous === undefined || zone.fingerprint === undefined || previous.config.fingerprint === undefined) return undefined;
+      if (!this.#signingCurrent(previous, zone)) return undefined;
       if (previous.config.fingerprint === zone.fingerprint) continue;
       const changed = yield* balancedChanges(previous.config, zone);
       if (changed === undefined) return undefined;
@@ -293,6 +327,26 @@ export class AnswerTableBuilder {
       Object.assign(state.entry as { serial: number; soaTail: Buffer }, { serial: zone.soa.serial, soaTail });
       if (soaSignatures !== undefined && state.signing !== undefined) state.signing.dnssec.soaSignatures = soaSignatures;
     };
+  }
+
+  /**
+   * Whether a zone built before can keep its signed answers: signed with the keys the signer has for it now, and
+   * none of its signatures due to be made again. Otherwise it is built again (unchanged RRsets reuse their
+   * cached signatures, so that costs encoding, not signing).
+   */
+  #signingCurrent(previous: ZoneState, zone: ZoneConfig): boolean {
+    const keys = zone.dnssec === undefined ? undefined : this.#signer?.keysOf(zone.zone);
+    const had = previous.signing;
+    if (keys === undefined || keys.signing.length === 0) return had === undefined;
+    if (had === undefined || had.keys.fingerprint !== keys.fingerprint) return false;
+    return had.earliestExpiration === undefined || !had.signer.needsRefresh(had.earliestExpiration, had.timing);
+  }
+
+  /** Each signed zone's keys and earliest signature expiration, for /status and metrics. */
+  signatures(): ZoneSignatures[] {
+    return [...this.#zones.values()].flatMap((state) =>
+      state.signing === undefined ? [] : [{ zone: state.config.zone, keys: state.signing.keys, earliestExpiration: state.signing.earliestExpiration }],
+    );
   }
 
   /** The zone names by id (index 0 is the empty name, for queries outside every zone). */
@@ -375,6 +429,8 @@ function zoneSigning(state: ZoneState, signer: RRsetSigning | undefined): ZoneSi
   const signing: ZoneSigning = {
     zone: zone.zone,
     signer,
+    keys,
+    earliestExpiration: undefined,
     timing: { validityMs: zone.dnssec.validityMs, refreshMs: zone.dnssec.refreshMs },
     dnskeys: keys.dnskeys,
     owners: owners.map((o) => o.name),
@@ -401,8 +457,12 @@ function signRecords(signing: ZoneSigning, records: readonly ResourceRecord[]): 
     const rrset = records.slice(i, end);
     const { name, type, ttl } = rrset[0];
     out.push(...rrset);
-    for (const rdata of signing.signer.sign(signing.zone, name, type, ttl, rrset.map(canonicalRdata), signing.timing))
+    for (const rdata of signing.signer.sign(signing.keys, signing.zone, name, type, ttl, rrset.map(canonicalRdata), signing.timing)) {
       out.push({ name, type: RRType.RRSIG, ttl, rdata });
+      // RRSIG RDATA: the Signature Expiration is at octet 8 (RFC 4034 §3.1).
+      const expiration = rdata.readUInt32BE(8);
+      if (signing.earliestExpiration === undefined || expiration < signing.earliestExpiration) signing.earliestExpiration = expiration;
+    }
     i = end;
   }
   return out;

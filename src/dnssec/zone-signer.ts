@@ -9,6 +9,13 @@ import { signRRset, type SigningKey } from './sign.js';
 export interface ZoneKeySet {
   readonly dnskeys: readonly Buffer[];
   readonly signing: readonly SigningKey[];
+  /** Names the set (its DNSKEYs and which sign): a zone whose set changed is signed again, and no signature is reused across sets. */
+  readonly fingerprint: string;
+}
+
+/** A ZoneKeySet's fingerprint. */
+export function keySetFingerprint(dnskeys: readonly Buffer[], signing: readonly SigningKey[]): string {
+  return `${dnskeys.map((k) => k.toString('base64')).join(',')}|${signing.map((k) => `${k.algorithm}/${k.keyTag}`).join(',')}`;
 }
 
 export interface SignatureTiming {
@@ -28,7 +35,7 @@ interface Cached {
 }
 
 export class ZoneSigner {
-  readonly #keys: ReadonlyMap<string, ZoneKeySet>;
+  #keys: ReadonlyMap<string, ZoneKeySet>;
   /** Wall-clock milliseconds since the epoch (signatures carry absolute times). */
   readonly #now: () => number;
   readonly #cache = new Map<string, Cached>();
@@ -44,6 +51,20 @@ export class ZoneSigner {
     return this.#keys.keys();
   }
 
+  /**
+   * New keys (the key directory was read again). Zones already built keep signing with the set they were built
+   * with (ZoneKeySet is passed to sign) until they are built again, so a DNSKEY RRset and its signatures never
+   * disagree.
+   */
+  setKeys(keys: ReadonlyMap<string, ZoneKeySet>): void {
+    this.#keys = keys;
+  }
+
+  /** Whether a zone whose earliest signature expires at `expiration` (seconds) is due to be signed again. */
+  needsRefresh(expiration: number, timing: SignatureTiming): boolean {
+    return expiration - this.#now() / 1000 <= timing.refreshMs / 1000;
+  }
+
   keysOf(zone: string): ZoneKeySet | undefined {
     return this.#keys.get(zone);
   }
@@ -57,10 +78,9 @@ export class ZoneSigner {
    * The RRSIG RDATAs over one RRset, one per signing key; a cached set while it has more than the refresh
    * margin left. `rdatas` are in canonical form (uncompressed, names lowercase).
    */
-  sign(zone: string, owner: string, type: number, ttl: number, rdatas: readonly Buffer[], timing: SignatureTiming): readonly Buffer[] {
-    const keys = this.#keys.get(zone);
-    if (keys === undefined || keys.signing.length === 0) return [];
-    const key = `${zone}\n${owner}\n${type}\n${ttl}\n${rdatas.map((r) => r.toString('base64')).join(' ')}`;
+  sign(keys: ZoneKeySet, zone: string, owner: string, type: number, ttl: number, rdatas: readonly Buffer[], timing: SignatureTiming): readonly Buffer[] {
+    if (keys.signing.length === 0) return [];
+    const key = `${zone}\n${keys.fingerprint}\n${owner}\n${type}\n${ttl}\n${rdatas.map((r) => r.toString('base64')).join(' ')}`;
     const nowS = Math.floor(this.#now() / 1000);
     const cached = this.#cache.get(key);
     if (cached !== undefined && cached.expiration - nowS > timing.refreshMs / 1000) return cached.rrsigs;
@@ -72,17 +92,5 @@ export class ZoneSigner {
     this.#cache.delete(key);
     this.#cache.set(key, { rrsigs, expiration });
     return rrsigs;
-  }
-
-  /**
-   * The earliest expiration (seconds since the epoch) among the signatures made for `zone` and still cached,
-   * or undefined: what an operator alerts on.
-   */
-  earliestExpiration(zone: string): number | undefined {
-    let earliest: number | undefined;
-    const prefix = `${zone}\n`;
-    for (const [key, cached] of this.#cache)
-      if (key.startsWith(prefix) && (earliest === undefined || cached.expiration < earliest)) earliest = cached.expiration;
-    return earliest;
   }
 }

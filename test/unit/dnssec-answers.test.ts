@@ -11,7 +11,7 @@ import type { ResolvedTarget } from '../../src/answers/select.js';
 import { QueryHandler } from '../../src/dns/handler.js';
 import { compareCanonical } from '../../src/dnssec/nsec.js';
 import { verifyRRset, type SigningKey } from '../../src/dnssec/sign.js';
-import { ZoneSigner } from '../../src/dnssec/zone-signer.js';
+import { keySetFingerprint, ZoneSigner } from '../../src/dnssec/zone-signer.js';
 import type { AddressHealth } from '../../src/health/state.js';
 import type { ZoneConfig } from '../../src/zone/model.js';
 import { buildQuery } from '../helpers/dns-message.js';
@@ -50,7 +50,9 @@ const targetsWith = (health: Record<string, AddressHealth> = {}): TargetSource =
 });
 
 function setup(keys: ReadonlyArray<{ dnskey: Buffer; signing: SigningKey }> = [p256Key(1111)], health: Record<string, AddressHealth> = {}) {
-  const signer = new ZoneSigner(new Map([[ZONE, { dnskeys: keys.map((k) => k.dnskey), signing: keys.map((k) => k.signing) }]]), () => NOW);
+  const dnskeys = keys.map((k) => k.dnskey);
+  const signing = keys.map((k) => k.signing);
+  const signer = new ZoneSigner(new Map([[ZONE, { dnskeys, signing, fingerprint: keySetFingerprint(dnskeys, signing) }]]), () => NOW);
   const builder = new AnswerTableBuilder(targetsWith(health), { signer });
   const table = builder.build([signedZone]);
   const handler = new QueryHandler({ current: table }, { random: () => 0 });
