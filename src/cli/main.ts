@@ -12,7 +12,9 @@ import { parseDuration } from '../zone/duration.js';
 import { parseListenEndpoint, type ListenEndpoint } from '../dns/endpoint.js';
 import { MeridianError } from '../base/errors.js';
 import { createJsonLogger } from '../observability/logger.js';
-import { isLogLevel, LOG_LEVELS, type LogLevel } from '../base/logger.js';
+import { isLogLevel, LOG_LEVELS, silentLogger, type LogLevel } from '../base/logger.js';
+import { DnssecKeyDirectory } from '../runtime/dnssec-keys.js';
+import type { DnssecKeysValidation } from '../zone/check-context.js';
 import { loadZonePaths } from '../zone/load.js';
 import { blockingIssues, formatZoneIssue, isWarning } from '../zone/model.js';
 import { validateRrlConfig, type RrlConfig } from '../dns/rrl.js';
@@ -38,6 +40,7 @@ function collectEndpoint(value: string, previous: ListenEndpoint[] | undefined):
 
 interface ServeFlags extends PeerFlags {
   geoipDb?: string;
+  dnssecKeys?: string;
   zones: string;
   listen?: ListenEndpoint[];
   admin: ListenEndpoint | false;
@@ -206,6 +209,10 @@ export function buildProgram(): Command {
       '--geoip-db <file>',
       'GeoIP database (.mmdb, GeoIP2/GeoLite2 Country or City) for client rules by country or continent; reloaded when it changes (also MERIDIAN_GEOIP_DB)',
     )
+    .option(
+      '--dnssec-keys <dir>',
+      'DNSSEC key directory (K<zone>.+NNN+NNNNN.key/.private, as meridian dnssec keygen or dnssec-keygen write them): zones with dnssec: are signed with its keys (also MERIDIAN_DNSSEC_KEYS)',
+    )
     .option('--instance <name>', "this instance's name in its peer group, a DNS label (default: the host name; also MERIDIAN_INSTANCE)")
     .option('--peer <name=url>', 'another instance of the peer group, http:// or https://, repeatable; oneself is ignored (also MERIDIAN_PEERS)', collectString)
     .option('--peer-listen <addr:port>', "where this instance accepts its peers' connections (also MERIDIAN_PEER_LISTEN)")
@@ -248,6 +255,7 @@ export function buildProgram(): Command {
           ...(adminToken === undefined ? {} : { adminToken }),
           ...(peerGroup === undefined ? {} : { peerGroup }),
           ...((flags.geoipDb ?? process.env.MERIDIAN_GEOIP_DB) ? { geoipDb: flags.geoipDb ?? process.env.MERIDIAN_GEOIP_DB! } : {}),
+          ...((flags.dnssecKeys ?? process.env.MERIDIAN_DNSSEC_KEYS) ? { dnssecKeys: flags.dnssecKeys ?? process.env.MERIDIAN_DNSSEC_KEYS! } : {}),
           ...((flags.stateFile ?? process.env.MERIDIAN_STATE_FILE) ? { stateFile: flags.stateFile ?? process.env.MERIDIAN_STATE_FILE! } : {}),
           workerLogLevel: level,
           strict: flags.strict === true,
@@ -310,8 +318,9 @@ export function buildProgram(): Command {
     .argument('<path...>', 'zone files or directories of them')
     .option('--clusters <names>', 'comma-separated names of the registered clusters: a target naming another is an error')
     .option('--geoip-db <file>', 'the GeoIP database (.mmdb) the server will read: client rules by country or continent need one')
+    .option('--dnssec-keys <dir>', 'the DNSSEC key directory the server will read: zones with dnssec: need a usable key there')
     .option('--strict', 'treat warnings as errors')
-    .action(async (paths: string[], flags: { clusters?: string; geoipDb?: string; strict?: boolean }) => {
+    .action(async (paths: string[], flags: { clusters?: string; geoipDb?: string; dnssecKeys?: string; strict?: boolean }) => {
       const knownClusters =
         flags.clusters === undefined
           ? undefined
@@ -322,7 +331,17 @@ export function buildProgram(): Command {
                 .filter(Boolean),
             );
       // Only whether there is a database matters to validation; the server reads the file itself.
-      const result = await loadZonePaths(paths, { ...(knownClusters === undefined ? {} : { knownClusters }), hasGeoipDatabase: flags.geoipDb !== undefined });
+      let dnssecKeys: DnssecKeysValidation | undefined;
+      if (flags.dnssecKeys !== undefined) {
+        const directory = new DnssecKeyDirectory(flags.dnssecKeys, silentLogger);
+        await directory.read();
+        dnssecKeys = directory.validation;
+      }
+      const result = await loadZonePaths(paths, {
+        ...(knownClusters === undefined ? {} : { knownClusters }),
+        hasGeoipDatabase: flags.geoipDb !== undefined,
+        ...(dnssecKeys === undefined ? {} : { dnssecKeys }),
+      });
       const strict = flags.strict === true;
       for (const issue of result.issues) process.stderr.write(`${formatZoneIssue(issue)}\n`);
       const problems = blockingIssues(result.issues, strict).length;

@@ -8,7 +8,7 @@ import { roundMs } from '../base/clock.js';
 import type { Logger } from '../base/logger.js';
 import { recordKey, type RecordRef } from '../base/names.js';
 import { runInSlices } from '../base/slices.js';
-import { AnswerTableBuilder, type TargetSource } from '../answers/build.js';
+import { AnswerTableBuilder, type RRsetSigning, type TargetSource, type ZoneSignatures } from '../answers/build.js';
 import type { ResolvedTarget } from '../answers/select.js';
 import { AnswerTable } from '../answers/table.js';
 import type { AnswerTableSource } from '../dns/handler.js';
@@ -40,7 +40,7 @@ export class AnswerPipeline implements AnswerTableSource, BuildGate {
   #replicas: AnswerReplicas | undefined;
 
   /** `replicated`: DNS workers will be attached (setReplicas), so every resolution is recorded for them. */
-  constructor(options: { targets: TargetSource; replicated: boolean; metrics: RebuildMetrics; geoip?: GeoIpLookup }) {
+  constructor(options: { targets: TargetSource; replicated: boolean; metrics: RebuildMetrics; geoip?: GeoIpLookup; signer?: RRsetSigning }) {
     const { targets, replicated } = options;
     const recording: TargetSource = !replicated
       ? targets
@@ -53,10 +53,19 @@ export class AnswerPipeline implements AnswerTableSource, BuildGate {
             return resolved;
           },
         };
-    this.#builder = new AnswerTableBuilder(recording, { reuseUnchangedZones: !replicated, ...(options.geoip === undefined ? {} : { geoip: options.geoip }) });
+    this.#builder = new AnswerTableBuilder(recording, {
+      reuseUnchangedZones: !replicated,
+      ...(options.geoip === undefined ? {} : { geoip: options.geoip }),
+      ...(options.signer === undefined ? {} : { signer: options.signer }),
+    });
     this.#metrics = options.metrics;
     this.#metrics.nameZones((id) => this.#builder.zoneNames()[id] ?? '');
     this.#metrics.nameRegions((slot) => this.#builder.regionLabels()[slot]);
+  }
+
+  /** Each signed zone's keys and earliest signature expiration. */
+  signatures(): ZoneSignatures[] {
+    return this.#builder.signatures();
   }
 
   get building(): boolean {

@@ -25,6 +25,10 @@ import { statusSource } from './status-source.js';
 import { HeldZoneWatch } from './zone-watch.js';
 import { createPeerGroup } from './peer-group.js';
 import { GeoIpFile } from '../answers/geoip-file.js';
+import { ZoneSigner } from '../dnssec/zone-signer.js';
+import { loadZoneDirectoryOffThread } from '../zone/load-thread.js';
+import { Errors } from '../base/errors.js';
+import { DnssecKeyDirectory, signingZoneLoader, startSignatureRefresh } from './dnssec-keys.js';
 
 export type { Meridian, MeridianOptions, ReloadOutcome } from './options.js';
 
@@ -54,7 +58,17 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     const targets = healthAnnotatedTargets(endpoints, monitor, health.drains);
     const geoip = options.geoipDb === undefined ? undefined : await GeoIpFile.open(options.geoipDb, logger);
     undo.add(() => geoip?.stop());
-    const pipeline = new AnswerPipeline({ targets, replicated: (options.workers ?? 1) > 1, metrics, ...(geoip === undefined ? {} : { geoip }) });
+    // Signing: the key directory is read before every zone load; DNS workers would each need the keys (not yet).
+    if (options.dnssecKeys !== undefined && (options.workers ?? 1) > 1) throw Errors.dnssecWithWorkers([]);
+    const dnssecKeys = options.dnssecKeys === undefined ? undefined : new DnssecKeyDirectory(options.dnssecKeys, logger);
+    const signer = dnssecKeys === undefined ? undefined : new ZoneSigner(new Map());
+    const pipeline = new AnswerPipeline({
+      targets,
+      replicated: (options.workers ?? 1) > 1,
+      metrics,
+      ...(geoip === undefined ? {} : { geoip }),
+      ...(signer === undefined ? {} : { signer }),
+    });
     const refreshes = new RefreshBatcher({ rebuild: healthRefresher(pipeline, logger), gate: pipeline });
     const applyClusterChange = clusterChangeApplier({ pipeline, monitor, planner, endpoints, zones: () => zones.zones, logger });
     const clusterChanges = new ClusterChangeBatcher({ clock, gate: pipeline, apply: applyClusterChange });
@@ -71,7 +85,10 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     await access(options.zonesDir).catch(() => {});
     const watch = new HeldZoneWatch(options, logger);
     undo.add(() => watch.stop());
-    const zones = new ServedZones(options, {
+    const loadZones = options.loadZones ?? loadZoneDirectoryOffThread;
+    const zoneSettings =
+      dnssecKeys === undefined || signer === undefined ? options : { ...options, loadZones: signingZoneLoader(loadZones, dnssecKeys, signer) };
+    const zones = new ServedZones(zoneSettings, {
       validation: { knownClusters: discovery.names, hasGeoipDatabase: geoip !== undefined },
       apply: zoneApplier({ pipeline, maintenance, monitor, planner, endpoints, refreshes }),
       countReload: (result) => metrics.zoneReloads.inc({ result }),
@@ -96,7 +113,8 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     // Fired and forgotten: the reload has logged and counted a failure, so only the rejection is left to catch.
     watch.release((lastEventAt) => void zones.reload('file change', lastEventAt).catch(() => {}));
     geoip?.watch();
-    const background = [watch, health.scheduler, maintenance, discovery, ...[peers, geoip].filter((part) => part !== undefined)];
+    const signatureRefresh = signer === undefined ? undefined : startSignatureRefresh(clock, reload);
+    const background = [watch, health.scheduler, maintenance, discovery, ...[peers, geoip, signatureRefresh].filter((part) => part !== undefined)];
     const parts = { readiness, logger, background, dns, admin };
     return runningServer(parts, { metrics, reload, status: () => buildStatus(status()), adminEndpoint: admin?.endpoint });
   });

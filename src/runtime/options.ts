@@ -17,6 +17,8 @@ import type { ZoneWatchSettings } from './zone-watch.js';
 export type { ReloadOutcome } from '../observability/status.js';
 
 /** Every setting of the server: the union of what each part reads (each part declares its own). */
+import type { DnssecKeySettings } from './dnssec-keys.js';
+
 export interface MeridianOptions
   extends
     ServedZonesSettings,
@@ -26,7 +28,8 @@ export interface MeridianOptions
     DnsServingSettings,
     AdminApiSettings,
     MetricsSettings,
-    PeerGroupSettings {
+    PeerGroupSettings,
+    DnssecKeySettings {
   readonly logger: Logger;
 }
 

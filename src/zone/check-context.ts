@@ -15,6 +15,19 @@ export interface ValidationOptions {
    * a client rule with countries or continents is an error. Default false.
    */
   readonly hasGeoipDatabase?: boolean;
+  /**
+   * The server's DNSSEC key directory (--dnssec-keys), as read before this load: a zone with `dnssec:` must have a
+   * usable key there. Absent: the server signs nothing, and `dnssec:` is an error.
+   */
+  readonly dnssecKeys?: DnssecKeysValidation;
+}
+
+export interface DnssecKeysValidation {
+  readonly dir: string;
+  /** Zones with at least one active key. */
+  readonly usable: ReadonlySet<string>;
+  /** Why keys of a zone cannot be used (zones without problems are absent). */
+  readonly problems: ReadonlyMap<string, readonly string[]>;
 }
 
 /** One file's checks: what they read, and where their findings go. */

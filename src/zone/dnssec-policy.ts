@@ -13,9 +13,15 @@ import { has, isPlainMap } from './plain-data.js';
 /** Under an hour, clock skew and TTLs leave a signature too little time to be of use. */
 const MIN_VALIDITY_MS = 3_600_000;
 
-export function checkDnssec(ctx: CheckContext, value: unknown): DnssecPolicy | undefined {
+export function checkDnssec(ctx: CheckContext, value: unknown, zone: string | undefined): DnssecPolicy | undefined {
   if (value === undefined) return undefined;
   if (!isPlainMap(value)) return undefined; // the schema reported it
+  const keys = ctx.options.dnssecKeys;
+  if (keys === undefined) report(ctx, '/dnssec', 'key', 'dnssec: needs the key directory: start with --dnssec-keys DIR (or MERIDIAN_DNSSEC_KEYS)');
+  else if (zone !== undefined && !keys.usable.has(zone)) {
+    const problems = keys.problems.get(zone) ?? [`no key for ${zone} in ${keys.dir} (make one with: meridian dnssec keygen ${zone} --dir ${keys.dir})`];
+    report(ctx, '/dnssec', 'key', `no usable DNSSEC key: ${problems.join('; ')}`);
+  }
   const duration = (key: 'validity' | 'refresh', fallback: number) => {
     if (!has(value, key)) return fallback;
     const raw = value[key];

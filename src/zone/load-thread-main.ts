@@ -25,6 +25,7 @@ const request = workerData as LoadRequest;
 const result = await loadZoneDirectory(request.dir, {
   ...(request.knownClusters === undefined ? {} : { knownClusters: new Set(request.knownClusters) }),
   ...(request.hasGeoipDatabase === undefined ? {} : { hasGeoipDatabase: request.hasGeoipDatabase }),
+  ...(request.dnssecKeys === undefined ? {} : { dnssecKeys: request.dnssecKeys }),
 });
 const post = (message: LoadMessage) => parentPort!.postMessage(message);
 {

@@ -10,6 +10,7 @@
 import { Errors } from '../base/errors.js';
 import { Worker } from 'node:worker_threads';
 import type { ValidationOptions } from './validate.js';
+import type { DnssecKeysValidation } from './check-context.js';
 import type { FailedZoneFile, RecordConfig, ZoneConfig, ZoneIssue, ZoneLoadResult } from './model.js';
 import { LOADER_THREAD_NICE, startThreadBelow } from '../base/thread-priority.js';
 
@@ -24,6 +25,8 @@ export interface LoadRequest {
   readonly dir: string;
   readonly knownClusters?: readonly string[];
   readonly hasGeoipDatabase?: boolean;
+  /** Sets and maps survive the structured clone to the thread as they are. */
+  readonly dnssecKeys?: DnssecKeysValidation;
   /** By zone name. */
   readonly served?: Readonly<Record<string, ServedZone>>;
 }
@@ -51,6 +54,7 @@ export async function loadZoneDirectoryOffThread(dir: string, options: Validatio
     dir,
     ...(options.knownClusters === undefined ? {} : { knownClusters: [...options.knownClusters] }),
     ...(options.hasGeoipDatabase === undefined ? {} : { hasGeoipDatabase: options.hasGeoipDatabase }),
+    ...(options.dnssecKeys === undefined ? {} : { dnssecKeys: options.dnssecKeys }),
     served: servedInfo,
   };
   const worker = startThreadBelow(LOADER_THREAD_NICE, () => new Worker(new URL('./load-thread-main.js', import.meta.url), { workerData: request }));

@@ -52,7 +52,7 @@ export function checkZone(ctx: CheckContext, data: unknown): { zone?: ZoneConfig
   checkCnameLoops(ctx, records.cnames);
   const maintenance = checkMaintenance(ctx, data.maintenance, data.records);
   const geo = checkGeo(ctx, data.geo, regionsInUse(data.records));
-  const dnssec = checkDnssec(ctx, data.dnssec);
+  const dnssec = checkDnssec(ctx, data.dnssec, zoneName);
 
   if (ctx.issues.length > 0 || zoneName === undefined || soa === undefined) return { declared };
   const withoutSerial: ZoneConfig = {

@@ -4,7 +4,15 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatExpected, parseValid, ZONE_HEAD, zoneProblems, type Expected } from '../helpers/zone-text.js';
+import { parseZoneText } from '../../src/zone/load.js';
+import type { ValidationOptions } from '../../src/zone/check-context.js';
+import { formatZoneIssue } from '../../src/zone/model.js';
+import { formatExpected, noFiles, ZONE_FILE, ZONE_HEAD, zoneText, type Expected } from '../helpers/zone-text.js';
+
+/** A key directory in which gslb.example.com has a usable key. */
+const withKeys: ValidationOptions = { dnssecKeys: { dir: '/keys', usable: new Set(['gslb.example.com']), problems: new Map() } };
+const problemsOf = (lines: readonly string[], options: ValidationOptions = withKeys) =>
+  parseZoneText(zoneText(lines), ZONE_FILE, noFiles, options).issues.map(formatZoneIssue);
 
 const head = [...ZONE_HEAD.slice(0, 3)];
 const records = ['records:', '  www: { a: [192.0.2.1] }'];
@@ -21,7 +29,9 @@ describe('dnssec: in a zone file', () => {
   ];
   for (const [name, lines, expected] of valid)
     it(name, () => {
-      assert.deepEqual(parseValid([...head, ...lines, ...records]).dnssec, expected);
+      const { zone, issues } = parseZoneText(zoneText([...head, ...lines, ...records]), ZONE_FILE, noFiles, withKeys);
+      assert.deepEqual(issues, []);
+      assert.deepEqual(zone?.dnssec, expected);
     });
 
   const invalid: Array<[name: string, lines: string[], expected: Expected[]]> = [
@@ -44,8 +54,33 @@ describe('dnssec: in a zone file', () => {
     it(name, () => {
       const all = [...head, ...lines, ...records];
       assert.deepEqual(
-        zoneProblems(all),
+        problemsOf(all),
         expected.map((e) => formatExpected(all, e)),
       );
+    });
+
+  const keyCases: Array<[name: string, options: ValidationOptions, message: string]> = [
+    ['no key directory', {}, 'dnssec: needs the key directory: start with --dnssec-keys DIR (or MERIDIAN_DNSSEC_KEYS)'],
+    [
+      'no key for the zone',
+      { dnssecKeys: { dir: '/keys', usable: new Set(['other.example.com']), problems: new Map() } },
+      'no usable DNSSEC key: no key for gslb.example.com in /keys (make one with: meridian dnssec keygen gslb.example.com --dir /keys)',
+    ],
+    [
+      'keys that cannot be used, with why',
+      {
+        dnssecKeys: {
+          dir: '/keys',
+          usable: new Set(),
+          problems: new Map([['gslb.example.com', ['cannot use the DNSSEC key K1.key: bad', 'no active key for gslb.example.com in /keys']]]),
+        },
+      },
+      'no usable DNSSEC key: cannot use the DNSSEC key K1.key: bad; no active key for gslb.example.com in /keys',
+    ],
+  ];
+  for (const [name, options, message] of keyCases)
+    it(`a zone that asks for signing, ${name}: an error at dnssec`, () => {
+      const all = [...head, 'dnssec: {}', ...records];
+      assert.deepEqual(problemsOf(all, options), [formatExpected(all, [4, 'dnssec', message])]);
     });
 });
