@@ -95,6 +95,11 @@ export interface UnboundOptions {
    * `maxIpv4` bits (default 24), to the authorities at `sendTo`, and caches their answers per the scope they return.
    */
   readonly clientSubnet?: { readonly sendTo: readonly string[]; readonly maxIpv4?: number };
+  /**
+   * Validate (the `validator` module) with these trust anchors, DS or DNSKEY records in presentation format
+   * (`zone. IN DS 12345 13 2 ABCD...`): answers below them must be signed, and come back with AD=1 when they are.
+   */
+  readonly trustAnchors?: readonly string[];
 }
 
 export interface Unbound extends Daemon {
@@ -121,8 +126,11 @@ export async function startUnbound(options: UnboundOptions): Promise<Unbound> {
     '    access-control: 127.0.0.0/8 allow',
     // The test world lives on loopback; by default Unbound refuses to send queries there.
     '    do-not-query-localhost: no',
-    // No DNSSEC in the test world, and no caching tricks that would blur what is being tested.
-    `    module-config: "${options.clientSubnet === undefined ? '' : 'subnetcache '}iterator"`,
+    // No DNSSEC in the test world unless anchors are given, and no caching tricks that would blur what is being tested.
+    `    module-config: "${options.clientSubnet === undefined ? '' : 'subnetcache '}${options.trustAnchors === undefined ? '' : 'validator '}iterator"`,
+    ...(options.trustAnchors ?? []).map((anchor) => `    trust-anchor: "${anchor}"`),
+    // Why an answer is bogus, in Unbound's output, for a test that fails.
+    ...(options.trustAnchors === undefined ? [] : ['    val-log-level: 2']),
     ...(options.clientSubnet === undefined
       ? []
       : [
