@@ -15,6 +15,7 @@ import type {
   StatusDocument,
   VoteView,
   ClientExplanation,
+  DnssecView,
   RegionHealth,
   RegionStatus,
   WalkAnswer,
@@ -377,6 +378,14 @@ function geoLines(record: BalancedRecordStatus, color: boolean): string[] {
   return lines;
 }
 
+/** A signed zone's keys and the time left on its earliest signature. */
+function dnssecLine(dnssec: DnssecView, color: boolean): string {
+  const keys = dnssec.keys.map((k) => `${k.keyTag} ${k.algorithm}${k.flags === 257 ? ' KSK' : ''}${k.signing ? '' : ' (published only)'}`).join(', ');
+  const seconds = dnssec.earliestExpirySeconds;
+  const expiry = seconds === null ? 'no signature yet' : `earliest signature expires in ${formatSeconds(seconds)} (${dnssec.earliestExpiry ?? ''})`;
+  return `${paint(color, 'green', 'signed')}: keys ${keys}; ${expiry}`;
+}
+
 function latencyCell(address: AddressStatus): string {
   const samples = address.latencyMs ?? [];
   const last = samples.at(-1) ?? address.lastResult?.durationMs;
@@ -444,6 +453,7 @@ export function renderStatus(doc: StatusDocument, options: StatusRenderOptions):
   ];
   for (const zone of doc.zones) {
     lines.push('', `${paint(c, 'bold', `ZONE ${zone.zone}`)}  serial ${zone.serial}${paint(c, 'dim', `  ${zone.file}`)}`);
+    if (zone.dnssec !== undefined) lines.push(`  ${dnssecLine(zone.dnssec, c)}`);
     const others: string[][] = [];
     for (const record of zone.records) {
       if (record.kind === 'balanced') lines.push(...balancedRecord(record, options, now));

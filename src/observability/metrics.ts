@@ -132,6 +132,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
   readonly probeLateness: Histogram;
   readonly zoneReloads: Counter<'result'>;
   readonly zoneSerial: Gauge<'zone'>;
+  readonly dnssecSignatureExpiry: Gauge<'zone'>;
   readonly zoneLoadFailed: Gauge<'file' | 'zone' | 'serving'>;
   readonly answerRebuild: Histogram<'kind'>;
   readonly rrlResponses: Counter<'kind' | 'action'>;
@@ -146,6 +147,7 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
   readonly #queryCounts = new QueryCounts();
   #zoneName: (id: number) => string = () => '';
   #zoneSerials: () => Iterable<{ readonly name: string; readonly serial: number }> = () => [];
+  #signatureExpiries: () => Iterable<{ readonly zone: string; readonly seconds: number }> = () => [];
   #zoneLoadFailures: () => Iterable<{ readonly file: string; readonly zone?: string; readonly serving: string }> = () => [];
   /** Counts from other processes (DNS workers), added to this process's own at scrape time. */
   #externalQueryCounts: () => Iterable<QueryCountEntry> = () => [];
@@ -218,6 +220,16 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
       collect: () => {
         this.zoneSerial.reset();
         for (const { name, serial } of this.#zoneSerials()) this.zoneSerial.set({ zone: name }, serial);
+      },
+    });
+    this.dnssecSignatureExpiry = new Gauge({
+      name: 'meridian_dnssec_signature_expiry_seconds',
+      help: 'Seconds until the earliest signature of each signed zone expires; signatures are made again within the zone refresh margin, so an alert below it means signing has stopped.',
+      labelNames: ['zone'],
+      registers: [registry],
+      collect: () => {
+        this.dnssecSignatureExpiry.reset();
+        for (const { zone, seconds } of this.#signatureExpiries()) this.dnssecSignatureExpiry.set({ zone }, seconds);
       },
     });
     this.answerRebuild = new Histogram({
@@ -317,6 +329,11 @@ export class MeridianMetrics implements QueryObserver, HealthObserver, HandlerEr
   /** The zones served now, read at scrape time for meridian_zone_serial. */
   reportZoneSerials(zones: () => Iterable<{ readonly name: string; readonly serial: number }>): void {
     this.#zoneSerials = zones;
+  }
+
+  /** Each signed zone's seconds until its earliest signature expires, read at scrape time. */
+  reportSignatureExpiries(expiries: () => Iterable<{ readonly zone: string; readonly seconds: number }>): void {
+    this.#signatureExpiries = expiries;
   }
 
   /** The zone files failing to load now, read at scrape time for meridian_zone_load_failed. */

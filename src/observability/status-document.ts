@@ -192,10 +192,31 @@ export interface StaticRecordStatus {
 
 export type RecordStatus = BalancedRecordStatus | StaticRecordStatus;
 
+/** One DNSSEC key of a signed zone, as published: never anything of its private half. */
+export interface DnssecKeyView {
+  readonly keyTag: number;
+  /** ECDSAP256SHA256 or ED25519. */
+  readonly algorithm: string;
+  /** 257 (KSK, the one a DS points at) or 256. */
+  readonly flags: number;
+  /** It signs now (an active key); otherwise only its DNSKEY is published. */
+  readonly signing: boolean;
+}
+
+/** A signed zone's keys and signatures. */
+export interface DnssecView {
+  readonly keys: readonly DnssecKeyView[];
+  /** When the earliest signature its answers carry expires; null before any is made. */
+  readonly earliestExpiry: string | null;
+  readonly earliestExpirySeconds: number | null;
+}
+
 export interface ZoneStatus {
   readonly zone: string;
   readonly file: string;
   readonly serial: number;
+  /** Present when the zone is signed. */
+  readonly dnssec?: DnssecView;
   readonly records: readonly RecordStatus[];
 }
 

@@ -43,6 +43,8 @@ import type {
   ClientMatch,
   SkippedRegion,
   StickyPick,
+  DnssecView,
+  DnssecKeyView,
 } from './status-document.js';
 
 // JSONSchemaType types readonly arrays as plain ones; the documents' arrays are readonly only to their readers.
@@ -206,12 +208,30 @@ const staticRecord: Schema<StaticRecordStatus> = {
   required: requiredOf<StaticRecordStatus>({ name: true, kind: true }),
 };
 
+const dnssecView: Schema<DnssecView> = {
+  type: 'object',
+  properties: {
+    keys: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { keyTag: integer, algorithm: string, flags: integer, signing: boolean },
+        required: requiredOf<DnssecKeyView>({ keyTag: true, algorithm: true, flags: true, signing: true }),
+      },
+    },
+    earliestExpiry: orNull(string),
+    earliestExpirySeconds: orNull(integer),
+  },
+  required: requiredOf<DnssecView>({ keys: true, earliestExpiry: true, earliestExpirySeconds: true }),
+};
+
 const zone: Schema<ZoneStatus> = {
   type: 'object',
   properties: {
     zone: string,
     file: string,
     serial: integer,
+    dnssec: { ...dnssecView, nullable: true },
     // The record's kind says which: every balanced record is checked as one, not merely as named static data.
     records: {
       type: 'array',

@@ -13,6 +13,8 @@ import type { Drain } from '../health/drains.js';
 import type { MaintenanceWindowStatus } from '../health/maintenance.js';
 import { formatZoneIssue, type BalancedRecord, type GeoConfig, type RecordConfig, type TargetConfig, type ZoneConfig } from '../zone/model.js';
 import type { GeoIpLookup } from '../answers/client-classifier.js';
+import type { ZoneSignatures } from '../answers/build.js';
+import { keyTagOf } from '../dnssec/keys.js';
 import { defaultGeoSelection, explainClient, geoRecordStatus, regionStatuses, skippedRegions, type ClientAddress } from './geo-status.js';
 import type { GeoSelection } from '../answers/geo-select.js';
 import type { ZoneFileFailure } from '../zone/serving.js';
@@ -22,6 +24,7 @@ import type {
   AddressStatus,
   AnswerSet,
   ClientExplanation,
+  DnssecView,
   ExplainDocument,
   ExplainedAddress,
   FailedFileView,
@@ -64,6 +67,35 @@ export interface StatusInput {
   readonly peers?: PeerGroupStatusSource;
   /** The server's GeoIP database (--geoip-db), to explain which country or continent rule a client falls under. */
   readonly geoip?: GeoIpLookup;
+  /** Each signed zone's keys and earliest signature expiration (the answer table's). */
+  readonly signatures?: () => readonly ZoneSignatures[];
+}
+
+/** A signed zone's part of /status: its keys by tag and algorithm, and when its earliest signature expires. */
+function dnssecView(signatures: ZoneSignatures, nowMs: number): DnssecView {
+  const signing = new Set((signatures.keys.signing as readonly { keyTag: number; algorithm: number }[]).map((k) => `${k.algorithm}/${k.keyTag}`));
+  const keys = signatures.keys.dnskeys.map((rdata) => {
+    const keyTag = keyTagOf(rdata);
+    return {
+      keyTag,
+      algorithm: rdata[3] === 13 ? 'ECDSAP256SHA256' : rdata[3] === 15 ? 'ED25519' : String(rdata[3]),
+      flags: rdata.readUInt16BE(0),
+      signing: signing.has(`${rdata[3]}/${keyTag}`),
+    };
+  });
+  const expiry = signatures.earliestExpiration;
+  return {
+    keys,
+    earliestExpiry: expiry === undefined ? null : new Date(expiry * 1000).toISOString(),
+    earliestExpirySeconds: expiry === undefined ? null : Math.round(expiry - nowMs / 1000),
+  };
+}
+
+/** The dnssec field of a zone in /status, when it is signed. */
+function zoneDnssec(input: StatusInput, zone: string): { dnssec?: DnssecView } {
+  const signatures = input.signatures?.().find((s) => s.zone === zone);
+  // Wall-clock time: signatures carry absolute times, and the status clock may be a test's.
+  return signatures === undefined ? {} : { dnssec: dnssecView(signatures, Date.now()) };
 }
 
 /** One peer as the peer group knows it (runtime/peer-group.ts). */
@@ -337,6 +369,7 @@ export function buildStatus(input: StatusInput): StatusDocument {
       zone: zone.zone,
       file: zone.file,
       serial: zone.soa.serial,
+      ...zoneDnssec(input, zone.zone),
       records: zone.records.map((record) => recordStatus(input, zone, record, now)),
     })),
   };
@@ -354,7 +387,9 @@ export async function* statusJsonChunks(input: StatusInput): AsyncGenerator<stri
   const head = JSON.stringify(statusHead(input, now));
   yield `${head.slice(0, -1)},"zones":[`;
   for (const [z, zone] of input.zones.entries()) {
-    yield `${z > 0 ? ',' : ''}{"zone":${JSON.stringify(zone.zone)},"file":${JSON.stringify(zone.file)},"serial":${zone.soa.serial},"records":[`;
+    const dnssec = zoneDnssec(input, zone.zone).dnssec;
+    const signed = dnssec === undefined ? '' : `"dnssec":${JSON.stringify(dnssec)},`;
+    yield `${z > 0 ? ',' : ''}{"zone":${JSON.stringify(zone.zone)},"file":${JSON.stringify(zone.file)},"serial":${zone.soa.serial},${signed}"records":[`;
     for (let i = 0; i < zone.records.length; i += RECORDS_PER_CHUNK) {
       const chunk = zone.records.slice(i, i + RECORDS_PER_CHUNK).map((record) => JSON.stringify(recordStatus(input, zone, record, now)));
       yield `${i > 0 ? ',' : ''}${chunk.join(',')}`;

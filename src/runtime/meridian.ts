@@ -103,7 +103,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     const dns = await startDnsServing(options, { pipeline, zones, metrics, logger });
     undo.add(() => dns.close());
     const readiness = serverReadiness({ zones, discovery, clusterChanges, monitor, dns });
-    const status = statusSource({ zones, readiness, health, discovery, history, targets, clock, peers, geoip });
+    const status = statusSource({ zones, readiness, health, discovery, history, targets, clock, peers, geoip, signatures: () => pipeline.signatures() });
     const reload = (reason: string) => zones.reload(reason);
     const explain = (name: string, type: 'A' | 'AAAA', client?: ClientAddress) => buildExplanation(status(), name, type, client);
     const routes = adminRoutes({ reload, drain: drainActions.action(true), undrain: drainActions.action(false), explain });

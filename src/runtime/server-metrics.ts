@@ -30,7 +30,7 @@ export interface ObservedParts {
   readonly drains: { list(): ReturnType<DrainSet['list']> };
   readonly discovery: Pick<ClusterDiscovery, 'status'>;
   readonly zones: Pick<ServedZones, 'failedFiles'>;
-  readonly pipeline: Pick<AnswerPipeline, 'current'>;
+  readonly pipeline: Pick<AnswerPipeline, 'current' | 'signatures'>;
   readonly clock: Clock;
 }
 
@@ -40,6 +40,12 @@ export function observeServer(metrics: MeridianMetrics, parts: ObservedParts): v
   metrics.observeClusters(() => parts.discovery.status().map((c) => ({ name: c.name, synced: c.synced, lastEventAt: c.lastEventAt })), parts.clock);
   metrics.reportZoneLoadFailures(() => parts.zones.failedFiles);
   metrics.reportZoneSerials(() => parts.pipeline.current.zones());
+  // Wall-clock seconds: signatures carry absolute times.
+  metrics.reportSignatureExpiries(() =>
+    parts.pipeline
+      .signatures()
+      .flatMap((s) => (s.earliestExpiration === undefined ? [] : [{ zone: s.zone, seconds: Math.round(s.earliestExpiration - Date.now() / 1000) }])),
+  );
 }
 
 export function createMetrics(settings: MetricsSettings): MeridianMetrics {

@@ -2,6 +2,7 @@
 
 import type { Clock } from '../base/clock.js';
 import type { GeoIpLookup } from '../answers/client-classifier.js';
+import type { ZoneSignatures } from '../answers/build.js';
 import type { TargetSource } from '../answers/build.js';
 import type { HealthHistory } from '../observability/history.js';
 import type { PeerGroupStatusSource, StatusInput } from '../observability/status.js';
@@ -22,10 +23,12 @@ export interface StatusParts {
   readonly peers: PeerGroupStatusSource | undefined;
   /** The GeoIP database (--geoip-db), so that explain can say which country rule a client falls under. */
   readonly geoip: GeoIpLookup | undefined;
+  /** The signed zones' keys and signatures, as the answer table has them. */
+  readonly signatures?: () => readonly ZoneSignatures[];
 }
 
 export function statusSource(parts: StatusParts): () => StatusInput {
-  const { zones, readiness, health, discovery, history, targets, clock, peers, geoip } = parts;
+  const { zones, readiness, health, discovery, history, targets, clock, peers, geoip, signatures } = parts;
   return () => ({
     zones: zones.zones,
     failedZoneFiles: zones.failedFiles,
@@ -42,5 +45,6 @@ export function statusSource(parts: StatusParts): () => StatusInput {
     maintenance: () => health.maintenance.status(),
     ...(peers === undefined ? {} : { peers }),
     ...(geoip === undefined ? {} : { geoip }),
+    ...(signatures === undefined ? {} : { signatures }),
   });
 }
