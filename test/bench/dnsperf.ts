@@ -76,6 +76,10 @@ interface RunOptions {
   readonly verbose?: boolean;
   /** EDNS options to send with every query, as dnsperf's -E takes them ("code:hex"); they imply -e (EDNS0). */
   readonly ednsOptions?: readonly string[];
+  /** Send EDNS0 (-e) with every query. */
+  readonly edns?: boolean;
+  /** Set the DNSSEC OK bit (-D; implies EDNS0). */
+  readonly dnssecOk?: boolean;
   /** Called with each stdout line (verbose runs print one per query). */
   readonly onLine?: (line: string) => void;
 }
@@ -109,6 +113,8 @@ async function runDnsperf(options: RunOptions): Promise<string> {
   if (options.outstanding !== undefined) args.push('-q', String(options.outstanding));
   if (options.verbose) args.push('-v');
   if (options.ednsOptions !== undefined) args.push('-e', ...options.ednsOptions.flatMap((option) => ['-E', option]));
+  else if (options.edns === true) args.push('-e');
+  if (options.dnssecOk === true) args.push('-D');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'meridian-dnsperf-out-'));
   const outFile = path.join(dir, 'stdout.txt');
   try {

@@ -1,6 +1,6 @@
 // The benchmark suite: `npm run bench` (scripts/bench.sh installs the peers, builds, and runs this).
 //
-//   node dist/test/bench/run.js [--only throughput|geo|failover|group|scale]... [--duration SECONDS] [--workers N] [--trials N]
+//   node dist/test/bench/run.js [--only throughput|geo|dnssec|failover|group|scale]... [--duration SECONDS] [--workers N] [--trials N]
 //
 // Runs the sections in order, prints one table and writes it, with every raw number, as JSON to
 // test-output/bench/<timestamp>.json and test-output/bench/latest.json, so runs can be compared between commits.
@@ -15,12 +15,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runFailover, type FailoverResult, type FailoverStats } from './failover.js';
 import { runGeo, type GeoResult } from './geo.js';
+import { runDnssec, type DnssecResult } from './dnssec.js';
 import { ALONE_LABEL, busyBefore, GROUP_MEMBERS, GROUP_NAMES, runGroup, type GroupMeasurement, type GroupResult } from './group.js';
 import { CLIENT_CPU, CLIENTS, cpuIdlePercent } from './dnsperf.js';
 import { killAllChildren, PRIMARY, REPO_ROOT, SERVER_CPU } from './peers.js';
 import { QUIET_IDLE_PERCENT, QUIET_WAIT_MS, runThroughput, type ThroughputResult } from './throughput.js';
 
-const SECTIONS = ['throughput', 'geo', 'failover', 'group', 'scale'] as const;
+const SECTIONS = ['throughput', 'geo', 'dnssec', 'failover', 'group', 'scale'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Settings {
@@ -32,7 +33,7 @@ interface Settings {
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`bench: ${message}\n`);
-  process.stderr.write('usage: npm run bench -- [--only throughput|geo|failover|group|scale]... [--duration SECONDS] [--workers N] [--trials N]\n');
+  process.stderr.write('usage: npm run bench -- [--only throughput|geo|dnssec|failover|group|scale]... [--duration SECONDS] [--workers N] [--trials N]\n');
   process.exit(message ? 2 : 0);
 }
 
@@ -224,6 +225,31 @@ function throughputLines(result: ThroughputResult): string[] {
       .filter((s) => s.answers && s.label !== 'node:dgram ceiling')
       .map((s) => `    ${s.label}: app ${(100 * s.answers!.weightedPrimaryShare).toFixed(0)}% primary, web ${s.answers!.failoverAnswers.join(' + ')}`),
     ...[...new Set(notes)],
+  ];
+}
+
+function dnssecLines(result: DnssecResult): string[] {
+  const summary = columns(
+    ['queries', 'qps', 'CPU µs/query', '× DO=0 (qps)'],
+    result.summary.map((s) => [
+      s.variant,
+      s.qps === null ? 'n/a' : thousands(s.qps),
+      fixed(s.cpuMicrosecondsPerQuery, 2),
+      s.ratio === null ? 'n/a' : `${s.ratio.toFixed(3)}x`,
+    ]),
+  );
+  const signed = result.summary.find((s) => s.variant === 'answer, DO=1');
+  const ms = (v: number) => `${v.toFixed(3)} ms`;
+  const load = result.loadMs;
+  const flip = result.rebuildAfterFlipMs;
+  return [
+    `DNSSEC  one meridian on CPU ${SERVER_CPU} (the bench zone, signed with one P-256 key), dnsperf on CPU ${CLIENT_CPU}; ${result.rounds} interleaved rounds of dnsperf -l ${result.durationSeconds} (medians); NXDOMAIN over 1,000 random names`,
+    ...summary,
+    `  × DO=0: this row's qps / the same queries' with EDNS and DO=0, same process, same run`,
+    `  goal (issue 19): DO=1 >= ${result.goals.throughputRatio}x of DO=0: ${result.throughputGoalMet === null ? 'not judged' : result.throughputGoalMet ? 'met' : 'NOT met'} (${signed?.ratio === null || signed?.ratio === undefined ? 'n/a' : `${signed.ratio.toFixed(3)}x`})`,
+    `  ${thousands(result.records)} records, in-process: parse and validate ${ms(load.parse)}; build unsigned ${ms(load.buildUnsigned)}, signed ${ms(load.buildSigned)} (${thousands(load.signatures)} signatures)`,
+    `  rebuild after one target flips (signed zone): new answer p50 ${ms(flip.newSignature.p50)} p99 ${ms(flip.newSignature.p99)}; back to a signed one p50 ${ms(flip.reused.p50)} p99 ${ms(flip.reused.p99)}; goal < ${result.goals.rebuildMs} ms: ${result.rebuildGoalMet ? 'met' : 'NOT met'}`,
+    `  per run: ${result.runs.map((r) => `${r.variant} #${r.round} ${r.result ? thousands(r.result.qps) : `failed (${r.error ?? ''})`}`).join(', ')}`,
   ];
 }
 
@@ -426,7 +452,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 const machine = await describeMachine();
-const results: { throughput?: ThroughputResult; geo?: GeoResult; failover?: FailoverResult; group?: GroupResult; scale?: unknown } = {};
+const results: { throughput?: ThroughputResult; geo?: GeoResult; dnssec?: DnssecResult; failover?: FailoverResult; group?: GroupResult; scale?: unknown } = {};
 const errors: Record<string, string> = {};
 const skipped: Record<string, string> = {};
 
@@ -441,6 +467,8 @@ for (const section of settings.only) {
       });
     } else if (section === 'geo') {
       results.geo = await runGeo({ seconds: settings.durationSeconds, log });
+    } else if (section === 'dnssec') {
+      results.dnssec = await runDnssec({ seconds: settings.durationSeconds, log });
     } else if (section === 'failover') {
       results.failover = await runFailover({ trials: settings.trials, log });
     } else if (section === 'group') {
@@ -472,6 +500,7 @@ const lines = [
 for (const section of settings.only) {
   if (section === 'throughput' && results.throughput) lines.push(...throughputLines(results.throughput));
   else if (section === 'geo' && results.geo) lines.push(...geoLines(results.geo));
+  else if (section === 'dnssec' && results.dnssec) lines.push(...dnssecLines(results.dnssec));
   else if (section === 'failover' && results.failover) lines.push(...failoverLines(results.failover));
   else if (section === 'group' && results.group) lines.push(...groupLines(results.group));
   else if (section === 'scale' && 'scale' in results) lines.push(...scaleLines(results.scale));
