@@ -832,17 +832,26 @@ function encodeName(state: ZoneState, name: string): NameEntry {
   }
   const anyType = ANY_PREFERENCE.find((type) => types.has(type));
   if (anyType !== undefined) types.set(RRType.ANY, types.get(anyType)!);
-  return withNsec(state, name, { zone: state.entry, types, otherwise: undefined }, entry.types.keys());
+  const rrsets = [...entry.types].filter(([type]) => type !== RRType.ANY).map(([, contents]) => contents[0]?.answer ?? []);
+  return withNsec(state, name, { zone: state.entry, types, otherwise: undefined }, entry.types.keys(), rrsets);
 }
 
-/** In a signed zone: the name's NSEC, answered to NSEC queries and kept in the chain for negative answers. */
-function withNsec(state: ZoneState, name: string, entry: NameEntry, types: Iterable<number>): NameEntry {
+/**
+ * In a signed zone: the name's NSEC, answered to NSEC queries and kept in the chain for negative answers; and the
+ * RRSIGs of its RRsets (`rrsets`: one of each type, as answered by default), answered to RRSIG queries with or
+ * without DO: what the name's answers carry.
+ */
+function withNsec(state: ZoneState, name: string, entry: NameEntry, types: Iterable<number>, rrsets: readonly (readonly ResourceRecord[])[]): NameEntry {
   const signing = state.signing;
   if (signing === undefined) return entry;
   const nsec = encodeNsec(signing, name, types, negativeTtl(state.config));
   if (nsec === undefined) return entry;
   const own = new Map(entry.types);
   own.set(RRType.NSEC, toAnswerSet(name, RRType.NSEC, Rcode.NOERROR, single([nsec]), [], signing));
+  // Cached: asking for these signatures again makes no new one.
+  const rrsigs = [...rrsets, [nsec]].filter((rrset) => rrset.length > 0).flatMap((rrset) => signRecords(signing, rrset).filter((r) => r.type === RRType.RRSIG));
+  const rrsigSet = toAnswerSet(name, RRType.RRSIG, Rcode.NOERROR, single(rrsigs));
+  own.set(RRType.RRSIG, { ...rrsigSet, signed: rrsigSet.templates });
   return { ...entry, types: own, nsecIndex: signing.indexOf.get(name)! };
 }
 
@@ -879,15 +888,23 @@ function encodeCnameOwner(state: ZoneState, name: string, cname: CnameRecord): N
   const inZone =
     (target === zone.zone || target.endsWith(`.${zone.zone}`)) && !state.children.some((child) => target === child || target.endsWith(`.${child}`));
   if (!inZone || final?.cname !== undefined) {
-    return withNsec(state, name, { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain), [], signing) }, [
-      RRType.CNAME,
-    ]);
+    return withNsec(
+      state,
+      name,
+      { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain), [], signing) },
+      [RRType.CNAME],
+      [[cname]],
+    );
   }
   const soa: ResourceRecord = { name: zone.zone, type: RRType.SOA, ttl: negativeTtl(zone), soa: zone.soa };
   if (final === undefined) {
-    return withNsec(state, name, { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NXDOMAIN, single(chain), [soa], signing) }, [
-      RRType.CNAME,
-    ]);
+    return withNsec(
+      state,
+      name,
+      { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NXDOMAIN, single(chain), [soa], signing) },
+      [RRType.CNAME],
+      [[cname]],
+    );
   }
   const chase = (contents: readonly Content[]) =>
     contents.map((c) => ({ probability: c.probability, answer: [...chain, ...c.answer], additional: c.additional }));
@@ -900,9 +917,13 @@ function encodeCnameOwner(state: ZoneState, name: string, cname: CnameRecord): N
         : toGeoAnswerSet(name, type, geo, chase, signing),
     );
   }
-  return withNsec(state, name, { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain), [soa], signing) }, [
-    RRType.CNAME,
-  ]);
+  return withNsec(
+    state,
+    name,
+    { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain), [soa], signing) },
+    [RRType.CNAME],
+    [[cname]],
+  );
 }
 
 function dependOn(state: ZoneState, target: string, owner: string): void {

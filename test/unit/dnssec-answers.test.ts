@@ -122,6 +122,18 @@ describe('signed answers (DO=1)', () => {
       assert.deepEqual(response.additional, []);
     });
 
+  it('RRSIG: the signatures of every RRset at the name, with DO or without', () => {
+    for (const dnssecOk of [true, false]) {
+      const response = ask('static.gslb.example.com', T.RRSIG, dnssecOk);
+      assert.equal(response.rcode, 0);
+      assert.ok(response.answer.every((r) => r.type === T.RRSIG));
+      assert.deepEqual(
+        response.answer.map((r) => readRrsig(r.rdata).typeCovered).sort((a, b) => a - b),
+        [T.A, T.AAAA, T.NSEC],
+      );
+    }
+  });
+
   it('NODATA: the SOA and the NSEC of the name, both signed; the NSEC lacks the type asked', () => {
     const response = ask('static.gslb.example.com', T.MX);
     assert.equal(response.rcode, 0);
