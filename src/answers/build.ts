@@ -16,7 +16,8 @@ import { AnswerTable, type AnswerSet, type NameEntry, type RegionLabels, type St
 import { stickyChoice } from './sticky.js';
 import { canonicalRdata, encodeResponseTemplate, encodeSoaTail, encodeStandalone, nameToKey, type ResourceRecord, type ResponseContent } from './wire.js';
 import { canonicalSortKey, nsecRdata } from '../dnssec/nsec.js';
-import type { NsecChain, RecordBlock, ZoneDnssec } from './table.js';
+import type { NsecChain, ParentDs, RecordBlock, ZoneDnssec } from './table.js';
+import { dsRdata } from '../dnssec/keys.js';
 import { runInSlices } from '../base/slices.js';
 import { Errors } from '../base/errors.js';
 
@@ -140,6 +141,8 @@ interface ZoneState {
   readonly dependents: Map<string, Set<string>>;
   /** Set once the zone's names are collected, when the zone is signed. */
   signing?: ZoneSigning;
+  /** When the zone's parent is served too: DS at the apex, answered from the parent (see #attachParentDs). */
+  parentDs?: ParentDs;
 }
 
 /** Follow at most this many CNAMEs inside a zone when adding the target's records to an answer. */
@@ -271,6 +274,7 @@ export class AnswerTableBuilder {
     }
     this.#zones = states;
     for (const commit of commits) commit();
+    this.#attachParentDs(states, zones, names);
     this.#table = new AnswerTable(zoneEntries, names);
     this.#table.setFailedZones(failed);
     return this.#table;
@@ -329,6 +333,39 @@ export class AnswerTableBuilder {
       Object.assign(state.entry as { serial: number; soaTail: Buffer }, { serial: zone.soa.serial, soaTail });
       if (soaSignatures !== undefined && state.signing !== undefined) state.signing.dnssec.soaSignatures = soaSignatures;
     };
+  }
+
+  /**
+   * DS at each served child's apex, answered from its served parent (RFC 4035 §3.1.4.1): the DS of the child's
+   * published KSKs (of all its keys when it has none) when the child is signed, else NODATA, with the parent's
+   * NSEC for the child's name (NS, and DS when there is one) when the parent is signed. Made again at every full
+   * build, since the child's keys may have changed while the parent did not; the signatures come from the cache.
+   */
+  #attachParentDs(states: ReadonlyMap<string, ZoneState>, zones: readonly ZoneConfig[], names: Map<string, NameEntry>): void {
+    for (const parent of states.values()) {
+      for (const child of directChildren(parent.children)) {
+        const childState = states.get(child);
+        if (childState === undefined) continue;
+        const childConfig = zones.find((z) => z.zone === child);
+        const keys = childConfig?.dnssec === undefined ? undefined : this.#signer?.keysOf(child);
+        const ksks = (keys?.dnskeys ?? []).filter((k) => k.readUInt16BE(0) === 257);
+        const dnskeys = keys === undefined || keys.signing.length === 0 ? [] : ksks.length > 0 ? ksks : keys.dnskeys;
+        const ttl = parent.config.ttl;
+        const ds = dnskeys.map((rdata): ResourceRecord => ({ name: child, type: RRType.DS, ttl, rdata: dsRdata(child, rdata) }));
+        const signing = parent.signing;
+        if (signing !== undefined) encodeNsec(signing, child, ds.length > 0 ? [RRType.NS, RRType.DS] : [RRType.NS], negativeTtl(parent.config));
+        const nsecIndex = signing?.indexOf.get(child);
+        const nodata: NameEntry = { zone: parent.entry, types: new Map(), otherwise: undefined, ...(nsecIndex === undefined ? {} : { nsecIndex }) };
+        childState.parentDs = {
+          zone: parent.entry,
+          set: ds.length === 0 ? undefined : toAnswerSet(child, RRType.DS, Rcode.NOERROR, single(ds), [], signing),
+          nodata,
+        };
+        const key = nameToKey(child);
+        const apex = names.get(key);
+        if (apex !== undefined) names.set(key, { ...apex, ds: childState.parentDs });
+      }
+    }
   }
 
   /**
@@ -395,6 +432,11 @@ export function buildAnswerTable(zones: readonly ZoneConfig[], targets: TargetSo
   return new AnswerTableBuilder(targets).build(zones, failedZones);
 }
 
+/** The served zones right below a zone: those with no other served zone between (`children` are all below it). */
+function directChildren(children: readonly string[]): string[] {
+  return children.filter((child) => !children.some((other) => other !== child && child.endsWith(`.${other}`)));
+}
+
 /** Zone name → the served zones below it, found by walking each zone's ancestors (not every pair of zones). */
 function servedChildren(zones: readonly ZoneConfig[]): Map<string, string[]> {
   const served = new Set(zones.map((z) => z.zone));
@@ -423,9 +465,12 @@ function zoneSigning(state: ZoneState, signer: RRsetSigning | undefined): ZoneSi
   state.data.get(zone.zone)?.types.set(RRType.DNSKEY, single(keys.dnskeys.map((rdata) => ({ name: zone.zone, type: RRType.DNSKEY, ttl: dnskeyTtl, rdata }))));
   // Owners: every name that holds data or is a record's name (a balanced record whose targets are all gone still
   // exists); empty non-terminals have no NSEC (RFC 4035 §2.3).
-  const owners = [...state.data.entries()]
-    .filter(([name, data]) => data.types.size > 0 || data.cname !== undefined || state.balanced.has(name))
-    .map(([name]) => ({ name, sortKey: canonicalSortKey(nameToKey(name)) }))
+  // And the apexes of served child zones: the parent's side of each cut has NS (and DS), so it has an NSEC.
+  const owners = [
+    ...[...state.data.entries()].filter(([name, data]) => data.types.size > 0 || data.cname !== undefined || state.balanced.has(name)).map(([name]) => name),
+    ...directChildren(state.children),
+  ]
+    .map((name) => ({ name, sortKey: canonicalSortKey(nameToKey(name)) }))
     .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
   const chain: NsecChain = { sortKeys: owners.map((o) => o.sortKey), proofs: new Array<RecordBlock | undefined>(owners.length) };
   const signing: ZoneSigning = {
@@ -833,7 +878,8 @@ function encodeName(state: ZoneState, name: string): NameEntry {
   const anyType = ANY_PREFERENCE.find((type) => types.has(type));
   if (anyType !== undefined) types.set(RRType.ANY, types.get(anyType)!);
   const rrsets = [...entry.types].filter(([type]) => type !== RRType.ANY).map(([, contents]) => contents[0]?.answer ?? []);
-  return withNsec(state, name, { zone: state.entry, types, otherwise: undefined }, entry.types.keys(), rrsets);
+  const encoded = withNsec(state, name, { zone: state.entry, types, otherwise: undefined }, entry.types.keys(), rrsets);
+  return name === state.config.zone && state.parentDs !== undefined ? { ...encoded, ds: state.parentDs } : encoded;
 }
 
 /**

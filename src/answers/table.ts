@@ -109,6 +109,20 @@ export interface NameEntry {
   readonly otherwise: AnswerSet | undefined;
   /** In a signed zone, the index of this name's NSEC in the chain; absent for an empty non-terminal. */
   readonly nsecIndex?: number;
+  /**
+   * A served zone's apex whose parent zone is served too: DS belongs to the parent side of the cut (RFC 4035
+   * §3.1.4.1), so a DS query is answered from the parent, with its DS set or its NODATA (and the parent's NSEC).
+   */
+  readonly ds?: ParentDs;
+}
+
+/** The parent's answer to DS at a child apex. */
+export interface ParentDs {
+  readonly zone: ZoneEntry;
+  /** Undefined: the child is not signed, NODATA from the parent. */
+  readonly set: AnswerSet | undefined;
+  /** For the parent's NODATA: the child apex's NSEC in the parent's chain. */
+  readonly nodata: NameEntry;
 }
 
 export class AnswerTable {

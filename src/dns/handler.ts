@@ -125,6 +125,17 @@ export class QueryHandler {
       if (failedZone !== 0) return this.#bare(msg, query, Rcode.SERVFAIL, 0, transport, failedZone);
     }
     const entry = table.name(query.key);
+    if (entry?.ds !== undefined && query.qtype === RRType.DS) {
+      // A child apex: DS is the parent's data (RFC 4035 §3.1.4.1).
+      const ds = entry.ds;
+      this.#lastZone = ds.zone.id;
+      if (ds.set !== undefined) {
+        this.lastKind = 'answer';
+        return this.#fromTemplate(msg, query, ds.set, transport, ds.zone.id);
+      }
+      this.lastKind = 'nodata';
+      return this.#negative(msg, query, ds.zone, Rcode.NOERROR, transport, ds.nodata);
+    }
     if (entry !== undefined) {
       let set = entry.types.get(query.qtype) ?? entry.otherwise;
       this.#lastZone = entry.zone.id;

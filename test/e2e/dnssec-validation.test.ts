@@ -49,6 +49,16 @@ records:
 `;
 }
 
+const CHILD = `sub.${ZONE}`;
+const CHILD_YAML = `zone: ${CHILD}
+ttl: 2
+soa: { rname: hostmaster.example.test, minimum: 1 }
+nameservers: { ns1.${CHILD}: [${MERIDIAN}] }
+dnssec: {}
+records:
+  app: { a: [192.0.2.77] }
+`;
+
 const isRoot = process.getuid?.() === 0;
 
 describe('DNSSEC: Unbound and delv validate what Meridian signs', { skip: isRoot ? false : 'needs root to bind port 53 on loopback (CI runs as root)' }, () => {
@@ -72,6 +82,8 @@ describe('DNSSEC: Unbound and delv validate what Meridian signs', { skip: isRoot
     keys = await mkdtemp(path.join(os.tmpdir(), 'meridian-keys-'));
     await run(process.execPath, [MERIDIAN_BIN, 'dnssec', 'keygen', ZONE, '--dir', keys, '--ksk']);
     await run(process.execPath, [MERIDIAN_BIN, 'dnssec', 'keygen', ZONE, '--dir', keys]);
+    // A served child zone with its own key: validators reach it through the DS the parent side answers.
+    await run(process.execPath, [MERIDIAN_BIN, 'dnssec', 'keygen', CHILD, '--dir', keys, '--ksk']);
     const printed = (await run(process.execPath, [MERIDIAN_BIN, 'dnssec', 'ds', ZONE, '--dir', keys])).stdout;
     ds = printed.split('\n').find((line) => / DS /.test(line))!;
     assert.ok(ds, `a DS line in: ${printed}`);
@@ -81,7 +93,7 @@ describe('DNSSEC: Unbound and delv validate what Meridian signs', { skip: isRoot
 
     const first = await startHttpIngress({ host: PRIMARY });
     ingresses = [first, await startHttpIngress({ host: BACKUP, port: first.port })];
-    zones = await makeZoneDir({ [`${ZONE}.yaml`]: zoneYaml(first.port) });
+    zones = await makeZoneDir({ [`${ZONE}.yaml`]: zoneYaml(first.port), [`${CHILD}.yaml`]: CHILD_YAML });
     meridian = await startServerProcess({ zonesDir: zones.dir, host: MERIDIAN, args: ['--no-rrl', '--dnssec-keys', keys] });
     await waitForValue(async () => (await fetch(`http://127.0.0.1:${meridian.adminPort}/readyz`)).status, 200, 10_000);
     unbound = await startUnbound({
@@ -109,6 +121,8 @@ describe('DNSSEC: Unbound and delv validate what Meridian signs', { skip: isRoot
     ['a name below an existing name', `deep.below.static.${ZONE}`, 'A', 'NXDOMAIN', undefined],
     ['an empty non-terminal', `eu.${ZONE}`, 'A', 'NOERROR', undefined],
     ['the DNSKEY RRset', ZONE, 'DNSKEY', 'NOERROR', /DNSKEY 257 3 13 /],
+    ["a served child zone's answer, through the DS its parent answers", `app.${CHILD}`, 'A', 'NOERROR', /\bA 192\.0\.2\.77$/],
+    ["the child's DS, from the parent side", CHILD, 'DS', 'NOERROR', / DS \d+ 13 2 /],
   ];
   for (const [what, name, type, status, answer] of cases)
     it(`Unbound: AD=1 for ${what} (${name} ${type})`, async (t: TestContext) => {

@@ -16,9 +16,10 @@ import type { AddressHealth } from '../../src/health/state.js';
 import type { ZoneConfig } from '../../src/zone/model.js';
 import { buildQuery } from '../helpers/dns-message.js';
 import { readMessage, readNsec, readRrsig, type WireRecord } from '../helpers/dnssec-wire.js';
-import { fixtureZone } from '../helpers/fixture-zone.js';
+import { childZone, fixtureZone } from '../helpers/fixture-zone.js';
+import { dsRdata } from '../../src/dnssec/keys.js';
 
-const T = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28, RRSIG: 46, NSEC: 47, DNSKEY: 48 };
+const T = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28, DS: 43, RRSIG: 46, NSEC: 47, DNSKEY: 48 };
 const ZONE = 'gslb.example.com';
 const signedZone: ZoneConfig = { ...fixtureZone, dnssec: { denial: 'nsec', validityMs: 14 * 86_400_000, refreshMs: 7 * 86_400_000 } };
 const NOW = Date.UTC(2026, 11, 4, 12, 0, 0);
@@ -228,5 +229,74 @@ describe('signatures', () => {
   it('a zone that asks for signing without keys is built unsigned only when no signer has keys for it (the server refuses it before)', () => {
     const table = new AnswerTableBuilder(targetsWith(), { signer: new ZoneSigner(new Map()) }).build([signedZone]);
     assert.equal([...table.zones()][0].dnssec, undefined);
+  });
+});
+
+describe('DS at a served child apex, from the parent (RFC 4035 §3.1.4.1)', () => {
+  const CHILD = 'sub.gslb.example.com';
+  const DNSSEC = { denial: 'nsec' as const, validityMs: 14 * 86_400_000, refreshMs: 7 * 86_400_000 };
+  const keySet = (key: { dnskey: Buffer; signing: SigningKey }) => ({
+    dnskeys: [key.dnskey],
+    signing: [key.signing],
+    fingerprint: keySetFingerprint([key.dnskey], [key.signing]),
+  });
+
+  function serve(parentSigned: boolean, childSigned: boolean) {
+    const parentKey = p256Key(1);
+    const childKey = p256Key(2);
+    const signer = new ZoneSigner(
+      new Map([
+        [ZONE, keySet(parentKey)],
+        [CHILD, keySet(childKey)],
+      ]),
+      () => NOW,
+    );
+    const zones = [parentSigned ? signedZone : fixtureZone, { ...childZone, ...(childSigned ? { dnssec: DNSSEC } : {}) }];
+    const handler = new QueryHandler({ current: new AnswerTableBuilder(targetsWith(), { signer }).build(zones) }, { random: () => 0 });
+    const ask = (name: string, type: number) =>
+      readMessage(handler.handle(buildQuery({ name, type, edns: { udp: 4096, options: Buffer.alloc(0), do: true } }), 'tcp', '127.0.0.1')!);
+    return { ask, parentKey, childKey };
+  }
+
+  it("both signed: the child's DS, signed by the parent's key", () => {
+    const { ask, parentKey, childKey } = serve(true, true);
+    const response = ask(CHILD, T.DS);
+    assert.equal(response.rcode, 0);
+    const ds = response.answer.filter((r) => r.type === T.DS);
+    assert.deepEqual(
+      ds.map((r) => r.rdata.toString('hex')),
+      [dsRdata(CHILD, childKey.dnskey).toString('hex')],
+    );
+    assertSigned(response.answer, [parentKey.dnskey]);
+    // The child still answers its own apex.
+    assert.equal(ask(CHILD, T.SOA).answer.filter((r) => r.type === T.SOA)[0]?.owner, CHILD);
+  });
+
+  it("an unsigned child: the parent's NODATA, its NSEC at the cut showing NS and no DS", () => {
+    const { ask, parentKey } = serve(true, false);
+    const response = ask(CHILD, T.DS);
+    assert.equal(response.rcode, 0);
+    assert.deepEqual(response.answer, []);
+    assert.deepEqual(
+      response.authority.filter((r) => r.type === T.SOA).map((r) => r.owner),
+      [ZONE],
+      "the parent's SOA, not the child's",
+    );
+    const nsec = response.authority.filter((r) => r.type === T.NSEC);
+    assert.deepEqual(
+      nsec.map((r) => r.owner),
+      [CHILD],
+    );
+    assert.deepEqual(readNsec(nsec[0].rdata).types, [T.NS, T.RRSIG, T.NSEC]);
+    assertSigned(response.authority, [parentKey.dnskey]);
+  });
+
+  it('an unsigned parent of a signed child: the DS, unsigned', () => {
+    const { ask, childKey } = serve(false, true);
+    const response = ask(CHILD, T.DS);
+    assert.deepEqual(
+      response.answer.map((r) => `${r.type} ${r.rdata.toString('hex')}`),
+      [`${T.DS} ${dsRdata(CHILD, childKey.dnskey).toString('hex')}`],
+    );
   });
 });
