@@ -16,6 +16,7 @@ import { AnswerTable, type AnswerSet, type NameEntry, type RegionLabels, type St
 import { stickyChoice } from './sticky.js';
 import { canonicalRdata, encodeResponseTemplate, encodeSoaTail, encodeStandalone, nameToKey, type ResourceRecord, type ResponseContent } from './wire.js';
 import { canonicalSortKey, nsecRdata } from '../dnssec/nsec.js';
+import { base32hex, nsec3Hash, nsec3ParamRdata, nsec3Rdata } from '../dnssec/nsec3.js';
 import type { NsecChain, ParentDs, RecordBlock, ZoneDnssec } from './table.js';
 import { dsRdata } from '../dnssec/keys.js';
 import { runInSlices } from '../base/slices.js';
@@ -63,9 +64,11 @@ interface ZoneSigning {
   earliestExpiration: number | undefined;
   readonly timing: { validityMs: number; refreshMs: number };
   readonly dnskeys: readonly Buffer[];
-  /** NSEC owners in canonical order, and each one's place. */
+  /** NSEC owners in canonical order (NSEC3: in hash order), and each one's place. */
   readonly owners: readonly string[];
   readonly indexOf: ReadonlyMap<string, number>;
+  /** NSEC3: each owner's hash. */
+  readonly hashes: ReadonlyMap<string, Buffer>;
   readonly dnssec: ZoneDnssec;
 }
 
@@ -463,14 +466,25 @@ function zoneSigning(state: ZoneState, signer: RRsetSigning | undefined): ZoneSi
   if (zone.dnssec === undefined || signer === undefined || keys === undefined || keys.signing.length === 0) return undefined;
   const dnskeyTtl = zone.ttl;
   state.data.get(zone.zone)?.types.set(RRType.DNSKEY, single(keys.dnskeys.map((rdata) => ({ name: zone.zone, type: RRType.DNSKEY, ttl: dnskeyTtl, rdata }))));
+  const denial = zone.dnssec.denial;
+  if (denial === 'nsec3')
+    state.data.get(zone.zone)?.types.set(RRType.NSEC3PARAM, single([{ name: zone.zone, type: RRType.NSEC3PARAM, ttl: zone.ttl, rdata: nsec3ParamRdata() }]));
   // Owners: every name that holds data or is a record's name (a balanced record whose targets are all gone still
-  // exists); empty non-terminals have no NSEC (RFC 4035 §2.3).
-  // And the apexes of served child zones: the parent's side of each cut has NS (and DS), so it has an NSEC.
+  // exists); empty non-terminals have no NSEC (RFC 4035 §2.3) but do have an NSEC3 (RFC 5155 §7.1).
+  // And the apexes of served child zones: the parent's side of each cut has NS (and DS), so it has one too.
+  const hashes = new Map<string, Buffer>();
   const owners = [
-    ...[...state.data.entries()].filter(([name, data]) => data.types.size > 0 || data.cname !== undefined || state.balanced.has(name)).map(([name]) => name),
+    ...[...state.data.entries()]
+      .filter(([name, data]) => denial === 'nsec3' || data.types.size > 0 || data.cname !== undefined || state.balanced.has(name))
+      .map(([name]) => name),
     ...directChildren(state.children),
   ]
-    .map((name) => ({ name, sortKey: canonicalSortKey(nameToKey(name)) }))
+    .map((name) => {
+      if (denial === 'nsec') return { name, sortKey: canonicalSortKey(nameToKey(name)) };
+      const hash = nsec3Hash(nameToKey(name));
+      hashes.set(name, hash);
+      return { name, sortKey: hash.toString('hex') };
+    })
     .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
   const chain: NsecChain = { sortKeys: owners.map((o) => o.sortKey), proofs: new Array<RecordBlock | undefined>(owners.length) };
   const signing: ZoneSigning = {
@@ -482,7 +496,8 @@ function zoneSigning(state: ZoneState, signer: RRsetSigning | undefined): ZoneSi
     dnskeys: keys.dnskeys,
     owners: owners.map((o) => o.name),
     indexOf: new Map(owners.map((o, i) => [o.name, i])),
-    dnssec: { chain, soaSignatures: { bytes: Buffer.alloc(0), count: 0 } },
+    hashes,
+    dnssec: { denial, chain, soaSignatures: { bytes: Buffer.alloc(0), count: 0 } },
   };
   signing.dnssec.soaSignatures = soaSignaturesOf(signing, zone);
   return signing;
@@ -524,6 +539,19 @@ function encodeNsec(signing: ZoneSigning, name: string, types: Iterable<number>,
   const index = signing.indexOf.get(name);
   if (index === undefined) return undefined;
   const next = signing.owners[(index + 1) % signing.owners.length];
+  if (signing.dnssec.denial === 'nsec3') {
+    // RFC 5155 §3.2: the types at the original name, RRSIG among them when any is signed; none for an empty
+    // non-terminal. The owner is the hash in base32hex under the zone.
+    const own = [...new Set([...types].filter((t) => t !== RRType.ANY))];
+    // An insecure delegation's NS is not signed: no RRSIG bit for it alone.
+    const unsigned = own.length === 0 || (own.length === 1 && own[0] === RRType.NS);
+    const present = (unsigned ? own : [...own, RRType.RRSIG]).sort((a, b) => a - b);
+    const owner = `${base32hex(signing.hashes.get(name)!)}.${signing.zone}`;
+    const nsec3: ResourceRecord = { name: owner, type: RRType.NSEC3, ttl, rdata: nsec3Rdata(signing.hashes.get(next)!, present) };
+    const signed = signRecords(signing, [nsec3]);
+    signing.dnssec.chain.proofs[index] = { bytes: encodeStandalone(signed), count: signed.length };
+    return nsec3;
+  }
   const present = [...new Set([...types].filter((t) => t !== RRType.ANY)), RRType.RRSIG, RRType.NSEC].sort((a, b) => a - b);
   const nsec: ResourceRecord = { name, type: RRType.NSEC, ttl, rdata: nsecRdata(next, [...new Set(present)]) };
   const signed = signRecords(signing, [nsec]);
@@ -893,9 +921,13 @@ function withNsec(state: ZoneState, name: string, entry: NameEntry, types: Itera
   const nsec = encodeNsec(signing, name, types, negativeTtl(state.config));
   if (nsec === undefined) return entry;
   const own = new Map(entry.types);
-  own.set(RRType.NSEC, toAnswerSet(name, RRType.NSEC, Rcode.NOERROR, single([nsec]), [], signing));
+  // An NSEC3 belongs to its hashed owner, not to this name: only NSEC is answered here.
+  const isNsec = nsec.type === RRType.NSEC;
+  if (isNsec) own.set(RRType.NSEC, toAnswerSet(name, RRType.NSEC, Rcode.NOERROR, single([nsec]), [], signing));
   // Cached: asking for these signatures again makes no new one.
-  const rrsigs = [...rrsets, [nsec]].filter((rrset) => rrset.length > 0).flatMap((rrset) => signRecords(signing, rrset).filter((r) => r.type === RRType.RRSIG));
+  const rrsigs = [...rrsets, isNsec ? [nsec] : []]
+    .filter((rrset) => rrset.length > 0)
+    .flatMap((rrset) => signRecords(signing, rrset).filter((r) => r.type === RRType.RRSIG));
   const rrsigSet = toAnswerSet(name, RRType.RRSIG, Rcode.NOERROR, single(rrsigs));
   own.set(RRType.RRSIG, { ...rrsigSet, signed: rrsigSet.templates });
   return { ...entry, types: own, nsecIndex: signing.indexOf.get(name)! };

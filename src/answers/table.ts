@@ -6,6 +6,7 @@
 
 import type { GeoMap } from './geo-map.js';
 import { canonicalSortKey, coveringIndex } from '../dnssec/nsec.js';
+import { nsec3Hash } from '../dnssec/nsec3.js';
 
 /** The possible responses for one (name, qtype), with how likely each is. */
 export interface AnswerSet {
@@ -62,6 +63,8 @@ export interface NsecChain {
 
 /** What the query path adds to a signed zone's negative answers when DO is set. */
 export interface ZoneDnssec {
+  /** NSEC: the chain is in canonical name order. NSEC3: in hash order, its keys the hashes in hex. */
+  readonly denial: 'nsec' | 'nsec3';
   readonly chain: NsecChain;
   /** The SOA's RRSIGs, after the SOA of a negative answer; replaced with the serial. */
   soaSignatures: RecordBlock;
@@ -202,7 +205,9 @@ export class AnswerTable {
    * the one covering it. Indexes into the zone's chain.
    */
   denialProofs(zone: ZoneEntry, key: string, entry: NameEntry | undefined): number[] {
-    const chain = zone.dnssec!.chain;
+    const dnssec = zone.dnssec!;
+    const chain = dnssec.chain;
+    if (dnssec.denial === 'nsec3') return this.#nsec3Proofs(zone, key, entry);
     if (entry !== undefined) return [entry.nsecIndex ?? coveringIndex(chain.sortKeys, canonicalSortKey(key))];
     const cover = coveringIndex(chain.sortKeys, canonicalSortKey(key));
     let encloser = key;
@@ -210,6 +215,25 @@ export class AnswerTable {
     while (encloser.length > zone.wireLength && !this.#names.has(encloser));
     const wildcard = coveringIndex(chain.sortKeys, canonicalSortKey(`\x01*${encloser}`));
     return wildcard === cover ? [cover] : [cover, wildcard];
+  }
+
+  /**
+   * NSEC3 (RFC 5155 §7.2): NODATA, the NSEC3 matching the name (empty non-terminals have one too); NXDOMAIN, the
+   * closest encloser proof (the NSEC3 matching the closest encloser and the one covering the next closer name)
+   * and the NSEC3 covering the wildcard at the closest encloser, each once.
+   */
+  #nsec3Proofs(zone: ZoneEntry, key: string, entry: NameEntry | undefined): number[] {
+    const chain = zone.dnssec!.chain;
+    const cover = (name: string) => coveringIndex(chain.sortKeys, nsec3Hash(name).toString('hex'));
+    if (entry !== undefined) return [entry.nsecIndex ?? cover(key)];
+    let nextCloser = key;
+    let encloser = key.slice(key.charCodeAt(0) + 1);
+    while (encloser.length > zone.wireLength && !this.#names.has(encloser)) {
+      nextCloser = encloser;
+      encloser = encloser.slice(encloser.charCodeAt(0) + 1);
+    }
+    const proofs = [this.#names.get(encloser)?.nsecIndex ?? cover(encloser), cover(nextCloser), cover(`\x01*${encloser}`)];
+    return proofs.filter((index, i) => proofs.indexOf(index) === i);
   }
 }
 

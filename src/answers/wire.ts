@@ -31,7 +31,15 @@ export type ResourceRecord =
   | { readonly name: string; readonly type: RawType; readonly ttl: number; readonly rdata: Buffer };
 
 /** The types written from ready-made RDATA. */
-export type RawType = typeof RRType.RRSIG | typeof RRType.NSEC | typeof RRType.DNSKEY | typeof RRType.DS | typeof RRType.CDS | typeof RRType.CDNSKEY;
+export type RawType =
+  | typeof RRType.RRSIG
+  | typeof RRType.NSEC
+  | typeof RRType.NSEC3
+  | typeof RRType.NSEC3PARAM
+  | typeof RRType.DNSKEY
+  | typeof RRType.DS
+  | typeof RRType.CDS
+  | typeof RRType.CDNSKEY;
 
 function isRaw(record: ResourceRecord): record is Extract<ResourceRecord, { readonly rdata: Buffer }> {
   return 'rdata' in record;

@@ -38,5 +38,5 @@ export function checkDnssec(ctx: CheckContext, value: unknown, zone: string | un
       'value',
       'dnssec.refresh must be shorter than dnssec.validity: signatures are made again that long before they expire',
     );
-  return { denial: 'nsec', validityMs, refreshMs };
+  return { denial: value.denial === 'nsec3' ? 'nsec3' : 'nsec', validityMs, refreshMs };
 }

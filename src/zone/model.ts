@@ -242,8 +242,11 @@ export interface GeoConfig {
 
 /** The zone's `dnssec:` map: the zone is signed with the keys of the server's key directory (--dnssec-keys). */
 export interface DnssecPolicy {
-  /** Authenticated denial of existence: NSEC records (RFC 4034), built when the zone loads. */
-  readonly denial: 'nsec';
+  /**
+   * Authenticated denial of existence, built when the zone loads: NSEC records (RFC 4034), or NSEC3 (RFC 5155)
+   * with RFC 9276's settings (SHA-1, no extra iterations, no salt, no opt-out), which does not list the names.
+   */
+  readonly denial: 'nsec' | 'nsec3';
   /** How long a signature is valid from the moment it is made (default 14 days). */
   readonly validityMs: number;
   /** How long before it expires a signature is made again (default 7 days). */

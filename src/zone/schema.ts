@@ -487,9 +487,11 @@ const dnssecSchema = {
   additionalProperties: false,
   properties: {
     denial: {
-      description: 'Authenticated denial of existence: nsec (RFC 4034), built when the zone loads. Default nsec.',
+      description:
+        'Authenticated denial of existence, built when the zone loads: nsec (RFC 4034), or nsec3 (RFC 5155 with the ' +
+        'RFC 9276 settings: SHA-1, no extra iterations, no salt, no opt-out), which does not list the names. Default nsec.',
       type: 'string',
-      enum: ['nsec'],
+      enum: ['nsec', 'nsec3'],
       default: 'nsec',
     },
     validity: durationSchema('How long a signature is valid from the moment it is made (at least 1h). Default 14 days (336h).', '336h'),

@@ -59,11 +59,24 @@ records:
   app: { a: [192.0.2.77] }
 `;
 
+/** The same checks on a zone with NSEC3 denial (RFC 9276 settings), its own trust anchor. */
+const HASHED = 'hashed.example.test';
+const HASHED_YAML = `zone: ${HASHED}
+ttl: 2
+soa: { rname: hostmaster.example.test, minimum: 1 }
+nameservers: { ns1.${HASHED}: [${MERIDIAN}] }
+dnssec: { denial: nsec3 }
+records:
+  www: { a: [192.0.2.88] }
+  api.eu: { a: [192.0.2.89] }
+`;
+
 const isRoot = process.getuid?.() === 0;
 
 describe('DNSSEC: Unbound and delv validate what Meridian signs', { skip: isRoot ? false : 'needs root to bind port 53 on loopback (CI runs as root)' }, () => {
   let keys: string;
   let ds: string;
+  let hashedDs: string;
   let zones: ZoneDir;
   let ingresses: HttpIngress[] = [];
   let meridian: ServerProcess;
@@ -72,9 +85,13 @@ describe('DNSSEC: Unbound and delv validate what Meridian signs', { skip: isRoot
 
   const viaUnbound = (name: string, type = 'A') => dig({ server: RESOLVER, port: 53, name, type, options: ['+rec', '+dnssec', '+tries=1', '+time=3'] });
   const delv = async (name: string, type = 'A') => {
-    const { stdout, stderr } = await run('delv', [`@${MERIDIAN}`, '-p', String(meridian.port), '-a', anchorFile, `+root=${ZONE}`, name, type], {
-      timeout: 15_000,
-    }).catch((error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '' }));
+    const { stdout, stderr } = await run(
+      'delv',
+      [`@${MERIDIAN}`, '-p', String(meridian.port), '-a', anchorFile, `+root=${name === HASHED || name.endsWith(`.${HASHED}`) ? HASHED : ZONE}`, name, type],
+      {
+        timeout: 15_000,
+      },
+    ).catch((error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '' }));
     return `${stdout}${stderr}`;
   };
 
@@ -84,24 +101,36 @@ describe('DNSSEC: Unbound and delv validate what Meridian signs', { skip: isRoot
     await run(process.execPath, [MERIDIAN_BIN, 'dnssec', 'keygen', ZONE, '--dir', keys]);
     // A served child zone with its own key: validators reach it through the DS the parent side answers.
     await run(process.execPath, [MERIDIAN_BIN, 'dnssec', 'keygen', CHILD, '--dir', keys, '--ksk']);
+    await run(process.execPath, [MERIDIAN_BIN, 'dnssec', 'keygen', HASHED, '--dir', keys, '--algorithm', 'ed25519']);
+    hashedDs = (await run(process.execPath, [MERIDIAN_BIN, 'dnssec', 'ds', HASHED, '--dir', keys])).stdout
+      .split('\n')
+      .find((line) => / DS /.test(line))!
+      .trim();
     const printed = (await run(process.execPath, [MERIDIAN_BIN, 'dnssec', 'ds', ZONE, '--dir', keys])).stdout;
     ds = printed.split('\n').find((line) => / DS /.test(line))!;
     assert.ok(ds, `a DS line in: ${printed}`);
     const [tag, algorithm, digestType, digest] = ds.trim().split(/\s+/).slice(-4);
     anchorFile = path.join(keys, 'anchor.conf');
-    await writeFile(anchorFile, `trust-anchors { ${ZONE}. static-ds ${tag} ${algorithm} ${digestType} "${digest}"; };\n`);
+    const [hTag, hAlgorithm, hDigestType, hDigest] = hashedDs.split(/\s+/).slice(-4);
+    await writeFile(
+      anchorFile,
+      `trust-anchors {\n  ${ZONE}. static-ds ${tag} ${algorithm} ${digestType} "${digest}";\n  ${HASHED}. static-ds ${hTag} ${hAlgorithm} ${hDigestType} "${hDigest}";\n};\n`,
+    );
 
     const first = await startHttpIngress({ host: PRIMARY });
     ingresses = [first, await startHttpIngress({ host: BACKUP, port: first.port })];
-    zones = await makeZoneDir({ [`${ZONE}.yaml`]: zoneYaml(first.port), [`${CHILD}.yaml`]: CHILD_YAML });
+    zones = await makeZoneDir({ [`${ZONE}.yaml`]: zoneYaml(first.port), [`${CHILD}.yaml`]: CHILD_YAML, [`${HASHED}.yaml`]: HASHED_YAML });
     meridian = await startServerProcess({ zonesDir: zones.dir, host: MERIDIAN, args: ['--no-rrl', '--dnssec-keys', keys] });
     await waitForValue(async () => (await fetch(`http://127.0.0.1:${meridian.adminPort}/readyz`)).status, 200, 10_000);
     unbound = await startUnbound({
       address: RESOLVER,
       port: 53,
       controlPort: 8954,
-      stubs: [{ name: ZONE, addresses: [`${MERIDIAN}@${meridian.port}`] }],
-      trustAnchors: [ds.trim()],
+      stubs: [
+        { name: ZONE, addresses: [`${MERIDIAN}@${meridian.port}`] },
+        { name: HASHED, addresses: [`${MERIDIAN}@${meridian.port}`] },
+      ],
+      trustAnchors: [ds.trim(), hashedDs],
     });
   });
   after(async () => {
@@ -123,6 +152,11 @@ describe('DNSSEC: Unbound and delv validate what Meridian signs', { skip: isRoot
     ['the DNSKEY RRset', ZONE, 'DNSKEY', 'NOERROR', /DNSKEY 257 3 13 /],
     ["a served child zone's answer, through the DS its parent answers", `app.${CHILD}`, 'A', 'NOERROR', /\bA 192\.0\.2\.77$/],
     ["the child's DS, from the parent side", CHILD, 'DS', 'NOERROR', / DS \d+ 13 2 /],
+    ['an answer in an NSEC3 zone', `www.${HASHED}`, 'A', 'NOERROR', /\bA 192\.0\.2\.88$/],
+    ['an NSEC3 NODATA', `www.${HASHED}`, 'MX', 'NOERROR', undefined],
+    ['an NSEC3 NXDOMAIN', `nope.${HASHED}`, 'A', 'NXDOMAIN', undefined],
+    ['an NSEC3 NXDOMAIN below an existing name', `a.b.www.${HASHED}`, 'A', 'NXDOMAIN', undefined],
+    ['an NSEC3 empty non-terminal', `eu.${HASHED}`, 'A', 'NOERROR', undefined],
   ];
   for (const [what, name, type, status, answer] of cases)
     it(`Unbound: AD=1 for ${what} (${name} ${type})`, async (t: TestContext) => {

@@ -1,5 +1,5 @@
 // The zone's `dnssec:` map (issue 19): `dnssec: {}` signs with the defaults; validity and refresh are durations,
-// the refresh shorter than the validity, the validity at least an hour; the denial method is nsec. Problems are
+// the refresh shorter than the validity, the validity at least an hour; the denial method is nsec or nsec3. Problems are
 // file:line:column like every other.
 
 import assert from 'node:assert/strict';
@@ -26,6 +26,7 @@ describe('dnssec: in a zone file', () => {
       ['dnssec: { denial: nsec, validity: 48h, refresh: 12h }'],
       { denial: 'nsec', validityMs: 48 * 3_600_000, refreshMs: 12 * 3_600_000 },
     ],
+    ['NSEC3', ['dnssec: { denial: nsec3 }'], { denial: 'nsec3', validityMs: 14 * 86_400_000, refreshMs: 7 * 86_400_000 }],
   ];
   for (const [name, lines, expected] of valid)
     it(name, () => {
@@ -46,7 +47,7 @@ describe('dnssec: in a zone file', () => {
       ['dnssec: { refresh: 400h }'],
       [[4, '400h', 'dnssec.refresh must be shorter than dnssec.validity: signatures are made again that long before they expire']],
     ],
-    ['another denial method', ['dnssec: { denial: nsec5 }'], [[4, 'nsec5', "dnssec.denial must be nsec (got 'nsec5')"]]],
+    ['another denial method', ['dnssec: { denial: nsec5 }'], [[4, 'nsec5', "dnssec.denial must be nsec or nsec3 (got 'nsec5')"]]],
     ['an unknown key', ['dnssec: { algorithm: 13 }'], [[4, 'algorithm', "unknown key 'algorithm' (allowed: denial, refresh, validity)"]]],
     ['not a map', ['dnssec: yes'], [[4, 'yes', "dnssec must be a map (got 'yes')"]]],
   ];
