@@ -18,7 +18,7 @@ import { canonicalRdata, encodeResponseTemplate, encodeSoaTail, encodeStandalone
 import { canonicalSortKey, nsecRdata } from '../dnssec/nsec.js';
 import { base32hex, nsec3Hash, nsec3ParamRdata, nsec3Rdata } from '../dnssec/nsec3.js';
 import type { NsecChain, ParentDs, RecordBlock, ZoneDnssec } from './table.js';
-import { dsRdata } from '../dnssec/keys.js';
+import { dsRdata, keyTagOf } from '../dnssec/keys.js';
 import { runInSlices } from '../base/slices.js';
 import { Errors } from '../base/errors.js';
 
@@ -466,6 +466,16 @@ function zoneSigning(state: ZoneState, signer: RRsetSigning | undefined): ZoneSi
   if (zone.dnssec === undefined || signer === undefined || keys === undefined || keys.signing.length === 0) return undefined;
   const dnskeyTtl = zone.ttl;
   state.data.get(zone.zone)?.types.set(RRType.DNSKEY, single(keys.dnskeys.map((rdata) => ({ name: zone.zone, type: RRType.DNSKEY, ttl: dnskeyTtl, rdata }))));
+  // CDS and CDNSKEY (RFC 7344, RFC 8078): the DS the parent should have, for parents that pick it up themselves:
+  // the active KSKs (every active key when none is a KSK). A KSK added for a rollover appears at once, and the
+  // one retired leaves with its Inactive time: the double-DS rollover, done by the parent.
+  const active = new Set((keys.signing as readonly { keyTag: number; algorithm: number }[]).map((k) => `${k.algorithm}/${k.keyTag}`));
+  const activeKeys = keys.dnskeys.filter((rdata) => active.has(`${rdata[3]}/${keyTagOf(rdata)}`));
+  const activeKsks = activeKeys.filter((rdata) => rdata.readUInt16BE(0) === 257);
+  const published = activeKsks.length > 0 ? activeKsks : activeKeys;
+  const apexTypes = state.data.get(zone.zone)?.types;
+  apexTypes?.set(RRType.CDS, single(published.map((rdata) => ({ name: zone.zone, type: RRType.CDS, ttl: dnskeyTtl, rdata: dsRdata(zone.zone, rdata) }))));
+  apexTypes?.set(RRType.CDNSKEY, single(published.map((rdata) => ({ name: zone.zone, type: RRType.CDNSKEY, ttl: dnskeyTtl, rdata }))));
   const denial = zone.dnssec.denial;
   if (denial === 'nsec3')
     state.data.get(zone.zone)?.types.set(RRType.NSEC3PARAM, single([{ name: zone.zone, type: RRType.NSEC3PARAM, ttl: zone.ttl, rdata: nsec3ParamRdata() }]));

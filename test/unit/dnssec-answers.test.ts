@@ -17,9 +17,9 @@ import type { ZoneConfig } from '../../src/zone/model.js';
 import { buildQuery } from '../helpers/dns-message.js';
 import { readMessage, readNsec, readRrsig, type WireRecord } from '../helpers/dnssec-wire.js';
 import { childZone, fixtureZone } from '../helpers/fixture-zone.js';
-import { dsRdata } from '../../src/dnssec/keys.js';
+import { dsRdata, keyTagOf } from '../../src/dnssec/keys.js';
 
-const T = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28, DS: 43, RRSIG: 46, NSEC: 47, DNSKEY: 48 };
+const T = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28, DS: 43, RRSIG: 46, NSEC: 47, DNSKEY: 48, CDS: 59, CDNSKEY: 60 };
 const ZONE = 'gslb.example.com';
 const signedZone: ZoneConfig = { ...fixtureZone, dnssec: { denial: 'nsec', validityMs: 14 * 86_400_000, refreshMs: 7 * 86_400_000 } };
 const NOW = Date.UTC(2026, 11, 4, 12, 0, 0);
@@ -297,6 +297,32 @@ describe('DS at a served child apex, from the parent (RFC 4035 §3.1.4.1)', () =
     assert.deepEqual(
       response.answer.map((r) => `${r.type} ${r.rdata.toString('hex')}`),
       [`${T.DS} ${dsRdata(CHILD, childKey.dnskey).toString('hex')}`],
+    );
+  });
+});
+
+describe('CDS and CDNSKEY (RFC 7344)', () => {
+  it("publish the active KSK's DS and DNSKEY at the apex, signed; not the ZSK", () => {
+    const ksk = p256Key(0);
+    const kskRdata = Buffer.from(ksk.dnskey);
+    const zsk = ed25519Key(0);
+    const zskRdata = Buffer.from(zsk.dnskey);
+    zskRdata.writeUInt16BE(256, 0);
+    const keys = [
+      { dnskey: kskRdata, signing: { ...ksk.signing, keyTag: keyTagOf(kskRdata) } },
+      { dnskey: zskRdata, signing: { ...zsk.signing, keyTag: keyTagOf(zskRdata) } },
+    ];
+    const { ask } = setup(keys);
+    const cds = ask(ZONE, T.CDS);
+    assert.deepEqual(
+      cds.answer.filter((r) => r.type === T.CDS).map((r) => r.rdata.toString('hex')),
+      [dsRdata(ZONE, kskRdata).toString('hex')],
+    );
+    assertSigned(cds.answer, [kskRdata, zskRdata]);
+    const cdnskey = ask(ZONE, T.CDNSKEY);
+    assert.deepEqual(
+      cdnskey.answer.filter((r) => r.type === T.CDNSKEY).map((r) => r.rdata.toString('hex')),
+      [kskRdata.toString('hex')],
     );
   });
 });
