@@ -86,10 +86,6 @@ export const Errors = {
   geoipDatabase: defineError('MERIDIAN_GEOIP_DB', (file: string, reason: string) => `cannot use the GeoIP database ${file}: ${reason}`),
   clusterConfig: defineError('MERIDIAN_CLUSTER_CONFIG', (name: string, reason: string) => `cannot load the configuration of cluster '${name}': ${reason}`),
   /** A DNSSEC key pair that cannot be used; the reason never quotes the private key. */
-  dnssecWithWorkers: defineError(
-    'MERIDIAN_DNSSEC_WORKERS',
-    () => '--dnssec-keys cannot be used with --workers above 1 yet: each DNS worker would need the keys; sign with one process',
-  ),
   dnssecKey: defineError('MERIDIAN_DNSSEC_KEY', (file: string, reason: string) => `cannot use the DNSSEC key ${file}: ${reason}`),
   dnssecZone: defineError('MERIDIAN_DNSSEC_ZONE', (zone: string, reason: string) => `'${zone}' is not a zone name for a DNSSEC key: ${reason}`),
   dnssecKeyWrite: defineError('MERIDIAN_DNSSEC_KEY_WRITE', (file: string, reason: string) => `cannot write the DNSSEC key ${file}: ${reason}`),

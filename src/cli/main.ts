@@ -13,7 +13,7 @@ import { parseListenEndpoint, type ListenEndpoint } from '../dns/endpoint.js';
 import { MeridianError } from '../base/errors.js';
 import { createJsonLogger } from '../observability/logger.js';
 import { isLogLevel, LOG_LEVELS, silentLogger, type LogLevel } from '../base/logger.js';
-import { DnssecKeyDirectory } from '../runtime/dnssec-keys.js';
+import { DnssecKeyDirectory } from '../dnssec/key-store.js';
 import type { DnssecKeysValidation } from '../zone/check-context.js';
 import { loadZonePaths } from '../zone/load.js';
 import { blockingIssues, formatZoneIssue, isWarning } from '../zone/model.js';

@@ -26,6 +26,8 @@ export interface DnsServingSettings {
   readonly rrl?: RrlConfig;
   /** The GeoIP database (--geoip-db) geo answers place clients with; DNS workers open it too. */
   readonly geoipDb?: string;
+  /** The DNSSEC key directory (--dnssec-keys); each DNS worker reads it before each build and signs itself. */
+  readonly dnssecKeys?: string;
 }
 
 export interface DnsServingDeps {
@@ -53,6 +55,7 @@ export async function startDnsServing(settings: DnsServingSettings, deps: DnsSer
   if (workers > 1) {
     const rrl = settings.rrl === undefined ? {} : { rrl: settings.rrl };
     const geoipDb = settings.geoipDb === undefined ? {} : { geoipDb: settings.geoipDb };
+    const dnssecKeys = settings.dnssecKeys === undefined ? {} : { dnssecKeys: settings.dnssecKeys };
     const pool = await WorkerPool.start({
       count: workers,
       endpoints: listen,
@@ -61,6 +64,7 @@ export async function startDnsServing(settings: DnsServingSettings, deps: DnsSer
       ...tcpLimits,
       ...rrl,
       ...geoipDb,
+      ...dnssecKeys,
     });
     pipeline.setReplicas(pool, deps.zones.zones, deps.zones.servfailZones);
     metrics.addQueryCounts(() => pool.queryCounts());

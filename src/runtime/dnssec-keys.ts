@@ -1,82 +1,15 @@
-// The key directory of a signing server (serve --dnssec-keys DIR; in Kubernetes a Secret mounted into every
-// replica, so all instances sign with the same keys). Read before every zone load, so that a key added or
-// retired takes effect with the next reload, and what validation needs (which zones have a usable key, and why
-// the others do not) goes to the zone checks: a zone that asks for signing without a usable key is an error for
-// that zone, never served unsigned by surprise. A zone whose keys were usable keeps them when a later read finds
-// problems, so a bad edit of the directory cannot unsign a zone that is serving.
+// Signing in the running server (issue 19): the zone loader that reads the key directory first (so that a zone
+// asking for signing without a usable key fails to load: never served unsigned by surprise), and the hourly
+// reload that re-signs what nears expiry. The directory itself is read by dnssec/key-store.ts.
 
-import type { Logger } from '../base/logger.js';
-import { readKeyDirectory } from '../dnssec/key-directory.js';
-import { parseKeyFileName, type ZoneKey } from '../dnssec/keys.js';
-import { keySetFingerprint, type ZoneKeySet, type ZoneSigner } from '../dnssec/zone-signer.js';
+import type { ZoneSigner } from '../dnssec/zone-signer.js';
+import type { DnssecKeyDirectory } from '../dnssec/key-store.js';
 import type { Clock, TimerHandle } from '../base/clock.js';
 import type { ZoneLoader } from './served-zones.js';
-import type { DnssecKeysValidation } from '../zone/check-context.js';
-import { readdir } from 'node:fs/promises';
 
 export interface DnssecKeySettings {
   /** The key directory; without it no zone is signed, and a zone that asks to be is an error. */
   readonly dnssecKeys?: string;
-}
-
-export class DnssecKeyDirectory {
-  readonly #dir: string;
-  readonly #logger: Logger;
-  readonly #now: () => number;
-  #keySets = new Map<string, ZoneKeySet>();
-  #validation: DnssecKeysValidation;
-
-  constructor(dir: string, logger: Logger, now: () => number = Date.now) {
-    this.#dir = dir;
-    this.#logger = logger;
-    this.#now = now;
-    this.#validation = { dir, usable: new Set(), problems: new Map() };
-  }
-
-  get keySets(): ReadonlyMap<string, ZoneKeySet> {
-    return this.#keySets;
-  }
-
-  get validation(): DnssecKeysValidation {
-    return this.#validation;
-  }
-
-  /** Reads the directory again: every zone a key file names. */
-  async read(): Promise<void> {
-    const files = await readdir(this.#dir).catch(() => [] as string[]);
-    const zones = [...new Set(files.flatMap((file) => parseKeyFileName(file)?.zone ?? []))];
-    const read = await readKeyDirectory(this.#dir, zones, new Date(this.#now()));
-    const keySets = new Map<string, ZoneKeySet>();
-    const usable = new Set<string>();
-    for (const [zone, keys] of read.keys) {
-      const set = keySetOf(keys);
-      if (set.signing.length > 0) {
-        keySets.set(zone, set);
-        usable.add(zone);
-        continue;
-      }
-      const kept = this.#keySets.get(zone);
-      if (kept !== undefined) {
-        keySets.set(zone, kept);
-        usable.add(zone);
-        this.#logger.error('DNSSEC keys of a signed zone became unusable; it keeps signing with the keys read before', {
-          zone,
-          dir: this.#dir,
-          problems: read.problems.get(zone) ?? [],
-        });
-      }
-    }
-    for (const [zone, problems] of read.problems)
-      if (usable.has(zone)) for (const problem of problems) this.#logger.warn('DNSSEC key problem', { zone, problem });
-    const changed = [...keySets].filter(([zone, set]) => this.#keySets.get(zone)?.fingerprint !== set.fingerprint).map(([zone]) => zone);
-    if (changed.length > 0)
-      this.#logger.info('DNSSEC keys read', {
-        dir: this.#dir,
-        zones: changed.map((zone) => ({ zone, keys: describeKeys(read.keys.get(zone) ?? []) })),
-      });
-    this.#keySets = keySets;
-    this.#validation = { dir: this.#dir, usable, problems: read.problems };
-  }
 }
 
 /** Signatures are checked for their refresh margin this often (a rebuild re-signs only what is due). */
@@ -116,20 +49,4 @@ export function signingZoneLoader(load: ZoneLoader, keys: DnssecKeyDirectory, si
     signer.setKeys(keys.keySets);
     return load(dir, { ...options, dnssecKeys: keys.validation }, served);
   };
-}
-
-/** The DNSKEYs a zone publishes and the keys that sign: every published key, every active one. */
-function keySetOf(keys: readonly ZoneKey[]): ZoneKeySet {
-  const published = keys.filter((k) => k.published);
-  const signing = keys.flatMap((k) => (k.active && k.privateKey !== undefined ? [{ algorithm: k.algorithm, keyTag: k.keyTag, privateKey: k.privateKey }] : []));
-  const dnskeys = published.map((k) => k.dnskeyRdata);
-  return { dnskeys, signing, fingerprint: keySetFingerprint(dnskeys, signing) };
-}
-
-/** Key tags, algorithms and roles, for logs and /status: never anything of the private keys. */
-export function describeKeys(keys: readonly ZoneKey[]): string[] {
-  return keys.map(
-    (k) =>
-      `${k.keyTag}/${k.algorithm === 13 ? 'ECDSAP256SHA256' : 'ED25519'}${k.flags === 257 ? ' KSK' : ''}${k.active ? ' active' : k.published ? ' published' : ''}`,
-  );
 }

@@ -27,8 +27,8 @@ import { createPeerGroup } from './peer-group.js';
 import { GeoIpFile } from '../answers/geoip-file.js';
 import { ZoneSigner } from '../dnssec/zone-signer.js';
 import { loadZoneDirectoryOffThread } from '../zone/load-thread.js';
-import { Errors } from '../base/errors.js';
-import { DnssecKeyDirectory, signingZoneLoader, startSignatureRefresh } from './dnssec-keys.js';
+import { signingZoneLoader, startSignatureRefresh } from './dnssec-keys.js';
+import { DnssecKeyDirectory } from '../dnssec/key-store.js';
 
 export type { Meridian, MeridianOptions, ReloadOutcome } from './options.js';
 
@@ -58,8 +58,7 @@ export async function startMeridian(options: MeridianOptions): Promise<Meridian>
     const targets = healthAnnotatedTargets(endpoints, monitor, health.drains);
     const geoip = options.geoipDb === undefined ? undefined : await GeoIpFile.open(options.geoipDb, logger);
     undo.add(() => geoip?.stop());
-    // Signing: the key directory is read before every zone load; DNS workers would each need the keys (not yet).
-    if (options.dnssecKeys !== undefined && (options.workers ?? 1) > 1) throw Errors.dnssecWithWorkers([]);
+    // Signing: the key directory is read before every zone load (and by each DNS worker before its builds).
     const dnssecKeys = options.dnssecKeys === undefined ? undefined : new DnssecKeyDirectory(options.dnssecKeys, logger);
     const signer = dnssecKeys === undefined ? undefined : new ZoneSigner(new Map());
     const pipeline = new AnswerPipeline({

@@ -24,6 +24,8 @@ export interface WorkerPoolOptions {
   readonly rrl?: RrlConfig;
   /** The GeoIP database file each worker opens for geo answers. */
   readonly geoipDb?: string;
+  /** The DNSSEC key directory each worker reads to sign its table. */
+  readonly dnssecKeys?: string;
   readonly logLevel: LogLevel;
   readonly logger: Logger;
 }
@@ -133,6 +135,7 @@ export class WorkerPool {
       ...(this.#options.tcpLimits ? { tcpLimits: this.#options.tcpLimits } : {}),
       ...(this.#options.rrl ? { rrl: this.#options.rrl } : {}),
       ...(this.#options.geoipDb === undefined ? {} : { geoipDb: this.#options.geoipDb }),
+      ...(this.#options.dnssecKeys === undefined ? {} : { dnssecKeys: this.#options.dnssecKeys }),
     };
     const child = fork(WORKER_MAIN, [], {
       env: { ...process.env, [WORKER_SETTINGS_ENV]: JSON.stringify(settings) },

@@ -20,6 +20,8 @@ export interface WorkerSettings {
   readonly rrl?: RrlConfig;
   /** The GeoIP database file, which each worker reads itself (a reader does not cross processes). */
   readonly geoipDb?: string;
+  /** The DNSSEC key directory, read by each worker before each build (private keys do not cross processes). */
+  readonly dnssecKeys?: string;
 }
 
 export const WORKER_SETTINGS_ENV = 'MERIDIAN_WORKER_SETTINGS';

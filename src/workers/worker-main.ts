@@ -4,6 +4,8 @@
 import type { TargetSource } from '../answers/build.js';
 import { AnswerTableBuilder } from '../answers/build.js';
 import { GeoIpFile } from '../answers/geoip-file.js';
+import { DnssecKeyDirectory } from '../dnssec/key-store.js';
+import { ZoneSigner } from '../dnssec/zone-signer.js';
 import type { ResolvedTarget } from '../answers/select.js';
 import { AnswerTable } from '../answers/table.js';
 import { QueryHandler } from '../dns/handler.js';
@@ -31,7 +33,11 @@ async function main(): Promise<void> {
   const source: TargetSource = { resolve: (zone, record) => targets.get(recordKey(zone.zone, record.name)) ?? [] };
   const geoip = settings.geoipDb === undefined ? undefined : await GeoIpFile.open(settings.geoipDb, logger);
   geoip?.watch();
-  const builder = new AnswerTableBuilder(source, geoip === undefined ? {} : { geoip });
+  // Signing: the worker reads the key directory itself before each build (the primary validated the zones with
+  // it), and signs its own table; signatures are cached as in the primary, so a health change re-signs little.
+  const keys = settings.dnssecKeys === undefined ? undefined : new DnssecKeyDirectory(settings.dnssecKeys, logger);
+  const signer = keys === undefined ? undefined : new ZoneSigner(new Map());
+  const builder = new AnswerTableBuilder(source, { ...(geoip === undefined ? {} : { geoip }), ...(signer === undefined ? {} : { signer }) });
   const tables = { current: AnswerTable.empty() };
   const counts = new QueryCounts();
   const handler = new QueryHandler(tables, { observer: counts });
@@ -72,6 +78,10 @@ async function main(): Promise<void> {
         targets.clear();
         for (const [key, value] of staged.targets) targets.set(key, value);
         staged = undefined;
+        if (keys !== undefined && signer !== undefined) {
+          await keys.read();
+          signer.setKeys(keys.keySets);
+        }
         tables.current = await builder.buildInSlices(
           zones.map((zone) => ({ ...zone, records: records.get(zone.zone) ?? [] })),
           failedZones,

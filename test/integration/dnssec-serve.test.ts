@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { dig } from '../helpers/dig.js';
 import { MERIDIAN_BIN, REPO_ROOT, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { BIG_TXT_STRINGS, makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
+import { freePort } from '../helpers/processes.js';
 import type { StatusDocument } from '../../src/observability/status-document.js';
 
 const run = promisify(execFile);
@@ -140,5 +141,44 @@ describe('a key directory that does not fit the zone', () => {
     const { issue, status } = await attempt(keys);
     assert.match(issue, new RegExp(`no usable DNSSEC key: no key for ${ZONE} in .*empty \\(make one with: meridian dnssec keygen ${ZONE} --dir `));
     assert.equal(status, 'SERVFAIL');
+  });
+});
+
+describe('a signing server with DNS workers', () => {
+  let keys: string;
+  let zones: ZoneDir;
+  let server: ServerProcess;
+  let anchor: string;
+  before(async () => {
+    keys = await mkdtemp(path.join(os.tmpdir(), 'meridian-keys-'));
+    await keygen(ZONE, keys, '--ksk');
+    const ds = (await run(process.execPath, [MERIDIAN_BIN, 'dnssec', 'ds', ZONE, '--dir', keys])).stdout.split('\n').find((l) => / DS /.test(l))!;
+    const [tag, algorithm, digestType, digest] = ds.trim().split(/\s+/).slice(-4);
+    anchor = path.join(keys, 'anchor.conf');
+    await writeFile(anchor, `trust-anchors { ${ZONE}. static-ds ${tag} ${algorithm} ${digestType} "${digest}"; };\n`);
+    zones = await makeZoneDir({ 'zone.yaml': zoneYaml });
+    server = await startServerProcess({ zonesDir: zones.dir, port: await freePort(), args: ['--no-rrl', '--workers', '2', '--dnssec-keys', keys] });
+  });
+  after(async () => {
+    await server?.stop();
+    await zones?.remove();
+    if (keys !== undefined) await rm(keys, { recursive: true, force: true });
+  });
+
+  it('every worker signs its answers: delv validates many queries, spread over both workers', async () => {
+    // SO_REUSEPORT spreads queries by source port: each delv run comes from a new one.
+    for (let i = 0; i < 6; i++) {
+      const { stdout, stderr } = await run('delv', [
+        '@127.0.0.1',
+        '-p',
+        String(server.port),
+        '-a',
+        anchor,
+        `+root=${ZONE}`,
+        i % 2 === 0 ? `www.${ZONE}` : `nope${i}.${ZONE}`,
+        'A',
+      ]).catch((error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '' }));
+      assert.match(`${stdout}${stderr}`, /; (negative response, )?fully validated/, `${stdout}${stderr}`);
+    }
   });
 });
