@@ -9,6 +9,8 @@
 // their verdicts (b serving one record more, as mid-rollout), and a third peer c that never answers. The page
 // of a must show its peers, each address's vote chips, and b turning stale when b stops.
 
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,7 +20,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';
-import { REPO_ROOT, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { MERIDIAN_BIN, REPO_ROOT, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { makeZoneDir, type ZoneDir } from '../helpers/zone-files.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -33,6 +35,8 @@ const US = '127.0.0.94';
 const DEADLINE_MS = 15_000;
 const SCREENSHOT = path.join(REPO_ROOT, 'test-output', 'status-page.png');
 const BROKEN_FILE = 'broken.yaml';
+const SIGNED_ZONE = 'signed.example.test';
+const SIGNED_YAML = `zone: ${SIGNED_ZONE}\nsoa: { rname: hostmaster.example.test }\nnameservers: { ns1.${SIGNED_ZONE}: [127.0.0.1] }\ndnssec: {}\nrecords:\n  www: { a: [192.0.2.1] }\n`;
 const BROKEN_ZONE = 'zone: broken.example.test\nsoa: { rname: hostmaster.example.test }\nnameservers: { ns1.broken.example.test: [127.0.0.1] }\nrecrods: {}\n';
 
 /** The zone; with `geo`, also a client map and a geo record over the EU and US ingresses. */
@@ -122,6 +126,7 @@ describe('the status page, in a real browser', () => {
   const pageErrors: string[] = [];
   const foreignRequests: string[] = [];
   let navigations = 0;
+  let keys: string | undefined;
   let screenshotTaken = false;
   /** The whole page as a person sees it, saved in test-output for a look after the run. */
   const screenshot = async () => {
@@ -155,8 +160,11 @@ describe('the status page, in a real browser', () => {
     ingresses.push(primary, await startHttpIngress({ host: BACKUP, port: primary.port }));
     ingresses.push(await startHttpIngress({ host: EU, port: primary.port }), await startHttpIngress({ host: US, port: primary.port }));
     // And a second team's file with a typo: it must not stop this zone, and the page must show it.
-    zones = await makeZoneDir({ 'zone.yaml': zoneYaml(primary.port, true), [BROKEN_FILE]: BROKEN_ZONE });
-    server = await startServerProcess({ zonesDir: zones.dir });
+    // And a signed zone, to show its keys and signature expiry.
+    keys = await mkdtemp(path.join(tmpdir(), 'meridian-page-keys-'));
+    await promisify(execFile)(process.execPath, [MERIDIAN_BIN, 'dnssec', 'keygen', SIGNED_ZONE, '--dir', keys, '--ksk']);
+    zones = await makeZoneDir({ 'zone.yaml': zoneYaml(primary.port, true), [BROKEN_FILE]: BROKEN_ZONE, 'signed.yaml': SIGNED_YAML });
+    server = await startServerProcess({ zonesDir: zones.dir, args: ['--dnssec-keys', keys] });
     assert.ok(server.adminPort, 'the server logs its admin port');
     url = `http://127.0.0.1:${server.adminPort}/`;
 
@@ -184,6 +192,7 @@ describe('the status page, in a real browser', () => {
     await server?.stop();
     for (const ingress of ingresses) await ingress.close();
     await zones?.remove();
+    if (keys !== undefined) await rm(keys, { recursive: true, force: true });
   });
 
   it('shows the record, both addresses up in green, and the answer from the primary', async () => {
@@ -312,6 +321,17 @@ describe('the status page, in a real browser', () => {
         colourName(await up.evaluate((element) => (globalThis as unknown as BrowserGlobals).getComputedStyle(element).fill, undefined, { timeout: 1_000 })),
       (c) => c === 'green',
     );
+  });
+
+  it('shows a signed zone with the time left on its signatures, in green, and its keys on hover', async () => {
+    const signed = page.locator('summary', { hasText: SIGNED_ZONE }).locator('[data-testid="dnssec"]');
+    const seen = await eventually(
+      'the signed badge',
+      () => looks(signed),
+      (s) => s.visible && /^signed, expires in 13d 2\dh$/.test(s.text),
+    );
+    assert.equal(seen.colour, 'green');
+    assert.match((await signed.getAttribute('title')) ?? '', /^DNSSEC keys: \d+ ECDSAP256SHA256 KSK$/);
   });
 
   it('lists the zone file that failed to load, with file:line:column and what its zone answers, in red', async () => {

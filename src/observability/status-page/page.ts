@@ -814,9 +814,20 @@ function zoneSummary(view: ZoneView): void {
     h('span', { class: 'muted' }, `${records.length}${records.length === 1 ? ' record' : ' records'}, serial ${view.data.serial}`),
     down ? badge(`${down} down`, 'bad') : null,
     drained ? badge(`${drained} drained`, 'purple') : null,
+    dnssecBadge(view.data),
     view.data.file ? h('span', { class: 'muted mono' }, view.data.file) : null,
     !view.details.open && records.length > BIG_ZONE ? h('span', { class: 'muted' }, '(collapsed: large zone, open to draw it)') : null,
   );
+}
+
+/** A signed zone: its keys, and the time left on its earliest signature (red under a day, amber under three). */
+function dnssecBadge(zone: ZoneStatus): HTMLSpanElement | null {
+  const dnssec = zone.dnssec;
+  if (dnssec === undefined) return null;
+  const seconds = dnssec.earliestExpirySeconds;
+  const kind = seconds === null ? 'plain' : seconds < 86_400 ? 'bad' : seconds < 3 * 86_400 ? 'warn' : 'ok';
+  const keys = dnssec.keys.map((k) => `${k.keyTag} ${k.algorithm}${k.flags === 257 ? ' KSK' : ''}${k.signing ? '' : ' (published only)'}`).join(', ');
+  return badge(seconds === null ? 'signed' : `signed, expires in ${duration(seconds)}`, kind, { 'data-testid': 'dnssec', title: `DNSSEC keys: ${keys}` });
 }
 
 function renderZones(d: StatusDocument): void {
