@@ -989,7 +989,7 @@ function encodeCnameOwner(state: ZoneState, name: string, cname: CnameRecord): N
     return withNsec(
       state,
       name,
-      { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NXDOMAIN, single(chain), [soa], signing) },
+      { zone: state.entry, types, otherwise: withDenial(toAnswerSet(name, RRType.CNAME, Rcode.NXDOMAIN, single(chain), [soa], signing), target) },
       [RRType.CNAME],
       [[cname]],
     );
@@ -1008,10 +1008,15 @@ function encodeCnameOwner(state: ZoneState, name: string, cname: CnameRecord): N
   return withNsec(
     state,
     name,
-    { zone: state.entry, types, otherwise: toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain), [soa], signing) },
+    { zone: state.entry, types, otherwise: withDenial(toAnswerSet(name, RRType.CNAME, Rcode.NOERROR, single(chain), [soa], signing), target) },
     [RRType.CNAME],
     [[cname]],
   );
+}
+
+/** A signed negative chase: the target whose denial the query path appends (see AnswerSet.denialOf). */
+function withDenial(set: AnswerSet, target: string): AnswerSet {
+  return set.signed === undefined ? set : { ...set, denialOf: nameToKey(target) };
 }
 
 function dependOn(state: ZoneState, target: string, owner: string): void {

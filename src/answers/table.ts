@@ -43,6 +43,12 @@ export interface AnswerSet {
    * no additional section, for queries with DO set (RFC 4035 §3.1). Signed when the set was built.
    */
   readonly signed?: readonly Buffer[];
+  /**
+   * In a signed zone, a CNAME chase that ends in NXDOMAIN or NODATA: the key of the final target. With DO, the
+   * query path appends the NSEC proofs for it to the authority section (they are the zone chain's, which change
+   * with health, so they are looked up rather than copied in).
+   */
+  readonly denialOf?: string;
 }
 
 /** Records written whole (no compression pointers), to be spliced into any message, and how many they are. */

@@ -142,7 +142,7 @@ export class QueryHandler {
       if (set?.geo !== undefined) set = this.#forClient(set.geo, query, source);
       if (set !== undefined) {
         this.lastKind = 'answer';
-        return this.#fromTemplate(msg, query, set, transport, entry.zone.id);
+        return this.#fromTemplate(msg, query, set, transport, entry.zone.id, entry.zone);
       }
       this.lastKind = 'nodata';
       return this.#negative(msg, query, entry.zone, Rcode.NOERROR, transport, entry);
@@ -235,13 +235,23 @@ export class QueryHandler {
     return out;
   }
 
-  #fromTemplate(msg: Buffer, query: ParsedQuery, set: AnswerSet, transport: Transport, zone: number): Buffer {
+  #fromTemplate(msg: Buffer, query: ParsedQuery, set: AnswerSet, transport: Transport, zone: number, zoneEntry?: ZoneEntry): Buffer {
     // A sticky set answers by the client's bucket; otherwise only weighted sets with several templates draw.
     const index = set.sticky !== undefined ? this.#stickyIndex(set.sticky, query) : set.cumulative.length === 0 ? 0 : pickIndex(set, this.#random());
     // With DO, a signed zone's response carries the signatures (RFC 4035 §3.1.1); it has no additional section.
     const signed = query.dnssecOk ? set.signed : undefined;
     const template = (signed ?? set.templates)[index];
-    const optSize = optRecordSize(query);
+    // A signed chase into a name that does not exist (or lacks the type): its NSEC proofs follow the SOA.
+    const dnssec = signed !== undefined && set.denialOf !== undefined ? zoneEntry?.dnssec : undefined;
+    const proofs = dnssec === undefined ? undefined : this.#tables.current.denialProofs(zoneEntry!, set.denialOf!, this.#tables.current.name(set.denialOf!));
+    let proofOctets = 0;
+    let proofCount = 0;
+    if (dnssec !== undefined && proofs !== undefined)
+      for (const i of proofs) {
+        proofOctets += dnssec.chain.proofs[i]?.bytes.length ?? 0;
+        proofCount += dnssec.chain.proofs[i]?.count ?? 0;
+      }
+    const optSize = optRecordSize(query) + proofOctets;
     let length = template.length;
     let arcount = -1;
     // Over TCP the bound is one message. The build leaves room beside every answer for our OPT record without
@@ -266,7 +276,12 @@ export class QueryHandler {
     // Echo the question as asked, keeping the asker's 0x20 case pattern; it has the template's length.
     msg.copy(out, HEADER_SIZE, HEADER_SIZE, query.questionEnd);
     if (arcount >= 0) out.writeUInt16BE(arcount, 10);
-    if (optSize > 0) {
+    // Signed templates have no additional section, so the proofs go right after the authority section.
+    if (dnssec !== undefined && proofs !== undefined) {
+      for (const i of proofs) length += dnssec.chain.proofs[i]?.bytes.copy(out, length) ?? 0;
+      out.writeUInt16BE(out.readUInt16BE(8) + proofCount, 8);
+    }
+    if (optSize > proofOctets) {
       writeOpt(out, length, 0, query, this.#scopePrefix);
       out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
     }

@@ -44,6 +44,7 @@ records:
     check: { protocol: http, port: ${port}, path: /healthz, interval: 1s, timeout: 500ms, fastInterval: 1s, rise: 1, fall: 1 }
     targets: [ { address: ${PRIMARY} }, { address: ${BACKUP} } ]
   www: { cname: shop.${ZONE} }
+  lost: { cname: gone.${ZONE} }
   static: { a: [192.0.2.1], aaaa: ["2001:db8::1"], txt: ["signed"] }
   api.eu: { a: [192.0.2.50] }
 `;
@@ -145,6 +146,8 @@ describe('DNSSEC: Unbound and delv validate what Meridian signs', { skip: isRoot
     ['a positive answer of a health-checked record', `shop.${ZONE}`, 'A', 'NOERROR', new RegExp(`\\bA ${PRIMARY.replaceAll('.', '\\.')}$`)],
     ['a static record', `static.${ZONE}`, 'AAAA', 'NOERROR', /AAAA 2001:db8::1$/],
     ['a CNAME answer', `www.${ZONE}`, 'A', 'NOERROR', /CNAME shop\.signed\.example\.test\.$/],
+    ['a CNAME into a name that does not exist', `lost.${ZONE}`, 'A', 'NXDOMAIN', /CNAME gone\.signed\.example\.test\.$/],
+    ['a CNAME into a name without the type', `www.${ZONE}`, 'MX', 'NOERROR', /CNAME shop\.signed\.example\.test\.$/],
     ['a NODATA', `static.${ZONE}`, 'MX', 'NOERROR', undefined],
     ['an NXDOMAIN', `nope.${ZONE}`, 'A', 'NXDOMAIN', undefined],
     ['a name below an existing name', `deep.below.static.${ZONE}`, 'A', 'NXDOMAIN', undefined],

@@ -148,6 +148,34 @@ describe('signed answers (DO=1)', () => {
     assert.deepEqual(readNsec(nsec[0].rdata).types, [T.A, T.AAAA, T.RRSIG, T.NSEC]);
   });
 
+  it('a CNAME into a name that does not exist: the CNAME signed, then the SOA and the NSECs denying the target', () => {
+    const response = ask('dangling.gslb.example.com', T.A);
+    assert.equal(response.rcode, 3);
+    assertSigned(response.answer, dnskeys);
+    assertSigned(response.authority, dnskeys);
+    const nsecs = response.authority.filter((r) => r.type === T.NSEC);
+    assert.ok(
+      nsecs.some((r) => covers(r, 'missing.gslb.example.com')),
+      'the target is covered',
+    );
+    assert.ok(
+      nsecs.some((r) => covers(r, '*.gslb.example.com')),
+      'and the wildcard at its closest encloser',
+    );
+  });
+
+  it("a CNAME into a name without the type: the target's NSEC, without that type", () => {
+    const response = ask('www.gslb.example.com', T.MX);
+    assert.equal(response.rcode, 0);
+    const nsec = response.authority.filter((r) => r.type === T.NSEC);
+    assert.deepEqual(
+      nsec.map((r) => r.owner),
+      ['app.gslb.example.com'],
+    );
+    assert.ok(!readNsec(nsec[0].rdata).types.includes(T.MX));
+    assertSigned(response.authority, dnskeys);
+  });
+
   it('NODATA at an empty non-terminal: the NSEC that covers it, its next name below it', () => {
     const response = ask('eu.gslb.example.com', T.A);
     assert.equal(response.rcode, 0);
