@@ -17,7 +17,7 @@ import { keySetFingerprint, ZoneSigner } from '../../src/dnssec/zone-signer.js';
 import { parseZoneText } from '../../src/zone/load.js';
 import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';
 import { throughputRun, writeQueryFile, type DnsperfSummary, type QueryFile } from './dnsperf.js';
-import { cpuSecondsOf } from './group.js';
+import { measuredRun, median } from './measured-run.js';
 import { meridianZone, startMeridian, PRIMARY, SECONDARY, ZONE } from './peers.js';
 import { waitForQuietCpus } from './throughput.js';
 
@@ -63,13 +63,6 @@ export interface DnssecResult {
   readonly rebuildGoalMet: boolean;
   readonly idleBeforePercent: readonly number[];
 }
-
-const median = (values: readonly number[]): number | null => {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -182,19 +175,13 @@ export async function runDnssec(options: { seconds: number; rounds?: number; war
       for (let round = 1; round <= rounds; round++) {
         for (const { variant, file, dnssecOk } of VARIANTS) {
           options.log(`dnssec: round ${round}/${rounds}: ${variant}, ${options.seconds} s`);
-          try {
-            const cpuBefore = await cpuSecondsOf(server.pid);
-            const result = await throughputRun({ ...target, queryFile: files.get(file)!.path, seconds: options.seconds, edns: true, dnssecOk });
-            const cpuAfter = await cpuSecondsOf(server.pid);
-            if (!server.alive()) throw new Error(`meridian exited during the run:\n${server.output()}`);
-            const cpu =
-              cpuBefore === undefined || cpuAfter === undefined || result.completed === 0
-                ? {}
-                : { cpuMicrosecondsPerQuery: ((cpuAfter - cpuBefore) * 1e6) / result.completed };
-            runs.push({ variant, round, result, ...cpu });
-          } catch (error) {
-            runs.push({ variant, round, error: (error as Error).message.split('\n')[0] });
-          }
+          runs.push({
+            variant,
+            round,
+            ...(await measuredRun(server, () =>
+              throughputRun({ ...target, queryFile: files.get(file)!.path, seconds: options.seconds, edns: true, dnssecOk }),
+            )),
+          });
         }
       }
     } finally {

@@ -17,7 +17,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startHttpIngress, type HttpIngress } from '../helpers/ingress.js';
 import { throughputRun, writeQueryFile, type DnsperfSummary, type QueryFile } from './dnsperf.js';
-import { cpuSecondsOf } from './group.js';
+import { measuredRun, median } from './measured-run.js';
 import { meridianZone, PRIMARY, SECONDARY, startMeridian, ZONE } from './peers.js';
 import { waitForQuietCpus } from './throughput.js';
 
@@ -117,13 +117,6 @@ async function digAnswer(host: string, port: number, name: string, subnet?: stri
   return `${name}${subnet === undefined ? '' : ` +subnet=${subnet}`}: ${answers.join(',') || '(none)'}${scope === undefined ? '' : `, ECS ${scope}`}`;
 }
 
-const median = (values: readonly number[]): number | null => {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 export async function runGeo(options: { seconds: number; rounds?: number; warmupSeconds?: number; log: (message: string) => void }): Promise<GeoResult> {
   const rounds = options.rounds ?? 3;
   const host = '127.0.0.75';
@@ -155,24 +148,18 @@ export async function runGeo(options: { seconds: number; rounds?: number; warmup
       for (let round = 1; round <= rounds; round++) {
         for (const { variant, name, ecs } of VARIANTS) {
           options.log(`geo: round ${round}/${rounds}: ${variant}, ${options.seconds} s`);
-          try {
-            const cpuBefore = await cpuSecondsOf(server.pid);
-            const result = await throughputRun({
-              ...target,
-              queryFile: files.get(name)!.path,
-              seconds: options.seconds,
-              ...(ecs ? { ednsOptions: [ECS_OPTION] } : {}),
-            });
-            const cpuAfter = await cpuSecondsOf(server.pid);
-            if (!server.alive()) throw new Error(`meridian exited during the run:\n${server.output()}`);
-            const cpu =
-              cpuBefore === undefined || cpuAfter === undefined || result.completed === 0
-                ? {}
-                : { cpuMicrosecondsPerQuery: ((cpuAfter - cpuBefore) * 1e6) / result.completed };
-            runs.push({ variant, round, result, ...cpu });
-          } catch (error) {
-            runs.push({ variant, round, error: (error as Error).message.split('\n')[0] });
-          }
+          runs.push({
+            variant,
+            round,
+            ...(await measuredRun(server, () =>
+              throughputRun({
+                ...target,
+                queryFile: files.get(name)!.path,
+                seconds: options.seconds,
+                ...(ecs ? { ednsOptions: [ECS_OPTION] } : {}),
+              }),
+            )),
+          });
         }
       }
     } finally {
