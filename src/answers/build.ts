@@ -14,63 +14,24 @@ import { geoMapOf, walkFor, type GeoMap } from './geo-map.js';
 import { selectGeo } from './geo-select.js';
 import { AnswerTable, type AnswerSet, type NameEntry, type RegionLabels, type StickyAnswers, type ZoneEntry } from './table.js';
 import { stickyChoice } from './sticky.js';
-import { canonicalRdata, encodeResponseTemplate, encodeSoaTail, encodeStandalone, nameToKey, type ResourceRecord, type ResponseContent } from './wire.js';
-import { canonicalSortKey, nsecRdata } from '../dnssec/nsec.js';
-import { base32hex, nsec3Hash, nsec3ParamRdata, nsec3Rdata } from '../dnssec/nsec3.js';
-import type { NsecChain, ParentDs, RecordBlock, ZoneDnssec } from './table.js';
-import { dsRdata, keyTagOf } from '../dnssec/keys.js';
+import { encodeResponseTemplate, encodeSoaTail, nameToKey, type ResourceRecord, type ResponseContent } from './wire.js';
+import type { ParentDs } from './table.js';
+import { dsRdata } from '../dnssec/keys.js';
+import {
+  directChildren,
+  encodeNsec,
+  negativeTtl,
+  signRecords,
+  soaSignaturesOf,
+  zoneSigning,
+  type RRsetSigning,
+  type ZoneSignatures,
+  type ZoneSigning,
+} from './signed-zone.js';
+
+export type { RRsetSigning, SigningKeys, ZoneSignatures } from './signed-zone.js';
 import { runInSlices } from '../base/slices.js';
 import { Errors } from '../base/errors.js';
-
-/**
- * What signs a zone's RRsets (issue 19; src/dnssec/zone-signer.ts's ZoneSigner): RRSIG RDATAs over one RRset in
- * canonical form, and the DNSKEYs a zone publishes. A zone is signed when its file asks for it (`dnssec:`) and
- * this has signing keys for it.
- */
-export interface RRsetSigning {
-  keysOf(zone: string): SigningKeys | undefined;
-  sign(keys: SigningKeys, zone: string, owner: string, type: number, ttl: number, rdatas: readonly Buffer[], timing: SignatureTiming): readonly Buffer[];
-  /** Whether signatures expiring at `expiration` (seconds since the epoch) are due to be made again. */
-  needsRefresh(expiration: number, timing: SignatureTiming): boolean;
-}
-
-export interface SigningKeys {
-  readonly dnskeys: readonly Buffer[];
-  readonly signing: readonly unknown[];
-  /** Equal fingerprints are the same keys (ZoneKeySet.fingerprint). */
-  readonly fingerprint: string;
-}
-
-interface SignatureTiming {
-  readonly validityMs: number;
-  readonly refreshMs: number;
-}
-
-/** What the builder knows of a signed zone's signatures: for /status and the expiry metric. */
-export interface ZoneSignatures {
-  readonly zone: string;
-  readonly keys: SigningKeys;
-  /** The earliest expiration among the signatures the zone's answers carry, seconds since the epoch. */
-  readonly earliestExpiration: number | undefined;
-}
-
-/** A signed zone's signing state while it is built. */
-interface ZoneSigning {
-  readonly zone: string;
-  readonly signer: RRsetSigning;
-  /** The keys the zone was built with: its DNSKEY RRset and every signature agree on them until it is built again. */
-  readonly keys: SigningKeys;
-  /** Seconds since the epoch; the earliest expiration of any signature handed out for the zone. */
-  earliestExpiration: number | undefined;
-  readonly timing: { validityMs: number; refreshMs: number };
-  readonly dnskeys: readonly Buffer[];
-  /** NSEC owners in canonical order (NSEC3: in hash order), and each one's place. */
-  readonly owners: readonly string[];
-  readonly indexOf: ReadonlyMap<string, number>;
-  /** NSEC3: each owner's hash. */
-  readonly hashes: ReadonlyMap<string, Buffer>;
-  readonly dnssec: ZoneDnssec;
-}
 
 /** Where a balanced record's targets come from, with their current health (discovery + health checks). */
 export interface TargetSource {
@@ -263,8 +224,20 @@ export class AnswerTableBuilder {
         dependents: new Map(),
       };
       yield* collectZoneData(state, this.#targets);
-      state.signing = zoneSigning(state, this.#signer);
-      if (state.signing !== undefined) (state as { entry: ZoneEntry }).entry = { ...state.entry, dnssec: state.signing.dnssec };
+      const signed = zoneSigning(
+        {
+          config: zone,
+          names: [...state.data].map(([name, data]) => ({ name, owner: data.types.size > 0 || data.cname !== undefined || state.balanced.has(name) })),
+          children: state.children,
+        },
+        this.#signer,
+      );
+      if (signed !== undefined) {
+        state.signing = signed.signing;
+        const apex = state.data.get(zone.zone);
+        for (const rrset of signed.apex) if (rrset.length > 0) apex?.types.set(rrset[0].type, single(rrset));
+        (state as { entry: ZoneEntry }).entry = { ...state.entry, dnssec: signed.signing.dnssec };
+      }
       states.set(zone.zone, state);
       zoneEntries.set(nameToKey(zone.zone), state.entry);
       let count = 0;
@@ -435,11 +408,6 @@ export function buildAnswerTable(zones: readonly ZoneConfig[], targets: TargetSo
   return new AnswerTableBuilder(targets).build(zones, failedZones);
 }
 
-/** The served zones right below a zone: those with no other served zone between (`children` are all below it). */
-function directChildren(children: readonly string[]): string[] {
-  return children.filter((child) => !children.some((other) => other !== child && child.endsWith(`.${other}`)));
-}
-
 /** Zone name → the served zones below it, found by walking each zone's ancestors (not every pair of zones). */
 function servedChildren(zones: readonly ZoneConfig[]): Map<string, string[]> {
   const served = new Set(zones.map((z) => z.zone));
@@ -453,124 +421,6 @@ function servedChildren(zones: readonly ZoneConfig[]): Map<string, string[]> {
     }
   }
   return children;
-}
-
-/**
- * The signing state of a zone whose file asks for signing and whose keys the signer has: the DNSKEY RRset at the
- * apex, and the NSEC chain's order, which is fixed for the life of this state (health changes a name's types,
- * never which names exist). Proofs are filled as names are encoded.
- */
-function zoneSigning(state: ZoneState, signer: RRsetSigning | undefined): ZoneSigning | undefined {
-  const zone = state.config;
-  const keys = zone.dnssec === undefined ? undefined : signer?.keysOf(zone.zone);
-  if (zone.dnssec === undefined || signer === undefined || keys === undefined || keys.signing.length === 0) return undefined;
-  const dnskeyTtl = zone.ttl;
-  state.data.get(zone.zone)?.types.set(RRType.DNSKEY, single(keys.dnskeys.map((rdata) => ({ name: zone.zone, type: RRType.DNSKEY, ttl: dnskeyTtl, rdata }))));
-  // CDS and CDNSKEY (RFC 7344, RFC 8078): the DS the parent should have, for parents that pick it up themselves:
-  // the active KSKs (every active key when none is a KSK). A KSK added for a rollover appears at once, and the
-  // one retired leaves with its Inactive time: the double-DS rollover, done by the parent.
-  const active = new Set((keys.signing as readonly { keyTag: number; algorithm: number }[]).map((k) => `${k.algorithm}/${k.keyTag}`));
-  const activeKeys = keys.dnskeys.filter((rdata) => active.has(`${rdata[3]}/${keyTagOf(rdata)}`));
-  const activeKsks = activeKeys.filter((rdata) => rdata.readUInt16BE(0) === 257);
-  const published = activeKsks.length > 0 ? activeKsks : activeKeys;
-  const apexTypes = state.data.get(zone.zone)?.types;
-  apexTypes?.set(RRType.CDS, single(published.map((rdata) => ({ name: zone.zone, type: RRType.CDS, ttl: dnskeyTtl, rdata: dsRdata(zone.zone, rdata) }))));
-  apexTypes?.set(RRType.CDNSKEY, single(published.map((rdata) => ({ name: zone.zone, type: RRType.CDNSKEY, ttl: dnskeyTtl, rdata }))));
-  const denial = zone.dnssec.denial;
-  if (denial === 'nsec3')
-    state.data.get(zone.zone)?.types.set(RRType.NSEC3PARAM, single([{ name: zone.zone, type: RRType.NSEC3PARAM, ttl: zone.ttl, rdata: nsec3ParamRdata() }]));
-  // Owners: every name that holds data or is a record's name (a balanced record whose targets are all gone still
-  // exists); empty non-terminals have no NSEC (RFC 4035 §2.3) but do have an NSEC3 (RFC 5155 §7.1).
-  // And the apexes of served child zones: the parent's side of each cut has NS (and DS), so it has one too.
-  const hashes = new Map<string, Buffer>();
-  const owners = [
-    ...[...state.data.entries()]
-      .filter(([name, data]) => denial === 'nsec3' || data.types.size > 0 || data.cname !== undefined || state.balanced.has(name))
-      .map(([name]) => name),
-    ...directChildren(state.children),
-  ]
-    .map((name) => {
-      if (denial === 'nsec') return { name, sortKey: canonicalSortKey(nameToKey(name)) };
-      const hash = nsec3Hash(nameToKey(name));
-      hashes.set(name, hash);
-      return { name, sortKey: hash.toString('hex') };
-    })
-    .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
-  const chain: NsecChain = { sortKeys: owners.map((o) => o.sortKey), proofs: new Array<RecordBlock | undefined>(owners.length) };
-  const signing: ZoneSigning = {
-    zone: zone.zone,
-    signer,
-    keys,
-    earliestExpiration: undefined,
-    timing: { validityMs: zone.dnssec.validityMs, refreshMs: zone.dnssec.refreshMs },
-    dnskeys: keys.dnskeys,
-    owners: owners.map((o) => o.name),
-    indexOf: new Map(owners.map((o, i) => [o.name, i])),
-    hashes,
-    dnssec: { denial, chain, soaSignatures: { bytes: Buffer.alloc(0), count: 0 } },
-  };
-  signing.dnssec.soaSignatures = soaSignaturesOf(signing, zone);
-  return signing;
-}
-
-/** The SOA's RRSIGs as negative answers carry them, written whole. */
-function soaSignaturesOf(signing: ZoneSigning, zone: ZoneConfig): RecordBlock {
-  const soa: ResourceRecord = { name: zone.zone, type: RRType.SOA, ttl: negativeTtl(zone), soa: zone.soa };
-  const signatures = signRecords(signing, [soa]).slice(1);
-  return { bytes: encodeStandalone(signatures), count: signatures.length };
-}
-
-/** Each RRset of `records` (runs of one owner and type) followed by its RRSIGs. */
-function signRecords(signing: ZoneSigning, records: readonly ResourceRecord[]): ResourceRecord[] {
-  const out: ResourceRecord[] = [];
-  for (let i = 0; i < records.length;) {
-    let end = i + 1;
-    while (end < records.length && records[end].name === records[i].name && records[end].type === records[i].type) end++;
-    const rrset = records.slice(i, end);
-    const { name, type, ttl } = rrset[0];
-    out.push(...rrset);
-    for (const rdata of signing.signer.sign(signing.keys, signing.zone, name, type, ttl, rrset.map(canonicalRdata), signing.timing)) {
-      out.push({ name, type: RRType.RRSIG, ttl, rdata });
-      // RRSIG RDATA: the Signature Expiration is at octet 8 (RFC 4034 §3.1).
-      const expiration = rdata.readUInt32BE(8);
-      if (signing.earliestExpiration === undefined || expiration < signing.earliestExpiration) signing.earliestExpiration = expiration;
-    }
-    i = end;
-  }
-  return out;
-}
-
-/**
- * A name's NSEC record (its types, then RRSIG and NSEC: RFC 4034 §4.1.2) with its signatures, written whole
- * into the chain for negative answers; and the NSEC RRset itself, for NSEC queries. Undefined for an empty
- * non-terminal.
- */
-function encodeNsec(signing: ZoneSigning, name: string, types: Iterable<number>, ttl: number): ResourceRecord | undefined {
-  const index = signing.indexOf.get(name);
-  if (index === undefined) return undefined;
-  const next = signing.owners[(index + 1) % signing.owners.length];
-  if (signing.dnssec.denial === 'nsec3') {
-    // RFC 5155 §3.2: the types at the original name, RRSIG among them when any is signed; none for an empty
-    // non-terminal. The owner is the hash in base32hex under the zone.
-    const own = [...new Set([...types].filter((t) => t !== RRType.ANY))];
-    // An insecure delegation's NS is not signed: no RRSIG bit for it alone.
-    const unsigned = own.length === 0 || (own.length === 1 && own[0] === RRType.NS);
-    const present = (unsigned ? own : [...own, RRType.RRSIG]).sort((a, b) => a - b);
-    const owner = `${base32hex(signing.hashes.get(name)!)}.${signing.zone}`;
-    const nsec3: ResourceRecord = { name: owner, type: RRType.NSEC3, ttl, rdata: nsec3Rdata(signing.hashes.get(next)!, present) };
-    const signed = signRecords(signing, [nsec3]);
-    signing.dnssec.chain.proofs[index] = { bytes: encodeStandalone(signed), count: signed.length };
-    return nsec3;
-  }
-  const present = [...new Set([...types].filter((t) => t !== RRType.ANY)), RRType.RRSIG, RRType.NSEC].sort((a, b) => a - b);
-  const nsec: ResourceRecord = { name, type: RRType.NSEC, ttl, rdata: nsecRdata(next, [...new Set(present)]) };
-  const signed = signRecords(signing, [nsec]);
-  signing.dnssec.chain.proofs[index] = { bytes: encodeStandalone(signed), count: signed.length };
-  return nsec;
-}
-
-function negativeTtl(zone: ZoneConfig): number {
-  return Math.min(zone.ttl, zone.soa.minimum);
 }
 
 /**
