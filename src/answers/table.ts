@@ -6,7 +6,7 @@
 
 import type { GeoMap } from './geo-map.js';
 import { canonicalSortKey, coveringIndex } from '../dnssec/nsec.js';
-import { nsec3Hash } from '../dnssec/nsec3.js';
+import { nsec3HashHex } from '../dnssec/nsec3.js';
 
 /** The possible responses for one (name, qtype), with how likely each is. */
 export interface AnswerSet {
@@ -230,7 +230,7 @@ export class AnswerTable {
    */
   #nsec3Proofs(zone: ZoneEntry, key: string, entry: NameEntry | undefined): number[] {
     const chain = zone.dnssec!.chain;
-    const cover = (name: string) => coveringIndex(chain.sortKeys, nsec3Hash(name).toString('hex'));
+    const cover = (name: string) => coveringIndex(chain.sortKeys, nsec3HashHex(name));
     if (entry !== undefined) return [entry.nsecIndex ?? cover(key)];
     let nextCloser = key;
     let encloser = key.slice(key.charCodeAt(0) + 1);

@@ -2,7 +2,8 @@
 //
 // - throughput on one core (Meridian on CPU 0, dnsperf on CPU 1) of the signed bench zone, queries with DO=1
 //   beside the same queries with EDNS and DO=0, for an answer and for NXDOMAIN (random names: the NSEC proof is a
-//   lookup in the chain), interleaved rounds against one process, with the server's CPU per query;
+//   lookup in the chain), interleaved rounds against one process, with the server's CPU per query; then NXDOMAIN
+//   against the zone signed with NSEC3 (two SHA-1 hashes of names per query);
 // - in-process: the time to load (parse and validate) and build a zone of 10,000 records signed and unsigned,
 //   with the signatures made; and the rebuild after one target flips in that signed zone, first flips (a new
 //   answer: one signature made) and flips back (the earlier signature reused), against the 10 ms goal.
@@ -26,12 +27,21 @@ export const DNSSEC_GOALS = { throughputRatio: 0.9, rebuildMs: 10 } as const;
 const RECORDS = 10_000;
 const BIG_ZONE = 'signed-scale.test';
 
-export type DnssecVariant = 'answer, DO=0' | 'answer, DO=1' | 'NXDOMAIN, DO=0' | 'NXDOMAIN, DO=1';
-const VARIANTS: ReadonlyArray<{ readonly variant: DnssecVariant; readonly file: 'answer' | 'nxdomain'; readonly dnssecOk: boolean }> = [
-  { variant: 'answer, DO=0', file: 'answer', dnssecOk: false },
-  { variant: 'answer, DO=1', file: 'answer', dnssecOk: true },
-  { variant: 'NXDOMAIN, DO=0', file: 'nxdomain', dnssecOk: false },
-  { variant: 'NXDOMAIN, DO=1', file: 'nxdomain', dnssecOk: true },
+export type DnssecVariant = 'answer, DO=0' | 'answer, DO=1' | 'NXDOMAIN, DO=0' | 'NXDOMAIN, DO=1' | 'NSEC3 NXDOMAIN, DO=0' | 'NSEC3 NXDOMAIN, DO=1';
+/** Each variant against a server whose zone uses `denial`; the ratio is to `base`, on the same server. */
+const VARIANTS: ReadonlyArray<{
+  readonly variant: DnssecVariant;
+  readonly file: 'answer' | 'nxdomain';
+  readonly dnssecOk: boolean;
+  readonly denial: 'nsec' | 'nsec3';
+  readonly base: DnssecVariant;
+}> = [
+  { variant: 'answer, DO=0', file: 'answer', dnssecOk: false, denial: 'nsec', base: 'answer, DO=0' },
+  { variant: 'answer, DO=1', file: 'answer', dnssecOk: true, denial: 'nsec', base: 'answer, DO=0' },
+  { variant: 'NXDOMAIN, DO=0', file: 'nxdomain', dnssecOk: false, denial: 'nsec', base: 'NXDOMAIN, DO=0' },
+  { variant: 'NXDOMAIN, DO=1', file: 'nxdomain', dnssecOk: true, denial: 'nsec', base: 'NXDOMAIN, DO=0' },
+  { variant: 'NSEC3 NXDOMAIN, DO=0', file: 'nxdomain', dnssecOk: false, denial: 'nsec3', base: 'NSEC3 NXDOMAIN, DO=0' },
+  { variant: 'NSEC3 NXDOMAIN, DO=1', file: 'nxdomain', dnssecOk: true, denial: 'nsec3', base: 'NSEC3 NXDOMAIN, DO=0' },
 ];
 
 export interface DnssecRun {
@@ -166,26 +176,34 @@ export async function runDnssec(options: { seconds: number; rounds?: number; war
     primary = await startHttpIngress({ host: PRIMARY });
     secondary = await startHttpIngress({ host: SECONDARY, port: primary.port });
     idleBeforePercent = await waitForQuietCpus();
-    options.log('dnssec: starting meridian with a signed zone');
-    const zone = meridianZone({ ingressPort: primary.port, host, head: 'dnssec: {}\n' });
-    const server = await startMeridian({ ingressPort: primary.port, host, zone, label: 'meridian (dnssec)', extraArgs: ['--dnssec-keys', keys.dir] });
-    try {
-      const target = { host: server.host, port: server.port };
-      await throughputRun({ ...target, queryFile: files.get('answer')!.path, seconds: options.warmupSeconds ?? 3, dnssecOk: true });
-      for (let round = 1; round <= rounds; round++) {
-        for (const { variant, file, dnssecOk } of VARIANTS) {
-          options.log(`dnssec: round ${round}/${rounds}: ${variant}, ${options.seconds} s`);
-          runs.push({
-            variant,
-            round,
-            ...(await measuredRun(server, () =>
-              throughputRun({ ...target, queryFile: files.get(file)!.path, seconds: options.seconds, edns: true, dnssecOk }),
-            )),
-          });
+    for (const denial of ['nsec', 'nsec3'] as const) {
+      options.log(`dnssec: starting meridian with the zone signed, ${denial} denial`);
+      const zone = meridianZone({ ingressPort: primary.port, host, head: `dnssec: { denial: ${denial} }\n` });
+      const server = await startMeridian({
+        ingressPort: primary.port,
+        host,
+        zone,
+        label: `meridian (dnssec, ${denial})`,
+        extraArgs: ['--dnssec-keys', keys.dir],
+      });
+      try {
+        const target = { host: server.host, port: server.port };
+        await throughputRun({ ...target, queryFile: files.get('answer')!.path, seconds: options.warmupSeconds ?? 3, dnssecOk: true });
+        for (let round = 1; round <= rounds; round++) {
+          for (const { variant, file, dnssecOk } of VARIANTS.filter((v) => v.denial === denial)) {
+            options.log(`dnssec: round ${round}/${rounds}: ${variant}, ${options.seconds} s`);
+            runs.push({
+              variant,
+              round,
+              ...(await measuredRun(server, () =>
+                throughputRun({ ...target, queryFile: files.get(file)!.path, seconds: options.seconds, edns: true, dnssecOk }),
+              )),
+            });
+          }
         }
+      } finally {
+        await server.stop();
       }
-    } finally {
-      await server.stop();
     }
   } finally {
     await primary?.close();
@@ -198,9 +216,9 @@ export async function runDnssec(options: { seconds: number; rounds?: number; war
 
   const of = (variant: DnssecVariant) => runs.filter((r) => r.variant === variant && r.result !== undefined);
   const qpsOf = (variant: DnssecVariant) => median(of(variant).map((r) => r.result!.qps));
-  const summary = VARIANTS.map(({ variant }): DnssecVariantSummary => {
+  const summary = VARIANTS.map(({ variant, base: baseVariant }): DnssecVariantSummary => {
     const qps = qpsOf(variant);
-    const base = qpsOf(variant.startsWith('answer') ? 'answer, DO=0' : 'NXDOMAIN, DO=0');
+    const base = qpsOf(baseVariant);
     return {
       variant,
       qps,

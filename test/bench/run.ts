@@ -243,7 +243,7 @@ function dnssecLines(result: DnssecResult): string[] {
   const load = result.loadMs;
   const flip = result.rebuildAfterFlipMs;
   return [
-    `DNSSEC  one meridian on CPU ${SERVER_CPU} (the bench zone, signed with one P-256 key), dnsperf on CPU ${CLIENT_CPU}; ${result.rounds} interleaved rounds of dnsperf -l ${result.durationSeconds} (medians); NXDOMAIN over 1,000 random names`,
+    `DNSSEC  one meridian on CPU ${SERVER_CPU} (the bench zone, signed with one P-256 key), dnsperf on CPU ${CLIENT_CPU}; ${result.rounds} interleaved rounds of dnsperf -l ${result.durationSeconds} (medians); NXDOMAIN over 1,000 random names; the NSEC3 rows against the zone signed with NSEC3 (a second process)`,
     ...summary,
     `  × DO=0: this row's qps / the same queries' with EDNS and DO=0, same process, same run`,
     `  goal (issue 19): DO=1 >= ${result.goals.throughputRatio}x of DO=0: ${result.throughputGoalMet === null ? 'not judged' : result.throughputGoalMet ? 'met' : 'NOT met'} (${signed?.ratio === null || signed?.ratio === undefined ? 'n/a' : `${signed.ratio.toFixed(3)}x`})`,

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { AnswerTableBuilder } from '../../src/answers/build.js';
 import { nameToKey } from '../../src/answers/wire.js';
 import { QueryHandler } from '../../src/dns/handler.js';
-import { base32hex, nsec3Hash } from '../../src/dnssec/nsec3.js';
+import { base32hex, nsec3Hash, nsec3HashHex } from '../../src/dnssec/nsec3.js';
 import { verifyRRset } from '../../src/dnssec/sign.js';
 import { keySetFingerprint, ZoneSigner } from '../../src/dnssec/zone-signer.js';
 import type { ZoneConfig } from '../../src/zone/model.js';
@@ -30,6 +30,10 @@ describe('NSEC3 hashes', () => {
   ];
   for (const [name, expected] of vectors) it(`${name} -> ${expected} (ldns-nsec3-hash)`, () => assert.equal(hashLabel(name), expected));
   it('base32hex of "foobar" is RFC 4648\'s CPNMUOJ1E8 (lowercase, unpadded)', () => assert.equal(base32hex(Buffer.from('foobar')), 'cpnmuoj1e8'));
+  it("the query path's hex hash equals the build's, for ASCII names and for names with octets above 0x7f", () => {
+    for (const key of [nameToKey('app.gslb.example.com'), '\x03a\xe9b\x04gslb\x07example\x03com\x00', '\x01\xff\x00'])
+      assert.equal(nsec3HashHex(key), nsec3Hash(key).toString('hex'));
+  });
 });
 
 /** NSEC3 RDATA: the next hashed owner (base32hex) and the types of the bitmap. */
