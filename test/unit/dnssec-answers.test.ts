@@ -14,7 +14,8 @@ import { verifyRRset, type SigningKey } from '../../src/dnssec/sign.js';
 import { keySetFingerprint, ZoneSigner } from '../../src/dnssec/zone-signer.js';
 import type { AddressHealth } from '../../src/health/state.js';
 import type { ZoneConfig } from '../../src/zone/model.js';
-import { buildQuery } from '../helpers/dns-message.js';
+import { buildQuery, ecsOption } from '../helpers/dns-message.js';
+import { parseValid, ZONE_HEAD } from '../helpers/zone-text.js';
 import { readMessage, readNsec, readRrsig, type WireRecord } from '../helpers/dnssec-wire.js';
 import { childZone, fixtureZone } from '../helpers/fixture-zone.js';
 import { dsRdata, keyTagOf } from '../../src/dnssec/keys.js';
@@ -352,5 +353,62 @@ describe('CDS and CDNSKEY (RFC 7344)', () => {
       cdnskey.answer.filter((r) => r.type === T.CDNSKEY).map((r) => r.rdata.toString('hex')),
       [kskRdata.toString('hex')],
     );
+  });
+});
+
+describe('signed geo and sticky answers', () => {
+  const geoZone: ZoneConfig = {
+    ...parseValid([
+      ...ZONE_HEAD.slice(0, 3),
+      'geo:',
+      '  clients:',
+      '    - { subnets: [10.1.0.0/16], prefer: [eu-west, us-east] }',
+      '  default: [us-east, eu-west]',
+      'records:',
+      '  shop:',
+      '    policy: geo',
+      '    targets:',
+      '      - { address: 192.0.2.1, region: eu-west }',
+      '      - { address: 192.0.2.2, region: us-east }',
+      '  cart:',
+      '    policy: weighted',
+      '    sticky: true',
+      '    targets: [ { address: 192.0.2.11 }, { address: 192.0.2.12 }, { address: 192.0.2.13 } ]',
+    ]),
+    dnssec: { denial: 'nsec', validityMs: 86_400_000, refreshMs: 3_600_000 },
+  };
+  const key = p256Key(7);
+  const signer = new ZoneSigner(
+    new Map([[ZONE, { dnskeys: [key.dnskey], signing: [key.signing], fingerprint: keySetFingerprint([key.dnskey], [key.signing]) }]]),
+    () => NOW,
+  );
+  const handler = new QueryHandler({ current: new AnswerTableBuilder(targetsWith(), { signer }).build([geoZone]) }, { random: () => 0 });
+  const askFrom = (name: string, subnet: number[]) =>
+    readMessage(handler.handle(buildQuery({ name, type: T.A, edns: { udp: 4096, options: ecsOption(1, 24, 0, subnet), do: true } }), 'udp', '127.0.0.1')!);
+
+  it("each client's region answers, signed", () => {
+    const eu = askFrom('shop.gslb.example.com', [10, 1, 7]);
+    const us = askFrom('shop.gslb.example.com', [192, 0, 2]);
+    assert.deepEqual(
+      [eu, us].map((r) => r.answer.filter((a) => a.type === T.A).map((a) => [...a.rdata].join('.'))),
+      [['192.0.2.1'], ['192.0.2.2']],
+    );
+    assertSigned(eu.answer, [key.dnskey]);
+    assertSigned(us.answer, [key.dnskey]);
+  });
+
+  it("each sticky bucket's target, signed", () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 24; i++) {
+      const response = askFrom('cart.gslb.example.com', [10, 9, i]);
+      assertSigned(response.answer, [key.dnskey]);
+      seen.add(
+        response.answer
+          .filter((a) => a.type === T.A)
+          .map((a) => [...a.rdata].join('.'))
+          .join(),
+      );
+    }
+    assert.equal(seen.size, 3, 'every target answers some subnet');
   });
 });
