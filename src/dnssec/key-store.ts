@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises';
 import type { Logger } from '../base/logger.js';
 import type { DnssecKeysValidation } from '../zone/check-context.js';
 import { readKeyDirectory } from './key-directory.js';
-import { parseKeyFileName, type ZoneKey } from './keys.js';
+import { algorithmMnemonic, parseKeyFileName, type ZoneKey } from './keys.js';
 import { keySetFingerprint, type ZoneKeySet } from './zone-signer.js';
 
 export class DnssecKeyDirectory {
@@ -38,19 +38,17 @@ export class DnssecKeyDirectory {
     const files = await readdir(this.#dir).catch(() => [] as string[]);
     const zones = [...new Set(files.flatMap((file) => parseKeyFileName(file)?.zone ?? []))];
     const read = await readKeyDirectory(this.#dir, zones, new Date(this.#now()));
+    // A zone is usable exactly when it has a key set to sign with: `usable` is the key sets' zones.
     const keySets = new Map<string, ZoneKeySet>();
-    const usable = new Set<string>();
     for (const [zone, keys] of read.keys) {
       const set = keySetOf(keys);
       if (set.signing.length > 0) {
         keySets.set(zone, set);
-        usable.add(zone);
         continue;
       }
       const kept = this.#keySets.get(zone);
       if (kept !== undefined) {
         keySets.set(zone, kept);
-        usable.add(zone);
         this.#logger.error('DNSSEC keys of a signed zone became unusable; it keeps signing with the keys read before', {
           zone,
           dir: this.#dir,
@@ -59,7 +57,7 @@ export class DnssecKeyDirectory {
       }
     }
     for (const [zone, problems] of read.problems)
-      if (usable.has(zone)) for (const problem of problems) this.#logger.warn('DNSSEC key problem', { zone, problem });
+      if (keySets.has(zone)) for (const problem of problems) this.#logger.warn('DNSSEC key problem', { zone, problem });
     const changed = [...keySets].filter(([zone, set]) => this.#keySets.get(zone)?.fingerprint !== set.fingerprint).map(([zone]) => zone);
     if (changed.length > 0)
       this.#logger.info('DNSSEC keys read', {
@@ -67,7 +65,7 @@ export class DnssecKeyDirectory {
         zones: changed.map((zone) => ({ zone, keys: describeKeys(read.keys.get(zone) ?? []) })),
       });
     this.#keySets = keySets;
-    this.#validation = { dir: this.#dir, usable, problems: read.problems };
+    this.#validation = { dir: this.#dir, usable: new Set(keySets.keys()), problems: read.problems };
   }
 }
 
@@ -82,7 +80,6 @@ function keySetOf(keys: readonly ZoneKey[]): ZoneKeySet {
 /** Key tags, algorithms and roles, for logs and /status: never anything of the private keys. */
 export function describeKeys(keys: readonly ZoneKey[]): string[] {
   return keys.map(
-    (k) =>
-      `${k.keyTag}/${k.algorithm === 13 ? 'ECDSAP256SHA256' : 'ED25519'}${k.flags === 257 ? ' KSK' : ''}${k.active ? ' active' : k.published ? ' published' : ''}`,
+    (k) => `${k.keyTag}/${algorithmMnemonic(k.algorithm)}${k.flags === 257 ? ' KSK' : ''}${k.active ? ' active' : k.published ? ' published' : ''}`,
   );
 }

@@ -28,6 +28,11 @@ const ALGORITHM_MNEMONICS: Readonly<Record<number, string>> = {
   16: 'ED448',
 };
 
+/** An algorithm number's mnemonic ("ECDSAP256SHA256"), or the number itself when it has none: for messages and /status. */
+export function algorithmMnemonic(algorithm: number): string {
+  return ALGORITHM_MNEMONICS[algorithm] ?? String(algorithm);
+}
+
 /** Octets of the public key in a DNSKEY: P-256 is the point X || Y (RFC 6605 §4), Ed25519 the key itself (RFC 8080 §3). */
 const PUBLIC_KEY_OCTETS: Readonly<Record<DnssecAlgorithm, number>> = { 13: 64, 15: 32 };
 const PRIVATE_KEY_OCTETS = 32;

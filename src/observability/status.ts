@@ -14,7 +14,7 @@ import type { MaintenanceWindowStatus } from '../health/maintenance.js';
 import { formatZoneIssue, type BalancedRecord, type GeoConfig, type RecordConfig, type TargetConfig, type ZoneConfig } from '../zone/model.js';
 import type { GeoIpLookup } from '../answers/client-classifier.js';
 import type { ZoneSignatures } from '../answers/build.js';
-import { keyTagOf } from '../dnssec/keys.js';
+import { algorithmMnemonic, keyTagOf } from '../dnssec/keys.js';
 import { defaultGeoSelection, explainClient, geoRecordStatus, regionStatuses, skippedRegions, type ClientAddress } from './geo-status.js';
 import type { GeoSelection } from '../answers/geo-select.js';
 import type { ZoneFileFailure } from '../zone/serving.js';
@@ -78,7 +78,7 @@ function dnssecView(signatures: ZoneSignatures, nowMs: number): DnssecView {
     const keyTag = keyTagOf(rdata);
     return {
       keyTag,
-      algorithm: rdata[3] === 13 ? 'ECDSAP256SHA256' : rdata[3] === 15 ? 'ED25519' : String(rdata[3]),
+      algorithm: algorithmMnemonic(rdata[3]),
       flags: rdata.readUInt16BE(0),
       signing: signing.has(`${rdata[3]}/${keyTag}`),
     };

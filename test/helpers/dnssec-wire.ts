@@ -2,6 +2,8 @@
 // and lowercased, so each RDATA comes out in canonical form (RFC 4034 §6.2) and signatures can be verified over
 // it. Written here rather than taken from dns2, whose parser does not know RRSIG, NSEC or DNSKEY.
 
+import { nameWire } from '../../src/dnssec/sign.js';
+
 export interface WireRecord {
   readonly owner: string;
   readonly type: number;
@@ -35,11 +37,6 @@ function readName(msg: Buffer, offset: number): { name: string; end: number } {
     at += 1 + length;
   }
   throw new Error('name loop');
-}
-
-function nameWire(name: string): Buffer {
-  if (name === '') return Buffer.from([0]);
-  return Buffer.concat([...name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
 }
 
 /** RDATA with its embedded names expanded (NS, CNAME, SOA, MX, NSEC next name, RRSIG signer). */
