@@ -29,8 +29,13 @@ export type RegionState = 'up' | 'down' | 'drained' | 'none';
 
 export function regionState(targets: readonly ResolvedTarget[], regions: readonly (string | undefined)[], region: string, family: 4 | 6): RegionState {
   const own = targets.filter((_, i) => regions[i] === region);
-  const selection = selectAnswers({ policy: 'weighted', answers: 1, whenAllDown: 'none' }, own, family, () => 0);
+  return stateOf(selectAnswers({ policy: 'weighted', answers: 1, whenAllDown: 'none' }, own, family, () => 0));
+}
+
+/** A region's state from a selection over its own targets (whenAllDown none): the one judgement selectGeo walks by. */
+function stateOf(selection: Selection): RegionState {
   if (selection.rule === 'no-addresses') return 'none';
+  // Drains set aside (every target of the region drained) do not make a region healthy: it is skipped.
   if (selection.rule === 'healthy') return selection.drainsIgnored === true ? 'drained' : 'up';
   return 'down';
 }
@@ -58,8 +63,7 @@ export function selectGeo(
   for (const region of walk) {
     const { indexes, targets: own } = inRegion(region);
     const selection = selectAnswers({ ...weighted, whenAllDown: 'none' }, own, family, random);
-    // Drains set aside (every target of the region drained) do not make a region healthy: it is skipped.
-    if (selection.rule === 'healthy' && selection.drainsIgnored !== true) return { ...remap(selection, indexes), region, skipped };
+    if (stateOf(selection) === 'up') return { ...remap(selection, indexes), region, skipped };
     skipped.push(region);
   }
   // No region is healthy for this family. The record as a whole says whether the other family answers (then
