@@ -18,6 +18,7 @@ import { encodeResponseTemplate, encodeSoaTail, nameToKey, type ResourceRecord, 
 import type { ParentDs } from './table.js';
 import { dsRdata } from '../dnssec/keys.js';
 import {
+  delegationKeys,
   directChildren,
   encodeNsec,
   negativeTtl,
@@ -250,7 +251,7 @@ export class AnswerTableBuilder {
     }
     this.#zones = states;
     for (const commit of commits) commit();
-    this.#attachParentDs(states, zones, names);
+    this.#attachParentDs(states, names);
     this.#table = new AnswerTable(zoneEntries, names);
     this.#table.setFailedZones(failed);
     return this.#table;
@@ -312,20 +313,18 @@ export class AnswerTableBuilder {
   }
 
   /**
-   * DS at each served child's apex, answered from its served parent (RFC 4035 §3.1.4.1): the DS of the child's
-   * published KSKs (of all its keys when it has none) when the child is signed, else NODATA, with the parent's
+   * DS at each served child's apex, answered from its served parent (RFC 4035 §3.1.4.1): the DS of the keys
+   * delegationKeys names (those of the child's CDS) when the child is signed, else NODATA, with the parent's
    * NSEC for the child's name (NS, and DS when there is one) when the parent is signed. Made again at every full
    * build, since the child's keys may have changed while the parent did not; the signatures come from the cache.
    */
-  #attachParentDs(states: ReadonlyMap<string, ZoneState>, zones: readonly ZoneConfig[], names: Map<string, NameEntry>): void {
+  #attachParentDs(states: ReadonlyMap<string, ZoneState>, names: Map<string, NameEntry>): void {
     for (const parent of states.values()) {
       for (const child of directChildren(parent.children)) {
         const childState = states.get(child);
         if (childState === undefined) continue;
-        const childConfig = zones.find((z) => z.zone === child);
-        const keys = childConfig?.dnssec === undefined ? undefined : this.#signer?.keysOf(child);
-        const ksks = (keys?.dnskeys ?? []).filter((k) => k.readUInt16BE(0) === 257);
-        const dnskeys = keys === undefined || keys.signing.length === 0 ? [] : ksks.length > 0 ? ksks : keys.dnskeys;
+        // The keys the child was built with: its DNSKEY RRset and this DS agree.
+        const dnskeys = childState.signing === undefined ? [] : delegationKeys(childState.signing.keys);
         const ttl = parent.config.ttl;
         const ds = dnskeys.map((rdata): ResourceRecord => ({ name: child, type: RRType.DS, ttl, rdata: dsRdata(child, rdata) }));
         const signing = parent.signing;

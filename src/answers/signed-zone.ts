@@ -52,7 +52,6 @@ export interface ZoneSigning {
   /** Seconds since the epoch; the earliest expiration of any signature handed out for the zone. */
   earliestExpiration: number | undefined;
   readonly timing: { validityMs: number; refreshMs: number };
-  readonly dnskeys: readonly Buffer[];
   /** NSEC owners in canonical order (NSEC3: in hash order), and each one's place. */
   readonly owners: readonly string[];
   readonly indexOf: ReadonlyMap<string, number>;
@@ -87,13 +86,8 @@ export function zoneSigning(zone: ZoneNames, signer: RRsetSigning | undefined): 
   const apexName = config.zone;
   const ttl = config.ttl;
   const apex: ResourceRecord[][] = [keys.dnskeys.map((rdata) => ({ name: apexName, type: RRType.DNSKEY, ttl, rdata }))];
-  // CDS and CDNSKEY (RFC 7344, RFC 8078): the DS the parent should have, for parents that pick it up themselves:
-  // the active KSKs (every active key when none is a KSK). A KSK added for a rollover appears at once, and the
-  // one retired leaves with its Inactive time: the double-DS rollover, done by the parent.
-  const active = new Set((keys.signing as readonly { keyTag: number; algorithm: number }[]).map((k) => `${k.algorithm}/${k.keyTag}`));
-  const activeKeys = keys.dnskeys.filter((rdata) => active.has(`${rdata[3]}/${keyTagOf(rdata)}`));
-  const activeKsks = activeKeys.filter((rdata) => rdata.readUInt16BE(0) === 257);
-  const published = activeKsks.length > 0 ? activeKsks : activeKeys;
+  // CDS and CDNSKEY (RFC 7344, RFC 8078): the DS the parent should have, for parents that pick it up themselves.
+  const published = delegationKeys(keys);
   apex.push(published.map((rdata) => ({ name: apexName, type: RRType.CDS, ttl, rdata: dsRdata(apexName, rdata) })));
   apex.push(published.map((rdata) => ({ name: apexName, type: RRType.CDNSKEY, ttl, rdata })));
   const denial = config.dnssec.denial;
@@ -117,7 +111,6 @@ export function zoneSigning(zone: ZoneNames, signer: RRsetSigning | undefined): 
     keys,
     earliestExpiration: undefined,
     timing: { validityMs: config.dnssec.validityMs, refreshMs: config.dnssec.refreshMs },
-    dnskeys: keys.dnskeys,
     owners: owners.map((o) => o.name),
     indexOf: new Map(owners.map((o, i) => [o.name, i])),
     hashes,
@@ -125,6 +118,19 @@ export function zoneSigning(zone: ZoneNames, signer: RRsetSigning | undefined): 
   };
   signing.dnssec.soaSignatures = soaSignaturesOf(signing, config);
   return { signing, apex };
+}
+
+/**
+ * The DNSKEYs a DS for the zone should name, in the parent (served here too) and in CDS/CDNSKEY: the active
+ * KSKs, or every active key when none is a KSK. A key that does not sign cannot be the one a validator starts
+ * from. A KSK added for a rollover appears once it signs, and the one retired goes with its Inactive time: the
+ * double-DS rollover, done by the parent.
+ */
+export function delegationKeys(keys: SigningKeys): Buffer[] {
+  const active = new Set((keys.signing as readonly { keyTag: number; algorithm: number }[]).map((k) => `${k.algorithm}/${k.keyTag}`));
+  const activeKeys = keys.dnskeys.filter((rdata) => active.has(`${rdata[3]}/${keyTagOf(rdata)}`));
+  const activeKsks = activeKeys.filter((rdata) => rdata.readUInt16BE(0) === 257);
+  return activeKsks.length > 0 ? activeKsks : activeKeys;
 }
 
 /** The SOA's RRSIGs as negative answers carry them, written whole. */

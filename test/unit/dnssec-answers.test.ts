@@ -25,17 +25,17 @@ const ZONE = 'gslb.example.com';
 const signedZone: ZoneConfig = { ...fixtureZone, dnssec: { denial: 'nsec', validityMs: 14 * 86_400_000, refreshMs: 7 * 86_400_000 } };
 const NOW = Date.UTC(2026, 11, 4, 12, 0, 0);
 
-/** A P-256 key as a DNSKEY (flags 257, protocol 3, algorithm 13, X || Y) and its signing half. */
-function p256Key(keyTag: number) {
+/** A P-256 KSK as a DNSKEY (flags 257, protocol 3, algorithm 13, X || Y) and its signing half, with its real key tag. */
+function p256Key() {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = publicKey.export({ format: 'jwk' });
   const dnskey = Buffer.concat([Buffer.from([0x01, 0x01, 3, 13]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
-  return { dnskey, signing: { algorithm: 13 as const, keyTag, privateKey } };
+  return { dnskey, signing: { algorithm: 13 as const, keyTag: keyTagOf(dnskey), privateKey } };
 }
-function ed25519Key(keyTag: number) {
+function ed25519Key() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const dnskey = Buffer.concat([Buffer.from([0x01, 0x01, 3, 15]), Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url')]);
-  return { dnskey, signing: { algorithm: 15 as const, keyTag, privateKey } };
+  return { dnskey, signing: { algorithm: 15 as const, keyTag: keyTagOf(dnskey), privateKey } };
 }
 
 const targetsWith = (health: Record<string, AddressHealth> = {}): TargetSource => ({
@@ -51,7 +51,7 @@ const targetsWith = (health: Record<string, AddressHealth> = {}): TargetSource =
     })),
 });
 
-function setup(keys: ReadonlyArray<{ dnskey: Buffer; signing: SigningKey }> = [p256Key(1111)], health: Record<string, AddressHealth> = {}) {
+function setup(keys: ReadonlyArray<{ dnskey: Buffer; signing: SigningKey }> = [p256Key()], health: Record<string, AddressHealth> = {}) {
   const dnskeys = keys.map((k) => k.dnskey);
   const signing = keys.map((k) => k.signing);
   const signer = new ZoneSigner(new Map([[ZONE, { dnskeys, signing, fingerprint: keySetFingerprint(dnskeys, signing) }]]), () => NOW);
@@ -231,7 +231,7 @@ describe('DO=0 and the unsigned zone', () => {
 
 describe('signatures', () => {
   it('an Ed25519 key and a P-256 key both sign every RRset', () => {
-    const { ask, keys } = setup([p256Key(1), ed25519Key(2)]);
+    const { ask, keys } = setup([p256Key(), ed25519Key()]);
     assertSigned(
       ask('static.gslb.example.com', T.A).answer,
       keys.map((k) => k.dnskey),
@@ -244,7 +244,7 @@ describe('signatures', () => {
 
   it('are reused when an answer comes back: a flip down and up signs only the new answer', () => {
     const health: Record<string, AddressHealth> = {};
-    const { signer, builder } = setup([p256Key(1)], health);
+    const { signer, builder } = setup([p256Key()], health);
     const before = signer.signaturesMade;
     health['192.0.2.30'] = 'down';
     builder.refresh([{ zone: ZONE, name: 'shop.gslb.example.com' }]);
@@ -271,8 +271,8 @@ describe('DS at a served child apex, from the parent (RFC 4035 §3.1.4.1)', () =
   });
 
   function serve(parentSigned: boolean, childSigned: boolean) {
-    const parentKey = p256Key(1);
-    const childKey = p256Key(2);
+    const parentKey = p256Key();
+    const childKey = p256Key();
     const signer = new ZoneSigner(
       new Map([
         [ZONE, keySet(parentKey)],
@@ -332,9 +332,9 @@ describe('DS at a served child apex, from the parent (RFC 4035 §3.1.4.1)', () =
 
 describe('CDS and CDNSKEY (RFC 7344)', () => {
   it("publish the active KSK's DS and DNSKEY at the apex, signed; not the ZSK", () => {
-    const ksk = p256Key(0);
+    const ksk = p256Key();
     const kskRdata = Buffer.from(ksk.dnskey);
-    const zsk = ed25519Key(0);
+    const zsk = ed25519Key();
     const zskRdata = Buffer.from(zsk.dnskey);
     zskRdata.writeUInt16BE(256, 0);
     const keys = [
@@ -377,7 +377,7 @@ describe('signed geo and sticky answers', () => {
     ]),
     dnssec: { denial: 'nsec', validityMs: 86_400_000, refreshMs: 3_600_000 },
   };
-  const key = p256Key(7);
+  const key = p256Key();
   const signer = new ZoneSigner(
     new Map([[ZONE, { dnskeys: [key.dnskey], signing: [key.signing], fingerprint: keySetFingerprint([key.dnskey], [key.signing]) }]]),
     () => NOW,
