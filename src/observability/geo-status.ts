@@ -217,15 +217,14 @@ export function explainClient(
       selection,
     };
   }
-  // The same map the answer table walks: the trie alone says whether a subnet rule decided; with the database
-  // the country and continent rules come after it.
-  const bySubnet = geoMapOf(geo).classifier.matchBytes(client.family, client.bytes);
+  // The same map the answer table walks: subnet rules first, then (with the database) country and continent rules.
   const map = geoMapOf(geo, geoip);
   const packed = map.classifier.matchBytes(client.family, client.bytes);
   const rule = ruleOf(packed);
   const walk = map.walks[walkFor(map, rule)];
   const found = geoip?.lookup(ipaddr.fromByteArray([...client.bytes]).toString());
-  const by = ruleOf(bySubnet) !== NO_RULE ? 'subnet' : rule === NO_RULE ? 'default' : geo.clients[rule].countries.length > 0 ? 'country' : 'continent';
+  // A rule matches one way only (its `match`), so the rule that decided says how the client was placed.
+  const by = rule === NO_RULE ? 'default' : MATCHED_BY[geo.clients[rule].match];
   const subnet = by === 'subnet' ? longestSubnet(geo.clients[rule], client) : undefined;
   const regions = record.targets.map((t) => t.region);
   const selection = selectGeo(record, resolved, regions, walk, family, random);
@@ -253,6 +252,8 @@ export function explainClient(
     selection,
   };
 }
+
+const MATCHED_BY = { subnets: 'subnet', countries: 'country', continents: 'continent' } as const;
 
 /** The longest subnet of `rule` holding the client (the trie matched the rule, not which of its subnets). */
 function longestSubnet(rule: GeoClientRule, client: ClientAddress): string | undefined {
